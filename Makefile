@@ -1,0 +1,40 @@
+# The README's commands: `make run` serves the site, `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app directory
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+EXAMPLE_CLINICS ?= 300
+
+.PHONY: run test lint db clean
+
+# A fresh Debian has python3 without the venv module; install it when missing.
+$(STAMP): pyproject.toml
+	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
+	  echo "Installing python3-venv (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	fi
+	@test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+db: $(STAMP)
+	$(FLASK) seed
+	$(FLASK) demo-data --clinics $(EXAMPLE_CLINICS)
+
+run: db
+	@echo "Serving on http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check directory tests
+	$(BIN)/ruff format --check directory tests
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,146 @@
+"""Published listings in Open Referral HSDS 3.0 shape, so other directories can take them."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from directory.models import Clinic, ClinicStatus, Price
+
+_NAMESPACE = uuid.UUID("6f1f7f0e-8f4e-4d0b-9a55-2b1c8a7e6d10")
+
+
+def _id(*parts: object) -> str:
+    """A stable UUID for a record, so repeated exports keep their identifiers."""
+    return str(uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts)))
+
+
+def page(session: Session, number: int, size: int) -> dict[str, Any]:
+    """One page of organizations, HSDS paginated-list style."""
+    published = Clinic.status == ClinicStatus.PUBLISHED
+    total = session.execute(select(func.count()).select_from(Clinic).where(published)).scalar_one()
+    clinics = session.execute(
+        select(Clinic)
+        .where(published)
+        .order_by(Clinic.id)
+        .offset((number - 1) * size)
+        .limit(size)
+        .options(
+            selectinload(Clinic.locations),
+            selectinload(Clinic.phones),
+            selectinload(Clinic.prices),
+            selectinload(Clinic.treatments),
+            selectinload(Clinic.service_areas),
+        )
+    ).scalars()
+    pages = max(1, math.ceil(total / size))
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": number,
+        "size": size,
+        "first_page": number == 1,
+        "last_page": number >= pages,
+        "empty": total == 0,
+        "contents": [organization(c) for c in clinics],
+    }
+
+
+def organization(clinic: Clinic) -> dict[str, Any]:
+    """A clinic as an HSDS organization with its services, locations and phones."""
+    org_id = _id("organization", clinic.slug)
+    return {
+        "id": org_id,
+        "name": clinic.display_name,
+        "description": clinic.description
+        or ("Example data: a fictional listing." if clinic.is_example else ""),
+        "website": clinic.website,
+        "email": clinic.email,
+        "x_slug": clinic.slug,
+        "x_is_example": clinic.is_example,
+        "phones": [_phone(clinic.slug, p.e164, p.display) for p in clinic.phones],
+        "locations": [
+            {
+                "id": _id("location", clinic.slug, loc.id),
+                "location_type": "physical",
+                "name": clinic.display_name,
+                "latitude": loc.latitude,
+                "longitude": loc.longitude,
+                "addresses": [
+                    {
+                        "id": _id("address", clinic.slug, loc.id),
+                        "location_id": _id("location", clinic.slug, loc.id),
+                        "address_1": loc.address_1 or "",
+                        "address_2": loc.address_2,
+                        "city": loc.city or loc.metro or "",
+                        "region": loc.metro,
+                        "state_province": loc.state,
+                        "postal_code": loc.postal_code or "",
+                        "country": "US",
+                        "address_type": "physical",
+                    }
+                ],
+            }
+            for loc in clinic.locations
+        ],
+        "services": [_service(clinic, org_id, t.slug, t.name) for t in clinic.treatments],
+    }
+
+
+def _phone(slug: str, e164: str, display: str) -> dict[str, Any]:
+    return {
+        "id": _id("phone", slug, e164, display),
+        "number": e164,
+        "type": "voice",
+        "description": display,
+    }
+
+
+def _service(clinic: Clinic, org_id: str, slug: str, name: str) -> dict[str, Any]:
+    service_id = _id("service", clinic.slug, slug)
+    prices = [p for p in clinic.public_prices if p.treatment.slug == slug]
+    service: dict[str, Any] = {
+        "id": service_id,
+        "organization_id": org_id,
+        "name": name,
+        "status": "active",
+        "cost_options": [_cost_option(service_id, p) for p in prices],
+    }
+    if clinic.service_areas:
+        service["service_areas"] = [
+            {
+                "id": _id("area", clinic.slug, a.state),
+                "service_id": service_id,
+                "name": a.state,
+                "extent_type": "state",
+            }
+            for a in clinic.service_areas
+        ]
+    return service
+
+
+def _cost_option(service_id: str, p: Price) -> dict[str, Any]:
+    unit = {
+        "session": "per session",
+        "series": "per series",
+        "consultation": "per consultation",
+        "month": "per month",
+    }[p.unit.value]
+    if p.unit.value == "series" and p.sessions_included:
+        unit = f"per series of {p.sessions_included} sessions"
+    return {
+        "id": _id("cost_option", service_id, p.id),
+        "service_id": service_id,
+        "valid_from": p.valid_from.isoformat() if p.valid_from else None,
+        "valid_to": p.valid_to.isoformat() if p.valid_to else None,
+        "option": unit,
+        "currency": p.currency,
+        "amount": p.amount_cents / 100,
+        "amount_description": p.included or unit,
+        "x_source_url": p.source_url,
+        "x_as_of": p.as_of.isoformat() if p.as_of else None,
+    }

@@ -1,0 +1,339 @@
+"""The OpenAPI 3.1 document for /api/v1, written out so the contract is explicit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from directory.taxonomy import CONDITION_SLUGS, TREATMENT_SLUGS
+
+
+def _param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+_NULLABLE_NUM = {"type": ["number", "null"]}
+_NULLABLE_INT = {"type": ["integer", "null"]}
+_NULLABLE_BOOL = {"type": ["boolean", "null"]}
+
+SEARCH_PARAMS = [
+    _param(
+        "near",
+        "A 5-digit ZIP, 'City, ST', a state name or code, or a metro area such as Chicagoland.",
+        {"type": "string", "maxLength": 100},
+    ),
+    _param(
+        "radius",
+        "Miles from the place (default 25, or the metro's own radius).",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
+    ),
+    _param("state", "Two-letter state code or state name.", {"type": "string"}),
+    _param("treatment", "Treatment slug.", {"type": "string", "enum": sorted(TREATMENT_SLUGS)}),
+    _param("condition", "Condition slug.", {"type": "string", "enum": sorted(CONDITION_SLUGS)}),
+    _param(
+        "max_price",
+        "Highest per-session price in US dollars.",
+        {"type": "number", "minimum": 0, "maximum": 100000},
+    ),
+    _param(
+        "free_consultation",
+        "1 to keep only clinics with a free consultation.",
+        {"type": "string", "enum": ["0", "1"]},
+    ),
+    _param(
+        "insurance",
+        "1 to keep only clinics that accept insurance.",
+        {"type": "string", "enum": ["0", "1"]},
+    ),
+    _param(
+        "sort",
+        "distance (default), price or name.",
+        {"type": "string", "enum": ["distance", "price", "name"]},
+    ),
+    _param("page", "Page number from 1.", {"type": "integer", "minimum": 1, "maximum": 100000}),
+    _param(
+        "per_page",
+        "Results a page, at most 100.",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+    ),
+]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["status", "message"],
+        "properties": {
+            "status": {"type": "integer"},
+            "message": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "Location": {
+        "type": "object",
+        "required": ["state", "latitude", "longitude", "geocode_precision"],
+        "properties": {
+            "address_1": _NULLABLE_STR,
+            "address_2": _NULLABLE_STR,
+            "city": _NULLABLE_STR,
+            "state": {"type": "string"},
+            "postal_code": _NULLABLE_STR,
+            "metro": _NULLABLE_STR,
+            "latitude": {"type": "number"},
+            "longitude": {"type": "number"},
+            "geocode_precision": {
+                "type": "string",
+                "enum": ["address", "postal_code", "city", "region"],
+            },
+        },
+    },
+    "Phone": {
+        "type": "object",
+        "required": ["e164", "display", "kind"],
+        "properties": {
+            "e164": {"type": "string"},
+            "display": {"type": "string"},
+            "vanity": _NULLABLE_STR,
+            "kind": {"type": "string", "enum": ["main", "toll_free", "text"]},
+        },
+    },
+    "Price": {
+        "type": "object",
+        "required": ["treatment", "amount_cents", "currency", "unit", "source_url", "as_of"],
+        "properties": {
+            "treatment": {"type": "string"},
+            "amount_cents": {"type": "integer", "minimum": 0},
+            "currency": {"type": "string"},
+            "unit": {"type": "string", "enum": ["session", "series", "consultation", "month"]},
+            "sessions_included": _NULLABLE_INT,
+            "included": {"type": "string"},
+            "insurance_accepted": {"type": "boolean"},
+            "valid_from": _NULLABLE_STR,
+            "valid_to": _NULLABLE_STR,
+            "source_url": {"type": "string"},
+            "as_of": {"type": "string", "format": "date"},
+            "stale": {"type": "boolean"},
+        },
+    },
+    "ClinicSummary": {
+        "type": "object",
+        "required": [
+            "slug",
+            "name",
+            "is_example",
+            "kind",
+            "location",
+            "phones",
+            "treatments",
+            "prices",
+            "distance_miles",
+        ],
+        "properties": {
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "is_example": {"type": "boolean"},
+            "kind": {"type": "string", "enum": ["clinic", "telehealth_program"]},
+            "website": _NULLABLE_STR,
+            "location": {"oneOf": [{"$ref": "#/components/schemas/Location"}, {"type": "null"}]},
+            "service_area_states": {"type": "array", "items": {"type": "string"}},
+            "distance_miles": _NULLABLE_NUM,
+            "phones": {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}},
+            "treatments": {"type": "array", "items": {"type": "string"}},
+            "free_consultation": _NULLABLE_BOOL,
+            "accepts_insurance": _NULLABLE_BOOL,
+            "prices": {"type": "array", "items": {"$ref": "#/components/schemas/Price"}},
+            "lowest_session_price_cents": _NULLABLE_INT,
+            "last_verified": {
+                "type": "object",
+                "properties": {"on": _NULLABLE_STR, "by": _NULLABLE_STR},
+            },
+        },
+    },
+    "Place": {
+        "type": ["object", "null"],
+        "properties": {
+            "kind": {"type": "string"},
+            "label": {"type": "string"},
+            "state": _NULLABLE_STR,
+            "latitude": _NULLABLE_NUM,
+            "longitude": _NULLABLE_NUM,
+        },
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_ERROR_400 = _json(_ref("Error"), "A parameter is not valid; `errors` names each one.")
+_ERROR_404 = _json(_ref("Error"), "Not found.")
+_LIST = {"type": "array", "items": _ref("ClinicSummary")}
+
+
+def document(server_url: str) -> dict[str, Any]:
+    """The whole document, with the given base URL."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Ketamine Clinic Directory API",
+            "version": "1.0.0",
+            "description": "Published ketamine clinics, their locations and the prices they "
+            "publish (with source and as-of date). Example clinics are fictional and carry "
+            "is_example: true. No medical advice.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/clinics": {
+                "get": {
+                    "operationId": "searchClinics",
+                    "summary": "Search published clinics",
+                    "parameters": SEARCH_PARAMS,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["total", "results"],
+                                "properties": {
+                                    "place": _ref("Place"),
+                                    "radius_miles": _NULLABLE_NUM,
+                                    "total": {"type": "integer"},
+                                    "page": {"type": "integer"},
+                                    "per_page": {"type": "integer"},
+                                    "pages": {"type": "integer"},
+                                    "results": _LIST,
+                                    "nearest_beyond_radius": _LIST,
+                                    "telehealth_programs": _LIST,
+                                },
+                            },
+                            "One page of results.",
+                        ),
+                        "400": _ERROR_400,
+                    },
+                }
+            },
+            "/clinics/{slug}": {
+                "get": {
+                    "operationId": "getClinic",
+                    "summary": "One published clinic",
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(_ref("ClinicSummary"), "The clinic."),
+                        "404": _ERROR_404,
+                    },
+                }
+            },
+            "/regions": {
+                "get": {
+                    "operationId": "listRegions",
+                    "summary": "States with counts",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "regions": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "state": {"type": "string"},
+                                                "name": {"type": "string"},
+                                                "clinics": {"type": "integer"},
+                                                "telehealth_programs": {"type": "integer"},
+                                            },
+                                        },
+                                    }
+                                },
+                            },
+                            "The states.",
+                        )
+                    },
+                }
+            },
+            "/costs/summary": {
+                "get": {
+                    "operationId": "costSummary",
+                    "summary": "Price summary for a state or the area around a place",
+                    "parameters": [
+                        p for p in SEARCH_PARAMS if p["name"] in ("near", "radius", "state")
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "region": {"type": "string"},
+                                    "clinics": {"type": "integer"},
+                                    "prices": {"type": "integer"},
+                                    "rows": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "treatment": {"type": "string"},
+                                                "unit": {"type": "string"},
+                                                "count": {"type": "integer"},
+                                                "min_cents": {"type": "integer"},
+                                                "median_cents": {"type": "integer"},
+                                                "max_cents": {"type": "integer"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                            "The summary.",
+                        ),
+                        "400": _ERROR_400,
+                    },
+                }
+            },
+            "/hsds": {
+                "get": {
+                    "operationId": "hsdsOrganizations",
+                    "summary": "Published listings as Open Referral HSDS 3.0 organizations",
+                    "parameters": [p for p in SEARCH_PARAMS if p["name"] in ("page", "per_page")],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "total_items": {"type": "integer"},
+                                    "total_pages": {"type": "integer"},
+                                    "page_number": {"type": "integer"},
+                                    "size": {"type": "integer"},
+                                    "contents": {"type": "array", "items": {"type": "object"}},
+                                },
+                            },
+                            "One page of organizations.",
+                        ),
+                        "400": _ERROR_400,
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }

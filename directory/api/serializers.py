@@ -1,0 +1,144 @@
+"""Explicit dictionaries for the API: what the contract promises, nothing more."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from directory import geo
+from directory.models import Clinic, Location, Phone, Price, Provenance
+from directory.services.pricing import SummaryRow
+from directory.services.search import ClinicHit
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def location(loc: Location) -> dict[str, Any]:
+    """A location with its coordinates and how precise they are."""
+    return {
+        "address_1": loc.address_1,
+        "address_2": loc.address_2,
+        "city": loc.city,
+        "state": loc.state,
+        "postal_code": loc.postal_code,
+        "metro": loc.metro,
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "geocode_precision": loc.geocode_precision.value,
+    }
+
+
+def phone(p: Phone) -> dict[str, Any]:
+    """A phone number in E.164 and as the clinic writes it."""
+    return {"e164": p.e164, "display": p.display, "vanity": p.vanity, "kind": p.kind.value}
+
+
+def price(p: Price, today: date, stale_after_days: int) -> dict[str, Any]:
+    """A published price with its source, as-of date and staleness."""
+    return {
+        "treatment": p.treatment.slug,
+        "amount_cents": p.amount_cents,
+        "currency": p.currency,
+        "unit": p.unit.value,
+        "sessions_included": p.sessions_included,
+        "included": p.included,
+        "insurance_accepted": p.insurance_accepted,
+        "valid_from": _iso(p.valid_from),
+        "valid_to": _iso(p.valid_to),
+        "source_url": p.source_url,
+        "as_of": _iso(p.as_of),
+        "stale": p.is_stale(today, stale_after_days),
+    }
+
+
+def source(s: Provenance) -> dict[str, Any]:
+    """Where one fact came from."""
+    return {
+        "field": s.field,
+        "source_document": s.source_document,
+        "source_url": s.source_url,
+        "quote": s.quote,
+    }
+
+
+def clinic_summary(
+    clinic: Clinic, today: date, stale_after_days: int, distance: float | None = None
+) -> dict[str, Any]:
+    """A clinic as it appears in a result list."""
+    loc = clinic.location
+    return {
+        "slug": clinic.slug,
+        "name": clinic.display_name,
+        "is_example": clinic.is_example,
+        "kind": "telehealth_program" if clinic.is_remote_program else "clinic",
+        "website": clinic.website,
+        "location": location(loc) if loc else None,
+        "service_area_states": [a.state for a in clinic.service_areas],
+        "distance_miles": round(distance, 2) if distance is not None else None,
+        "phones": [phone(p) for p in clinic.phones],
+        "treatments": [t.slug for t in clinic.treatments],
+        "free_consultation": clinic.free_consultation,
+        "accepts_insurance": clinic.accepts_insurance,
+        "prices": [price(p, today, stale_after_days) for p in clinic.public_prices],
+        "last_verified": {
+            "on": _iso(clinic.last_verified_on),
+            "by": clinic.last_verified_by.value if clinic.last_verified_by else None,
+        },
+    }
+
+
+def hit(h: ClinicHit, today: date, stale_after_days: int) -> dict[str, Any]:
+    """A search hit: the clinic summary with its distance."""
+    data = clinic_summary(h.clinic, today, stale_after_days, h.distance_miles)
+    data["lowest_session_price_cents"] = h.lowest_session_cents
+    return data
+
+
+def clinic_detail(clinic: Clinic, today: date, stale_after_days: int) -> dict[str, Any]:
+    """Everything the clinic page shows."""
+    data = clinic_summary(clinic, today, stale_after_days)
+    data.update(
+        description=clinic.description,
+        email=clinic.email,
+        locations=[location(loc) for loc in clinic.locations],
+        conditions=[c.slug for c in clinic.conditions],
+        care_team={
+            "administered_by": clinic.administered_by,
+            "monitoring": clinic.monitoring,
+            "private_room": clinic.private_room,
+            "year_opened": clinic.year_opened,
+        },
+        sources=[source(s) for s in clinic.sources],
+        clinic_statements=[
+            {"topic": q.topic, "quote": q.quote, "source_document": q.source_document}
+            for q in clinic.quotes
+        ],
+    )
+    return data
+
+
+def summary_row(row: SummaryRow) -> dict[str, Any]:
+    """One row of a price summary."""
+    return {
+        "treatment": row.treatment,
+        "unit": row.unit.value,
+        "count": row.count,
+        "min_cents": row.min_cents,
+        "median_cents": row.median_cents,
+        "max_cents": row.max_cents,
+    }
+
+
+def place(p: geo.SearchPlace | None) -> dict[str, Any] | None:
+    """The place a search was resolved to."""
+    if p is None:
+        return None
+    return {
+        "kind": p.kind,
+        "label": p.label,
+        "state": p.state,
+        "latitude": p.latitude,
+        "longitude": p.longitude,
+    }

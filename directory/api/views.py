@@ -1,0 +1,130 @@
+"""JSON API v1: the same searches as the pages, as explicit dictionaries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from directory import geo
+from directory.api import hsds, openapi, serializers
+from directory.errors import MESSAGES
+from directory.extensions import db
+from directory.services import listings, pricing, search
+from directory.services.search import InvalidSearch
+
+bp = Blueprint("api", __name__)
+
+
+def _error(status: int, message: str, errors: dict[str, str] | None = None) -> ResponseReturnValue:
+    body: dict[str, Any] = {"status": status, "message": message}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), status
+
+
+@bp.errorhandler(InvalidSearch)
+def _invalid(exc: InvalidSearch) -> ResponseReturnValue:
+    return _error(400, "Some parameters are not valid.", exc.errors)
+
+
+@bp.errorhandler(geo.UnknownPlace)
+def _unknown_place(exc: geo.UnknownPlace) -> ResponseReturnValue:
+    return _error(400, str(exc), {"near": str(exc)})
+
+
+@bp.errorhandler(listings.NotFound)
+def _not_found(_exc: listings.NotFound) -> ResponseReturnValue:
+    return _error(404, "No published clinic has that slug.")
+
+
+@bp.errorhandler(HTTPException)
+def _http(exc: HTTPException) -> ResponseReturnValue:
+    code = exc.code or 500
+    return _error(code, MESSAGES.get(code, exc.description or "Error"))
+
+
+def _stale_days() -> int:
+    return int(current_app.config["PRICE_STALE_AFTER_DAYS"])
+
+
+@bp.get("/clinics")
+def clinics() -> ResponseReturnValue:
+    """Published clinics, with the search page's filters, sorted and paginated."""
+    query = search.parse_query(request.args, current_app.config)
+    result = search.search(db.session, query)
+    today, stale = date.today(), _stale_days()
+    return jsonify(
+        {
+            "place": serializers.place(result.place),
+            "radius_miles": result.radius,
+            "total": result.total,
+            "page": query.page,
+            "per_page": query.per_page,
+            "pages": result.pages,
+            "results": [serializers.hit(h, today, stale) for h in result.hits],
+            "nearest_beyond_radius": [serializers.hit(h, today, stale) for h in result.nearby],
+            "telehealth_programs": [serializers.hit(h, today, stale) for h in result.remote],
+        }
+    )
+
+
+@bp.get("/clinics/<slug>")
+def clinic(slug: str) -> ResponseReturnValue:
+    """One published clinic with its prices, sources and statements."""
+    found = listings.published_clinic(db.session, slug)
+    data = serializers.clinic_detail(found, date.today(), _stale_days())
+    data["url"] = url_for("public.clinic_page", slug=found.slug, _external=True)
+    return jsonify(data)
+
+
+@bp.get("/regions")
+def regions() -> ResponseReturnValue:
+    """States with counts of published clinics and telehealth programs."""
+    return jsonify(
+        {
+            "regions": [
+                {
+                    "state": r.code,
+                    "name": r.name,
+                    "clinics": r.clinics,
+                    "telehealth_programs": r.remote_programs,
+                }
+                for r in listings.state_counts(db.session)
+            ]
+        }
+    )
+
+
+@bp.get("/costs/summary")
+def costs_summary() -> ResponseReturnValue:
+    """Count, min, median and max per treatment and unit for a state or place."""
+    query = search.parse_query(request.args, current_app.config)
+    summary = pricing.region_summary(db.session, query)
+    return jsonify(
+        {
+            "region": summary.label,
+            "clinics": summary.clinic_count,
+            "prices": len(summary.prices),
+            "rows": [serializers.summary_row(r) for r in summary.rows],
+        }
+    )
+
+
+@bp.get("/hsds")
+def hsds_export() -> ResponseReturnValue:
+    """Published listings in Open Referral HSDS 3.0 shape, paginated."""
+    query = search.parse_query(
+        {"page": request.args.get("page", ""), "per_page": request.args.get("per_page", "")},
+        current_app.config,
+    )
+    return jsonify(hsds.page(db.session, query.page, query.per_page))
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> ResponseReturnValue:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi.document(request.url_root.rstrip("/") + "/api/v1"))

@@ -1,0 +1,68 @@
+"""Flask CLI commands: thin, idempotent wrappers around the seeding services."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import Flask
+
+from directory.extensions import db
+from directory.services import demo_data, seeding
+
+
+def register(app: Flask) -> None:
+    """Attach the directory's commands to `flask --app directory`."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_data_command)
+
+
+def _prepare_database() -> None:
+    db.create_all()
+    seeding.load_taxonomy(db.session)
+    with click.progressbar(length=73_000, label="Loading the ZIP and city gazetteer") as bar:
+        total = seeding.load_gazetteer(db.session, progress=bar.update)
+    db.session.commit()
+    click.echo(f"Gazetteer: {total:,} places.")
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the tables and load the taxonomy and the offline gazetteer."""
+    _prepare_database()
+    click.echo("Database ready.")
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Load the clinics taken from the seed documents (existing ones are left alone)."""
+    _prepare_database()
+    report = seeding.load_seed_clinics(db.session)
+    db.session.commit()
+    for slug in report.created:
+        click.echo(f"created {slug}")
+    click.echo(f"Seed clinics: {len(report.created)} created, {len(report.skipped)} already there.")
+
+
+@click.command("demo-data")
+@click.option(
+    "--clinics", "count", default=300, show_default=True, type=click.IntRange(0, 1_000_000)
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date the as-of dates count back from (default: today).",
+)
+def demo_data_command(count: int, seed: int, today: object) -> None:
+    """Add fictional example clinics, labelled as such, for demos and benchmarks."""
+    _prepare_database()
+    as_of = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
+    with click.progressbar(length=count, label="Creating example clinics") as bar:
+        created = demo_data.create_example_clinics(
+            db.session, count, seed=seed, today=as_of, progress=bar.update
+        )
+        db.session.commit()
+    click.echo(f"Example clinics: {created} created, {count - created} already there.")

@@ -1,0 +1,130 @@
+"""CSV downloads of search results and of the prices behind a summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from flask import Response
+
+from directory.models import Price
+from directory.services.search import SearchResult
+
+# Cells that a spreadsheet would read as a formula are prefixed, so a listing's text
+# can never run as one when the file is opened (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_response(rows: Iterable[list[object]], filename: str) -> Response:
+    """A CSV attachment from a header row and data rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([_safe(v) for v in row])
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _dollars(cents: int | None) -> str:
+    return "" if cents is None else f"{cents / 100:.2f}"
+
+
+def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
+    """One row per clinic found, in the order shown."""
+    rows: list[list[object]] = [
+        [
+            "name",
+            "slug",
+            "example_data",
+            "kind",
+            "address",
+            "city",
+            "state",
+            "postal_code",
+            "distance_miles",
+            "phone",
+            "website",
+            "treatments",
+            "lowest_session_price_usd",
+            "free_consultation",
+            "accepts_insurance",
+            "last_verified",
+            "url",
+        ]
+    ]
+    for hit in [*result.hits, *result.remote]:
+        c = hit.clinic
+        loc = c.location
+        address = ", ".join(x for x in (loc.address_1, loc.address_2) if x) if loc else ""
+        rows.append(
+            [
+                c.display_name,
+                c.slug,
+                "yes" if c.is_example else "no",
+                "telehealth program" if c.is_remote_program else "clinic",
+                address,
+                (loc.city or loc.metro or "") if loc else "",
+                loc.state if loc else "",
+                (loc.postal_code or "") if loc else "",
+                "" if hit.distance_miles is None else f"{hit.distance_miles:.1f}",
+                c.phones[0].display if c.phones else "",
+                c.website or "",
+                "; ".join(t.name for t in c.treatments),
+                _dollars(hit.lowest_session_cents),
+                _yes_no(c.free_consultation),
+                _yes_no(c.accepts_insurance),
+                c.last_verified_on.isoformat() if c.last_verified_on else "",
+                f"{base_url}/clinics/{c.slug}",
+            ]
+        )
+    return rows
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def price_rows(prices: list[Price], base_url: str) -> list[list[object]]:
+    """One row per published price."""
+    rows: list[list[object]] = [
+        [
+            "clinic",
+            "slug",
+            "example_data",
+            "treatment",
+            "unit",
+            "amount_usd",
+            "sessions_included",
+            "insurance_accepted",
+            "as_of",
+            "source_url",
+            "url",
+        ]
+    ]
+    for p in sorted(prices, key=lambda p: (p.clinic.name or "", p.treatment.position, p.id)):
+        rows.append(
+            [
+                p.clinic.display_name,
+                p.clinic.slug,
+                "yes" if p.clinic.is_example else "no",
+                p.treatment.name,
+                p.unit.value,
+                _dollars(p.amount_cents),
+                p.sessions_included or "",
+                "yes" if p.insurance_accepted else "no",
+                p.as_of.isoformat() if p.as_of else "",
+                p.source_url or "",
+                f"{base_url}/clinics/{p.clinic.slug}",
+            ]
+        )
+    return rows

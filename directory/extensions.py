@@ -1,0 +1,27 @@
+"""Extension objects, created unbound and initialised by the app factory."""
+
+from __future__ import annotations
+
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from directory.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+csrf = CSRFProtect()
+
+
+def enable_sqlite_pragmas(engine: Engine) -> None:
+    """Turn on WAL, foreign keys and a busy timeout for every SQLite connection."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

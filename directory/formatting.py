@@ -1,0 +1,70 @@
+"""Template filters and globals: money, distances, dates, and the site-wide context."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from directory import geo, taxonomy
+from directory.extensions import db
+from directory.models import Clinic
+
+
+def money(cents: int | None) -> str:
+    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for nothing."""
+    if cents is None:
+        return "—"
+    dollars, rest = divmod(cents, 100)
+    return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
+
+
+def miles(value: float | None) -> str:
+    """A distance in miles to one decimal place."""
+    if value is None:
+        return ""
+    return f"{value:,.1f} mi"
+
+
+def long_date(value: date | None) -> str:
+    """24 November 2026."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def is_stale(as_of: date | None) -> bool:
+    """True when a price's as-of date is older than the configured limit."""
+    if as_of is None:
+        return False
+    return (date.today() - as_of).days > current_app.config["PRICE_STALE_AFTER_DAYS"]
+
+
+def example_data_present() -> bool:
+    """Whether any example clinic is published (the banner shows while one is)."""
+    return (
+        db.session.execute(select(Clinic.id).where(Clinic.is_example.is_(True)).limit(1)).first()
+        is not None
+    )
+
+
+def register(app: Flask) -> None:
+    """Install the filters and the values every template may use."""
+    app.add_template_filter(money)
+    app.add_template_filter(miles)
+    app.add_template_filter(long_date)
+    app.add_template_filter(geo.state_name, "state_name")
+    app.add_template_global(is_stale)
+
+    @app.context_processor
+    def _site() -> dict[str, Any]:
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "treatment_choices": [(s, n) for s, n, _ in taxonomy.TREATMENTS],
+            "condition_choices": taxonomy.CONDITIONS,
+            "treatment_names": taxonomy.TREATMENT_NAMES,
+            "condition_names": taxonomy.CONDITION_NAMES,
+            "example_data_present": example_data_present,
+        }

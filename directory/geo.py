@@ -1,0 +1,353 @@
+"""Places a patient types, the offline gazetteer behind them, and distances."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import us
+from geopy.distance import great_circle
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from directory.models import Place
+
+MAX_PLACE_LENGTH = 100
+MILES_PER_DEGREE_LATITUDE = 68.7  # the shortest degree, so the box never cuts a result off
+
+ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
+
+# Territories the ZIP gazetteer covers besides the states and DC.
+_JURISDICTIONS = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
+
+
+class UnknownPlace(ValueError):
+    """The text names no place the gazetteer knows; the message says what to try."""
+
+
+@dataclass(frozen=True)
+class Metro:
+    """A metro area by the name clinics use, centred on its anchor city."""
+
+    name: str
+    aliases: tuple[str, ...]
+    anchor: str  # a city key in the gazetteer, "chicago, il"
+    radius_miles: float
+
+
+METROS: tuple[Metro, ...] = (
+    Metro(
+        "Chicagoland",
+        ("chicagoland", "chicago area", "chicago metro", "greater chicago"),
+        "chicago, il",
+        50,
+    ),
+    Metro(
+        "Metro Detroit",
+        ("metro detroit", "detroit metro", "detroit area", "greater detroit"),
+        "detroit, mi",
+        40,
+    ),
+    Metro(
+        "Bay Area", ("bay area", "sf bay area", "san francisco bay area"), "san francisco, ca", 50
+    ),
+    Metro(
+        "Greater Los Angeles",
+        ("greater los angeles", "la area", "los angeles area", "southern california", "socal"),
+        "los angeles, ca",
+        50,
+    ),
+    Metro(
+        "New York Metro",
+        (
+            "new york metro",
+            "nyc metro",
+            "tri-state area",
+            "tristate area",
+            "new york area",
+            "nyc area",
+        ),
+        "new york, ny",
+        40,
+    ),
+    Metro("Greater Boston", ("greater boston", "boston area", "boston metro"), "boston, ma", 35),
+    Metro(
+        "DC Metro",
+        ("dc metro", "dmv", "washington metro", "dc area", "washington dc area"),
+        "washington, dc",
+        35,
+    ),
+    Metro(
+        "Dallas-Fort Worth",
+        ("dallas-fort worth", "dfw", "metroplex", "dallas fort worth"),
+        "dallas, tx",
+        50,
+    ),
+    Metro(
+        "Greater Houston", ("greater houston", "houston area", "houston metro"), "houston, tx", 45
+    ),
+    Metro("South Florida", ("south florida", "miami area", "miami metro"), "miami, fl", 50),
+    Metro("Metro Atlanta", ("metro atlanta", "atlanta area", "atlanta metro"), "atlanta, ga", 40),
+    Metro(
+        "Puget Sound",
+        ("puget sound", "seattle area", "seattle metro", "greater seattle"),
+        "seattle, wa",
+        40,
+    ),
+    Metro(
+        "Twin Cities",
+        ("twin cities", "minneapolis-st paul", "minneapolis st paul"),
+        "minneapolis, mn",
+        35,
+    ),
+    Metro(
+        "Valley of the Sun",
+        ("valley of the sun", "phoenix area", "phoenix metro", "greater phoenix"),
+        "phoenix, az",
+        45,
+    ),
+    Metro("Denver Metro", ("denver metro", "denver area", "front range"), "denver, co", 40),
+    Metro(
+        "Greater Philadelphia",
+        ("greater philadelphia", "philly area", "philadelphia area", "delaware valley"),
+        "philadelphia, pa",
+        35,
+    ),
+    Metro(
+        "Research Triangle",
+        ("research triangle", "the triangle", "triangle area"),
+        "raleigh, nc",
+        35,
+    ),
+    Metro(
+        "Wasatch Front",
+        ("wasatch front", "salt lake area", "salt lake metro"),
+        "salt lake city, ut",
+        40,
+    ),
+)
+_METRO_BY_ALIAS = {
+    alias: metro for metro in METROS for alias in (metro.name.lower(), *metro.aliases)
+}
+
+
+@dataclass(frozen=True)
+class SearchPlace:
+    """A resolved place: a point with a radius, or a whole state."""
+
+    kind: str  # "zip", "city", "metro" or "state"
+    label: str
+    state: str | None
+    latitude: float | None = None
+    longitude: float | None = None
+    default_radius: float | None = None
+
+    @property
+    def has_point(self) -> bool:
+        """True when distances can be measured from this place."""
+        return self.latitude is not None and self.longitude is not None
+
+
+def normalise_city(text: str) -> str:
+    """Fold a city name to the form gazetteer keys use ("St. Louis" -> "st louis")."""
+    text = re.sub(r"[.']", "", text.lower())
+    text = re.sub(r"\s+", " ", text).strip()
+    words = text.split(" ")
+    replacements = {"saint": "st", "sainte": "ste", "mount": "mt", "fort": "ft"}
+    return " ".join(replacements.get(w, w) for w in words)
+
+
+def state_code(text: str) -> str | None:
+    """The two-letter code for a state name or code, or None."""
+    cleaned = text.strip().rstrip(".")
+    if not cleaned or cleaned.isdigit():
+        return None
+    found = us.states.lookup(cleaned)
+    if found is None and len(cleaned) == 2:
+        found = us.states.lookup(cleaned.upper())
+    if found is None or found.abbr not in _JURISDICTIONS:
+        return None
+    return found.abbr
+
+
+def state_name(code: str) -> str:
+    """The full name of a state or territory code."""
+    found = _JURISDICTIONS.get(code.upper())
+    return found.name if found else code
+
+
+def all_states() -> list[tuple[str, str]]:
+    """Every jurisdiction the directory covers, as (code, name), by name."""
+    return sorted(((s.abbr, s.name) for s in _JURISDICTIONS.values()), key=lambda s: s[1])
+
+
+def resolve_place(session: Session, text: str) -> SearchPlace:
+    """Turn what a patient typed into a place, or raise UnknownPlace with advice."""
+    cleaned = re.sub(r"\s+", " ", text).strip()
+    if not cleaned:
+        raise UnknownPlace("Enter a ZIP code, a city and state, a state, or a metro area.")
+    if len(cleaned) > MAX_PLACE_LENGTH:
+        raise UnknownPlace(f"That place is too long (at most {MAX_PLACE_LENGTH} characters).")
+
+    zip_match = ZIP_RE.match(cleaned)
+    if zip_match:
+        return _zip_place(session, zip_match.group(1))
+    if cleaned.isdigit() or re.fullmatch(r"[\d-]+", cleaned):
+        raise UnknownPlace("A ZIP code has five digits, for example 48336.")
+
+    metro = _METRO_BY_ALIAS.get(re.sub(r"\s+", " ", cleaned.lower().replace("–", "-")))
+    if metro:
+        return _metro_place(session, metro)
+
+    code = state_code(cleaned)
+    if code:
+        return SearchPlace(kind="state", label=state_name(code), state=code)
+
+    return _city_place(session, cleaned)
+
+
+def _zip_place(session: Session, zip_code: str) -> SearchPlace:
+    place = _lookup(session, "zip", zip_code)
+    if place is None:
+        raise UnknownPlace(f"We could not find the ZIP code {zip_code}. Check the digits.")
+    return SearchPlace(
+        "zip",
+        f"{place.key} ({place.name}, {place.state})",
+        place.state,
+        place.latitude,
+        place.longitude,
+    )
+
+
+def _metro_place(session: Session, metro: Metro) -> SearchPlace:
+    anchor = _lookup(session, "city", metro.anchor)
+    if anchor is None:
+        raise UnknownPlace("The place list is not loaded yet. Try again shortly.")
+    return SearchPlace(
+        "metro", metro.name, anchor.state, anchor.latitude, anchor.longitude, metro.radius_miles
+    )
+
+
+def _city_place(session: Session, text: str) -> SearchPlace:
+    city, code = _split_city_state(text)
+    if code:
+        place = _lookup(session, "city", f"{normalise_city(city)}, {code.lower()}")
+        if place is None:
+            raise UnknownPlace(
+                f"We could not find {city} in {state_name(code)}. Check the spelling, "
+                "or try a ZIP code."
+            )
+        return SearchPlace(
+            "city", f"{place.name}, {place.state}", place.state, place.latitude, place.longitude
+        )
+
+    matches = _cities_named(session, normalise_city(city))
+    if len(matches) == 1:
+        place = matches[0]
+        return SearchPlace(
+            "city", f"{place.name}, {place.state}", place.state, place.latitude, place.longitude
+        )
+    if matches:
+        examples = ", ".join(f"{p.name}, {p.state}" for p in matches[:3])
+        raise UnknownPlace(
+            f"There is more than one {matches[0].name}. Add the state, for example: {examples}."
+        )
+    raise UnknownPlace(
+        f"We could not find “{text}”. Try a ZIP code, a city and state such as "
+        "“Farmington Hills, MI”, a state, or a metro area such as “Chicagoland”."
+    )
+
+
+def _split_city_state(text: str) -> tuple[str, str | None]:
+    if "," in text:
+        city, _, rest = text.rpartition(",")
+        code = state_code(rest)
+        if code:
+            return city.strip(), code
+        return text, None
+    head, _, last = text.rpartition(" ")
+    if head and len(last) == 2:
+        code = state_code(last)
+        if code:
+            return head.strip(), code
+    return text, None
+
+
+def _lookup(session: Session, kind: str, key: str) -> Place | None:
+    return session.execute(
+        select(Place).where(Place.kind == kind, Place.key == key)
+    ).scalar_one_or_none()
+
+
+def _cities_named(session: Session, name: str) -> list[Place]:
+    # Keys are "name, st": a range scan on the unique (kind, key) index.
+    stmt = (
+        select(Place)
+        .where(Place.kind == "city", Place.key >= f"{name}, ", Place.key < f"{name},~")
+        .order_by(Place.key)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """A latitude/longitude box that contains every point within a radius."""
+
+    min_lat: float
+    max_lat: float
+    min_lng: float
+    max_lng: float
+
+
+def bounding_box(latitude: float, longitude: float, radius_miles: float) -> BoundingBox:
+    """The box around a point that holds every point within radius_miles of it."""
+    dlat = radius_miles / MILES_PER_DEGREE_LATITUDE
+    cos_lat = max(math.cos(math.radians(latitude)), 0.01)
+    dlng = min(radius_miles / (MILES_PER_DEGREE_LATITUDE * cos_lat), 180.0)
+    return BoundingBox(latitude - dlat, latitude + dlat, longitude - dlng, longitude + dlng)
+
+
+def distance_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in miles (fast enough for thousands of rows a request)."""
+    return great_circle((lat1, lng1), (lat2, lng2)).miles
+
+
+def gazetteer_rows() -> Iterator[dict[str, object]]:
+    """Every ZIP centroid and city centroid from the offline `zipcodes` package."""
+    import zipcodes
+
+    city_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    city_names: dict[tuple[str, str], str] = {}
+    for row in zipcodes.list_all():
+        state = row["state"]
+        if state not in _JURISDICTIONS or not row["lat"] or not row["long"]:
+            continue
+        lat, lng = float(row["lat"]), float(row["long"])
+        yield {
+            "kind": "zip",
+            "key": row["zip_code"],
+            "name": row["city"],
+            "state": state,
+            "latitude": lat,
+            "longitude": lng,
+        }
+        if row["zip_code_type"] != "STANDARD":
+            continue
+        for name in [row["city"], *row.get("acceptable_cities", [])]:
+            key = (normalise_city(name), state)
+            city_points[key].append((lat, lng))
+            # The primary spelling wins over abbreviated acceptable forms ("Farmingtn Hls").
+            if key not in city_names or len(name) > len(city_names[key]):
+                city_names[key] = name
+    for (key, state), points in city_points.items():
+        yield {
+            "kind": "city",
+            "key": f"{key}, {state.lower()}",
+            "name": city_names[(key, state)],
+            "state": state,
+            "latitude": round(sum(p[0] for p in points) / len(points), 5),
+            "longitude": round(sum(p[1] for p in points) / len(points), 5),
+        }

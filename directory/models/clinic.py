@@ -1,0 +1,214 @@
+"""A clinic listing and what hangs off it: locations, phones, service areas, sources."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from directory.models.base import Base, str_enum, utcnow
+from directory.models.price import Price
+from directory.models.treatment import Condition, Treatment, clinic_conditions, clinic_treatments
+
+
+class ClinicStatus(enum.StrEnum):
+    """Where a listing stands; only published listings are shown to patients."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    PUBLISHED = "published"
+    SUSPENDED = "suspended"
+
+
+class VerifiedBy(enum.StrEnum):
+    """Who last confirmed that a listing is correct."""
+
+    OWNER = "owner-confirmed"
+    ADMIN = "admin-checked"
+
+
+class GeocodePrecision(enum.StrEnum):
+    """How exactly a location's coordinates pin down the clinic."""
+
+    ADDRESS = "address"
+    POSTAL_CODE = "postal_code"
+    CITY = "city"
+    REGION = "region"
+
+
+class PhoneKind(enum.StrEnum):
+    """What a phone number is for."""
+
+    MAIN = "main"
+    TOLL_FREE = "toll_free"
+    TEXT = "text"
+
+
+class Clinic(Base):
+    """A clinic or a telehealth program, as listed in the directory."""
+
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[ClinicStatus] = mapped_column(
+        str_enum(ClinicStatus), default=ClinicStatus.DRAFT, index=True
+    )
+    is_example: Mapped[bool] = mapped_column(default=False, index=True)
+    status_note: Mapped[str] = mapped_column(Text, default="")
+    free_consultation: Mapped[bool | None]
+    accepts_insurance: Mapped[bool | None]
+    administered_by: Mapped[str | None] = mapped_column(String(200))
+    monitoring: Mapped[str | None] = mapped_column(String(200))
+    private_room: Mapped[bool | None]
+    year_opened: Mapped[int | None]
+    last_verified_on: Mapped[date | None]
+    last_verified_by: Mapped[VerifiedBy | None] = mapped_column(str_enum(VerifiedBy))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    locations: Mapped[list[Location]] = relationship(
+        back_populates="clinic", cascade="all, delete-orphan", order_by="Location.id"
+    )
+    phones: Mapped[list[Phone]] = relationship(
+        back_populates="clinic", cascade="all, delete-orphan", order_by="Phone.id"
+    )
+    service_areas: Mapped[list[ServiceArea]] = relationship(
+        back_populates="clinic", cascade="all, delete-orphan", order_by="ServiceArea.state"
+    )
+    treatments: Mapped[list[Treatment]] = relationship(
+        secondary=clinic_treatments, order_by="Treatment.position"
+    )
+    conditions: Mapped[list[Condition]] = relationship(
+        secondary=clinic_conditions, order_by="Condition.position"
+    )
+    prices: Mapped[list[Price]] = relationship(
+        back_populates="clinic", cascade="all, delete-orphan", order_by="Price.id"
+    )
+    sources: Mapped[list[Provenance]] = relationship(
+        back_populates="clinic", cascade="all, delete-orphan", order_by="Provenance.id"
+    )
+    quotes: Mapped[list[ClinicQuote]] = relationship(
+        back_populates="clinic", cascade="all, delete-orphan", order_by="ClinicQuote.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def display_name(self) -> str:
+        """The name, or a plain placeholder for drafts whose source states none."""
+        return self.name or f"Unnamed clinic ({self.slug})"
+
+    @property
+    def location(self) -> Location | None:
+        """The primary location, if the clinic has a street or area presence."""
+        return self.locations[0] if self.locations else None
+
+    @property
+    def is_remote_program(self) -> bool:
+        """A telehealth or at-home program that serves whole states."""
+        return bool(self.service_areas)
+
+    @property
+    def public_prices(self) -> list[Price]:
+        """Prices that have a source and an as-of date, the only ones patients see."""
+        return [p for p in self.prices if p.is_publishable]
+
+    def sources_for(self, field: str) -> list[Provenance]:
+        """Where the given fact came from."""
+        return [s for s in self.sources if s.field == field]
+
+    def __repr__(self) -> str:
+        return f"<Clinic {self.slug}>"
+
+
+class Location(Base):
+    """Where a clinic sees patients; coordinates come from the gazetteer or a geocoder."""
+
+    __tablename__ = "locations"
+    __table_args__ = (Index("ix_locations_lat_lng", "latitude", "longitude"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    address_1: Mapped[str | None] = mapped_column(String(200))
+    address_2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(2), index=True)
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    geocode_precision: Mapped[GeocodePrecision] = mapped_column(str_enum(GeocodePrecision))
+    metro: Mapped[str | None] = mapped_column(String(120))
+
+    clinic: Mapped[Clinic] = relationship(back_populates="locations")
+
+    @property
+    def has_street_address(self) -> bool:
+        """True when a street address is known, not only a city or region."""
+        return bool(self.address_1)
+
+
+class Phone(Base):
+    """A phone number in E.164 with the form the clinic itself prints."""
+
+    __tablename__ = "phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(20))
+    display: Mapped[str] = mapped_column(String(40))
+    vanity: Mapped[str | None] = mapped_column(String(40))  # "(855) KETAMINE"
+    kind: Mapped[PhoneKind] = mapped_column(str_enum(PhoneKind), default=PhoneKind.MAIN)
+
+    clinic: Mapped[Clinic] = relationship(back_populates="phones")
+
+
+class ServiceArea(Base):
+    """A state a telehealth or at-home program is licensed to serve."""
+
+    __tablename__ = "service_areas"
+
+    clinic_id: Mapped[int] = mapped_column(
+        ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
+
+    clinic: Mapped[Clinic] = relationship(back_populates="service_areas")
+
+
+class Provenance(Base):
+    """Where one fact about a clinic came from: a document and its words, or a URL."""
+
+    __tablename__ = "provenance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(60))
+    source_document: Mapped[str | None] = mapped_column(String(200))
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    quote: Mapped[str] = mapped_column(Text, default="")
+
+    clinic: Mapped[Clinic] = relationship(back_populates="sources")
+
+
+class ClinicQuote(Base):
+    """A claim a clinic makes on its own page, shown only as its words with the source."""
+
+    __tablename__ = "clinic_quotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(120))
+    quote: Mapped[str] = mapped_column(Text)
+    source_document: Mapped[str] = mapped_column(String(200))
+
+    clinic: Mapped[Clinic] = relationship(back_populates="quotes")

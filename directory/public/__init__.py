@@ -1,0 +1,1 @@
+"""Pages for patients: search, clinic pages, comparison, regions and costs."""

@@ -1,0 +1,202 @@
+"""Patient-facing pages. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from directory import geo
+from directory.exports import csv_response, price_rows, search_rows
+from directory.extensions import db
+from directory.public import jsonld
+from directory.services import listings, pricing, search
+from directory.services.search import InvalidSearch, SearchQuery
+from directory.taxonomy import TREATMENT_SLUGS
+
+bp = Blueprint("public", __name__)
+
+CSV_MAX_ROWS = 5000
+
+
+def _parse(args) -> SearchQuery:  # type: ignore[no-untyped-def]
+    return search.parse_query(args, current_app.config)
+
+
+def _run_search(args):  # type: ignore[no-untyped-def]
+    """(result, errors): a search, or the field errors that stopped it."""
+    try:
+        query = _parse(args)
+    except InvalidSearch as exc:
+        return None, exc.errors
+    if not query.has_place:
+        return None, {}
+    try:
+        return search.search(db.session, query), {}
+    except geo.UnknownPlace as exc:
+        return None, {"near": str(exc)}
+
+
+@bp.get("/")
+def index() -> str:
+    """The search form."""
+    return render_template("public/index.html", args={}, errors={})
+
+
+@bp.get("/search")
+def search_page() -> tuple[str, int]:
+    """Results for a place, with filters, sorting and pagination."""
+    result, errors = _run_search(request.args)
+    status = 400 if errors else 200
+    return render_template(
+        "public/search.html", result=result, errors=errors, args=request.args
+    ), status
+
+
+@bp.get("/search.csv")
+def search_csv() -> Response | tuple[str, int]:
+    """The whole result list of a search as CSV."""
+    result, errors = _run_search(request.args)
+    if errors or result is None:
+        message = "; ".join(errors.values()) or "Enter a place to search."
+        return render_template("errors/error.html", status=400, message=message), 400
+    query = dataclasses.replace(result.query, page=1, per_page=CSV_MAX_ROWS)
+    full = search.search(db.session, query)
+    rows = search_rows(full, base_url=request.url_root.rstrip("/"))
+    return csv_response(rows, "clinics.csv")
+
+
+@bp.get("/clinics/<slug>")
+def clinic_page(slug: str) -> str:
+    """One clinic: details, prices with sources, and where each fact came from."""
+    try:
+        clinic = listings.published_clinic(db.session, slug)
+    except listings.NotFound:
+        abort(404)
+    url = url_for("public.clinic_page", slug=clinic.slug, _external=True)
+    return render_template(
+        "public/clinic.html",
+        clinic=clinic,
+        jsonld=jsonld.medical_clinic(clinic, url),
+        today=date.today(),
+    )
+
+
+@bp.get("/compare")
+def compare() -> tuple[str, int]:
+    """Chosen clinics side by side, with an estimated first-course total."""
+    cfg = current_app.config
+    try:
+        slugs = listings.parse_slugs(request.args.getlist("clinics"), cfg["COMPARE_MAX_CLINICS"])
+    except listings.InvalidSelection as exc:
+        return render_template(
+            "public/compare.html",
+            profiles=[],
+            error=str(exc),
+            missing=[],
+            place=None,
+            distances={},
+            treatment="iv-infusion",
+        ), 400
+    treatment = request.args.get("treatment") or "iv-infusion"
+    if treatment not in TREATMENT_SLUGS:
+        return render_template(
+            "public/compare.html",
+            profiles=[],
+            error="Choose a treatment from the list.",
+            missing=[],
+            place=None,
+            distances={},
+            treatment="iv-infusion",
+        ), 400
+    clinics, missing = listings.clinics_to_compare(db.session, slugs)
+    if slugs and not clinics:
+        abort(404)
+    place, error = None, None
+    near = (request.args.get("near") or "").strip()
+    if near:
+        try:
+            place = geo.resolve_place(db.session, near)
+        except geo.UnknownPlace as exc:
+            error = str(exc)
+    today = date.today()
+    profiles = [
+        pricing.cost_profile(c, treatment, today, cfg["PRICE_STALE_AFTER_DAYS"]) for c in clinics
+    ]
+    distances = {c.slug: _distance(place, c) for c in clinics} if place else {}
+    return render_template(
+        "public/compare.html",
+        profiles=profiles,
+        missing=missing,
+        place=place,
+        distances=distances,
+        treatment=treatment,
+        error=error,
+    ), (400 if error else 200)
+
+
+def _distance(place: geo.SearchPlace | None, clinic) -> float | None:  # type: ignore[no-untyped-def]
+    if place is None or not place.has_point or not clinic.locations:
+        return None
+    assert place.latitude is not None and place.longitude is not None  # noqa: S101
+    return min(
+        geo.distance_miles(place.latitude, place.longitude, loc.latitude, loc.longitude)
+        for loc in clinic.locations
+    )
+
+
+@bp.get("/regions")
+def regions() -> str:
+    """States with counts of clinics and of telehealth programs."""
+    return render_template("public/regions.html", states=listings.state_counts(db.session))
+
+
+@bp.get("/regions/<state>")
+def region(state: str) -> str:
+    """A state's cities with counts, and its clinics."""
+    try:
+        directory = listings.state_directory(db.session, state)
+    except listings.NotFound:
+        abort(404)
+    return render_template("public/region.html", region=directory, city_label=listings.city_label)
+
+
+def _costs(args):  # type: ignore[no-untyped-def]
+    """(summary, errors) for /costs and its CSV."""
+    try:
+        return pricing.region_summary(db.session, _parse(args)), {}
+    except InvalidSearch as exc:
+        return None, exc.errors
+    except geo.UnknownPlace as exc:
+        return None, {"near": str(exc)}
+
+
+@bp.get("/costs")
+def costs() -> tuple[str, int]:
+    """Price summary for a region: count, min, median and max per treatment."""
+    summary, errors = _costs(request.args)
+    return render_template(
+        "public/costs.html",
+        summary=summary,
+        errors=errors,
+        args=request.args,
+        states=geo.all_states(),
+    ), (400 if errors else 200)
+
+
+@bp.get("/costs.csv")
+def costs_csv() -> Response | tuple[str, int]:
+    """The prices behind a region summary as CSV."""
+    summary, errors = _costs(request.args)
+    if errors or summary is None:
+        return render_template(
+            "errors/error.html", status=400, message="; ".join(errors.values())
+        ), 400
+    return csv_response(price_rows(summary.prices, request.url_root.rstrip("/")), "prices.csv")
+
+
+@bp.get("/about")
+def about() -> str:
+    """How the directory works, and what clinic pages claim, as their words."""
+    return render_template("public/about.html", quotes=listings.published_quotes(db.session))

@@ -1,0 +1,189 @@
+"""Reading published listings: one clinic, a selection to compare, regions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from directory import geo
+from directory.models import Clinic, ClinicQuote, ClinicStatus, Location, ServiceArea
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+
+
+class NotFound(LookupError):
+    """No published listing answers to that name."""
+
+
+class InvalidSelection(ValueError):
+    """A comparison names clinics that cannot be compared."""
+
+
+def _full_clinic() -> list:  # type: ignore[type-arg]
+    return [
+        selectinload(Clinic.locations),
+        selectinload(Clinic.phones),
+        selectinload(Clinic.service_areas),
+        selectinload(Clinic.treatments),
+        selectinload(Clinic.conditions),
+        selectinload(Clinic.prices),
+        selectinload(Clinic.sources),
+        selectinload(Clinic.quotes),
+    ]
+
+
+def published_clinic(session: Session, slug: str) -> Clinic:
+    """The published clinic with this slug and everything on its page; else NotFound."""
+    if not SLUG_RE.match(slug):
+        raise NotFound(slug)
+    clinic = session.execute(
+        select(Clinic)
+        .where(Clinic.slug == slug, Clinic.status == ClinicStatus.PUBLISHED)
+        .options(*_full_clinic())
+    ).scalar_one_or_none()
+    if clinic is None:
+        raise NotFound(slug)
+    return clinic
+
+
+def parse_slugs(values: list[str], limit: int) -> list[str]:
+    """Slugs from ?clinics=a,b and ?clinics=a&clinics=b, in order, without repeats."""
+    slugs: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            slug = part.strip().lower()
+            if slug and slug not in slugs:
+                slugs.append(slug)
+    if len(slugs) > limit:
+        raise InvalidSelection(f"Compare at most {limit} clinics at a time.")
+    bad = [s for s in slugs if not SLUG_RE.match(s)]
+    if bad:
+        raise InvalidSelection("Some of the clinics asked for do not exist.")
+    return slugs
+
+
+def clinics_to_compare(session: Session, slugs: list[str]) -> tuple[list[Clinic], list[str]]:
+    """The published clinics among the slugs, in the order asked, and the slugs not found."""
+    if not slugs:
+        return [], []
+    found = {
+        c.slug: c
+        for c in session.execute(
+            select(Clinic)
+            .where(Clinic.slug.in_(slugs), Clinic.status == ClinicStatus.PUBLISHED)
+            .options(*_full_clinic())
+        ).scalars()
+    }
+    return [found[s] for s in slugs if s in found], [s for s in slugs if s not in found]
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    """A state or city and how many published listings it has."""
+
+    code: str
+    name: str
+    clinics: int
+    remote_programs: int = 0
+
+
+def state_counts(session: Session) -> list[RegionCount]:
+    """Every state with published clinics or telehealth programs, by name."""
+    published = Clinic.status == ClinicStatus.PUBLISHED
+    clinics = dict(
+        session.execute(
+            select(Location.state, func.count(func.distinct(Location.clinic_id)))
+            .join(Clinic, Clinic.id == Location.clinic_id)
+            .where(published)
+            .group_by(Location.state)
+        ).all()
+    )
+    remote = dict(
+        session.execute(
+            select(ServiceArea.state, func.count(ServiceArea.clinic_id))
+            .join(Clinic, Clinic.id == ServiceArea.clinic_id)
+            .where(published)
+            .group_by(ServiceArea.state)
+        ).all()
+    )
+    codes = set(clinics) | set(remote)
+    rows = [
+        RegionCount(code, geo.state_name(code), clinics.get(code, 0), remote.get(code, 0))
+        for code in codes
+    ]
+    return sorted(rows, key=lambda r: r.name)
+
+
+@dataclass
+class StateDirectory:
+    """A state's cities with counts, its clinics by city, and the programs serving it."""
+
+    code: str
+    name: str
+    cities: list[RegionCount]
+    clinics: list[Clinic]
+    remote: list[Clinic]
+
+
+def state_directory(session: Session, code: str) -> StateDirectory:
+    """Everything the state page lists; NotFound for an unknown state."""
+    state = geo.state_code(code) if len(code) <= 40 else None
+    if state is None:
+        raise NotFound(code)
+    published = Clinic.status == ClinicStatus.PUBLISHED
+    clinics = list(
+        session.execute(
+            select(Clinic)
+            .join(Location, Location.clinic_id == Clinic.id)
+            .where(published, Location.state == state)
+            .options(
+                selectinload(Clinic.locations),
+                selectinload(Clinic.phones),
+                selectinload(Clinic.treatments),
+            )
+            .distinct()
+        ).scalars()
+    )
+    clinics.sort(key=lambda c: (_city_label(c, state).lower(), (c.name or "").lower()))
+    counts: dict[str, int] = {}
+    for clinic in clinics:
+        label = _city_label(clinic, state)
+        counts[label] = counts.get(label, 0) + 1
+    cities = [RegionCount(label, label, n) for label, n in sorted(counts.items())]
+    remote = list(
+        session.execute(
+            select(Clinic)
+            .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
+            .where(published, ServiceArea.state == state)
+            .options(selectinload(Clinic.service_areas), selectinload(Clinic.treatments))
+            .order_by(Clinic.name)
+        ).scalars()
+    )
+    return StateDirectory(state, geo.state_name(state), cities, clinics, remote)
+
+
+def city_label(clinic: Clinic, state: str) -> str:
+    """The city a clinic is listed under in a state, or its region when no city is known."""
+    return _city_label(clinic, state)
+
+
+def _city_label(clinic: Clinic, state: str) -> str:
+    for loc in clinic.locations:
+        if loc.state == state:
+            return loc.city or loc.metro or "City not stated"
+    return "City not stated"
+
+
+def published_quotes(session: Session) -> list[ClinicQuote]:
+    """What published clinics' own pages claim, grouped by clinic."""
+    return list(
+        session.execute(
+            select(ClinicQuote)
+            .join(Clinic, Clinic.id == ClinicQuote.clinic_id)
+            .where(Clinic.status == ClinicStatus.PUBLISHED)
+            .order_by(Clinic.name, ClinicQuote.id)
+        ).scalars()
+    )

@@ -1,0 +1,442 @@
+"""Finding published clinics by place, distance and filters."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from directory import geo
+from directory.models import (
+    Clinic,
+    ClinicStatus,
+    Condition,
+    Location,
+    Price,
+    PriceUnit,
+    ServiceArea,
+    Treatment,
+)
+from directory.taxonomy import CONDITION_SLUGS, TREATMENT_SLUGS
+
+SORTS = ("distance", "price", "name")
+MAX_PRICE_DOLLARS = 100_000
+NEARBY_COUNT = 5
+NEARBY_MAX_MILES = 3000.0
+TRUE_WORDS = {"1", "true", "yes", "on", "y"}
+FALSE_WORDS = {"", "0", "false", "no", "off", "n"}
+
+
+class InvalidSearch(ValueError):
+    """One or more search parameters are not acceptable; errors maps field to message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class SearchQuery:
+    """A validated search: what the page and the API both accept."""
+
+    near: str = ""
+    radius: float = 25.0
+    state: str | None = None
+    treatment: str | None = None
+    condition: str | None = None
+    max_price_cents: int | None = None
+    free_consultation: bool = False
+    insurance: bool = False
+    sort: str = "distance"
+    page: int = 1
+    per_page: int = 20
+    radius_given: bool = False
+
+    @property
+    def has_place(self) -> bool:
+        """True when the visitor named a place or a state."""
+        return bool(self.near or self.state)
+
+    def as_params(self, **overrides: Any) -> dict[str, Any]:
+        """The query as URL parameters, for links to other pages and sorts."""
+        params: dict[str, Any] = {
+            "near": self.near or None,
+            "radius": _fmt_radius(self.radius) if self.radius_given else None,
+            "state": self.state,
+            "treatment": self.treatment,
+            "condition": self.condition,
+            "max_price": self.max_price_cents // 100 if self.max_price_cents is not None else None,
+            "free_consultation": "1" if self.free_consultation else None,
+            "insurance": "1" if self.insurance else None,
+            "sort": self.sort if self.sort != "distance" else None,
+            "page": self.page if self.page != 1 else None,
+        }
+        params.update(overrides)
+        return {k: v for k, v in params.items() if v is not None}
+
+
+@dataclass
+class ClinicHit:
+    """A clinic in a result list, with its distance and lowest per-session price."""
+
+    clinic: Clinic
+    distance_miles: float | None = None
+    lowest_session_cents: int | None = None
+
+
+@dataclass
+class SearchResult:
+    """One page of results and what the page says around them."""
+
+    query: SearchQuery
+    place: geo.SearchPlace | None
+    radius: float | None
+    hits: list[ClinicHit]
+    total: int
+    pages: int
+    nearby: list[ClinicHit] = field(default_factory=list)
+    remote: list[ClinicHit] = field(default_factory=list)
+
+    @property
+    def state(self) -> str | None:
+        """The state the search is in, if any."""
+        if self.query.state:
+            return self.query.state
+        return self.place.state if self.place else None
+
+
+def _fmt_radius(radius: float) -> str:
+    return str(int(radius)) if radius == int(radius) else f"{radius:g}"
+
+
+def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = None) -> SearchQuery:
+    """Validate raw query parameters; raise InvalidSearch naming every bad field.
+
+    `settings` is the app config (radius and page-size limits); defaults apply without it.
+    """
+    settings = settings or {}
+    default_radius = float(settings.get("SEARCH_DEFAULT_RADIUS_MILES", 25.0))
+    max_radius = float(settings.get("SEARCH_MAX_RADIUS_MILES", 500.0))
+    default_per_page = int(settings.get("SEARCH_PER_PAGE", 20))
+    max_per_page = int(settings.get("SEARCH_MAX_PER_PAGE", 100))
+    errors: dict[str, str] = {}
+    query = SearchQuery(radius=default_radius, per_page=default_per_page)
+
+    near = (args.get("near") or "").strip()
+    if len(near) > geo.MAX_PLACE_LENGTH:
+        errors["near"] = f"That place is too long (at most {geo.MAX_PLACE_LENGTH} characters)."
+    query.near = near[: geo.MAX_PLACE_LENGTH * 2]
+
+    raw_radius = (args.get("radius") or "").strip()
+    if raw_radius:
+        radius = _number(raw_radius)
+        if radius is None or not math.isfinite(radius):
+            errors["radius"] = "The radius must be a number of miles, for example 25."
+        elif radius <= 0 or radius > max_radius:
+            errors["radius"] = f"The radius must be more than 0 and at most {max_radius:g} miles."
+        else:
+            query.radius = radius
+            query.radius_given = True
+
+    raw_state = (args.get("state") or "").strip()
+    if raw_state:
+        code = geo.state_code(raw_state) if len(raw_state) <= 40 else None
+        if code is None:
+            errors["state"] = "Choose a US state, for example MI or Michigan."
+        else:
+            query.state = code
+
+    treatment = (args.get("treatment") or "").strip()
+    if treatment:
+        if treatment not in TREATMENT_SLUGS:
+            errors["treatment"] = "Choose a treatment from the list."
+        else:
+            query.treatment = treatment
+
+    condition = (args.get("condition") or "").strip()
+    if condition:
+        if condition not in CONDITION_SLUGS:
+            errors["condition"] = "Choose a condition from the list."
+        else:
+            query.condition = condition
+
+    raw_price = (args.get("max_price") or "").strip().lstrip("$").replace(",", "")
+    if raw_price:
+        price = _number(raw_price)
+        if price is None or not math.isfinite(price):
+            errors["max_price"] = "The price ceiling must be an amount in dollars, for example 600."
+        elif price < 0 or price > MAX_PRICE_DOLLARS:
+            errors["max_price"] = (
+                f"The price ceiling must be between $0 and ${MAX_PRICE_DOLLARS:,}."
+            )
+        else:
+            query.max_price_cents = int(round(price * 100))
+
+    for name in ("free_consultation", "insurance"):
+        raw = (args.get(name) or "").strip().lower()
+        if raw in TRUE_WORDS:
+            setattr(query, name, True)
+        elif raw not in FALSE_WORDS:
+            errors[name] = "Use 1 for yes or leave it out."
+
+    sort = (args.get("sort") or "distance").strip()
+    if sort not in SORTS:
+        errors["sort"] = "Sort by distance, price or name."
+    else:
+        query.sort = sort
+
+    query.page = _positive_int(args.get("page"), 1, "page", errors, upper=100_000)
+    query.per_page = _positive_int(
+        args.get("per_page"), default_per_page, "per_page", errors, upper=max_per_page
+    )
+    if errors:
+        raise InvalidSearch(errors)
+    return query
+
+
+def _number(text: str) -> float | None:
+    if len(text) > 20:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _positive_int(
+    raw: str | None, default: int, name: str, errors: dict[str, str], upper: int
+) -> int:
+    text = (raw or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or len(text) > 7 or not 1 <= int(text) <= upper:
+        errors[name] = (
+            f"{name.replace('_', ' ').capitalize()} must be a whole number from 1 to {upper:,}."
+        )
+        return default
+    return int(text)
+
+
+def search(session: Session, query: SearchQuery) -> SearchResult:
+    """Run a validated search; raise geo.UnknownPlace when the place is unknown."""
+    place = geo.resolve_place(session, query.near) if query.near else None
+    if place is None and query.state:
+        place = geo.SearchPlace("state", geo.state_name(query.state), query.state)
+    state = query.state or (place.state if place and place.kind == "state" else None)
+    filters = _clinic_filters(query)
+
+    radius: float | None = None
+    if place is not None and place.has_point:
+        radius = query.radius if query.radius_given else (place.default_radius or query.radius)
+        candidates = _within(session, place, radius, filters, state)
+    else:
+        candidates = _in_region(session, state, filters)
+
+    ranked = _rank(session, candidates, query, place)
+    total = len(ranked)
+    pages = max(1, math.ceil(total / query.per_page))
+    start = (query.page - 1) * query.per_page
+    page_hits = _hits(session, ranked[start : start + query.per_page])
+
+    result = SearchResult(query, place, radius, page_hits, total, pages)
+    if place is not None and place.has_point and total == 0:
+        result.nearby = _nearest_beyond(session, place, radius or query.radius, filters, query)
+    search_state = state or (place.state if place else None)
+    if search_state:
+        result.remote = _remote_programs(session, search_state, filters, query)
+    return result
+
+
+def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [Clinic.status == ClinicStatus.PUBLISHED]
+    if query.treatment:
+        clauses.append(Clinic.treatments.any(Treatment.slug == query.treatment))
+    if query.condition:
+        clauses.append(Clinic.conditions.any(Condition.slug == query.condition))
+    if query.free_consultation:
+        clauses.append(Clinic.free_consultation.is_(True))
+    if query.insurance:
+        clauses.append(Clinic.accepts_insurance.is_(True))
+    if query.max_price_cents is not None:
+        price_clauses = [
+            Price.unit == PriceUnit.SESSION,
+            Price.amount_cents <= query.max_price_cents,
+            *_publishable(),
+        ]
+        if query.treatment:
+            price_clauses.append(Price.treatment.has(Treatment.slug == query.treatment))
+        clauses.append(Clinic.prices.any(and_(*price_clauses)))
+    return clauses
+
+
+def _publishable() -> list[ColumnElement[bool]]:
+    return [Price.source_url.is_not(None), Price.source_url != "", Price.as_of.is_not(None)]
+
+
+@dataclass
+class _Candidate:
+    """A matching clinic before its page is loaded: only what sorting needs."""
+
+    clinic_id: int
+    name: str
+    distance: float | None
+    lowest_cents: int | None = None
+
+
+def _within(
+    session: Session,
+    place: geo.SearchPlace,
+    radius: float,
+    filters: list[ColumnElement[bool]],
+    state: str | None,
+) -> dict[int, _Candidate]:
+    """Clinics within radius: an indexed latitude/longitude box, then exact distance."""
+    assert place.latitude is not None and place.longitude is not None  # noqa: S101
+    box = geo.bounding_box(place.latitude, place.longitude, radius)
+    stmt = (
+        select(Location.clinic_id, Clinic.name, Location.latitude, Location.longitude)
+        .join(Clinic, Clinic.id == Location.clinic_id)
+        .where(
+            Location.latitude.between(box.min_lat, box.max_lat),
+            Location.longitude.between(box.min_lng, box.max_lng),
+            *filters,
+        )
+    )
+    if state:
+        stmt = stmt.where(Location.state == state)
+    found: dict[int, _Candidate] = {}
+    for clinic_id, name, lat, lng in session.execute(stmt):
+        distance = geo.distance_miles(place.latitude, place.longitude, lat, lng)
+        if distance > radius:
+            continue
+        seen = found.get(clinic_id)
+        if seen is None or (seen.distance is not None and distance < seen.distance):
+            found[clinic_id] = _Candidate(clinic_id, name or "", distance)
+    return found
+
+
+def _in_region(
+    session: Session, state: str | None, filters: list[ColumnElement[bool]]
+) -> dict[int, _Candidate]:
+    stmt = select(Clinic.id, Clinic.name).where(*filters)
+    if state:
+        stmt = stmt.where(Clinic.locations.any(Location.state == state))
+    else:
+        stmt = stmt.where(Clinic.locations.any())
+    return {cid: _Candidate(cid, name or "", None) for cid, name in session.execute(stmt)}
+
+
+def _add_lowest_prices(
+    session: Session, candidates: list[_Candidate], treatment: str | None
+) -> None:
+    """Fill in each candidate's lowest published per-session price (for one treatment)."""
+    by_id = {c.clinic_id: c for c in candidates}
+    ids = list(by_id)
+    for start in range(0, len(ids), 900):
+        stmt = (
+            select(Price.clinic_id, func.min(Price.amount_cents))
+            .where(
+                Price.clinic_id.in_(ids[start : start + 900]),
+                Price.unit == PriceUnit.SESSION,
+                *_publishable(),
+            )
+            .group_by(Price.clinic_id)
+        )
+        if treatment:
+            stmt = stmt.where(Price.treatment.has(Treatment.slug == treatment))
+        for clinic_id, cents in session.execute(stmt):
+            by_id[clinic_id].lowest_cents = cents
+
+
+def _rank(
+    session: Session,
+    candidates: dict[int, _Candidate],
+    query: SearchQuery,
+    place: geo.SearchPlace | None,
+) -> list[_Candidate]:
+    ranked = list(candidates.values())
+    _add_lowest_prices(session, ranked, query.treatment)
+    far = float("inf")
+
+    def by_distance(c: _Candidate) -> float:
+        return c.distance if c.distance is not None else far
+
+    sort = query.sort
+    if sort == "distance" and not (place and place.has_point):
+        sort = "name"
+    if sort == "distance":
+        ranked.sort(key=lambda c: (by_distance(c), c.name.lower()))
+    elif sort == "price":
+        ranked.sort(
+            key=lambda c: (
+                c.lowest_cents is None,
+                c.lowest_cents or 0,
+                by_distance(c),
+                c.name.lower(),
+            )
+        )
+    else:
+        ranked.sort(key=lambda c: (c.name.lower(), by_distance(c)))
+    return ranked
+
+
+def _hits(session: Session, candidates: list[_Candidate]) -> list[ClinicHit]:
+    """Load the clinics of one page, each collection in a single query."""
+    if not candidates:
+        return []
+    stmt = (
+        select(Clinic)
+        .where(Clinic.id.in_([c.clinic_id for c in candidates]))
+        .options(
+            selectinload(Clinic.locations),
+            selectinload(Clinic.phones),
+            selectinload(Clinic.treatments),
+            selectinload(Clinic.prices),
+            selectinload(Clinic.service_areas),
+        )
+    )
+    loaded = {c.id: c for c in session.execute(stmt).scalars()}
+    return [ClinicHit(loaded[c.clinic_id], c.distance, c.lowest_cents) for c in candidates]
+
+
+def _nearest_beyond(
+    session: Session,
+    place: geo.SearchPlace,
+    radius: float,
+    filters: list[ColumnElement[bool]],
+    query: SearchQuery,
+) -> list[ClinicHit]:
+    """The nearest matching clinics outside the radius, widening the search until found."""
+    reach = max(radius * 2, 50.0)
+    while True:
+        found = _within(session, place, reach, filters, None)
+        if len(found) >= NEARBY_COUNT or reach >= NEARBY_MAX_MILES:
+            break
+        reach = min(reach * 2, NEARBY_MAX_MILES)
+    nearest = sorted(found.values(), key=lambda c: (c.distance or 0.0, c.name.lower()))
+    nearest = nearest[:NEARBY_COUNT]
+    _add_lowest_prices(session, nearest, query.treatment)
+    return _hits(session, nearest)
+
+
+def _remote_programs(
+    session: Session,
+    state: str,
+    filters: list[ColumnElement[bool]],
+    query: SearchQuery,
+) -> list[ClinicHit]:
+    """Telehealth and at-home programs licensed in the state, by name."""
+    stmt = (
+        select(Clinic.id, Clinic.name)
+        .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
+        .where(ServiceArea.state == state, *filters)
+        .order_by(Clinic.name)
+        .limit(50)
+    )
+    programs = [_Candidate(cid, name or "", None) for cid, name in session.execute(stmt)]
+    _add_lowest_prices(session, programs, query.treatment)
+    return _hits(session, programs)
