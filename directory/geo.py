@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import us
 from geopy.distance import great_circle
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.models import Place
@@ -245,7 +245,7 @@ def _city_place(session: Session, text: str) -> SearchPlace:
         )
 
     matches = _cities_named(session, normalise_city(city))
-    if len(matches) == 1:
+    if len(matches) == 1 or (matches and _clearly_largest(session, matches)):
         place = matches[0]
         return SearchPlace(
             "city", f"{place.name}, {place.state}", place.state, place.latitude, place.longitude
@@ -290,6 +290,26 @@ def _cities_named(session: Session, name: str) -> list[Place]:
         .order_by(Place.key)
     )
     return list(session.execute(stmt).scalars())
+
+
+def _clearly_largest(session: Session, matches: list[Place]) -> bool:
+    """Order same-named cities by ZIP count; True when the first dwarfs the rest.
+
+    "Chicago" means Chicago, IL; "Springfield" means nothing without a state. The
+    number of ZIP codes stands in for size, since the gazetteer has no population.
+    """
+    counts = dict(
+        session.execute(
+            select(Place.state, func.count())
+            .where(Place.kind == "zip", Place.name.in_({m.name for m in matches}),
+                   Place.state.in_([m.state for m in matches]))
+            .group_by(Place.state)
+        ).all()
+    )
+    matches.sort(key=lambda m: counts.get(m.state, 0), reverse=True)
+    first = counts.get(matches[0].state, 0)
+    second = counts.get(matches[1].state, 0)
+    return first >= 5 and first >= 3 * max(second, 1)
 
 
 @dataclass(frozen=True)

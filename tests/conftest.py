@@ -1,0 +1,159 @@
+"""Fixtures: a fresh SQLite database per test, copied from one built per session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from directory import create_app, geo
+from directory.extensions import db
+from directory.models import (
+    Clinic,
+    ClinicStatus,
+    Condition,
+    GeocodePrecision,
+    Location,
+    Phone,
+    Price,
+    PriceUnit,
+    ServiceArea,
+    Treatment,
+)
+from directory.services import seeding
+
+
+def _config(path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the tables, the taxonomy and the gazetteer, built once."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    app = create_app(_config(path))
+    with app.app_context():
+        db.create_all()
+        seeding.load_taxonomy(db.session)
+        seeding.load_gazetteer(db.session)
+        db.session.commit()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
+    """An app on its own copy of the template database."""
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(template_db, path)
+    app = create_app(_config(path))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def seeded(app: Flask) -> None:
+    """The clinics from the seed documents."""
+    seeding.load_seed_clinics(db.session)
+    db.session.commit()
+
+
+def price(
+    treatment: str,
+    dollars: float,
+    unit: str = "session",
+    *,
+    as_of: date | None = None,
+    source_url: str | None = "https://example.com/prices",
+    sessions: int | None = None,
+    insurance: bool = False,
+) -> dict[str, Any]:
+    """A price specification for make_clinic."""
+    return {
+        "treatment": treatment,
+        "amount_cents": int(round(dollars * 100)),
+        "unit": PriceUnit(unit),
+        "as_of": as_of if as_of is not None else date.today() - timedelta(days=30),
+        "source_url": source_url,
+        "sessions_included": sessions,
+        "insurance_accepted": insurance,
+    }
+
+
+@pytest.fixture
+def make_clinic(app: Flask) -> Callable[..., Clinic]:
+    """Create and commit a published clinic; keyword arguments override the defaults."""
+    counter = {"n": 0}
+
+    def make(
+        name: str | None = None,
+        *,
+        near: str | None = "48336",
+        latitude: float | None = None,
+        longitude: float | None = None,
+        state: str | None = None,
+        city: str | None = "Testville",
+        treatments: tuple[str, ...] = ("iv-infusion",),
+        conditions: tuple[str, ...] = ("depression",),
+        prices: tuple[dict[str, Any], ...] = (),
+        service_areas: tuple[str, ...] = (),
+        status: ClinicStatus = ClinicStatus.PUBLISHED,
+        **fields: Any,
+    ) -> Clinic:
+        counter["n"] += 1
+        name = name or f"Test Clinic {counter['n']}"
+        slug = fields.pop("slug", None) or f"test-clinic-{counter['n']}"
+        clinic = Clinic(slug=slug, name=name, status=status, **fields)
+        if service_areas:
+            clinic.service_areas = [ServiceArea(state=s) for s in service_areas]
+        elif latitude is not None and longitude is not None:
+            clinic.locations.append(Location(
+                address_1="1 Test St", city=city, state=state or "MI", postal_code=None,
+                latitude=latitude, longitude=longitude,
+                geocode_precision=GeocodePrecision.ADDRESS))
+        elif near:
+            place = geo.resolve_place(db.session, near)
+            clinic.locations.append(Location(
+                address_1="1 Test St", city=city, state=state or place.state or "MI",
+                postal_code=near if near.isdigit() else None,
+                latitude=place.latitude, longitude=place.longitude,
+                geocode_precision=GeocodePrecision.POSTAL_CODE))
+        by_slug = {t.slug: t for t in db.session.execute(select(Treatment)).scalars()}
+        clinic.treatments = [by_slug[t] for t in treatments]
+        cond = {c.slug: c for c in db.session.execute(select(Condition)).scalars()}
+        clinic.conditions = [cond[c] for c in conditions]
+        for spec in prices:
+            spec = dict(spec)
+            clinic.prices.append(Price(treatment=by_slug[spec.pop("treatment")], **spec))
+        clinic.phones.append(Phone(e164="+15555550100", display="(555) 555-0100"))
+        db.session.add(clinic)
+        db.session.commit()
+        return clinic
+
+    return make
