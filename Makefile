@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 EXAMPLE_CLINICS ?= 300
 
-.PHONY: run test lint db clean
+.PHONY: run test lint db clean bench
 
 # A fresh Debian has python3 without the venv module; install it when missing.
 $(STAMP): pyproject.toml
@@ -38,3 +38,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+bench: $(STAMP)
+	$(BIN)/python tests/bench/bench_search.py

@@ -29,7 +29,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     errors.register(app)
     cli.register(app)
+    _limit_query_length(app)
     return app
+
+
+def _limit_query_length(app: Flask) -> None:
+    """Refuse very long query strings before any work is done on them."""
+    from flask import abort, request
+
+    @app.before_request
+    def _check_query_length() -> None:
+        if len(request.query_string) > app.config["MAX_QUERY_STRING_LENGTH"]:
+            abort(414)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -27,6 +27,12 @@ def _prepare_database() -> None:
     click.echo(f"Gazetteer: {total:,} places.")
 
 
+def _refresh_planner_statistics() -> None:
+    """Let the query planner see the new table sizes after a bulk load."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
 @click.command("init-db")
 def init_db_command() -> None:
     """Create the tables and load the taxonomy and the offline gazetteer."""
@@ -40,6 +46,7 @@ def seed_command() -> None:
     _prepare_database()
     report = seeding.load_seed_clinics(db.session)
     db.session.commit()
+    _refresh_planner_statistics()
     for slug in report.created:
         click.echo(f"created {slug}")
     click.echo(f"Seed clinics: {len(report.created)} created, {len(report.skipped)} already there.")
@@ -65,4 +72,5 @@ def demo_data_command(count: int, seed: int, today: object) -> None:
             db.session, count, seed=seed, today=as_of, progress=bar.update
         )
         db.session.commit()
+    _refresh_planner_statistics()
     click.echo(f"Example clinics: {created} created, {count - created} already there.")

@@ -62,7 +62,7 @@ def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
             "url",
         ]
     ]
-    for hit in [*result.hits, *result.remote]:
+    for hit in [*result.hits, *result.nearby, *result.remote]:
         c = hit.clinic
         loc = c.location
         address = ", ".join(x for x in (loc.address_1, loc.address_2) if x) if loc else ""

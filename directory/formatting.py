@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from directory import geo, taxonomy
 from directory.extensions import db
-from directory.models import Clinic
+from directory.models import Clinic, ClinicStatus
 
 
 def money(cents: int | None) -> str:
@@ -45,7 +45,11 @@ def is_stale(as_of: date | None) -> bool:
 def example_data_present() -> bool:
     """Whether any example clinic is published (the banner shows while one is)."""
     return (
-        db.session.execute(select(Clinic.id).where(Clinic.is_example.is_(True)).limit(1)).first()
+        db.session.execute(
+            select(Clinic.id)
+            .where(Clinic.is_example.is_(True), Clinic.status == ClinicStatus.PUBLISHED)
+            .limit(1)
+        ).first()
         is not None
     )
 

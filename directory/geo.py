@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import us
 from geopy.distance import great_circle
@@ -301,8 +302,11 @@ def _clearly_largest(session: Session, matches: list[Place]) -> bool:
     counts = dict(
         session.execute(
             select(Place.state, func.count())
-            .where(Place.kind == "zip", Place.name.in_({m.name for m in matches}),
-                   Place.state.in_([m.state for m in matches]))
+            .where(
+                Place.kind == "zip",
+                Place.name.in_({m.name for m in matches}),
+                Place.state.in_([m.state for m in matches]),
+            )
             .group_by(Place.state)
         ).all()
     )
@@ -333,6 +337,16 @@ def bounding_box(latitude: float, longitude: float, radius_miles: float) -> Boun
 def distance_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance in miles (fast enough for thousands of rows a request)."""
     return great_circle((lat1, lng1), (lat2, lng2)).miles
+
+
+def nearest_distance(place: SearchPlace | None, locations: list[Any]) -> float | None:
+    """Miles from a place to the nearest of a clinic's locations, if both have a position."""
+    if place is None or place.latitude is None or place.longitude is None or not locations:
+        return None
+    return min(
+        distance_miles(place.latitude, place.longitude, loc.latitude, loc.longitude)
+        for loc in locations
+    )
 
 
 def gazetteer_rows() -> Iterator[dict[str, object]]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from directory.models import Clinic, ClinicStatus, Price
+from directory.models import Clinic, ClinicStatus, Price, Treatment
 
 _NAMESPACE = uuid.UUID("6f1f7f0e-8f4e-4d0b-9a55-2b1c8a7e6d10")
 
@@ -87,8 +87,17 @@ def organization(clinic: Clinic) -> dict[str, Any]:
             }
             for loc in clinic.locations
         ],
-        "services": [_service(clinic, org_id, t.slug, t.name) for t in clinic.treatments],
+        "services": [_service(clinic, org_id, t.slug, t.name) for t in _offered(clinic)],
     }
+
+
+def _offered(clinic: Clinic) -> list[Treatment]:
+    """The listed treatments, plus any that only appear in a published price."""
+    offered = list(clinic.treatments)
+    for price in clinic.public_prices:
+        if price.treatment not in offered:
+            offered.append(price.treatment)
+    return offered
 
 
 def _phone(slug: str, e164: str, display: str) -> dict[str, Any]:

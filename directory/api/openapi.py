@@ -154,6 +154,58 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "ClinicDetail": {
+        "allOf": [{"$ref": "#/components/schemas/ClinicSummary"}],
+        "type": "object",
+        "required": [
+            "description",
+            "locations",
+            "conditions",
+            "care_team",
+            "sources",
+            "clinic_statements",
+            "url",
+        ],
+        "properties": {
+            "description": {"type": "string"},
+            "email": _NULLABLE_STR,
+            "url": {"type": "string"},
+            "locations": {"type": "array", "items": {"$ref": "#/components/schemas/Location"}},
+            "conditions": {"type": "array", "items": {"type": "string"}},
+            "care_team": {
+                "type": "object",
+                "properties": {
+                    "administered_by": _NULLABLE_STR,
+                    "monitoring": _NULLABLE_STR,
+                    "private_room": _NULLABLE_BOOL,
+                    "year_opened": _NULLABLE_INT,
+                },
+            },
+            "sources": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "field": {"type": "string"},
+                        "source_document": _NULLABLE_STR,
+                        "source_url": _NULLABLE_STR,
+                        "quote": {"type": "string"},
+                    },
+                },
+            },
+            "clinic_statements": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "topic": {"type": "string"},
+                        "quote": {"type": "string"},
+                        "source_document": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
     "Place": {
         "type": ["object", "null"],
         "properties": {
@@ -234,7 +286,7 @@ def document(server_url: str) -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": _json(_ref("ClinicSummary"), "The clinic."),
+                        "200": _json(_ref("ClinicDetail"), "The clinic."),
                         "404": _ERROR_404,
                     },
                 }

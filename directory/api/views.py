@@ -108,7 +108,7 @@ def costs_summary() -> ResponseReturnValue:
         {
             "region": summary.label,
             "clinics": summary.clinic_count,
-            "prices": len(summary.prices),
+            "prices": summary.price_count,
             "rows": [serializers.summary_row(r) for r in summary.rows],
         }
     )

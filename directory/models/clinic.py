@@ -57,10 +57,10 @@ class Clinic(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(254))
-    status: Mapped[ClinicStatus] = mapped_column(
-        str_enum(ClinicStatus), default=ClinicStatus.DRAFT, index=True
-    )
-    is_example: Mapped[bool] = mapped_column(default=False, index=True)
+    # Not indexed: nearly every row is published, and an index here tempts the planner
+    # to scan all clinics instead of the location box.
+    status: Mapped[ClinicStatus] = mapped_column(str_enum(ClinicStatus), default=ClinicStatus.DRAFT)
+    is_example: Mapped[bool] = mapped_column(default=False)
     status_note: Mapped[str] = mapped_column(Text, default="")
     free_consultation: Mapped[bool | None]
     accepts_insurance: Mapped[bool | None]

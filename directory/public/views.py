@@ -83,6 +83,19 @@ def clinic_page(slug: str) -> str:
     )
 
 
+def _compare_error(message: str) -> tuple[str, int]:
+    return render_template(
+        "public/compare.html",
+        profiles=[],
+        rows=[],
+        error=message,
+        missing=[],
+        place=None,
+        distances={},
+        treatment="iv-infusion",
+    ), 400
+
+
 @bp.get("/compare")
 def compare() -> tuple[str, int]:
     """Chosen clinics side by side, with an estimated first-course total."""
@@ -90,60 +103,33 @@ def compare() -> tuple[str, int]:
     try:
         slugs = listings.parse_slugs(request.args.getlist("clinics"), cfg["COMPARE_MAX_CLINICS"])
     except listings.InvalidSelection as exc:
-        return render_template(
-            "public/compare.html",
-            profiles=[],
-            error=str(exc),
-            missing=[],
-            place=None,
-            distances={},
-            treatment="iv-infusion",
-        ), 400
+        return _compare_error(str(exc))
     treatment = request.args.get("treatment") or "iv-infusion"
     if treatment not in TREATMENT_SLUGS:
-        return render_template(
-            "public/compare.html",
-            profiles=[],
-            error="Choose a treatment from the list.",
-            missing=[],
-            place=None,
-            distances={},
-            treatment="iv-infusion",
-        ), 400
+        return _compare_error("Choose a treatment from the list.")
     clinics, missing = listings.clinics_to_compare(db.session, slugs)
     if slugs and not clinics:
         abort(404)
-    place, error = None, None
     near = (request.args.get("near") or "").strip()
-    if near:
-        try:
-            place = geo.resolve_place(db.session, near)
-        except geo.UnknownPlace as exc:
-            error = str(exc)
+    try:
+        place = geo.resolve_place(db.session, near) if near else None
+    except geo.UnknownPlace as exc:
+        return _compare_error(str(exc))
     today = date.today()
     profiles = [
         pricing.cost_profile(c, treatment, today, cfg["PRICE_STALE_AFTER_DAYS"]) for c in clinics
     ]
-    distances = {c.slug: _distance(place, c) for c in clinics} if place else {}
+    distances = {c.slug: geo.nearest_distance(place, c.locations) for c in clinics}
     return render_template(
         "public/compare.html",
         profiles=profiles,
+        rows=pricing.comparison_rows(profiles),
         missing=missing,
         place=place,
         distances=distances,
         treatment=treatment,
-        error=error,
-    ), (400 if error else 200)
-
-
-def _distance(place: geo.SearchPlace | None, clinic) -> float | None:  # type: ignore[no-untyped-def]
-    if place is None or not place.has_point or not clinic.locations:
-        return None
-    assert place.latitude is not None and place.longitude is not None  # noqa: S101
-    return min(
-        geo.distance_miles(place.latitude, place.longitude, loc.latitude, loc.longitude)
-        for loc in clinic.locations
-    )
+        error=None,
+    ), 200
 
 
 @bp.get("/regions")
@@ -159,7 +145,7 @@ def region(state: str) -> str:
         directory = listings.state_directory(db.session, state)
     except listings.NotFound:
         abort(404)
-    return render_template("public/region.html", region=directory, city_label=listings.city_label)
+    return render_template("public/region.html", region=directory)
 
 
 def _costs(args):  # type: ignore[no-untyped-def]
@@ -193,7 +179,10 @@ def costs_csv() -> Response | tuple[str, int]:
         return render_template(
             "errors/error.html", status=400, message="; ".join(errors.values())
         ), 400
-    return csv_response(price_rows(summary.prices, request.url_root.rstrip("/")), "prices.csv")
+    prices, _ = pricing.region_prices(
+        db.session, state=summary.state, place=summary.place, radius=summary.radius
+    )
+    return csv_response(price_rows(prices, request.url_root.rstrip("/")), "prices.csv")
 
 
 @bp.get("/about")

@@ -117,6 +117,9 @@ def state_counts(session: Session) -> list[RegionCount]:
     return sorted(rows, key=lambda r: r.name)
 
 
+STATE_LIST_LIMIT = 300  # beyond this a state page lists cities only, each linked to a search
+
+
 @dataclass
 class StateDirectory:
     """A state's cities with counts, its clinics by city, and the programs serving it."""
@@ -124,8 +127,10 @@ class StateDirectory:
     code: str
     name: str
     cities: list[RegionCount]
-    clinics: list[Clinic]
+    clinic_count: int
+    clinics_by_city: dict[str, list[Clinic]]
     remote: list[Clinic]
+    remote_count: int
 
 
 def state_directory(session: Session, code: str) -> StateDirectory:
@@ -134,47 +139,50 @@ def state_directory(session: Session, code: str) -> StateDirectory:
     if state is None:
         raise NotFound(code)
     published = Clinic.status == ClinicStatus.PUBLISHED
-    clinics = list(
-        session.execute(
-            select(Clinic)
+    city = func.coalesce(Location.city, Location.metro, "City not stated")
+    in_state = (
+        select(city.label("city"), Location.clinic_id)
+        .join(Clinic, Clinic.id == Location.clinic_id)
+        .where(published, Location.state == state)
+        .distinct()
+        .subquery()
+    )
+    counts = session.execute(
+        select(in_state.c.city, func.count()).group_by(in_state.c.city).order_by(in_state.c.city)
+    ).all()
+    cities = [RegionCount(name, name, n) for name, n in counts]
+    total = sum(c.clinics for c in cities)
+
+    by_city: dict[str, list[Clinic]] = {}
+    if total <= STATE_LIST_LIMIT:
+        rows = session.execute(
+            select(city, Clinic)
             .join(Location, Location.clinic_id == Clinic.id)
             .where(published, Location.state == state)
-            .options(
-                selectinload(Clinic.locations),
-                selectinload(Clinic.phones),
-                selectinload(Clinic.treatments),
-            )
-            .distinct()
-        ).scalars()
-    )
-    clinics.sort(key=lambda c: (_city_label(c, state).lower(), (c.name or "").lower()))
-    counts: dict[str, int] = {}
-    for clinic in clinics:
-        label = _city_label(clinic, state)
-        counts[label] = counts.get(label, 0) + 1
-    cities = [RegionCount(label, label, n) for label, n in sorted(counts.items())]
+            .options(selectinload(Clinic.locations))
+            .order_by(city, Clinic.name)
+        ).all()
+        for name, clinic in rows:
+            group = by_city.setdefault(name, [])
+            if clinic not in group:
+                group.append(clinic)
+
+    remote_filter = (published, ServiceArea.state == state)
+    remote_count = session.execute(
+        select(func.count()).select_from(ServiceArea).join(Clinic).where(*remote_filter)
+    ).scalar_one()
     remote = list(
         session.execute(
             select(Clinic)
             .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
-            .where(published, ServiceArea.state == state)
-            .options(selectinload(Clinic.service_areas), selectinload(Clinic.treatments))
+            .where(*remote_filter)
             .order_by(Clinic.name)
+            .limit(STATE_LIST_LIMIT)
         ).scalars()
     )
-    return StateDirectory(state, geo.state_name(state), cities, clinics, remote)
-
-
-def city_label(clinic: Clinic, state: str) -> str:
-    """The city a clinic is listed under in a state, or its region when no city is known."""
-    return _city_label(clinic, state)
-
-
-def _city_label(clinic: Clinic, state: str) -> str:
-    for loc in clinic.locations:
-        if loc.state == state:
-            return loc.city or loc.metro or "City not stated"
-    return "City not stated"
+    return StateDirectory(
+        state, geo.state_name(state), cities, total, by_city, remote, remote_count
+    )
 
 
 def published_quotes(session: Session) -> list[ClinicQuote]:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, contains_eager
 
 from directory import geo
-from directory.models import Clinic, ClinicStatus, Location, Price, PriceUnit, ServiceArea
+from directory.models import (
+    Clinic,
+    ClinicStatus,
+    Location,
+    Price,
+    PriceUnit,
+    ServiceArea,
+    Treatment,
+)
+from directory.services import search
 from directory.services.search import SearchQuery
 from directory.taxonomy import TREATMENT_NAMES
 
@@ -33,7 +44,7 @@ class CostProfile:
 
     clinic: Clinic
     treatment: str
-    per_session: dict[str, Amount] = field(default_factory=dict)
+    per_session: dict[tuple[str, PriceUnit], Amount] = field(default_factory=dict)
     series: Amount | None = None
     consultation: Amount | None = None
     integration: Amount | None = None
@@ -58,11 +69,10 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
     for slug in TREATMENT_NAMES:
         if slug in ("consultation", "integration"):
             continue
-        price = lowest(published, slug, PriceUnit.SESSION) or lowest(
-            published, slug, PriceUnit.MONTH
-        )
-        if price:
-            profile.per_session[slug] = Amount(price.amount_cents, price=price)
+        for unit in (PriceUnit.SESSION, PriceUnit.MONTH):
+            price = lowest(published, slug, unit)
+            if price:
+                profile.per_session[(slug, unit)] = Amount(price.amount_cents, price=price)
 
     series = lowest(published, treatment, PriceUnit.SERIES)
     session_price = lowest(published, treatment, PriceUnit.SESSION)
@@ -104,6 +114,35 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
 
 
 @dataclass(frozen=True)
+class ComparisonRow:
+    """One line of the comparison table: a treatment priced per session or per month."""
+
+    treatment: str
+    unit: PriceUnit
+
+    @property
+    def key(self) -> tuple[str, PriceUnit]:
+        """The key into CostProfile.per_session."""
+        return (self.treatment, self.unit)
+
+    @property
+    def label(self) -> str:
+        """For example "IV ketamine infusion, per session"."""
+        return f"{TREATMENT_NAMES[self.treatment]}, per {self.unit.value}"
+
+
+def comparison_rows(profiles: list[CostProfile]) -> list[ComparisonRow]:
+    """The treatment-and-unit lines that at least one compared clinic publishes."""
+    keys = {key for profile in profiles for key in profile.per_session}
+    return [
+        ComparisonRow(slug, unit)
+        for slug in TREATMENT_NAMES
+        for unit in (PriceUnit.SESSION, PriceUnit.MONTH)
+        if (slug, unit) in keys
+    ]
+
+
+@dataclass(frozen=True)
 class SummaryRow:
     """Count, min, median and max of one kind of price in a region."""
 
@@ -117,13 +156,13 @@ class SummaryRow:
     @property
     def label(self) -> str:
         """Treatment and unit, for headings."""
-        unit = {
-            "session": "per session",
-            "series": "initial series",
-            "consultation": "consultation",
-            "month": "per month",
-        }[self.unit.value]
-        return f"{TREATMENT_NAMES.get(self.treatment, self.treatment)}, {unit}"
+        name = TREATMENT_NAMES.get(self.treatment, self.treatment)
+        if self.unit is PriceUnit.CONSULTATION:
+            if self.treatment == "consultation":
+                return "Consultation fee"
+            return f"{name}, consultation"
+        unit = {"session": "per session", "series": "initial series", "month": "per month"}
+        return f"{name}, {unit[self.unit.value]}"
 
 
 @dataclass
@@ -133,7 +172,32 @@ class RegionSummary:
     label: str
     rows: list[SummaryRow]
     clinic_count: int
-    prices: list[Price]
+    price_count: int
+    state: str | None = None
+    place: geo.SearchPlace | None = None
+    radius: float | None = None
+
+
+def _region_filter(
+    session: Session, state: str | None, place: geo.SearchPlace | None, radius: float | None
+) -> list[ColumnElement[bool]]:
+    """Conditions on Clinic for a state (with the programs serving it) or a radius."""
+    conditions: list[ColumnElement[bool]] = [Clinic.status == ClinicStatus.PUBLISHED]
+    if place is not None and place.has_point and radius:
+        ids = list(search.clinics_within(session, place, radius))
+        conditions.append(Clinic.id.in_(ids))
+    elif state:
+        # Uncorrelated IN subqueries run once; a correlated EXISTS per clinic would let
+        # SQLite scan the whole state's locations for every clinic in the table.
+        conditions.append(
+            Clinic.id.in_(select(Location.clinic_id).where(Location.state == state))
+            | Clinic.id.in_(select(ServiceArea.clinic_id).where(ServiceArea.state == state))
+        )
+    return conditions
+
+
+def _publishable() -> list[ColumnElement[bool]]:
+    return [Price.source_url.is_not(None), Price.source_url != "", Price.as_of.is_not(None)]
 
 
 def region_prices(
@@ -142,56 +206,22 @@ def region_prices(
     place: geo.SearchPlace | None = None,
     radius: float | None = None,
 ) -> tuple[list[Price], int]:
-    """Published prices of published clinics in a state, or within radius of a place."""
-    stmt = (
-        select(Clinic)
-        .where(Clinic.status == ClinicStatus.PUBLISHED)
-        .options(selectinload(Clinic.prices), selectinload(Clinic.locations))
+    """Published prices (as rows, for export) in a region, and how many listings it has."""
+    conditions = _region_filter(session, state, place, radius)
+    prices = list(
+        session.execute(
+            select(Price)
+            .join(Clinic, Clinic.id == Price.clinic_id)
+            .where(*conditions, *_publishable())
+            .options(contains_eager(Price.clinic))
+            .order_by(Price.id)
+        ).scalars()
     )
-    if place is not None and place.has_point and radius:
-        assert place.latitude is not None and place.longitude is not None  # noqa: S101
-        box = geo.bounding_box(place.latitude, place.longitude, radius)
-        stmt = (
-            stmt.join(Location, Location.clinic_id == Clinic.id)
-            .where(
-                Location.latitude.between(box.min_lat, box.max_lat),
-                Location.longitude.between(box.min_lng, box.max_lng),
-            )
-            .distinct()
-        )
-        clinics = [
-            c
-            for c in session.execute(stmt).scalars()
-            if any(
-                geo.distance_miles(place.latitude, place.longitude, loc.latitude, loc.longitude)
-                <= radius
-                for loc in c.locations
-            )
-        ]
-    elif state:
-        in_state = Clinic.locations.any(Location.state == state) | Clinic.service_areas.any(
-            ServiceArea.state == state
-        )
-        clinics = list(session.execute(stmt.where(in_state)).scalars())
-    else:
-        clinics = list(session.execute(stmt).scalars())
-    prices = [p for c in clinics for p in c.public_prices]
-    return prices, len(clinics)
+    return prices, _listing_count(session, conditions)
 
 
-def summarise(prices: list[Price]) -> list[SummaryRow]:
-    """Count, min, median and max per treatment and unit, in taxonomy order."""
-    groups: dict[tuple[str, PriceUnit], list[int]] = {}
-    for p in prices:
-        groups.setdefault((p.treatment.slug, p.unit), []).append(p.amount_cents)
-    order = {slug: i for i, slug in enumerate(TREATMENT_NAMES)}
-    units = list(PriceUnit)
-    rows = [
-        SummaryRow(slug, unit, len(v), min(v), int(round(statistics.median(v))), max(v))
-        for (slug, unit), v in groups.items()
-    ]
-    rows.sort(key=lambda r: (order.get(r.treatment, 99), units.index(r.unit)))
-    return rows
+def _listing_count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
+    return session.execute(select(func.count(Clinic.id)).where(*conditions)).scalar_one()
 
 
 def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
@@ -203,11 +233,52 @@ def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
         state, place = place.state, None
     if place is not None:
         radius = query.radius if query.radius_given else (place.default_radius or query.radius)
-    prices, clinic_count = region_prices(session, state=state, place=place, radius=radius)
+    conditions = _region_filter(session, state, place, radius)
+    # Plain tuples, not ORM rows: a large state holds tens of thousands of prices.
+    points = [
+        (slug, unit, cents)
+        for slug, unit, cents in session.execute(
+            select(Treatment.slug, Price.unit, Price.amount_cents)
+            .join(Treatment, Treatment.id == Price.treatment_id)
+            .join(Clinic, Clinic.id == Price.clinic_id)
+            .where(*conditions, *_publishable())
+        )
+    ]
     if place is not None:
         label = f"within {radius:g} miles of {place.label}"
     elif state:
         label = geo.state_name(state)
     else:
         label = "the whole directory"
-    return RegionSummary(label, summarise(prices), clinic_count, prices)
+    return RegionSummary(
+        label,
+        summarise(points),
+        _listing_count(session, conditions),
+        len(points),
+        state=state,
+        place=place,
+        radius=radius,
+    )
+
+
+def _half_up(value: float) -> int:
+    """Round a median of cents to whole cents, halves upwards (Python rounds to even)."""
+    return math.floor(value + 0.5)
+
+
+def summarise(points: Iterable[tuple[str, PriceUnit, int]]) -> list[SummaryRow]:
+    """Count, min, median and max per treatment and unit, in taxonomy order.
+
+    `points` are (treatment slug, unit, amount in cents).
+    """
+    groups: dict[tuple[str, PriceUnit], list[int]] = {}
+    for slug, unit, cents in points:
+        groups.setdefault((slug, unit), []).append(cents)
+    order = {slug: i for i, slug in enumerate(TREATMENT_NAMES)}
+    units = list(PriceUnit)
+    rows = [
+        SummaryRow(slug, unit, len(v), min(v), _half_up(statistics.median(v)), max(v))
+        for (slug, unit), v in groups.items()
+    ]
+    rows.sort(key=lambda r: (order.get(r.treatment, 99), units.index(r.unit)))
+    return rows

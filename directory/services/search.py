@@ -21,6 +21,7 @@ from directory.models import (
     ServiceArea,
     Treatment,
 )
+from directory.models.treatment import clinic_conditions, clinic_treatments
 from directory.taxonomy import CONDITION_SLUGS, TREATMENT_SLUGS
 
 SORTS = ("distance", "price", "name")
@@ -213,7 +214,7 @@ def _positive_int(
     text = (raw or "").strip()
     if not text:
         return default
-    if not text.isdigit() or len(text) > 7 or not 1 <= int(text) <= upper:
+    if not (text.isascii() and text.isdigit()) or len(text) > 7 or not 1 <= int(text) <= upper:
         errors[name] = (
             f"{name.replace('_', ' ').capitalize()} must be a whole number from 1 to {upper:,}."
         )
@@ -253,10 +254,27 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
 
 def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [Clinic.status == ClinicStatus.PUBLISHED]
+    # EXISTS on the link tables' primary keys (clinic_id, ...): one index probe per row.
     if query.treatment:
-        clauses.append(Clinic.treatments.any(Treatment.slug == query.treatment))
+        treatment_id = select(Treatment.id).where(Treatment.slug == query.treatment)
+        clauses.append(
+            select(clinic_treatments.c.clinic_id)
+            .where(
+                clinic_treatments.c.clinic_id == Clinic.id,
+                clinic_treatments.c.treatment_id == treatment_id.scalar_subquery(),
+            )
+            .exists()
+        )
     if query.condition:
-        clauses.append(Clinic.conditions.any(Condition.slug == query.condition))
+        condition_id = select(Condition.id).where(Condition.slug == query.condition)
+        clauses.append(
+            select(clinic_conditions.c.clinic_id)
+            .where(
+                clinic_conditions.c.clinic_id == Clinic.id,
+                clinic_conditions.c.condition_id == condition_id.scalar_subquery(),
+            )
+            .exists()
+        )
     if query.free_consultation:
         clauses.append(Clinic.free_consultation.is_(True))
     if query.insurance:
@@ -319,14 +337,22 @@ def _within(
     return found
 
 
+def clinics_within(session: Session, place: geo.SearchPlace, radius: float) -> dict[int, float]:
+    """Published clinics within radius of a place: clinic id -> miles."""
+    published = [Clinic.status == ClinicStatus.PUBLISHED]
+    return {
+        cid: c.distance or 0.0
+        for cid, c in _within(session, place, radius, published, None).items()
+    }
+
+
 def _in_region(
     session: Session, state: str | None, filters: list[ColumnElement[bool]]
 ) -> dict[int, _Candidate]:
-    stmt = select(Clinic.id, Clinic.name).where(*filters)
+    stmt = select(Clinic.id, Clinic.name).join(Location, Location.clinic_id == Clinic.id)
+    stmt = stmt.where(*filters).distinct()
     if state:
-        stmt = stmt.where(Clinic.locations.any(Location.state == state))
-    else:
-        stmt = stmt.where(Clinic.locations.any())
+        stmt = stmt.where(Location.state == state)
     return {cid: _Candidate(cid, name or "", None) for cid, name in session.execute(stmt)}
 
 

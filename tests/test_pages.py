@@ -1,0 +1,970 @@
+"""Every HTML page a patient sees, checked against values computed here, not by the app."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import re
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from directory.models import ClinicStatus
+from tests.conftest import price
+
+EARTH_RADIUS_MILES = 3958.7613
+# The ZIP centroid of 48336 (Farmington Hills, MI), as the USPS-derived gazetteer gives it.
+FH_LAT, FH_LNG = 42.4656, -83.3638
+GRAND_RAPIDS = (42.9659, -85.6527)
+COLUMBUS_OH = (39.9671, -83.0044)
+MICHIGAN_SLUG = "ketamine-institute-of-michigan"
+RENEW_SLUG = "renew-ketamine"
+DRAFT_SLUGS = (
+    "serenity-mental-health-centers",
+    "unnamed-clinic-seed-002",
+    "unnamed-clinic-seed-003",
+)
+SEED_FILE = Path(__file__).resolve().parents[1] / "seeds" / "clinics.toml"
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def haversine(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in miles, computed here independently of geopy."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
+
+
+def miles_from_fh(lat: float, lng: float) -> str:
+    """The distance from the 48336 centroid as a page prints it ("6.9 mi")."""
+    return f"{haversine(FH_LAT, FH_LNG, lat, lng):.1f} mi"
+
+
+def text(fragment: str) -> str:
+    """Visible text of an HTML fragment, entities decoded and whitespace collapsed."""
+    without_tags = re.sub(r"<[^>]+>", " ", fragment)
+    return re.sub(r"\s+", " ", html.unescape(without_tags)).strip()
+
+
+def get(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def main(page: str) -> str:
+    """The <main> element: the page without the site-wide banner, header and footer."""
+    match = re.search(r"<main\b.*?</main>", page, re.S)
+    assert match, "page has no <main>"
+    return match.group(0)
+
+
+def cards(fragment: str) -> list[str]:
+    """The clinic cards in a fragment, in order."""
+    return re.findall(r'<li class="card.*?</li>', fragment, re.S)
+
+
+def card_slugs(fragment: str) -> list[str]:
+    """The slugs of the clinic cards in a fragment, in order."""
+    return [re.search(r'href="/clinics/([^"]+)"', c).group(1) for c in cards(fragment)]
+
+
+def card_for(fragment: str, slug: str) -> str:
+    found = [c for c in cards(fragment) if f'href="/clinics/{slug}"' in c]
+    assert len(found) == 1, f"expected one card for {slug}, found {len(found)}"
+    return found[0]
+
+
+def between(page: str, start: str, end: str) -> str:
+    """The part of a page from the first `start` to the next `end`."""
+    begin = page.index(start)
+    return page[begin : page.index(end, begin)]
+
+
+def table_rows(fragment: str) -> list[list[str]]:
+    """The rows of the tables in a fragment as lists of cell texts."""
+    return [
+        [text(cell) for cell in re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr\b.*?</tr>", fragment, re.S)
+    ]
+
+
+def rows_by_heading(fragment: str) -> dict[str, list[str]]:
+    """Table rows keyed by their first cell."""
+    return {row[0]: row[1:] for row in table_rows(fragment) if row}
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def read_csv(client, url: str) -> list[list[str]]:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    assert response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def at_fh(north: float) -> dict[str, float]:
+    """make_clinic keywords for a point `north` degrees of latitude north of the 48336 centroid."""
+    return {"latitude": FH_LAT + north, "longitude": FH_LNG}
+
+
+def seed_records() -> list[dict]:
+    with SEED_FILE.open("rb") as fh:
+        return tomllib.load(fh)["clinic"]
+
+
+# --- every page: crisis line and no medical advice --------------------------------------------
+
+ALL_PAGES = [
+    ("/", 200),
+    ("/search", 200),
+    ("/search?near=48336", 200),
+    ("/search?near=48336&radius=1", 200),
+    ("/search?near=Michigan", 200),
+    ("/search?near=Chicagoland", 200),
+    ("/search?near=Atlantis+Xyzzy", 400),
+    (f"/clinics/{MICHIGAN_SLUG}", 200),
+    (f"/clinics/{RENEW_SLUG}", 200),
+    ("/clinics/serenity-mental-health-centers", 404),
+    (f"/compare?clinics={MICHIGAN_SLUG},{RENEW_SLUG}", 200),
+    (f"/compare?clinics={MICHIGAN_SLUG}&clinics={RENEW_SLUG}&near=48336", 200),
+    ("/compare", 200),
+    ("/regions", 200),
+    ("/regions/MI", 200),
+    ("/regions/IL", 200),
+    ("/regions/ZZ", 404),
+    ("/costs", 200),
+    ("/costs?state=MI", 200),
+    ("/costs?near=48336", 200),
+    ("/about", 200),
+]
+
+
+@pytest.mark.parametrize(("url", "status"), ALL_PAGES)
+def test_every_page_shows_the_crisis_line_and_no_medical_advice_note(
+    client, seeded, make_clinic, url, status
+):
+    make_clinic("Priced Clinic", prices=(price("iv-infusion", 500),), **at_fh(0.1))
+    page = get(client, url, status)
+    assert 'href="tel:988"' in page
+    assert "Call or text 988" in text(page)
+    assert "Suicide & Crisis Lifeline" in text(page)
+    assert "Not medical advice." in text(page)
+
+
+# --- / --------------------------------------------------------------------------------------
+
+
+def test_home_page_is_a_search_form(client):
+    page = get(client, "/")
+    form = between(page, '<form class="search-form"', "</form>")
+    assert 'action="/search"' in form
+    assert 'method="get"' in form
+    for name in (
+        "near",
+        "radius",
+        "treatment",
+        "condition",
+        "max_price",
+        "free_consultation",
+        "insurance",
+        "sort",
+    ):
+        assert f'name="{name}"' in form
+    assert '<label for="f-near">' in form
+
+
+def test_example_banner_appears_only_while_a_published_example_clinic_exists(client, make_clinic):
+    assert "fictional example clinics" not in text(get(client, "/"))
+    make_clinic("Draft Example", is_example=True, status=ClinicStatus.DRAFT, **at_fh(0.1))
+    # A draft is not on the site, so the site does not hold example clinics a patient can see.
+    assert "fictional example clinics" not in text(get(client, "/"))
+    make_clinic("Shown Example", is_example=True, **at_fh(0.1))
+    assert "fictional example clinics" in text(get(client, "/"))
+
+
+# --- /search --------------------------------------------------------------------------------
+
+
+def test_search_lists_clinics_within_the_radius_nearest_first_with_distances(client, make_clinic):
+    far = make_clinic("Far Clinic", **at_fh(0.5))  # about 34.5 miles: outside 25
+    second = make_clinic("Second Clinic", **at_fh(0.2))
+    first = make_clinic("First Clinic", **at_fh(0.1))
+    draft = make_clinic("Draft Clinic", status=ClinicStatus.DRAFT, **at_fh(0.05))
+
+    page = main(get(client, "/search?near=48336"))
+
+    assert "2 clinics found" in text(page)
+    assert "within 25 miles of 48336" in text(page)
+    assert card_slugs(page) == [first.slug, second.slug]
+    assert far.slug not in page and draft.slug not in page
+    for clinic, north in ((first, 0.1), (second, 0.2)):
+        card = card_for(page, clinic.slug)
+        expected = miles_from_fh(FH_LAT + north, FH_LNG)
+        assert f"<strong>{expected}</strong> away" in card
+    assert "6.9 mi" in card_for(page, first.slug)  # 0.1 degree of latitude is 6.9 miles
+
+
+def test_search_labels_example_clinics_on_their_cards(client, make_clinic):
+    example = make_clinic("Sample Clinic", is_example=True, **at_fh(0.1))
+    real = make_clinic("Real Clinic", **at_fh(0.2))
+
+    page = main(get(client, "/search?near=48336"))
+
+    assert "Example data" in text(card_for(page, example.slug))
+    assert "Example data" not in text(card_for(page, real.slug))
+
+
+def test_search_shows_telehealth_programs_in_their_own_marked_section(client, make_clinic):
+    clinic = make_clinic("Street Clinic", **at_fh(0.1))
+    program = make_clinic("Remote Rx", service_areas=("MI", "OH"))
+    elsewhere = make_clinic("Ohio Only Rx", service_areas=("OH",))
+
+    page = main(get(client, "/search?near=48336"))
+
+    listed = between(page, '<ol class="cards"', "</ol>")
+    assert card_slugs(listed) == [clinic.slug]
+    remote = between(page, '<section aria-labelledby="remote-heading"', "</section>")
+    assert "Telehealth and at-home programs serving Michigan" in text(remote)
+    assert card_slugs(remote) == [program.slug]
+    assert "Telehealth / at-home program" in text(card_for(remote, program.slug))
+    assert "Telehealth / at-home program" not in text(card_for(listed, clinic.slug))
+    assert elsewhere.slug not in page
+    assert " mi away" not in card_for(remote, program.slug)
+
+
+def test_search_with_nothing_in_the_radius_shows_the_nearest_beyond_and_telehealth(
+    client, make_clinic
+):
+    nearer = make_clinic("Nearer Clinic", **at_fh(0.25))  # about 17.3 miles
+    farther = make_clinic("Farther Clinic", **at_fh(0.5))  # about 34.5 miles
+    program = make_clinic("Remote Rx", service_areas=("MI",))
+
+    page = main(get(client, "/search?near=48336&radius=5"))
+    words = text(page)
+
+    assert "0 clinics found" in words
+    assert "No clinic matching your filters lies within 5 miles of 48336" in words
+    assert "Nearest clinics beyond 5 miles" in words
+    nearby = between(page, "Nearest clinics beyond 5 miles", "</ol>")
+    assert card_slugs(nearby) == [nearer.slug, farther.slug]
+    assert miles_from_fh(FH_LAT + 0.25, FH_LNG) in card_for(nearby, nearer.slug)
+    assert miles_from_fh(FH_LAT + 0.5, FH_LNG) in card_for(nearby, farther.slug)
+    assert "17.3 mi" in card_for(nearby, nearer.slug)
+    remote = between(page, '<section aria-labelledby="remote-heading"', "</section>")
+    assert "Telehealth and at-home programs serving Michigan" in text(remote)
+    assert card_slugs(remote) == [program.slug]
+
+
+def test_search_with_nothing_anywhere_says_so_and_suggests_what_to_try(client):
+    words = text(main(get(client, "/search?near=48336&radius=5")))
+    assert "No clinic matching your filters lies within 5 miles of 48336" in words
+    assert "Try a larger radius" in words
+
+
+def test_search_for_an_unknown_place_explains_it(client):
+    words = text(main(get(client, "/search?near=Xyzzyville", 400)))
+    assert "could not find" in words
+    assert "Xyzzyville" in words
+
+
+def test_search_cards_carry_compare_checkboxes_for_one_compare_form(client, make_clinic):
+    one = make_clinic("One Clinic", **at_fh(0.1))
+    two = make_clinic("Two Clinic", **at_fh(0.2))
+
+    page = main(get(client, "/search?near=48336"))
+
+    form = between(page, '<form id="compare-form"', "</form>")
+    assert 'action="/compare"' in form
+    assert '<input type="hidden" name="near" value="48336">' in form
+    for clinic in (one, two):
+        box = re.search(
+            rf'<input type="checkbox"[^>]*value="{clinic.slug}"[^>]*>', card_for(page, clinic.slug)
+        )
+        assert box, f"no compare checkbox for {clinic.slug}"
+        assert 'name="clinics"' in box.group(0)
+        assert 'form="compare-form"' in box.group(0)
+        assert f'<label for="cmp-{clinic.slug}">' in card_for(page, clinic.slug)
+    assert 'form="compare-form" class="button">Compare selected clinics' in page
+
+
+# --- /search.csv ----------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "name",
+    "slug",
+    "example_data",
+    "kind",
+    "address",
+    "city",
+    "state",
+    "postal_code",
+    "distance_miles",
+    "phone",
+    "website",
+    "treatments",
+    "lowest_session_price_usd",
+    "free_consultation",
+    "accepts_insurance",
+    "last_verified",
+    "url",
+]
+
+
+@pytest.mark.parametrize("sort", ["", "price", "name"])
+def test_search_csv_has_the_pages_rows_in_the_pages_order(client, make_clinic, sort):
+    norths = {"C Clinic": 0.3, "A Clinic": 0.1, "B Clinic": 0.2}
+    dollars = {"C Clinic": 350, "A Clinic": 600, "B Clinic": None}
+    made = {}
+    for name, north in norths.items():
+        prices = (price("iv-infusion", dollars[name]),) if dollars[name] else ()
+        made[name] = make_clinic(
+            name, prices=prices, is_example=(name == "B Clinic"), **at_fh(north)
+        )
+    program = make_clinic("Remote Rx", service_areas=("MI",), prices=(price("at-home", 199),))
+    query = "near=48336&radius=30" + (f"&sort={sort}" if sort else "")
+
+    page_order = card_slugs(main(get(client, f"/search?{query}")))
+    rows = read_csv(client, f"/search.csv?{query}")
+
+    assert rows[0] == CSV_HEADER
+    assert [r[1] for r in rows[1:]] == page_order
+    expected_order = {
+        "": ["A Clinic", "B Clinic", "C Clinic"],
+        "price": ["C Clinic", "A Clinic", "B Clinic"],
+        "name": ["A Clinic", "B Clinic", "C Clinic"],
+    }[sort]
+    assert page_order == [made[n].slug for n in expected_order] + [program.slug]
+    by_slug = {r[1]: dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]}
+    for name, north in norths.items():
+        row = by_slug[made[name].slug]
+        assert row["distance_miles"] == f"{haversine(FH_LAT, FH_LNG, FH_LAT + north, FH_LNG):.1f}"
+        assert row["kind"] == "clinic"
+        assert row["example_data"] == ("yes" if name == "B Clinic" else "no")
+        assert row["lowest_session_price_usd"] == (f"{dollars[name]}.00" if dollars[name] else "")
+        assert row["url"] == f"http://localhost/clinics/{made[name].slug}"
+    assert by_slug[made["A Clinic"].slug]["distance_miles"] == "6.9"
+    remote = by_slug[program.slug]
+    assert remote["kind"] == "telehealth program"
+    assert remote["distance_miles"] == ""
+
+
+def test_search_csv_without_a_place_is_a_clear_400(client):
+    assert "Enter a place to search" in text(get(client, "/search.csv", 400))
+
+
+# --- /clinics/<slug> ------------------------------------------------------------------------
+
+
+def test_michigan_clinic_page_shows_address_phones_and_no_prices(client, seeded):
+    page = main(get(client, f"/clinics/{MICHIGAN_SLUG}"))
+    words = text(page)
+
+    assert "<h1" in page and "Ketamine Institute of Michigan</h1>" in page
+    address = text(between(page, "<address>", "</address>"))
+    assert address == "23800 Orchard Lake Rd., Suite 100 Farmington Hills, MI 48336"
+    assert '<a href="tel:+18555382646">(855) 538-2646</a>' in page
+    assert "(855) KETAMINE" in words
+    assert "No published prices" in words
+    assert "Not yet verified" in words
+
+
+def test_michigan_clinic_page_cites_the_seed_document_with_its_words(client, seeded):
+    page = main(get(client, f"/clinics/{MICHIGAN_SLUG}"))
+    sources = text(between(page, '<table class="sources">', "</table>"))
+    record = next(r for r in seed_records() if r["slug"] == MICHIGAN_SLUG)
+    quotes = [record["name"]["quote"], record["location"]["quote"]]
+    quotes += [
+        item["quote"] for key in ("phones", "treatments", "conditions") for item in record[key]
+    ]
+    assert len(quotes) == 6
+    for quote in quotes:
+        assert re.sub(r"\s+", " ", quote) in sources
+    assert "Clinic web page (000_ae40677ab993d68a.txt)" in sources
+    assert "We can be contacted at (855) KETAMINE" in sources
+    # The clinic's claims about ketamine are its words, with the document they come from.
+    claims = between(page, '<section aria-labelledby="quotes-heading">', "</section>")
+    assert "quoted as published" in text(claims)
+    assert "treatment-resistant depression." in text(claims)
+    assert text(claims).count("Source: 000_ae40677ab993d68a.txt") == 2
+
+
+def test_michigan_clinic_page_carries_medical_clinic_json_ld(client, seeded):
+    page = get(client, f"/clinics/{MICHIGAN_SLUG}")
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert len(scripts) == 1
+    data = json.loads(scripts[0])
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "MedicalClinic"
+    assert data["name"] == "Ketamine Institute of Michigan"
+    assert data["telephone"] == "+18555382646"
+    assert data["address"] == {
+        "@type": "PostalAddress",
+        "streetAddress": "23800 Orchard Lake Rd., Suite 100",
+        "addressLocality": "Farmington Hills",
+        "addressRegion": "MI",
+        "postalCode": "48336",
+        "addressCountry": "US",
+    }
+    assert data["geo"]["@type"] == "GeoCoordinates"
+    assert (data["geo"]["latitude"], data["geo"]["longitude"]) == pytest.approx((FH_LAT, FH_LNG))
+    assert "makesOffer" not in data and "priceRange" not in data
+
+
+def test_region_level_clinic_page_does_not_pretend_to_know_the_street(client, seeded):
+    page = get(client, f"/clinics/{RENEW_SLUG}")
+    address = text(between(main(page), "<address>", "</address>"))
+    assert address == "Chicagoland area, IL (street address not published)"
+    assert "Free consultation: yes" in text(main(page))
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    )
+    assert data["address"] == {
+        "@type": "PostalAddress",
+        "addressRegion": "IL",
+        "addressCountry": "US",
+    }
+    assert "geo" not in data  # the area centre is not the clinic's position
+
+
+def test_clinic_page_prices_show_source_date_and_staleness(client, make_clinic):
+    today = date.today()
+    fresh, stale = today - timedelta(days=30), today - timedelta(days=400)
+    unsourced = price("consultation", 175, "consultation", source_url=None)
+    undated = price("integration", 133, source_url="https://priced.example/integration")
+    undated["as_of"] = None
+    clinic = make_clinic(
+        "Priced Clinic",
+        treatments=("iv-infusion", "consultation", "integration"),
+        prices=(
+            price("iv-infusion", 450, as_of=fresh, source_url="https://priced.example/iv"),
+            price(
+                "iv-infusion",
+                2400,
+                "series",
+                sessions=6,
+                as_of=stale,
+                source_url="https://priced.example/series",
+            ),
+            unsourced,
+            undated,
+        ),
+        **at_fh(0.1),
+    )
+
+    page = get(client, f"/clinics/{clinic.slug}")
+    body = main(page)
+    all_rows = table_rows(between(body, '<section aria-labelledby="prices-heading"', "</table>"))
+
+    assert all_rows[0] == ["Treatment", "Price", "What it covers", "Insurance", "Source and date"]
+    assert [r[0] for r in all_rows[1:]] == ["IV ketamine infusion", "IV ketamine infusion"]
+    iv_rows = all_rows[1:]
+    assert len(iv_rows) == 2
+    session_row = next(r for r in iv_rows if "per session" in r[1])
+    series_row = next(r for r in iv_rows if "for a series of 6 sessions" in r[1])
+    assert session_row[1] == "$450 per session"
+    assert series_row[1] == "$2,400 for a series of 6 sessions"
+    assert session_row[4] == f"source , as of {long_date(fresh)}"
+    assert series_row[4] == f"source , as of {long_date(stale)} Over 12 months old"
+    assert 'href="https://priced.example/iv"' in body
+    assert 'href="https://priced.example/series"' in body
+    assert "No published prices" not in text(body)
+    # A price without a source, or without an as-of date, is never shown.
+    assert "$175" not in body and "175.00" not in page
+    assert "$133" not in body and "133.00" not in page
+    assert "priced.example/integration" not in page
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    )
+    assert sorted(o["price"] for o in data["makesOffer"]) == ["2400.00", "450.00"]
+    assert data["priceRange"] == "$450-$2400"
+
+
+def test_clinic_page_series_price_without_a_session_count_reads_as_a_series(client, make_clinic):
+    clinic = make_clinic(prices=(price("iv-infusion", 2400, "series"),), **at_fh(0.1))
+    body = main(get(client, f"/clinics/{clinic.slug}"))
+    row = table_rows(between(body, '<section aria-labelledby="prices-heading"', "</table>"))[1]
+    assert row[1].startswith("$2,400")
+    assert "for sessions" not in row[1]  # no empty count ("for  sessions")
+    assert "series" in row[1]
+
+
+def test_price_under_twelve_months_old_is_not_flagged(client, make_clinic):
+    clinic = make_clinic(
+        prices=(price("iv-infusion", 500, as_of=date.today() - timedelta(days=300)),),
+        **at_fh(0.1),
+    )
+    assert "Over 12 months old" not in get(client, f"/clinics/{clinic.slug}")
+
+
+def test_example_clinic_page_is_labelled(client, make_clinic):
+    clinic = make_clinic("Sample Clinic", is_example=True, **at_fh(0.1))
+    words = text(main(get(client, f"/clinics/{clinic.slug}")))
+    assert "Example data" in words
+    assert "fictional example listing" in words
+
+
+@pytest.mark.parametrize("slug", DRAFT_SLUGS)
+def test_draft_seed_clinics_are_not_found(client, seeded, slug):
+    page = get(client, f"/clinics/{slug}", 404)
+    assert "Page not found" in text(page)
+
+
+def test_unpublished_and_unknown_clinics_are_not_found(client, make_clinic):
+    for status in (ClinicStatus.DRAFT, ClinicStatus.PENDING, ClinicStatus.SUSPENDED):
+        clinic = make_clinic(status=status, **at_fh(0.1))
+        get(client, f"/clinics/{clinic.slug}", 404)
+    get(client, "/clinics/no-such-clinic", 404)
+    get(client, "/clinics/Bad_Slug!", 404)
+
+
+# --- /compare -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_to_compare(make_clinic):
+    """A with a published series, consultation and integration; B per session only, free
+    consultation; C no prices at all."""
+    a = make_clinic(
+        "Alpha Clinic",
+        slug="alpha",
+        treatments=("iv-infusion", "consultation", "integration"),
+        prices=(
+            price("iv-infusion", 500),
+            price("iv-infusion", 2700, "series", sessions=6),
+            price("consultation", 250, "consultation"),
+            price("integration", 150),
+            price("esketamine", 900, as_of=date.today() - timedelta(days=500)),
+        ),
+        **at_fh(0.1),
+    )
+    b = make_clinic(
+        "Beta Clinic",
+        slug="beta",
+        free_consultation=True,
+        prices=(price("iv-infusion", 400), price("iv-infusion", 395, source_url=None)),
+        **at_fh(0.2),
+    )
+    c = make_clinic("Gamma Clinic", slug="gamma", **at_fh(0.3))
+    return a, b, c
+
+
+def compare_rows(client, url: str) -> dict[str, list[str]]:
+    page = main(get(client, url))
+    return rows_by_heading(between(page, '<table class="compare">', "</table>"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/compare?clinics=alpha,beta,gamma", "/compare?clinics=alpha&clinics=beta&clinics=gamma"],
+)
+def test_compare_puts_costs_side_by_side(client, three_to_compare, url):
+    rows = compare_rows(client, url)
+    header = next(iter(rows))  # the head row: an empty heading, then the clinics
+    assert [name.split(" ")[0] for name in rows[header]] == ["Alpha", "Beta", "Gamma"]
+
+    assert rows["IV ketamine infusion, per session"] == ["$500", "$400", "Not published"]
+    assert rows["Esketamine (Spravato), per session"] == ["$900", "Not published", "Not published"]
+
+    series = rows["Initial series (IV ketamine infusion)"]
+    assert series[0] == "$2,700 6 sessions"
+    assert "estimate" not in series[0]
+    b_series = 6 * 400
+    assert series[1].startswith(f"${b_series:,} estimate")
+    assert series[2] == "Not published"
+
+    consultation = rows["Consultation fee"]
+    assert consultation[0] == "$250"
+    assert consultation[1].startswith("Free")
+    assert consultation[2] == "Not published"
+    assert rows["Free consultation"] == ["Not stated", "Yes", "Not stated"]
+    assert rows["Integration session"] == [
+        "$150",
+        "Not offered or not published",
+        "Not offered or not published",
+    ]
+
+    first_course = rows[
+        "Estimated first course (consultation + initial series + integration where offered)"
+    ]
+    a_total = 250 + 2700 + 150
+    b_total = 0 + 6 * 400
+    assert first_course[0].startswith(f"${a_total:,} estimate")
+    assert first_course[1].startswith(f"${b_total:,} estimate")
+    assert first_course[2] == "Cannot be estimated: prices not published"
+    assert rows["Prices over 12 months old"] == ["1", "0", "0"]
+    assert "Distance" not in rows
+
+
+def test_compare_gives_each_price_the_unit_the_clinic_published(client, make_clinic):
+    make_clinic(
+        "Oral Clinic",
+        slug="oral",
+        treatments=("oral-ketamine", "at-home"),
+        prices=(price("oral-ketamine", 150), price("at-home", 199, "month")),
+        **at_fh(0.1),
+    )
+    rows = compare_rows(client, "/compare?clinics=oral")
+    oral = next((label, cells) for label, cells in rows.items() if label.startswith("Oral"))
+    at_home = next((label, cells) for label, cells in rows.items() if label.startswith("At-home"))
+    # $199 a month for the at-home program, as published.
+    assert "per month" in " ".join([at_home[0], *at_home[1]])
+    assert at_home[1][0].startswith("$199")
+    # $150 a session for oral ketamine: nothing on its row may say it is a monthly price.
+    assert oral[1][0].startswith("$150")
+    assert "per month" not in " ".join([oral[0], *oral[1]])
+
+
+def test_compare_keeps_the_order_asked_for_and_drops_repeats(client, three_to_compare):
+    rows = compare_rows(client, "/compare?clinics=gamma,alpha&clinics=gamma")
+    assert rows["IV ketamine infusion, per session"] == ["Not published", "$500"]
+
+
+def test_compare_shows_distances_from_a_place(client, three_to_compare, make_clinic):
+    make_clinic("Remote Rx", slug="remote-rx", service_areas=("MI",))
+    rows = compare_rows(client, "/compare?clinics=alpha,beta,remote-rx&near=48336")
+    assert rows["Distance"] == [
+        miles_from_fh(FH_LAT + 0.1, FH_LNG),
+        miles_from_fh(FH_LAT + 0.2, FH_LNG),
+        "Telehealth",
+    ]
+    assert rows["Distance"][0] == "6.9 mi"
+
+
+def test_compare_marks_a_distance_to_an_area_centre_as_approximate(client, seeded):
+    # Renew Ketamine states only "Chicagoland": its position is the area's centre, and the
+    # search page says so beside the distance ("approximate: area centre").
+    search_card = card_for(main(get(client, "/search?near=Chicagoland")), RENEW_SLUG)
+    assert "approximate" in text(search_card)
+    rows = compare_rows(client, f"/compare?clinics={MICHIGAN_SLUG},{RENEW_SLUG}&near=48336")
+    michigan, renew = rows["Distance"]
+    assert michigan == "0.0 mi"
+    assert renew.endswith(" mi") or "mi " in renew
+    assert "approximate" in renew
+
+
+def test_compare_says_which_clinics_it_could_not_show(client, seeded, three_to_compare):
+    page = main(get(client, "/compare?clinics=alpha,serenity-mental-health-centers,nope"))
+    assert "Not found or not published: serenity-mental-health-centers, nope" in text(page)
+    assert "Serenity" not in between(page, '<table class="compare">', "</table>")
+
+
+def test_compare_of_only_unpublished_clinics_is_not_found(client, seeded):
+    get(client, "/compare?clinics=serenity-mental-health-centers", 404)
+
+
+def test_compare_refuses_more_than_six_clinics(client):
+    slugs = ",".join(f"c{i}" for i in range(7))
+    assert "Compare at most 6 clinics" in text(get(client, f"/compare?clinics={slugs}", 400))
+
+
+def test_compare_labels_example_clinics(client, make_clinic):
+    make_clinic("Sample Clinic", slug="sample", is_example=True, **at_fh(0.1))
+    make_clinic("Real Clinic", slug="real", **at_fh(0.2))
+    page = main(get(client, "/compare?clinics=sample,real"))
+    head = table_rows(between(page, '<table class="compare">', "</table>"))[0]
+    assert head[1:] == ["Sample Clinic Example data", "Real Clinic"]
+
+
+# --- /regions -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def regional(seeded, make_clinic):
+    """Michigan: the seed clinic, two more in Farmington Hills and Grand Rapids and a program
+    serving MI and OH; Illinois: the Chicagoland seed clinic; a draft in Indiana."""
+    make_clinic("FH Two", city="Farmington Hills", **at_fh(0.01))
+    make_clinic("GR One", city="Grand Rapids", latitude=GRAND_RAPIDS[0], longitude=GRAND_RAPIDS[1])
+    make_clinic("Remote Rx", service_areas=("MI", "OH"))
+    make_clinic("Indiana Draft", status=ClinicStatus.DRAFT, near="46204")
+
+
+def test_regions_lists_states_with_counts(client, regional):
+    page = main(get(client, "/regions"))
+    rows = table_rows(page)
+    assert rows[0] == ["State", "Clinics", "Telehealth programs", "Prices"]
+    counts = {r[0]: (r[1], r[2]) for r in rows[1:]}
+    assert counts == {"Illinois": ("1", "0"), "Michigan": ("3", "1"), "Ohio": ("0", "1")}
+    assert [r[0] for r in rows[1:]] == ["Illinois", "Michigan", "Ohio"]
+    assert 'href="/regions/MI"' in page
+    assert 'href="/costs?state=MI"' in page
+
+
+def test_state_page_lists_cities_with_counts_and_programs(client, regional):
+    page = main(get(client, "/regions/MI"))
+    words = text(page)
+    assert "Ketamine clinics in Michigan" in words
+    assert "3 clinics with an address in Michigan, and 1 telehealth program serving the state" in (
+        words
+    )
+    cities = between(page, '<ul class="columns">', "</ul>")
+    assert text(cities) == "Farmington Hills (2) Grand Rapids (1)"
+    farmington = between(page, '<h2 id="city-1">', "</section>")
+    assert "Ketamine Institute of Michigan" in text(farmington)
+    assert "FH Two" in text(farmington)
+    assert "GR One" not in text(farmington)
+    remote = between(page, '<section aria-labelledby="remote-heading">', "</section>")
+    assert "Remote Rx" in text(remote)
+    assert "Telehealth / at-home program" in text(remote)
+
+
+def test_state_page_names_a_region_when_the_city_is_unknown(client, regional):
+    page = main(get(client, "/regions/IL"))
+    assert text(between(page, '<ul class="columns">', "</ul>")) == "Chicagoland (1)"
+    assert "Renew Ketamine" in text(page)
+
+
+def test_state_page_accepts_a_state_name(client, regional):
+    assert "Ketamine clinics in Michigan" in text(get(client, "/regions/michigan"))
+
+
+def test_state_without_clinics_says_so_but_lists_programs(client, regional):
+    words = text(main(get(client, "/regions/OH")))
+    assert "No clinic with an address in Ohio is listed yet." in words
+    assert "Remote Rx" in words
+
+
+@pytest.mark.parametrize("state", ["ZZ", "XX", "Atlantis"])
+def test_unknown_state_is_not_found(client, regional, state):
+    get(client, f"/regions/{state}", 404)
+
+
+# --- /costs ---------------------------------------------------------------------------------
+
+MI_IV_SESSIONS = [400, 450, 700, 900]  # M1, program P, M2, M3 (all serving Michigan)
+NEAR_IV_SESSIONS = [400, 700]  # within 25 miles of 48336: M1 and M2
+
+
+@pytest.fixture
+def priced_region(make_clinic):
+    """Priced clinics in and around Michigan, plus prices that must not count."""
+    make_clinic(
+        "M1 Clinic",
+        **at_fh(0.1),
+        prices=(
+            price("iv-infusion", 400),
+            price("iv-infusion", 2200, "series", sessions=6),
+            price("consultation", 250, "consultation"),
+            price("iv-infusion", 100, source_url=None),  # no source: never counted
+        ),
+    )
+    make_clinic(
+        "M2 Clinic",
+        **at_fh(0.2),
+        prices=(price("iv-infusion", 700), price("consultation", 150, "consultation")),
+    )
+    make_clinic(
+        "M3 Clinic",
+        latitude=GRAND_RAPIDS[0],
+        longitude=GRAND_RAPIDS[1],
+        prices=(price("iv-infusion", 900),),
+    )
+    make_clinic("P Remote", service_areas=("MI", "OH"), prices=(price("iv-infusion", 450),))
+    make_clinic(
+        "O1 Clinic",
+        state="OH",
+        latitude=COLUMBUS_OH[0],
+        longitude=COLUMBUS_OH[1],
+        prices=(price("iv-infusion", 1000),),
+    )
+    make_clinic(
+        "D Draft", status=ClinicStatus.DRAFT, **at_fh(0.05), prices=(price("iv-infusion", 50),)
+    )
+
+
+def dollars(amount: float) -> str:
+    """$1,234 or $1,234.50, written here for the expected values."""
+    whole = int(amount)
+    return f"${whole:,}" if amount == whole else f"${whole:,}.{round((amount - whole) * 100):02d}"
+
+
+def expected_row(label: str, amounts: list[int]) -> list[str]:
+    """A summary row worked out here: label, count, lowest, median, highest."""
+    ordered = sorted(amounts)
+    n = len(ordered)
+    middle = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+    return [label, str(n), dollars(ordered[0]), dollars(middle), dollars(ordered[-1])]
+
+
+def summary_rows(page: str) -> list[list[str]]:
+    return table_rows(between(page, '<table class="summary">', "</table>"))[1:]
+
+
+def assert_summary(page: str, expected: list[tuple[str, list[int]]]) -> None:
+    """The summary table holds these rows in this order; labels are matched by their start."""
+    rows = summary_rows(page)
+    assert len(rows) == len(expected), rows
+    for row, (label, amounts) in zip(rows, expected, strict=True):
+        assert row[0].startswith(label), (row[0], label)
+        assert row[1:] == expected_row(label, amounts)[1:], (label, row)
+
+
+def test_costs_for_a_state_summarises_its_clinics_and_programs(client, priced_region):
+    page = main(get(client, "/costs?state=MI"))
+    assert "What ketamine treatment costs in Michigan" in text(page)
+    assert_summary(
+        page,
+        [
+            ("IV ketamine infusion, per session", MI_IV_SESSIONS),
+            ("IV ketamine infusion, initial series", [2200]),
+            ("Consultation", [150, 250]),
+        ],
+    )
+    assert summary_rows(page)[0] == [
+        "IV ketamine infusion, per session",
+        "4",
+        "$400",
+        "$575",
+        "$900",
+    ]
+    assert "7 published prices from 4 listings in Michigan" in text(page)
+
+
+def test_costs_around_a_place_counts_only_clinics_within_the_radius(client, priced_region):
+    page = main(get(client, "/costs?near=48336"))
+    assert "within 25 miles of 48336" in text(page)
+    assert_summary(
+        page,
+        [
+            ("IV ketamine infusion, per session", NEAR_IV_SESSIONS),
+            ("IV ketamine infusion, initial series", [2200]),
+            ("Consultation", [150, 250]),
+        ],
+    )
+    assert "5 published prices from 2 listings" in text(page)
+
+
+def test_costs_around_a_place_with_a_radius(client, priced_region):
+    # Grand Rapids is about 132 miles from 48336; Columbus, Ohio about 180.
+    assert 120 < haversine(FH_LAT, FH_LNG, *GRAND_RAPIDS) < 150
+    assert haversine(FH_LAT, FH_LNG, *COLUMBUS_OH) > 150
+    page = main(get(client, "/costs?near=48336&radius=150"))
+    assert summary_rows(page)[0] == expected_row(
+        "IV ketamine infusion, per session", [400, 700, 900]
+    )
+
+
+def test_costs_for_the_whole_directory(client, priced_region):
+    page = main(get(client, "/costs"))
+    assert "What ketamine treatment costs in the whole directory" in text(page)
+    assert summary_rows(page)[0] == expected_row(
+        "IV ketamine infusion, per session", [*MI_IV_SESSIONS, 1000]
+    )
+    assert summary_rows(page)[0][3] == "$700"
+
+
+def test_costs_page_draws_an_accessible_svg_chart(client, priced_region):
+    page = main(get(client, "/costs?state=MI"))
+    svg = between(page, "<svg", "</svg>")
+    assert 'role="img"' in svg.split(">", 1)[0]
+    assert "Published price ranges in Michigan" in svg
+    assert svg.count('class="chart-bar"') == 3
+    assert svg.count('class="chart-median"') == 3
+    labels = re.findall(r'class="chart-label">([^<]*)<', svg)
+    assert labels == [row[0] for row in summary_rows(page)]
+    # Bars are scaled to the highest price ($2,200) over 440 units from x=300: the IV
+    # per-session bar runs from $400 (x=380) to $900 (x=480), its median $575 at x=415.
+    first = between(svg, "<g>", "</g>")
+    assert '<rect x="380.0"' in first and 'width="100.0"' in first
+    assert '<rect x="413.0"' in first  # the 4-unit median mark is centred on x=415
+    assert ">$575<" in first
+
+
+def test_costs_without_prices_says_so_and_draws_no_chart(client, priced_region):
+    page = main(get(client, "/costs?state=WY"))
+    assert "No published prices in Wyoming yet" in text(page)
+    assert "<svg" not in page
+
+
+def test_costs_with_an_unknown_state_is_a_400_with_the_reason(client):
+    assert "Choose a US state" in text(get(client, "/costs?state=ZZ", 400))
+
+
+COSTS_CSV_HEADER = [
+    "clinic",
+    "slug",
+    "example_data",
+    "treatment",
+    "unit",
+    "amount_usd",
+    "sessions_included",
+    "insurance_accepted",
+    "as_of",
+    "source_url",
+    "url",
+]
+
+
+def test_costs_csv_lists_the_prices_behind_the_summary(client, priced_region):
+    rows = read_csv(client, "/costs.csv?state=MI")
+    assert rows[0] == COSTS_CSV_HEADER
+    found = sorted((r[0], r[3], r[4], r[5]) for r in rows[1:])
+    assert found == sorted(
+        [
+            ("M1 Clinic", "IV ketamine infusion", "session", "400.00"),
+            ("M1 Clinic", "IV ketamine infusion", "series", "2200.00"),
+            ("M1 Clinic", "Consultation", "consultation", "250.00"),
+            ("M2 Clinic", "IV ketamine infusion", "session", "700.00"),
+            ("M2 Clinic", "Consultation", "consultation", "150.00"),
+            ("M3 Clinic", "IV ketamine infusion", "session", "900.00"),
+            ("P Remote", "IV ketamine infusion", "session", "450.00"),
+        ]
+    )
+    as_of = (date.today() - timedelta(days=30)).isoformat()
+    for row in rows[1:]:
+        record = dict(zip(COSTS_CSV_HEADER, row, strict=True))
+        assert record["as_of"] == as_of
+        assert record["source_url"] == "https://example.com/prices"
+    series = next(r for r in rows[1:] if r[4] == "series")
+    assert series[6] == "6"
+
+
+def test_costs_csv_around_a_place(client, priced_region):
+    rows = read_csv(client, "/costs.csv?near=48336")
+    assert sorted(r[5] for r in rows[1:] if r[4] == "session") == ["400.00", "700.00"]
+
+
+# --- /about ---------------------------------------------------------------------------------
+
+
+def test_about_quotes_published_clinics_with_attribution_and_not_drafts(client, seeded):
+    page = main(get(client, "/about"))
+    words = text(page)
+    records = seed_records()
+    published = [r for r in records if r["status"] == "published"]
+    drafts = [r for r in records if r["status"] != "published"]
+    shown = 0
+    for record in published:
+        for item in record["quotes"]:
+            assert item["quote"] in words
+            caption = (
+                f"{record['name']['value']}, on its web page ({item['topic'].lower()}). "
+                f"Source: {record['document']}."
+            )
+            assert caption in words
+            shown += 1
+    assert shown == 4
+    hidden = [item["quote"] for record in drafts for item in record.get("quotes", [])]
+    assert len(hidden) == 4
+    for quote in hidden:
+        assert quote not in words
+    assert "almost instantaneous results" not in words
+    assert "Research has shown ketamine to be effective for about 70% of patients" in words
+    assert "The directory does not make these claims" in words
+
+
+def test_about_without_published_clinics_lists_no_quotes(client):
+    assert "No quotes are listed." in text(get(client, "/about"))
