@@ -50,6 +50,8 @@ def build(size: int) -> Path:
 
         demo_data.create_example_clinics(db.session, size, seed=1, progress=progress)
         db.session.commit()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
         print()
         db.engine.dispose()
     return path
