@@ -94,7 +94,7 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
     if consultation:
         profile.consultation = Amount(consultation.amount_cents, price=consultation)
     elif clinic.free_consultation:
-        profile.consultation = Amount(0, note="free, as the clinic states")
+        profile.consultation = Amount(0, note="as the clinic states")
 
     integration = lowest(published, "integration", PriceUnit.SESSION)
     if integration:

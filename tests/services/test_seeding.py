@@ -12,7 +12,9 @@ from directory.extensions import db
 from directory.models import Clinic, ClinicStatus, GeocodePrecision, Price
 from directory.services import seeding
 
-DOCUMENTS = Path(__file__).resolve().parents[3] / "shared" / "seed-documents"
+DOCUMENTS = seeding.SEED_FILE.parent / "documents"
+# The shared originals, beside the checkout; the copies under seeds/ must match them.
+SHARED_DOCUMENTS = Path(__file__).resolve().parents[3] / "shared" / "seed-documents"
 
 
 def _clinic(slug: str) -> Clinic:
@@ -23,9 +25,14 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def test_seed_documents_are_beside_the_checkout():
-    assert DOCUMENTS.is_dir(), f"seed documents expected at {DOCUMENTS}"
-    assert len(list(DOCUMENTS.glob("*.txt"))) == 5
+def test_the_cited_documents_are_kept_with_the_seeds():
+    names = sorted(p.name for p in DOCUMENTS.glob("*.txt"))
+    assert len(names) == 5
+    assert {r["document"] for r in seeding.read_seed_file()} == set(names)
+    if SHARED_DOCUMENTS.is_dir():
+        for name in names:
+            original = (SHARED_DOCUMENTS / name).read_bytes()
+            assert (DOCUMENTS / name).read_bytes() == original, name
 
 
 def test_every_quoted_fact_appears_word_for_word_in_its_document():
