@@ -30,6 +30,7 @@ run: db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
+	$(BIN)/ruff check directory tests
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -133,17 +133,30 @@ def make_clinic(app: Flask) -> Callable[..., Clinic]:
         if service_areas:
             clinic.service_areas = [ServiceArea(state=s) for s in service_areas]
         elif latitude is not None and longitude is not None:
-            clinic.locations.append(Location(
-                address_1="1 Test St", city=city, state=state or "MI", postal_code=None,
-                latitude=latitude, longitude=longitude,
-                geocode_precision=GeocodePrecision.ADDRESS))
+            clinic.locations.append(
+                Location(
+                    address_1="1 Test St",
+                    city=city,
+                    state=state or "MI",
+                    postal_code=None,
+                    latitude=latitude,
+                    longitude=longitude,
+                    geocode_precision=GeocodePrecision.ADDRESS,
+                )
+            )
         elif near:
             place = geo.resolve_place(db.session, near)
-            clinic.locations.append(Location(
-                address_1="1 Test St", city=city, state=state or place.state or "MI",
-                postal_code=near if near.isdigit() else None,
-                latitude=place.latitude, longitude=place.longitude,
-                geocode_precision=GeocodePrecision.POSTAL_CODE))
+            clinic.locations.append(
+                Location(
+                    address_1="1 Test St",
+                    city=city,
+                    state=state or place.state or "MI",
+                    postal_code=near if near.isdigit() else None,
+                    latitude=place.latitude,
+                    longitude=place.longitude,
+                    geocode_precision=GeocodePrecision.POSTAL_CODE,
+                )
+            )
         by_slug = {t.slug: t for t in db.session.execute(select(Treatment)).scalars()}
         clinic.treatments = [by_slug[t] for t in treatments]
         cond = {c.slug: c for c in db.session.execute(select(Condition)).scalars()}

@@ -61,8 +61,11 @@ def test_demo_data_is_deterministic_labelled_and_priced(runner, app):
     assert all(c.website.startswith("https://example.com/") for c in clinics)
     prices = db.session.execute(select(Price)).scalars().all()
     assert prices and all(p.source_url and p.as_of for p in prices)
-    sessions = [p.amount_cents for p in prices
-                if p.treatment.slug == "iv-infusion" and p.unit is PriceUnit.SESSION]
+    sessions = [
+        p.amount_cents
+        for p in prices
+        if p.treatment.slug == "iv-infusion" and p.unit is PriceUnit.SESSION
+    ]
     assert sessions and all(30_000 <= c <= 190_000 for c in sessions)
 
 

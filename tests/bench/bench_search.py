@@ -67,9 +67,11 @@ def measure(size: int, repeats: int) -> dict[str, tuple[float, float]]:
     from directory.models import Clinic
 
     with app.app_context():
-        slugs = list(db.session.execute(
-            select(Clinic.slug).where(Clinic.is_example.is_(True)).order_by(Clinic.id).limit(5)
-        ).scalars())
+        slugs = list(
+            db.session.execute(
+                select(Clinic.slug).where(Clinic.is_example.is_(True)).order_by(Clinic.id).limit(5)
+            ).scalars()
+        )
     results = {}
     for label, template in REQUESTS.items():
         url = template.format(slug=slugs[0], five=",".join(slugs))

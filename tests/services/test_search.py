@@ -80,8 +80,16 @@ def test_metro_uses_the_gazetteer_centre_of_its_anchor_city(app):
 def test_radius_search_orders_by_true_distance(app, make_clinic):
     origin = geo.resolve_place(db.session, "48336")
     # Points at known offsets, some inside 25 miles and some just outside.
-    offsets = [(0.05, 0.02), (0.3, -0.1), (-0.2, 0.25), (0.0, 0.45), (0.34, 0.0), (0.5, 0.5),
-               (-0.36, 0.01), (0.1, -0.5)]
+    offsets = [
+        (0.05, 0.02),
+        (0.3, -0.1),
+        (-0.2, 0.25),
+        (0.0, 0.45),
+        (0.34, 0.0),
+        (0.5, 0.5),
+        (-0.36, 0.01),
+        (0.1, -0.5),
+    ]
     expected = {}
     for i, (dlat, dlng) in enumerate(offsets):
         lat, lng = origin.latitude + dlat, origin.longitude + dlng
@@ -100,11 +108,13 @@ def test_bounding_box_keeps_clinics_near_the_corner_at_high_latitude(app, make_c
     # Anchorage, 61°N: a degree of longitude is under 34 miles there.
     origin = geo.resolve_place(db.session, "Anchorage, AK")
     east = make_clinic("Due east", latitude=origin.latitude, longitude=origin.longitude + 1.0)
-    diagonal = make_clinic("Diagonal", latitude=origin.latitude + 0.25,
-                           longitude=origin.longitude - 0.5)
+    diagonal = make_clinic(
+        "Diagonal", latitude=origin.latitude + 0.25, longitude=origin.longitude - 0.5
+    )
     d_east = haversine(origin.latitude, origin.longitude, origin.latitude, origin.longitude + 1.0)
-    d_diag = haversine(origin.latitude, origin.longitude, origin.latitude + 0.25,
-                       origin.longitude - 0.5)
+    d_diag = haversine(
+        origin.latitude, origin.longitude, origin.latitude + 0.25, origin.longitude - 0.5
+    )
     result = run(near="Anchorage, AK", radius=str(math.ceil(max(d_east, d_diag)) + 1))
     assert {h.clinic.slug for h in result.hits} == {east.slug, diagonal.slug}
 
@@ -120,8 +130,7 @@ def test_state_search_lists_clinics_in_the_state_by_name(app, make_clinic):
 
 def test_nothing_within_radius_shows_nearest_beyond_and_telehealth(app, make_clinic):
     far = make_clinic("Grand Rapids Clinic", near="49503")
-    tele = make_clinic("Statewide Telehealth", service_areas=("MI", "OH"),
-                       treatments=("at-home",))
+    tele = make_clinic("Statewide Telehealth", service_areas=("MI", "OH"), treatments=("at-home",))
     make_clinic("Ohio Only Telehealth", service_areas=("OH",), treatments=("at-home",))
     result = run(near="48336", radius="5")
     assert result.total == 0 and result.hits == []
@@ -131,10 +140,10 @@ def test_nothing_within_radius_shows_nearest_beyond_and_telehealth(app, make_cli
 
 
 def test_filters_treatment_condition_consultation_insurance(app, make_clinic):
-    a = make_clinic("A", treatments=("iv-infusion",), conditions=("ptsd",),
-                    free_consultation=True)
-    b = make_clinic("B", treatments=("esketamine",), conditions=("depression",),
-                    accepts_insurance=True)
+    a = make_clinic("A", treatments=("iv-infusion",), conditions=("ptsd",), free_consultation=True)
+    b = make_clinic(
+        "B", treatments=("esketamine",), conditions=("depression",), accepts_insurance=True
+    )
     make_clinic("C", treatments=("iv-infusion",), conditions=("depression",))
     slugs = lambda r: {h.clinic.slug for h in r.hits}  # noqa: E731
     assert slugs(run(near="48336", treatment="esketamine")) == {b.slug}

@@ -40,12 +40,15 @@ def test_every_quoted_fact_appears_word_for_word_in_its_document():
     checked = 0
     for record in records:
         text = _squash((DOCUMENTS / record["document"]).read_text(encoding="utf-8"))
-        quotes = [record[k]["quote"] for k in ("name", "location", "free_consultation")
-                  if k in record]
+        quotes = [
+            record[k]["quote"] for k in ("name", "location", "free_consultation") if k in record
+        ]
         for key in ("phones", "treatments", "conditions", "quotes"):
             quotes += [item["quote"] for item in record.get(key, [])]
         for quote in quotes:
-            assert _squash(quote) in text, f"{record['slug']}: {quote!r} not in {record['document']}"
+            assert _squash(quote) in text, (
+                f"{record['slug']}: {quote!r} not in {record['document']}"
+            )
             checked += 1
     assert checked >= 25
 
@@ -56,14 +59,22 @@ def test_michigan_clinic_address_and_phone(seeded):
     assert clinic.name == "Ketamine Institute of Michigan"
     loc = clinic.location
     assert (loc.address_1, loc.address_2, loc.city, loc.state, loc.postal_code) == (
-        "23800 Orchard Lake Rd.", "Suite 100", "Farmington Hills", "MI", "48336")
+        "23800 Orchard Lake Rd.",
+        "Suite 100",
+        "Farmington Hills",
+        "MI",
+        "48336",
+    )
     # Placed at the ZIP centroid from the gazetteer, and says so.
     assert loc.geocode_precision is GeocodePrecision.POSTAL_CODE
     assert loc.latitude == pytest.approx(42.4656, abs=1e-3)
     assert loc.longitude == pytest.approx(-83.3638, abs=1e-3)
     [phone] = clinic.phones
     assert (phone.e164, phone.display, phone.vanity) == (
-        "+18555382646", "(855) 538-2646", "(855) KETAMINE")
+        "+18555382646",
+        "(855) 538-2646",
+        "(855) KETAMINE",
+    )
     assert [t.slug for t in clinic.treatments] == ["iv-infusion"]
     assert {c.slug for c in clinic.conditions} == {"depression", "chronic-pain"}
     assert clinic.website is None  # the page names no web address
@@ -83,8 +94,11 @@ def test_renew_ketamine_is_placed_only_at_region_level(seeded):
 
 @pytest.mark.parametrize(
     ("slug", "has_name"),
-    [("serenity-mental-health-centers", True), ("unnamed-clinic-seed-002", False),
-     ("unnamed-clinic-seed-003", False)],
+    [
+        ("serenity-mental-health-centers", True),
+        ("unnamed-clinic-seed-002", False),
+        ("unnamed-clinic-seed-003", False),
+    ],
 )
 def test_clinics_without_name_or_location_stay_unpublished_drafts(seeded, client, slug, has_name):
     clinic = _clinic(slug)
