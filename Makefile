@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+export DIRECTORY_DEPLOYMENT ?= development
 FLASK  := $(BIN)/flask --app directory
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1

@@ -25,39 +25,37 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from directory import cli, errors
+    from directory import auth, cli, errors, security
 
+    auth.register(app)
     errors.register(app)
     cli.register(app)
-    _limit_query_length(app)
+    security.register(app)
     return app
 
 
-def _limit_query_length(app: Flask) -> None:
-    """Refuse very long query strings before any work is done on them."""
-    from flask import abort, request
-
-    @app.before_request
-    def _check_query_length() -> None:
-        if len(request.query_string) > app.config["MAX_QUERY_STRING_LENGTH"]:
-            abort(414)
-
-
 def _init_extensions(app: Flask) -> None:
-    from directory.extensions import csrf, db, enable_sqlite_pragmas
+    from directory.extensions import csrf, db, enable_sqlite_pragmas, limiter
 
     db.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     with app.app_context():
         enable_sqlite_pragmas(db.engine)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from directory.account.views import bp as account_bp
+    from directory.admin.views import bp as admin_bp
     from directory.api.views import bp as api_bp
     from directory.extensions import csrf
+    from directory.owner.views import bp as owner_bp
     from directory.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(owner_bp, url_prefix="/owner")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     # The read-only JSON API takes no form posts, so it has no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

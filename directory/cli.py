@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from directory.extensions import db
-from directory.services import demo_data, seeding
+from directory.services import accounts, demo_data, seeding
 
 
 def register(app: Flask) -> None:
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(create_admin_command)
 
 
 def _prepare_database() -> None:
@@ -74,3 +76,19 @@ def demo_data_command(count: int, seed: int, today: object) -> None:
         db.session.commit()
     _refresh_planner_statistics()
     click.echo(f"Example clinics: {created} created, {count - created} already there.")
+
+
+@click.command("create-admin")
+@click.argument("email")
+def create_admin_command(email: str) -> None:
+    """Create an admin (or promote an account). Password from ADMIN_PASSWORD or a prompt."""
+    db.create_all()
+    password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = accounts.create_admin(db.session, email, password, current_app.config)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Admin ready: {user.email}")

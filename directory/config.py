@@ -26,6 +26,29 @@ class Defaults:
     COMPARE_MAX_CLINICS = 6
     PRICE_STALE_AFTER_DAYS = 365
     SITE_NAME = "Ketamine Clinic Directory"
+    # "development" relaxes what only makes sense over HTTPS; anything else is production.
+    DEPLOYMENT = "production"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    REPORT_RATE_LIMIT = "5 per hour"
+    REGISTER_RATE_LIMIT = "10 per hour"
+    LOCKOUT_AFTER_FAILURES = 5
+    LOCKOUT_MINUTES = 15
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 256
+    TOKEN_MAX_AGE_SECONDS = 60 * 60 * 24
+    MAIL_BACKEND = "outbox"  # outbox: stored and printed, never sent
+    MAIL_SENDER = "no-reply@directory.invalid"
+    GEOCODER = "gazetteer"  # or "nominatim" for owner-entered street addresses
+    NOMINATIM_USER_AGENT = "ketamine-clinic-directory"
+    STALE_LISTING_DAYS = 182
 
 
 def load(app: Flask, test_config: dict[str, Any] | None) -> None:
@@ -37,6 +60,15 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(os.environ["DATABASE_URL"])
     if test_config:
         app.config.update(test_config)
+    if app.config["DEPLOYMENT"] == "development" or app.config.get("TESTING"):
+        if "SESSION_COOKIE_SECURE" not in (test_config or {}):
+            app.config["SESSION_COOKIE_SECURE"] = False
+            app.config["REMEMBER_COOKIE_SECURE"] = False
+    elif app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "Refusing to start in production with the development SECRET_KEY: set "
+            "DIRECTORY_SECRET_KEY, or DIRECTORY_DEPLOYMENT=development on your own machine."
+        )
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         path = os.path.join(app.instance_path, "directory.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"

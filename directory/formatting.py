@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from directory import geo, taxonomy
 from directory.extensions import db
-from directory.models import Clinic, ClinicStatus
+from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 
 
 def money(cents: int | None) -> str:
@@ -71,4 +71,5 @@ def register(app: Flask) -> None:
             "treatment_names": taxonomy.TREATMENT_NAMES,
             "condition_names": taxonomy.CONDITION_NAMES,
             "example_data_present": example_data_present,
+            "report_labels": REPORT_LABELS,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -36,6 +37,7 @@ def _config(path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
         "SERVER_NAME": "localhost",
+        "RATELIMIT_ENABLED": False,
     }
 
 
@@ -53,12 +55,25 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in its own application context, as in production.
+
+    The tests keep an app context open to use the database; without this, requests
+    would share its `g` (and so the signed-in user) and its database session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
     """An app on its own copy of the template database."""
     path = tmp_path / "test.sqlite3"
     shutil.copyfile(template_db, path)
     app = create_app(_config(path))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -168,5 +183,59 @@ def make_clinic(app: Flask) -> Callable[..., Clinic]:
         db.session.add(clinic)
         db.session.commit()
         return clinic
+
+    return make
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token from a form on the page at url."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any], form_page: str | None = None, **kwargs: Any
+) -> Any:
+    """Submit a form the way a browser does: with the CSRF token from its page."""
+    token = csrf_token(client, form_page or url)
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    """Sign in through the form."""
+    return post_form(client, "/account/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    """Create a verified account: make_user("a@example.com", admin=True)."""
+    from werkzeug.security import generate_password_hash
+
+    from directory.models import Role, User, utcnow
+
+    def make(
+        email: str, *, admin: bool = False, verified: bool = True, clinics: tuple[Clinic, ...] = ()
+    ) -> User:
+        user = User(
+            email=email,
+            password_hash=generate_password_hash(PASSWORD),
+            role=Role.ADMIN if admin else Role.OWNER,
+            email_verified_at=utcnow() if verified else None,
+        )
+        user.clinics = list(clinics)
+        db.session.add(user)
+        db.session.commit()
+        return user
 
     return make

@@ -1,5 +1,6 @@
 """The data model; importing this package registers every table."""
 
+from directory.models.audit import AuditEvent, OutboxMessage
 from directory.models.base import Base, utcnow
 from directory.models.clinic import (
     Clinic,
@@ -15,9 +16,32 @@ from directory.models.clinic import (
 )
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
+from directory.models.revision import (
+    REPORT_LABELS,
+    Claim,
+    Decision,
+    PatientReport,
+    ReportCategory,
+    Revision,
+    RevisionKind,
+)
 from directory.models.treatment import Condition, Treatment
+from directory.models.user import Role, User, clinic_owners, new_session_token
 
 __all__ = [
+    "REPORT_LABELS",
+    "AuditEvent",
+    "Claim",
+    "Decision",
+    "OutboxMessage",
+    "PatientReport",
+    "ReportCategory",
+    "Revision",
+    "RevisionKind",
+    "Role",
+    "User",
+    "clinic_owners",
+    "new_session_token",
     "Base",
     "Clinic",
     "ClinicQuote",

@@ -62,6 +62,7 @@ class Clinic(Base):
     status: Mapped[ClinicStatus] = mapped_column(str_enum(ClinicStatus), default=ClinicStatus.DRAFT)
     is_example: Mapped[bool] = mapped_column(default=False)
     status_note: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[str] = mapped_column(Text, default="")
     free_consultation: Mapped[bool | None]
     accepts_insurance: Mapped[bool | None]
     administered_by: Mapped[str | None] = mapped_column(String(200))

@@ -5,13 +5,25 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from directory import geo
 from directory.exports import csv_response, price_rows, search_rows
-from directory.extensions import db
+from directory.extensions import db, limiter
+from directory.models import ReportCategory
 from directory.public import jsonld
-from directory.services import listings, pricing, search
+from directory.public.forms import ReportForm
+from directory.services import listings, moderation, pricing, search
 from directory.services.search import InvalidSearch, SearchQuery
 from directory.taxonomy import TREATMENT_SLUGS
 
@@ -94,6 +106,31 @@ def _compare_error(message: str) -> tuple[str, int]:
         distances={},
         treatment="iv-infusion",
     ), 400
+
+
+def _report_limit() -> str:
+    return str(current_app.config["REPORT_RATE_LIMIT"])
+
+
+@bp.route("/clinics/<slug>/report", methods=["GET", "POST"])
+@limiter.limit(_report_limit, methods=["POST"])
+def report(slug: str) -> str | Response | tuple[str, int]:
+    """Tell the moderators that something on a listing is wrong; no account needed."""
+    try:
+        clinic = listings.published_clinic(db.session, slug)
+    except listings.NotFound:
+        abort(404)
+    form = ReportForm()
+    if form.validate_on_submit():
+        if not form.website_url.data:  # a filled honeypot is a bot: thank it, store nothing
+            moderation.report(
+                db.session, clinic, ReportCategory(form.category.data), form.note.data or ""
+            )
+            db.session.commit()
+        flash("Thank you. A moderator will check the listing.", "success")
+        return redirect(url_for("public.clinic_page", slug=clinic.slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template("public/report.html", form=form, clinic=clinic), status
 
 
 @bp.get("/compare")

@@ -1,0 +1,1 @@
+"""Account pages: register, verify, sign in and out, passwords."""

@@ -1,0 +1,179 @@
+"""Account pages. Thin: validate, call the accounts service, commit, redirect."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from directory.account.forms import (
+    ChangePasswordForm,
+    ForgotForm,
+    LoginForm,
+    RegisterForm,
+    ResetForm,
+)
+from directory.auth import login_required, safe_next
+from directory.extensions import db, limiter
+from directory.owner.forms import ActionForm
+from directory.services import accounts
+
+bp = Blueprint("account", __name__)
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _register_limit() -> str:
+    return str(current_app.config["REGISTER_RATE_LIMIT"])
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register() -> str | Response:
+    """Create an owner account; a verification link goes by mail."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            accounts.register(
+                db.session,
+                form.email.data,
+                form.password.data,
+                current_app.config,
+                lambda token: url_for("account.verify", token=token, _external=True),
+            )
+        except accounts.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return render_template("account/check_mail.html", email=form.email.data)
+    return render_template("account/register.html", form=form)
+
+
+@bp.get("/verify/<token>")
+def verify(token: str) -> str | Response:
+    """Confirm an e-mail address from the link."""
+    try:
+        accounts.verify_email(db.session, current_app.config, token[:1000])
+    except accounts.AccountError as exc:
+        return render_template(
+            "account/message.html", title="Link not valid", message=str(exc)
+        ), 400  # type: ignore[return-value]
+    db.session.commit()
+    flash("Your e-mail is confirmed. You can sign in now.", "success")
+    return redirect(url_for("account.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> str | Response:
+    """Sign in; the same answer for an unknown e-mail and a wrong password."""
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                db.session, form.email.data, form.password.data, current_app.config
+            )
+        except accounts.AccountError as exc:
+            db.session.commit()  # keep the failure count
+            form.password.errors.append(str(exc))
+            status = 400
+        else:
+            db.session.commit()
+            session.clear()  # nothing from before sign-in carries over (session fixation)
+            login_user(user, remember=form.remember.data)
+            target = safe_next(request.args.get("next"))
+            default = url_for("admin.queue") if user.is_admin else url_for("owner.dashboard")
+            return redirect(target or default)
+    elif request.method == "POST":
+        status = 400
+    return render_template("account/login.html", form=form), status  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Sign out of this browser."""
+    if ActionForm().validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "success")
+    return redirect(url_for("public.index"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    """End every session of the account."""
+    if ActionForm().validate_on_submit():
+        accounts.sign_out_everywhere(db.session, current_user)
+        db.session.commit()
+        logout_user()
+        flash("You are signed out on every device.", "success")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def forgot() -> str | Response:
+    """Ask for a reset link; the answer does not reveal whether the account exists."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            db.session,
+            form.email.data,
+            current_app.config,
+            lambda token: url_for("account.reset", token=token, _external=True),
+        )
+        db.session.commit()
+        return render_template("account/check_mail.html", email=form.email.data, reset=True)
+    return render_template("account/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> str | Response:
+    """Choose a new password from a reset link (works once)."""
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(
+                db.session, current_app.config, token[:1000], form.password.data
+            )
+        except accounts.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password is changed. Sign in with the new one.", "success")
+            return redirect(url_for("account.login"))
+    return render_template("account/reset.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    """Change the password; other sessions end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                db.session, current_user, form.current.data, form.password.data, current_app.config
+            )
+        except accounts.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session token changed
+            flash("Your password is changed.", "success")
+            return redirect(url_for("owner.dashboard"))
+    return render_template("account/password.html", form=form)

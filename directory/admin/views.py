@@ -1,0 +1,219 @@
+"""Admin pages: the queue, decisions with diffs, listing status, revisions, the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from directory import geocoding
+from directory.admin.forms import ApproveForm, RejectForm, StatusForm
+from directory.auth import admin_required
+from directory.extensions import db
+from directory.models import AuditEvent, Claim, Clinic, ClinicStatus, PatientReport, Revision
+from directory.services import moderation, snapshots
+
+bp = Blueprint("admin", __name__)
+AUDIT_PER_PAGE = 50
+
+
+@bp.get("/")
+@admin_required
+def queue() -> str:
+    """Everything waiting for a decision, oldest first, with counts."""
+    items = moderation.queue(db.session, date.today(), current_app.config["STALE_LISTING_DAYS"])
+    return render_template(
+        "admin/queue.html", queue=items, approve=ApproveForm(), reject=RejectForm()
+    )
+
+
+@bp.get("/revisions/<int:revision_id>")
+@admin_required
+def revision(revision_id: int) -> str:
+    """One proposal: the current listing against the proposal, field by field."""
+    rev = db.get_or_404(Revision, revision_id)
+    current = snapshots.snapshot(rev.clinic)
+    since, overlap = moderation.changes_since(rev)
+    return render_template(
+        "admin/revision.html",
+        rev=rev,
+        changes=snapshots.diff(rev.base_snapshot, rev.payload),
+        against_current=snapshots.diff(current, rev.payload),
+        since=snapshots.diff(rev.base_snapshot, current) if since else [],
+        overlap=overlap,
+        approve=ApproveForm(),
+        reject=RejectForm(),
+        conflict=rev.clinic.version != rev.base_version,
+    )
+
+
+@bp.post("/revisions/<int:revision_id>/approve")
+@admin_required
+def approve_revision(revision_id: int) -> Response:
+    """Apply a proposal; a changed listing shows the conflict instead."""
+    rev = db.get_or_404(Revision, revision_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        moderation.approve_revision(
+            db.session,
+            current_user,
+            rev,
+            geocoding.from_settings(current_app.config),
+            form.reason.data or "",
+            override_conflict=form.override_conflict.data,
+        )
+    except moderation.Conflict as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.revision", revision_id=revision_id))
+    except moderation.ModerationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.revision", revision_id=revision_id))
+    db.session.commit()
+    flash(f"Approved: {rev.clinic.display_name} is updated.", "success")
+    return redirect(url_for("admin.queue"))
+
+
+@bp.post("/revisions/<int:revision_id>/reject")
+@admin_required
+def reject_revision(revision_id: int) -> Response:
+    """Refuse a proposal with a reason."""
+    rev = db.get_or_404(Revision, revision_id)
+    return _decide(
+        RejectForm(),
+        lambda reason: moderation.reject_revision(db.session, current_user, rev, reason),
+        "Rejected.",
+        url_for("admin.revision", revision_id=revision_id),
+    )
+
+
+@bp.post("/revisions/<int:revision_id>/revert")
+@admin_required
+def revert(revision_id: int) -> Response:
+    """Undo an approved change (recorded as a decision of its own)."""
+    rev = db.get_or_404(Revision, revision_id)
+    geocoder = geocoding.from_settings(current_app.config)
+    return _decide(
+        RejectForm(),
+        lambda reason: moderation.revert(db.session, current_user, rev, geocoder, reason),
+        "The listing is restored.",
+        url_for("admin.clinic", slug=rev.clinic.slug),
+    )
+
+
+@bp.post("/claims/<int:claim_id>/<any(approve, reject):decision>")
+@admin_required
+def decide_claim(claim_id: int, decision: str) -> Response:
+    """Approve or reject a claim."""
+    claim = db.get_or_404(Claim, claim_id)
+    form = ApproveForm() if decision == "approve" else RejectForm()
+    return _decide(
+        form,
+        lambda reason: moderation.decide_claim(
+            db.session, current_user, claim, decision == "approve", reason
+        ),
+        "Claim approved." if decision == "approve" else "Claim rejected.",
+        url_for("admin.queue"),
+    )
+
+
+@bp.post("/reports/<int:report_id>/<any(resolve, dismiss):decision>")
+@admin_required
+def decide_report(report_id: int, decision: str) -> Response:
+    """Close a patient report."""
+    item = db.get_or_404(PatientReport, report_id)
+    return _decide(
+        RejectForm(),
+        lambda reason: moderation.decide_report(
+            db.session, current_user, item, decision == "resolve", reason
+        ),
+        "Report closed.",
+        url_for("admin.queue"),
+    )
+
+
+@bp.get("/clinics/<slug>")
+@admin_required
+def clinic(slug: str) -> str:
+    """A listing's status, its whole revision history, and the actions on it."""
+    found = db.session.execute(select(Clinic).where(Clinic.slug == slug[:120])).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    revisions = (
+        db.session.execute(
+            select(Revision)
+            .where(Revision.clinic_id == found.id)
+            .order_by(Revision.created_at.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/clinic.html",
+        clinic=found,
+        revisions=revisions,
+        status_form=StatusForm(),
+        revert_form=RejectForm(),
+    )
+
+
+@bp.post("/clinics/<slug>/status")
+@admin_required
+def set_status(slug: str) -> Response:
+    """Publish, unpublish or suspend."""
+    found = db.session.execute(select(Clinic).where(Clinic.slug == slug[:120])).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    form = StatusForm()
+    return _decide(
+        form,
+        lambda reason: moderation.set_status(
+            db.session, current_user, found, ClinicStatus(form.status.data), reason
+        ),
+        "Status changed.",
+        url_for("admin.clinic", slug=found.slug),
+    )
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log() -> str:
+    """Every decision and admin sign-in, newest first."""
+    page = db.paginate(
+        select(AuditEvent).order_by(AuditEvent.id.desc()),
+        per_page=AUDIT_PER_PAGE,
+        max_per_page=AUDIT_PER_PAGE,
+        error_out=False,
+    )
+    return render_template("admin/audit.html", page=page)
+
+
+def _decide(form, action, done: str, back: str) -> Response:  # type: ignore[no-untyped-def]
+    """Validate a decision form, run the decision, commit once, say what happened."""
+    if not form.validate_on_submit():
+        flash(
+            "Give a reason: the owner will see it."
+            if "reason" in form.errors
+            else "The form expired; try again.",
+            "error",
+        )
+        return redirect(request.referrer if _local(request.referrer) else back)
+    try:
+        action(form.reason.data or "")
+    except moderation.ModerationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(back)
+
+
+def _local(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)  # type: ignore[union-attr]

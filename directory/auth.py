@@ -1,0 +1,70 @@
+"""Who may see what: the login manager's loader and the per-route decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
+
+from directory.errors import wants_json
+from directory.extensions import db, login_manager
+from directory.services import accounts
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def register(app: Flask) -> None:
+    """Wire Flask-Login to the accounts service."""
+    login_manager.init_app(app)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(session_token: str):  # type: ignore[no-untyped-def]
+        return accounts.load_user(db.session, session_token)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():  # type: ignore[no-untyped-def]
+        if wants_json():
+            abort(401)
+        return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
+
+
+def login_required(view: F) -> F:
+    """Signed-in accounts only: JSON clients get 401, browsers the sign-in page."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def admin_required(view: F) -> F:
+    """Admins only: others signed in get 403; anonymous visitors are sent to sign in."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to return to after sign-in, or None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(c in target for c in "\r\n"):
+        return None
+    return target

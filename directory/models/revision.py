@@ -1,0 +1,126 @@
+"""Moderation as data: claims, proposed changes and patient reports awaiting a decision."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from directory.models.base import Base, str_enum, utcnow
+from directory.models.clinic import Clinic
+
+if TYPE_CHECKING:
+    from directory.models.user import User
+
+
+class Decision(enum.StrEnum):
+    """Where a request stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class RevisionKind(enum.StrEnum):
+    """What a revision does to a listing."""
+
+    NEW_CLINIC = "new_clinic"
+    EDIT = "edit"
+    REVERT = "revert"
+
+
+class Claim(Base):
+    """An owner asking to manage an existing listing."""
+
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[Decision] = mapped_column(str_enum(Decision), default=Decision.PENDING)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    clinic: Mapped[Clinic] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+
+
+class Revision(Base):
+    """A proposed change to a listing, stored whole, against the version it was based on."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (Index("ix_revisions_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[RevisionKind] = mapped_column(str_enum(RevisionKind), default=RevisionKind.EDIT)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_version: Mapped[int]
+    base_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[Decision] = mapped_column(str_enum(Decision), default=Decision.PENDING)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    overrode_conflict: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    applied_version: Mapped[int | None]
+
+    clinic: Mapped[Clinic] = relationship()
+    submitter: Mapped[User] = relationship(foreign_keys=[submitter_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+
+
+class ReportCategory(enum.StrEnum):
+    """What a patient says is wrong."""
+
+    ADDRESS = "address"
+    PHONE = "phone"
+    WEBSITE = "website"
+    HOURS = "hours"
+    PRICE = "price"
+    TREATMENTS = "treatments"
+    CLOSED = "closed"
+    OTHER = "other"
+
+
+REPORT_LABELS = {
+    ReportCategory.ADDRESS: "Wrong address",
+    ReportCategory.PHONE: "Wrong phone number",
+    ReportCategory.WEBSITE: "Wrong website",
+    ReportCategory.HOURS: "Wrong hours",
+    ReportCategory.PRICE: "Wrong price",
+    ReportCategory.TREATMENTS: "Wrong treatments",
+    ReportCategory.CLOSED: "The clinic has closed",
+    ReportCategory.OTHER: "Something else",
+}
+
+
+class PatientReport(Base):
+    """A visitor's report that a listing is wrong; no account needed."""
+
+    __tablename__ = "patient_reports"
+    __table_args__ = (Index("ix_patient_reports_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    category: Mapped[ReportCategory] = mapped_column(str_enum(ReportCategory))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[Decision] = mapped_column(str_enum(Decision), default=Decision.PENDING)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    clinic: Mapped[Clinic] = relationship()
+    reviewer: Mapped[User | None] = relationship()

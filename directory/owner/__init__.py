@@ -1,0 +1,1 @@
+"""Pages for clinic owners: claims, proposals, their dashboard."""

@@ -1,0 +1,267 @@
+"""Forms owners fill: a listing (new or edited), a claim, a confirmation."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+    widgets,
+)
+from wtforms.fields import FieldList
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from directory import geo
+from directory.models import PhoneKind, PriceUnit
+from directory.taxonomy import CONDITIONS, TREATMENTS
+from directory.validators import (
+    choice_list,
+    email_address,
+    not_in_future,
+    us_phone,
+    us_phone_e164,
+    web_address,
+)
+
+TREATMENT_CHOICES = [(s, n) for s, n, _ in TREATMENTS]
+UNIT_CHOICES = [
+    (PriceUnit.SESSION.value, "per session"),
+    (PriceUnit.SERIES.value, "per series"),
+    (PriceUnit.CONSULTATION.value, "per consultation"),
+    (PriceUnit.MONTH.value, "per month"),
+]
+TRISTATE = [("", "Not stated"), ("yes", "Yes"), ("no", "No")]
+PHONE_ROWS, PRICE_ROWS = 3, 8
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes, usable without JavaScript."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class PhoneRow(Form):
+    """One phone number; a blank row is ignored."""
+
+    display = StringField("Number", validators=[Optional(), Length(max=40), us_phone])
+    kind = SelectField(
+        "Kind", choices=choice_list([(k.value, k.value.replace("_", "-")) for k in PhoneKind])
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """An empty row is ignored."""
+        if not (self.display.data or "").strip():
+            return True
+        return super().validate(extra_validators)
+
+
+class PriceRow(Form):
+    """One published price; a blank row is ignored, a started row must be complete."""
+
+    treatment = SelectField("Treatment", choices=choice_list([("", "—"), *TREATMENT_CHOICES]))
+    amount = DecimalField("Amount ($)", places=2, validators=[Optional()])
+    unit = SelectField("Per", choices=choice_list(UNIT_CHOICES))
+    sessions_included = IntegerField(
+        "Sessions included", validators=[Optional(), NumberRange(min=1, max=60)]
+    )
+    included = StringField("What it includes", validators=[Optional(), Length(max=300)])
+    insurance_accepted = BooleanField("Insurance accepted")
+    source_url = URLField(
+        "Where it is published (URL)", validators=[Optional(), Length(max=500), web_address]
+    )
+    as_of = DateField("As of", validators=[Optional(), not_in_future])
+
+    def is_blank(self) -> bool:
+        """True when nothing was entered in the row."""
+        return not any(
+            [
+                self.treatment.data,
+                self.amount.data,
+                self.included.data,
+                self.source_url.data,
+                self.as_of.data,
+                self.sessions_included.data,
+            ]
+        )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Fields are optional one by one, but a started price needs all of its facts."""
+        if self.is_blank():
+            return True  # an unused row, whatever its selects say
+        ok = super().validate(extra_validators)
+        for name, message in (
+            ("treatment", "Choose the treatment."),
+            ("amount", "Enter the amount."),
+            ("source_url", "Give the web page where this price is published."),
+            ("as_of", "Give the date the price was published or checked."),
+        ):
+            field = getattr(self, name)
+            if not field.data and not field.errors:
+                field.errors = [*field.errors, message]
+                ok = False
+        if self.amount.data is not None and self.amount.data <= 0:
+            self.amount.errors = [*self.amount.errors, "The price must be a positive amount."]
+            ok = False
+        if self.amount.data is not None and self.amount.data > Decimal("100000"):
+            self.amount.errors = [*self.amount.errors, "That amount is too large."]
+            ok = False
+        if self.unit.data == PriceUnit.SERIES.value and not self.sessions_included.data:
+            self.sessions_included.errors = [
+                *self.sessions_included.errors,
+                "Say how many sessions the series includes.",
+            ]
+            ok = False
+        return ok
+
+
+class ListingForm(FlaskForm):
+    """Everything an owner may propose about a listing."""
+
+    name = StringField("Clinic name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
+    website = URLField("Website", validators=[Optional(), Length(max=500), web_address])
+    email = StringField("Public e-mail", validators=[Optional(), Length(max=254), email_address])
+    address_1 = StringField("Street address", validators=[Optional(), Length(max=200)])
+    address_2 = StringField("Suite, floor", validators=[Optional(), Length(max=200)])
+    city = StringField("City", validators=[Optional(), Length(max=120)])
+    state = SelectField("State", choices=choice_list([("", "—"), *geo.all_states()]))
+    postal_code = StringField("ZIP code", validators=[Optional(), Length(max=10)])
+    hours = TextAreaField("Opening hours", validators=[Optional(), Length(max=1000)])
+    free_consultation = SelectField("Free consultation", choices=choice_list(TRISTATE))
+    accepts_insurance = SelectField("Accepts insurance", choices=choice_list(TRISTATE))
+    treatments = MultiCheckboxField("Treatments offered", choices=choice_list(TREATMENT_CHOICES))
+    conditions = MultiCheckboxField("Conditions treated", choices=choice_list(list(CONDITIONS)))
+    phones = FieldList(FormField(PhoneRow), min_entries=PHONE_ROWS, max_entries=PHONE_ROWS)
+    prices = FieldList(FormField(PriceRow), min_entries=PRICE_ROWS, max_entries=PRICE_ROWS)
+    note = TextAreaField("Note for the moderator", validators=[Optional(), Length(max=2000)])
+
+    def validate_postal_code(self, field: StringField) -> None:
+        """Five digits, if given."""
+        if field.data and not geo.ZIP_RE.match(field.data.strip()):
+            raise ValidationError("A ZIP code has five digits, for example 48336.")
+
+    def validate_state(self, field: SelectField) -> None:
+        """An address needs its state."""
+        if (self.address_1.data or self.city.data or self.postal_code.data) and not field.data:
+            raise ValidationError("Choose the state.")
+
+    def fill(self, snapshot: dict[str, Any]) -> None:
+        """Pre-fill from a listing snapshot (GET only)."""
+        for name in ("name", "description", "website", "email", "hours"):
+            getattr(self, name).data = snapshot.get(name) or ""
+        loc = snapshot.get("location") or {}
+        for name in ("address_1", "address_2", "city", "state", "postal_code"):
+            getattr(self, name).data = loc.get(name) or ""
+        for name in ("free_consultation", "accepts_insurance"):
+            value = snapshot.get(name)
+            getattr(self, name).data = "" if value is None else ("yes" if value else "no")
+        self.treatments.data = list(snapshot.get("treatments") or [])
+        self.conditions.data = list(snapshot.get("conditions") or [])
+        for row, phone in zip(self.phones, snapshot.get("phones") or [], strict=False):
+            row.form.display.data = phone.get("vanity") or phone["display"]
+            row.form.kind.data = phone["kind"]
+        for row, price in zip(self.prices, snapshot.get("prices") or [], strict=False):
+            f = row.form
+            f.treatment.data = price["treatment"]
+            f.amount.data = Decimal(price["amount_cents"]) / 100
+            f.unit.data = price["unit"]
+            f.sessions_included.data = price.get("sessions_included")
+            f.included.data = price.get("included") or ""
+            f.insurance_accepted.data = bool(price.get("insurance_accepted"))
+            f.source_url.data = price.get("source_url") or ""
+            f.as_of.data = date.fromisoformat(price["as_of"]) if price.get("as_of") else None
+
+    def payload(self, current: dict[str, Any]) -> dict[str, Any]:
+        """The proposal as a listing snapshot; coordinates are worked out on approval."""
+        current_loc = current.get("location") or {}
+        address = {
+            k: (getattr(self, k).data or "").strip() or None
+            for k in ("address_1", "address_2", "city", "state", "postal_code")
+        }
+        if any(address.values()):
+            same = all(address[k] == (current_loc.get(k) or None) for k in address)
+            location = dict(current_loc) if same else {**address, "metro": None}
+        else:
+            location = current.get("location")
+        phones = []
+        for row in self.phones:
+            text = (row.form.display.data or "").strip()
+            if text:
+                e164 = us_phone_e164(text) or ""
+                vanity = text if any(c.isalpha() for c in text) else None
+                display = f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}" if e164 else text
+                phones.append(
+                    {"display": display, "e164": e164, "kind": row.form.kind.data, "vanity": vanity}
+                )
+        prices = []
+        for row in self.prices:
+            f = row.form
+            if f.is_blank():
+                continue
+            prices.append(
+                {
+                    "treatment": f.treatment.data,
+                    "amount_cents": int((f.amount.data * 100).to_integral_value()),
+                    "unit": f.unit.data,
+                    "sessions_included": f.sessions_included.data,
+                    "included": (f.included.data or "").strip(),
+                    "insurance_accepted": bool(f.insurance_accepted.data),
+                    "source_url": (f.source_url.data or "").strip(),
+                    "as_of": f.as_of.data.isoformat(),
+                }
+            )
+
+        def tristate(value: str) -> bool | None:
+            return None if not value else value == "yes"
+
+        return {
+            "name": self.name.data.strip(),
+            "description": (self.description.data or "").strip(),
+            "website": (self.website.data or "").strip() or None,
+            "email": (self.email.data or "").strip() or None,
+            "hours": (self.hours.data or "").strip(),
+            "free_consultation": tristate(self.free_consultation.data),
+            "accepts_insurance": tristate(self.accepts_insurance.data),
+            "location": location,
+            "phones": phones,
+            "treatments": [s for s, _ in TREATMENT_CHOICES if s in (self.treatments.data or [])],
+            "conditions": [s for s, _ in CONDITIONS if s in (self.conditions.data or [])],
+            "prices": prices,
+        }
+
+
+class NewClinicForm(ListingForm):
+    """A clinic not yet listed: it needs an address to be placed."""
+
+    def validate_postal_code(self, field: StringField) -> None:
+        """A new listing needs a ZIP code, or a city and state, to be found."""
+        super().validate_postal_code(field)
+        if not field.data and not (self.city.data and self.state.data):
+            raise ValidationError("Give the ZIP code, or the city and state.")
+
+
+class ClaimForm(FlaskForm):
+    """Ask to manage a listing."""
+
+    note = TextAreaField(
+        "How are you connected to this clinic?",
+        validators=[DataRequired(), Length(min=10, max=2000)],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs CSRF protection."""

@@ -1,0 +1,158 @@
+"""Owner pages: dashboard, claims, proposals, confirmations. Thin views over moderation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from directory.auth import login_required
+from directory.extensions import db
+from directory.models import Claim, Clinic, ClinicStatus, Revision
+from directory.owner.forms import ActionForm, ClaimForm, ListingForm, NewClinicForm
+from directory.services import moderation, snapshots
+
+bp = Blueprint("owner", __name__)
+
+
+def _clinic(slug: str) -> Clinic:
+    clinic = db.session.execute(
+        select(Clinic).where(Clinic.slug == slug[:120])
+    ).scalar_one_or_none()
+    if clinic is None:
+        abort(404)
+    return clinic
+
+
+def _editable(slug: str) -> Clinic:
+    """A clinic the signed-in account manages (admins manage all); others get 404."""
+    clinic = _clinic(slug)
+    if not (current_user.is_admin or current_user.owns(clinic)):
+        abort(404)
+    return clinic
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    """The owner's clinics, claims and proposals with their status and reasons."""
+    user = current_user
+    claims = (
+        db.session.execute(
+            select(Claim).where(Claim.user_id == user.id).order_by(Claim.created_at.desc())
+        )
+        .scalars()
+        .all()
+    )
+    revisions = (
+        db.session.execute(
+            select(Revision)
+            .where(Revision.submitter_id == user.id)
+            .order_by(Revision.created_at.desc())
+            .limit(200)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "owner/dashboard.html",
+        clinics=user.clinics,
+        claims=claims,
+        revisions=revisions,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/clinics/new", methods=["GET", "POST"])
+@login_required
+def new_clinic() -> str | Response | tuple[str, int]:
+    """Submit a clinic that is not listed yet; it waits for an admin."""
+    form = NewClinicForm()
+    if form.validate_on_submit():
+        payload = form.payload(moderation.EMPTY_LISTING)
+        moderation.submit_new_clinic(db.session, current_user, payload, form.note.data or "")
+        db.session.commit()
+        flash("Thank you. Your clinic will appear once a moderator has checked it.", "success")
+        return redirect(url_for("owner.dashboard"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("owner/listing_form.html", form=form, clinic=None), status
+
+
+@bp.route("/clinics/<slug>/claim", methods=["GET", "POST"])
+@login_required
+def claim(slug: str) -> str | Response | tuple[str, int]:
+    """Ask to manage an existing listing."""
+    clinic = _clinic(slug)
+    if clinic.status not in (ClinicStatus.PUBLISHED, ClinicStatus.DRAFT):
+        abort(404)
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            moderation.claim_listing(db.session, current_user, clinic, form.note.data)
+        except moderation.ModerationError as exc:
+            form.note.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your claim is waiting for a moderator.", "success")
+            return redirect(url_for("owner.dashboard"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("owner/claim.html", form=form, clinic=clinic), status
+
+
+@bp.route("/clinics/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str) -> str | Response | tuple[str, int]:
+    """Propose changes; the public listing stays as it is until a moderator approves."""
+    clinic = _editable(slug)
+    current = snapshots.snapshot(clinic)
+    form = ListingForm()
+    if form.validate_on_submit():
+        try:
+            moderation.propose_edit(
+                db.session, current_user, clinic, form.payload(current), form.note.data or ""
+            )
+        except moderation.ModerationError as exc:
+            form.note.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                "Your changes are waiting for a moderator. The listing shows the current "
+                "details until then.",
+                "success",
+            )
+            return redirect(url_for("owner.dashboard"))
+    elif not form.is_submitted():
+        form.fill(current)
+    status = 400 if form.is_submitted() else 200
+    return render_template("owner/listing_form.html", form=form, clinic=clinic), status
+
+
+@bp.post("/clinics/<slug>/confirm")
+@login_required
+def confirm(slug: str) -> Response:
+    """One click: the listing is still correct."""
+    clinic = _editable(slug)
+    if ActionForm().validate_on_submit():
+        moderation.confirm_listing(db.session, current_user, clinic)
+        db.session.commit()
+        flash(f"Thank you. {clinic.display_name} is marked as checked today.", "success")
+    return redirect(url_for("owner.dashboard"))
+
+
+@bp.post("/revisions/<int:revision_id>/withdraw")
+@login_required
+def withdraw(revision_id: int) -> Response:
+    """Take back a pending proposal."""
+    revision = db.get_or_404(Revision, revision_id)
+    if revision.submitter_id != current_user.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            moderation.withdraw(db.session, current_user, revision)
+        except moderation.ModerationError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("The proposal is withdrawn.", "success")
+    return redirect(url_for("owner.dashboard"))

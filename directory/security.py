@@ -1,0 +1,44 @@
+"""Security headers on every response, and limits checked before any work is done."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, request
+from werkzeug.wrappers import Response
+
+# No inline script anywhere; the JSON-LD data block is not executed, so CSP does not apply.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def register(app: Flask) -> None:
+    """Install the request limit and the response headers."""
+
+    @app.before_request
+    def _check_query_length() -> None:
+        if len(request.query_string) > app.config["MAX_QUERY_STRING_LENGTH"]:
+            abort(414)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        if response.mimetype == "text/html" and "Cache-Control" not in headers:
+            # Pages may show a signed-in person's data; shared caches must not keep them.
+            headers["Cache-Control"] = "private, no-cache"
+        return response

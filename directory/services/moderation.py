@@ -1,0 +1,524 @@
+"""Claims, proposed changes and patient reports, and the decisions on them.
+
+Only the functions here write a proposal onto a listing, and each decision is
+recorded in the audit log in the same transaction. Nothing is deleted: rejected,
+withdrawn and reverted requests stay in the history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from directory.geocoding import Geocoder
+from directory.models import (
+    Claim,
+    Clinic,
+    ClinicStatus,
+    Decision,
+    PatientReport,
+    ReportCategory,
+    Revision,
+    RevisionKind,
+    User,
+    VerifiedBy,
+    utcnow,
+)
+from directory.services import audit, snapshots
+
+EMPTY_LISTING: dict[str, Any] = {
+    "name": None,
+    "description": "",
+    "website": None,
+    "email": None,
+    "hours": "",
+    "free_consultation": None,
+    "accepts_insurance": None,
+    "location": None,
+    "phones": [],
+    "treatments": [],
+    "conditions": [],
+    "prices": [],
+}
+
+
+class ModerationError(ValueError):
+    """A request that cannot be made or decided; the message is safe to show."""
+
+
+class PermissionDenied(ModerationError):
+    """The account may not act on this listing."""
+
+
+@dataclass
+class Conflict(ModerationError):
+    """The listing changed since the proposal was made."""
+
+    revision: Revision
+    changed_since: list[str]
+    overlap: list[str]
+
+    def __str__(self) -> str:
+        return (
+            "The listing has changed since this proposal was made. Review the changes "
+            "before applying it."
+        )
+
+
+def _decided(
+    obj: Claim | Revision | PatientReport, admin: User, status: Decision, reason: str
+) -> None:
+    if obj.status is not Decision.PENDING:
+        raise ModerationError(f"This request was already {obj.status.value}.")
+    obj.status = status
+    obj.reviewer_id = admin.id
+    obj.reason = reason.strip()
+    obj.decided_at = utcnow()
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise ModerationError("Give a reason: the owner will see it.")
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+
+def claim_listing(session: Session, user: User, clinic: Clinic, note: str) -> Claim:
+    """Ask to manage a listing; waits for an admin."""
+    if user.owns(clinic):
+        raise ModerationError("You already manage this listing.")
+    if clinic.status not in (ClinicStatus.PUBLISHED, ClinicStatus.DRAFT):
+        raise ModerationError("This listing cannot be claimed.")
+    pending = session.execute(
+        select(Claim.id).where(
+            Claim.user_id == user.id, Claim.clinic_id == clinic.id, Claim.status == Decision.PENDING
+        )
+    ).first()
+    if pending:
+        raise ModerationError("Your claim on this listing is already waiting for review.")
+    claim = Claim(clinic_id=clinic.id, user_id=user.id, note=note.strip())
+    session.add(claim)
+    session.flush()
+    return claim
+
+
+def decide_claim(session: Session, admin: User, claim: Claim, approve: bool, reason: str) -> None:
+    """Approve (the owner may then propose edits) or reject with a reason."""
+    if not approve:
+        _require_reason(reason)
+    _decided(claim, admin, Decision.APPROVED if approve else Decision.REJECTED, reason)
+    if approve and not claim.user.owns(claim.clinic):
+        claim.user.clinics.append(claim.clinic)
+    audit.record(
+        session,
+        admin,
+        f"claim.{'approved' if approve else 'rejected'}",
+        "claim",
+        claim.id,
+        f"{claim.user.email} for {claim.clinic.display_name}: {reason}".strip(),
+        after={"clinic": claim.clinic.slug, "user": claim.user.email},
+    )
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+def _require_editor(user: User, clinic: Clinic) -> None:
+    if not (user.is_admin or user.owns(clinic)):
+        raise PermissionDenied("You can only propose changes to listings you manage.")
+
+
+def propose_edit(
+    session: Session, user: User, clinic: Clinic, payload: dict[str, Any], note: str = ""
+) -> Revision:
+    """Store a proposed change against the listing's current version.
+
+    A newer proposal from the same person for the same listing replaces their pending one
+    (which is kept, as withdrawn), so there is one pending change per person and listing.
+    """
+    _require_editor(user, clinic)
+    current = snapshots.snapshot(clinic)
+    if not snapshots.changed_fields(current, payload):
+        raise ModerationError("Nothing was changed.")
+    for older in session.execute(
+        select(Revision).where(
+            Revision.clinic_id == clinic.id,
+            Revision.submitter_id == user.id,
+            Revision.status == Decision.PENDING,
+        )
+    ).scalars():
+        older.status = Decision.WITHDRAWN
+        older.reason = "Replaced by a newer proposal."
+        older.decided_at = utcnow()
+    revision = Revision(
+        clinic_id=clinic.id,
+        submitter_id=user.id,
+        kind=RevisionKind.EDIT,
+        payload=payload,
+        base_version=clinic.version,
+        base_snapshot=current,
+        note=note.strip(),
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def slug_for(session: Session, name: str) -> str:
+    """A free slug from a clinic name."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "clinic"
+    slug, n = base, 1
+    while session.execute(select(Clinic.id).where(Clinic.slug == slug)).first():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def submit_new_clinic(
+    session: Session, user: User, payload: dict[str, Any], note: str = ""
+) -> Revision:
+    """A new listing, pending and invisible to patients until an admin approves it."""
+    clinic = Clinic(
+        slug=slug_for(session, payload["name"]),
+        name=payload["name"],
+        status=ClinicStatus.PENDING,
+        status_note="Submitted by an owner.",
+    )
+    session.add(clinic)
+    session.flush()
+    revision = Revision(
+        clinic_id=clinic.id,
+        submitter_id=user.id,
+        kind=RevisionKind.NEW_CLINIC,
+        payload=payload,
+        base_version=clinic.version,
+        base_snapshot=dict(EMPTY_LISTING),
+        note=note.strip(),
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def withdraw(session: Session, user: User, revision: Revision) -> None:
+    """The submitter takes back a pending proposal."""
+    if revision.submitter_id != user.id:
+        raise PermissionDenied("You can only withdraw your own proposals.")
+    if revision.status is not Decision.PENDING:
+        raise ModerationError(f"This proposal was already {revision.status.value}.")
+    revision.status = Decision.WITHDRAWN
+    revision.decided_at = utcnow()
+    if revision.kind is RevisionKind.NEW_CLINIC:
+        revision.clinic.status = ClinicStatus.DRAFT
+        revision.clinic.status_note = "The submitter withdrew it."
+    session.flush()
+
+
+def changes_since(revision: Revision) -> tuple[list[str], list[str]]:
+    """Fields changed on the listing since the proposal, and those the proposal also changes."""
+    if revision.clinic.version == revision.base_version:
+        return [], []
+    since = snapshots.changed_fields(revision.base_snapshot, snapshots.snapshot(revision.clinic))
+    mine = snapshots.changed_fields(revision.base_snapshot, revision.payload)
+    return since, [f for f in mine if f in since]
+
+
+def approve_revision(
+    session: Session,
+    admin: User,
+    revision: Revision,
+    geocoder: Geocoder,
+    reason: str = "",
+    override_conflict: bool = False,
+) -> None:
+    """Apply the proposal's changed fields to the listing, in the caller's transaction.
+
+    If the listing changed since the proposal was based on it, Conflict is raised
+    unless the admin has reviewed the conflict and chosen to apply it anyway.
+    """
+    clinic = revision.clinic
+    since, overlap = changes_since(revision)
+    if revision.clinic.version != revision.base_version and not override_conflict:
+        raise Conflict(revision, since, overlap)
+    before = snapshots.snapshot(clinic)
+    fields = snapshots.changed_fields(revision.base_snapshot, revision.payload)
+    _decided(revision, admin, Decision.APPROVED, reason)
+    revision.overrode_conflict = bool(since or revision.clinic.version != revision.base_version)
+    note = (
+        f"Supplied by the clinic's owner (proposal {revision.id}), approved by a moderator "
+        f"on {date.today().isoformat()}."
+    )
+    snapshots.apply(session, clinic, revision.payload, fields, geocoder, note)
+    if revision.kind is RevisionKind.NEW_CLINIC:
+        if not (clinic.name and clinic.locations) and not clinic.service_areas:
+            raise ModerationError("A new listing needs a name and an address to be published.")
+        clinic.status = ClinicStatus.PUBLISHED
+        clinic.status_note = ""
+        if not revision.submitter.owns(clinic):
+            revision.submitter.clinics.append(clinic)
+    clinic.updated_at = utcnow()  # bumps the version even when only related rows changed
+    try:
+        session.flush()
+    except StaleDataError as exc:  # another transaction changed the row meanwhile
+        raise Conflict(revision, ["listing"], ["listing"]) from exc
+    revision.applied_version = clinic.version
+    action = "clinic.created" if revision.kind is RevisionKind.NEW_CLINIC else "revision.approved"
+    if revision.overrode_conflict:
+        action += "_over_conflict"
+    audit.record(
+        session,
+        admin,
+        action,
+        "revision",
+        revision.id,
+        f"{clinic.display_name}: {', '.join(fields)}",
+        before=before,
+        after=snapshots.snapshot(clinic),
+    )
+
+
+def reject_revision(session: Session, admin: User, revision: Revision, reason: str) -> None:
+    """Refuse a proposal, with the reason the owner will read."""
+    _require_reason(reason)
+    _decided(revision, admin, Decision.REJECTED, reason)
+    if revision.kind is RevisionKind.NEW_CLINIC:
+        revision.clinic.status = ClinicStatus.DRAFT
+        revision.clinic.status_note = f"Rejected: {reason.strip()}"
+    audit.record(
+        session,
+        admin,
+        "revision.rejected",
+        "revision",
+        revision.id,
+        f"{revision.clinic.display_name}: {reason.strip()}",
+        after={"payload": revision.payload},
+    )
+
+
+def revert(
+    session: Session, admin: User, revision: Revision, geocoder: Geocoder, reason: str
+) -> Revision:
+    """Restore the listing as it was before an approved change; itself a recorded decision."""
+    _require_reason(reason)
+    if revision.status is not Decision.APPROVED or revision.kind is RevisionKind.NEW_CLINIC:
+        raise ModerationError("Only an approved change to an existing listing can be undone.")
+    clinic = revision.clinic
+    before = snapshots.snapshot(clinic)
+    target = revision.base_snapshot
+    fields = snapshots.changed_fields(before, target)
+    if not fields:
+        raise ModerationError("The listing already matches that version.")
+    undo = Revision(
+        clinic_id=clinic.id,
+        submitter_id=admin.id,
+        kind=RevisionKind.REVERT,
+        payload=target,
+        base_version=clinic.version,
+        base_snapshot=before,
+        note=f"Undo of change {revision.id}",
+        status=Decision.APPROVED,
+        reviewer_id=admin.id,
+        reason=reason.strip(),
+        decided_at=utcnow(),
+    )
+    session.add(undo)
+    snapshots.apply(
+        session,
+        clinic,
+        target,
+        fields,
+        geocoder,
+        f"Restored by a moderator on {date.today().isoformat()} (undo of change {revision.id}).",
+    )
+    clinic.updated_at = utcnow()
+    session.flush()
+    undo.applied_version = clinic.version
+    audit.record(
+        session,
+        admin,
+        "revision.reverted",
+        "revision",
+        revision.id,
+        f"{clinic.display_name}: restored {', '.join(fields)}: {reason.strip()}",
+        before=before,
+        after=snapshots.snapshot(clinic),
+    )
+    return undo
+
+
+# --- listing status and verification --------------------------------------------------------
+
+
+def set_status(
+    session: Session, admin: User, clinic: Clinic, status: ClinicStatus, reason: str
+) -> None:
+    """Publish, unpublish (back to draft) or suspend a listing, with a reason."""
+    _require_reason(reason)
+    if status is ClinicStatus.PUBLISHED and not (
+        clinic.name and (clinic.locations or clinic.service_areas)
+    ):
+        raise ModerationError("A listing needs a name and a location before it can be published.")
+    if clinic.status is status:
+        raise ModerationError(f"The listing is already {status.value}.")
+    before = {"status": clinic.status.value}
+    clinic.status = status
+    clinic.status_note = reason.strip()
+    clinic.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        admin,
+        f"clinic.{status.value}",
+        "clinic",
+        clinic.id,
+        f"{clinic.display_name}: {reason.strip()}",
+        before=before,
+        after={"status": status.value},
+    )
+
+
+def confirm_listing(session: Session, user: User, clinic: Clinic) -> None:
+    """The owner says the listing is still correct: a fresh last-verified date, nothing else."""
+    _require_editor(user, clinic)
+    clinic.last_verified_on = date.today()
+    clinic.last_verified_by = VerifiedBy.ADMIN if user.is_admin else VerifiedBy.OWNER
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "clinic.confirmed",
+        "clinic",
+        clinic.id,
+        f"{clinic.display_name} confirmed correct",
+    )
+
+
+# --- patient reports ------------------------------------------------------------------------
+
+
+def report(session: Session, clinic: Clinic, category: ReportCategory, note: str) -> PatientReport:
+    """A patient's report that something on a listing is wrong."""
+    item = PatientReport(clinic_id=clinic.id, category=category, note=note.strip())
+    session.add(item)
+    session.flush()
+    return item
+
+
+def decide_report(
+    session: Session, admin: User, item: PatientReport, resolved: bool, reason: str
+) -> None:
+    """Close a report as fixed or as not a problem."""
+    _require_reason(reason)
+    _decided(item, admin, Decision.APPROVED if resolved else Decision.REJECTED, reason)
+    audit.record(
+        session,
+        admin,
+        f"report.{'resolved' if resolved else 'dismissed'}",
+        "report",
+        item.id,
+        f"{item.clinic.display_name}: {reason.strip()}",
+    )
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+@dataclass
+class Queue:
+    """Everything waiting for a moderator, oldest first."""
+
+    new_clinics: list[Revision] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    edits: list[Revision] = field(default_factory=list)
+    reports: list[PatientReport] = field(default_factory=list)
+    drafts: list[Clinic] = field(default_factory=list)
+    stale: list[Clinic] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Items needing a decision."""
+        return len(self.new_clinics) + len(self.claims) + len(self.edits) + len(self.reports)
+
+
+def queue(session: Session, today: date, stale_after_days: int, limit: int = 200) -> Queue:
+    """The moderation queue."""
+    pending = Revision.status == Decision.PENDING
+    revisions = list(
+        session.execute(
+            select(Revision)
+            .where(pending)
+            .order_by(Revision.created_at, Revision.id)
+            .options(selectinload(Revision.clinic), selectinload(Revision.submitter))
+            .limit(limit)
+        ).scalars()
+    )
+    return Queue(
+        new_clinics=[r for r in revisions if r.kind is RevisionKind.NEW_CLINIC],
+        edits=[r for r in revisions if r.kind is not RevisionKind.NEW_CLINIC],
+        claims=list(
+            session.execute(
+                select(Claim)
+                .where(Claim.status == Decision.PENDING)
+                .order_by(Claim.created_at, Claim.id)
+                .limit(limit)
+            ).scalars()
+        ),
+        reports=list(
+            session.execute(
+                select(PatientReport)
+                .where(PatientReport.status == Decision.PENDING)
+                .order_by(PatientReport.created_at, PatientReport.id)
+                .limit(limit)
+            ).scalars()
+        ),
+        drafts=list(
+            session.execute(
+                select(Clinic)
+                .where(Clinic.status == ClinicStatus.DRAFT)
+                .order_by(Clinic.id)
+                .limit(limit)
+            ).scalars()
+        ),
+        stale=stale_listings(session, today, stale_after_days, limit),
+    )
+
+
+def stale_listings(session: Session, today: date, days: int, limit: int = 200) -> list[Clinic]:
+    """Published, non-example listings not verified for `days`, never-verified first."""
+    cutoff = today - timedelta(days=days)
+    return list(
+        session.execute(
+            select(Clinic)
+            .where(
+                Clinic.status == ClinicStatus.PUBLISHED,
+                Clinic.is_example.is_(False),
+                or_(Clinic.last_verified_on.is_(None), Clinic.last_verified_on < cutoff),
+            )
+            .order_by(Clinic.last_verified_on.is_not(None), Clinic.last_verified_on, Clinic.name)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def pending_counts(session: Session) -> dict[str, int]:
+    """How many of each kind wait, for the admin navigation."""
+    return {
+        "revisions": session.execute(
+            select(func.count()).select_from(Revision).where(Revision.status == Decision.PENDING)
+        ).scalar_one(),
+        "claims": session.execute(
+            select(func.count()).select_from(Claim).where(Claim.status == Decision.PENDING)
+        ).scalar_one(),
+        "reports": session.execute(
+            select(func.count())
+            .select_from(PatientReport)
+            .where(PatientReport.status == Decision.PENDING)
+        ).scalar_one(),
+    }

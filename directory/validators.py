@@ -1,0 +1,75 @@
+"""Field validators shared by the owner, account and admin forms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from urllib.parse import urlparse
+
+from wtforms import Field, Form
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_KEYPAD = {
+    c: str(d)
+    for d, letters in {
+        2: "ABC",
+        3: "DEF",
+        4: "GHI",
+        5: "JKL",
+        6: "MNO",
+        7: "PQRS",
+        8: "TUV",
+        9: "WXYZ",
+    }.items()
+    for c in letters
+}
+
+
+def choice_list(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def email_address(_form: Form, field: Field) -> None:
+    """A plausible e-mail address (deliverability is proved by the verification mail)."""
+    if field.data and not EMAIL_RE.match(field.data.strip()):
+        raise ValidationError("Enter an e-mail address such as name@example.com.")
+
+
+def web_address(_form: Form, field: Field) -> None:
+    """An http or https URL with a host."""
+    if not field.data:
+        return
+    parsed = urlparse(field.data.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in field.data.strip():
+        raise ValidationError("Enter a full web address starting with https://.")
+
+
+def not_in_future(_form: Form, field: Field) -> None:
+    """A date no later than today."""
+    if field.data and field.data > date.today():
+        raise ValidationError("The date cannot be in the future.")
+
+
+def us_phone_e164(text: str) -> str | None:
+    """+1XXXXXXXXXX for a US number written with digits or letters, else None."""
+    letters = "".join(_KEYPAD.get(c, c) for c in text.upper())
+    digits = re.sub(r"\D", "", letters)
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01":
+        # Vanity numbers often spell one letter more than they dial: (855) KETAMINE.
+        if len(digits) == 11 and digits[0] not in "01" and re.search(r"[A-Z]", text.upper()):
+            digits = digits[:10]
+        else:
+            return None
+    return f"+1{digits}"
+
+
+def us_phone(_form: Form, field: Field) -> None:
+    """A ten-digit US phone number, digits or letters."""
+    if field.data and us_phone_e164(field.data) is None:
+        raise ValidationError("Enter a US phone number with area code, such as (555) 555-0100.")

@@ -1,0 +1,420 @@
+"""Owners and admins end to end over HTTP: nothing reaches patients until approved."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from directory.extensions import db
+from directory.models import (
+    AuditEvent,
+    Claim,
+    Clinic,
+    ClinicStatus,
+    Decision,
+    OutboxMessage,
+    PatientReport,
+    Revision,
+)
+from tests.conftest import PASSWORD, login, post_form
+
+MICHIGAN = "ketamine-institute-of-michigan"
+AS_OF = (date.today() - timedelta(days=10)).isoformat()
+
+
+def listing_data(**overrides: object) -> dict[str, object]:
+    """The Michigan clinic's edit form as a browser submits it, with changes."""
+    data: dict[str, object] = {
+        "name": "Ketamine Institute of Michigan",
+        "description": "",
+        "website": "",
+        "email": "",
+        "hours": "",
+        "address_1": "23800 Orchard Lake Rd.",
+        "address_2": "Suite 100",
+        "city": "Farmington Hills",
+        "state": "MI",
+        "postal_code": "48336",
+        "free_consultation": "",
+        "accepts_insurance": "",
+        "treatments": ["iv-infusion"],
+        "conditions": ["depression", "chronic-pain"],
+        "phones-0-display": "(855) KETAMINE",
+        "phones-0-kind": "toll_free",
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def price_row(i: int = 0, **values: object) -> dict[str, object]:
+    row = {
+        "treatment": "iv-infusion",
+        "amount": "450",
+        "unit": "session",
+        "sessions_included": "",
+        "included": "One infusion",
+        "source_url": "https://kim.example.org/costs",
+        "as_of": AS_OF,
+    }
+    row.update(values)
+    return {f"prices-{i}-{k}": v for k, v in row.items()}
+
+
+def last_mail(to: str) -> OutboxMessage:
+    return (
+        db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.to == to).order_by(OutboxMessage.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+@pytest.fixture
+def admin(app, make_user, seeded):
+    return make_user("admin@example.org", admin=True)
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    client = app.test_client()
+    assert login(client, admin.email).status_code == 302
+    return client
+
+
+def register_owner(client, email="owner@example.org"):
+    response = post_form(
+        client, "/account/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[-3000:]
+    assert "Check your e-mail" in response.get_data(as_text=True)
+    link = re.search(r"http://localhost(/account/verify/\S+)", last_mail(email).body).group(1)
+    assert client.get(link).status_code == 302
+    assert login(client, email).status_code == 302
+
+
+def test_register_verify_claim_propose_approve_publish(app, client, admin, admin_client):
+    register_owner(client)
+    # Claim the seeded listing.
+    response = post_form(
+        client,
+        f"/owner/clinics/{MICHIGAN}/claim",
+        {"note": "I am the practice manager; call our front desk to check."},
+    )
+    assert response.status_code == 302
+    claim = db.session.execute(select(Claim)).scalar_one()
+    assert claim.status is Decision.PENDING
+    # Before approval the owner cannot edit.
+    assert client.get(f"/owner/clinics/{MICHIGAN}/edit").status_code == 404
+
+    queue = admin_client.get("/admin/").get_data(as_text=True)
+    assert "owner@example.org claims" in queue
+    assert (
+        post_form(
+            admin_client, f"/admin/claims/{claim.id}/approve", {"reason": ""}, form_page="/admin/"
+        ).status_code
+        == 302
+    )
+    db.session.expire_all()
+    assert claim.status is Decision.APPROVED
+
+    # The owner proposes a price; the public page does not change yet.
+    assert client.get(f"/owner/clinics/{MICHIGAN}/edit").status_code == 200
+    response = post_form(client, f"/owner/clinics/{MICHIGAN}/edit", listing_data(**price_row()))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    public = client.get(f"/clinics/{MICHIGAN}").get_data(as_text=True)
+    assert "No published prices" in public and "$450" not in public
+    assert client.get(f"/api/v1/clinics/{MICHIGAN}").get_json()["prices"] == []
+
+    revision = db.session.execute(select(Revision)).scalar_one()
+    page = admin_client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True)
+    assert "Prices" in page and "$450 per session" in page
+    assert (
+        post_form(
+            admin_client,
+            f"/admin/revisions/{revision.id}/approve",
+            {"reason": ""},
+            form_page=f"/admin/revisions/{revision.id}",
+        ).status_code
+        == 302
+    )
+
+    public = client.get(f"/clinics/{MICHIGAN}").get_data(as_text=True)
+    assert "$450" in public and "https://kim.example.org/costs" in public
+    api = client.get(f"/api/v1/clinics/{MICHIGAN}").get_json()
+    assert [(p["amount_cents"], p["source_url"], p["as_of"]) for p in api["prices"]] == [
+        (45000, "https://kim.example.org/costs", AS_OF)
+    ]
+    actions = db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars().all()
+    assert "claim.approved" in actions and "revision.approved" in actions
+    approved = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "revision.approved")
+    ).scalar_one()
+    assert approved.before["prices"] == [] and approved.after["prices"][0]["amount_cents"] == 45000
+    # The seed's citation for untouched facts stays; the owner's dashboard shows the decision.
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    assert clinic.sources_for("location")[0].source_document == "000_ae40677ab993d68a.txt"
+    assert "Approved" in client.get("/owner/").get_data(as_text=True)
+
+
+@pytest.fixture
+def owner(app, make_user, seeded):
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    return make_user("owner@example.org", clinics=(clinic,))
+
+
+@pytest.fixture
+def owner_client(app, owner):
+    client = app.test_client()
+    assert login(client, owner.email).status_code == 302
+    return client
+
+
+def propose(client, **changes):
+    response = post_form(client, f"/owner/clinics/{MICHIGAN}/edit", listing_data(**changes))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return db.session.execute(select(Revision).order_by(Revision.id.desc())).scalars().first()
+
+
+def test_rejection_reason_reaches_the_owner(owner_client, admin_client):
+    revision = propose(owner_client, website="https://kim.example.org")
+    response = post_form(
+        admin_client,
+        f"/admin/revisions/{revision.id}/reject",
+        {"reason": "The website does not load."},
+        form_page=f"/admin/revisions/{revision.id}",
+    )
+    assert response.status_code == 302
+    dashboard = owner_client.get("/owner/").get_data(as_text=True)
+    assert "Rejected" in dashboard and "The website does not load." in dashboard
+    assert (
+        db.session.execute(select(Clinic.website).where(Clinic.slug == MICHIGAN)).scalar() is None
+    )
+
+
+def test_reject_needs_a_reason(owner_client, admin_client):
+    revision = propose(owner_client, website="https://kim.example.org")
+    post_form(
+        admin_client,
+        f"/admin/revisions/{revision.id}/reject",
+        {"reason": ""},
+        form_page=f"/admin/revisions/{revision.id}",
+    )
+    db.session.expire_all()
+    assert revision.status is Decision.PENDING
+
+
+def test_conflicting_proposals_are_shown_not_overwritten(
+    app, owner, owner_client, admin_client, make_user
+):
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    second = make_user("partner@example.org", clinics=(clinic,))
+    other = app.test_client()
+    login(other, second.email)
+    first_rev = propose(owner_client, website="https://first.example.org")
+    second_rev = propose(other, website="https://second.example.org")
+    assert first_rev.base_version == second_rev.base_version
+
+    post_form(
+        admin_client,
+        f"/admin/revisions/{first_rev.id}/approve",
+        {},
+        form_page=f"/admin/revisions/{first_rev.id}",
+    )
+    response = post_form(
+        admin_client,
+        f"/admin/revisions/{second_rev.id}/approve",
+        {},
+        form_page=f"/admin/revisions/{second_rev.id}",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "The listing has changed since this proposal was made" in page
+    assert "Both change: <strong>website</strong>" in page
+    db.session.expire_all()
+    assert second_rev.status is Decision.PENDING
+    assert db.session.get(Clinic, clinic.id).website == "https://first.example.org"
+
+    # Applied only when the admin says so after reviewing, and recorded as such.
+    post_form(
+        admin_client,
+        f"/admin/revisions/{second_rev.id}/approve",
+        {"override_conflict": "y"},
+        form_page=f"/admin/revisions/{second_rev.id}",
+    )
+    db.session.expire_all()
+    assert db.session.get(Clinic, clinic.id).website == "https://second.example.org"
+    assert second_rev.overrode_conflict is True
+    actions = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert "revision.approved_over_conflict" in actions
+
+
+def test_revert_restores_and_is_recorded(owner_client, admin_client):
+    revision = propose(owner_client, website="https://kim.example.org", **price_row())
+    post_form(
+        admin_client,
+        f"/admin/revisions/{revision.id}/approve",
+        {},
+        form_page=f"/admin/revisions/{revision.id}",
+    )
+    response = post_form(
+        admin_client,
+        f"/admin/revisions/{revision.id}/revert",
+        {"reason": "Owner asked to undo"},
+        form_page=f"/admin/clinics/{MICHIGAN}",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    assert clinic.website is None and clinic.prices == []
+    kinds = db.session.execute(select(Revision.kind, Revision.status)).all()
+    assert len(kinds) == 2 and all(status is Decision.APPROVED for _, status in kinds)
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "revision.reverted")
+    ).scalar_one()
+    assert event.before["website"] == "https://kim.example.org" and event.after["website"] is None
+
+
+def test_owner_withdraws_and_confirms(owner_client):
+    revision = propose(owner_client, hours="Mon-Fri 9-5")
+    post_form(owner_client, f"/owner/revisions/{revision.id}/withdraw", {}, form_page="/owner/")
+    db.session.expire_all()
+    assert revision.status is Decision.WITHDRAWN
+    post_form(owner_client, f"/owner/clinics/{MICHIGAN}/confirm", {}, form_page="/owner/")
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    db.session.refresh(clinic)
+    assert clinic.last_verified_on == date.today()
+    assert clinic.last_verified_by.value == "owner-confirmed"
+    assert "confirmed by the clinic" in owner_client.get(f"/clinics/{MICHIGAN}").get_data(
+        as_text=True
+    )
+
+
+def test_new_clinic_waits_for_approval(client, owner_client, admin_client):
+    data = listing_data(
+        name="Lakeview Infusions",
+        address_1="1 Lake St",
+        address_2="",
+        city="Farmington Hills",
+        postal_code="48334",
+        **{"phones-0-display": "(248) 555-0101", "phones-0-kind": "main"},
+    )
+    response = post_form(owner_client, "/owner/clinics/new", data)
+    assert response.status_code == 302
+    clinic = db.session.execute(
+        select(Clinic).where(Clinic.name == "Lakeview Infusions")
+    ).scalar_one()
+    assert clinic.status is ClinicStatus.PENDING
+    assert client.get(f"/clinics/{clinic.slug}").status_code == 404
+    revision = db.session.execute(
+        select(Revision).where(Revision.clinic_id == clinic.id)
+    ).scalar_one()
+    post_form(
+        admin_client,
+        f"/admin/revisions/{revision.id}/approve",
+        {},
+        form_page=f"/admin/revisions/{revision.id}",
+    )
+    page = client.get(f"/clinics/{clinic.slug}").get_data(as_text=True)
+    assert "Lakeview Infusions" in page and "tel:+12485550101" in page
+    assert "Lakeview Infusions" in client.get("/search?near=48334").get_data(as_text=True)
+
+
+def test_patient_report_reaches_the_queue_and_honeypot_stores_nothing(client, admin_client):
+    url = f"/clinics/{MICHIGAN}/report"
+    assert "Report incorrect information" in client.get(f"/clinics/{MICHIGAN}").get_data(
+        as_text=True
+    )
+    response = post_form(client, url, {"category": "phone", "note": "Number is disconnected"})
+    assert response.status_code == 302
+    post_form(client, url, {"category": "closed", "note": "spam", "website_url": "http://x"})
+    reports = db.session.execute(select(PatientReport)).scalars().all()
+    assert [(r.category.value, r.note) for r in reports] == [("phone", "Number is disconnected")]
+    queue = admin_client.get("/admin/").get_data(as_text=True)
+    assert "Wrong phone number" in queue and "Number is disconnected" in queue
+    post_form(
+        admin_client,
+        f"/admin/reports/{reports[0].id}/resolve",
+        {"reason": "Phone checked"},
+        form_page="/admin/",
+    )
+    db.session.expire_all()
+    assert reports[0].status is Decision.APPROVED
+
+
+def test_report_form_errors_keep_input(client, seeded):
+    response = post_form(client, f"/clinics/{MICHIGAN}/report", {"note": "kept text"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose what is wrong." in page and "kept text" in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": ""}, "This field is required."),
+        (price_row(amount="-5"), "The price must be a positive amount."),
+        (price_row(amount="0"), "The price must be a positive amount."),
+        (price_row(source_url="not a url"), "Enter a full web address"),
+        (price_row(source_url=""), "Give the web page where this price is published."),
+        (
+            price_row(as_of=(date.today() + timedelta(days=3)).isoformat()),
+            "cannot be in the future",
+        ),
+        (price_row(treatment="unicorn-therapy"), "Not a valid choice"),
+        ({"website": "javascript:alert(1)"}, "Enter a full web address"),
+        ({"email": "not-an-email"}, "Enter an e-mail address"),
+        ({"postal_code": "123"}, "five digits"),
+        ({"phones-0-display": "12"}, "Enter a US phone number"),
+    ],
+)
+def test_bad_edit_form_shows_errors_keeps_input_stores_nothing(owner_client, changes, message):
+    data = listing_data(hours="Kept hours text", **changes)
+    response = post_form(owner_client, f"/owner/clinics/{MICHIGAN}/edit", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert "Kept hours text" in page
+    assert db.session.execute(select(Revision)).first() is None
+
+
+def test_forms_without_csrf_token_are_refused(client, owner_client):
+    assert client.post(f"/clinics/{MICHIGAN}/report", data={"category": "phone"}).status_code == 400
+    assert (
+        owner_client.post(
+            f"/owner/clinics/{MICHIGAN}/edit", data=listing_data(website="https://x.example")
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post("/account/login", data={"email": "a@b.co", "password": "x"}).status_code == 400
+    )
+    assert db.session.execute(select(PatientReport)).first() is None
+    assert db.session.execute(select(Revision)).first() is None
+
+
+def test_markup_is_escaped_for_patients_and_admins(client, owner_client, admin_client):
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    revision = propose(
+        owner_client, description=evil, hours=evil, note=evil, **price_row(included=evil)
+    )
+    admin_page = admin_client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True)
+    assert "<script>alert" not in admin_page and "&lt;script&gt;" in admin_page
+    post_form(
+        admin_client,
+        f"/admin/revisions/{revision.id}/approve",
+        {},
+        form_page=f"/admin/revisions/{revision.id}",
+    )
+    post_form(client, f"/clinics/{MICHIGAN}/report", {"category": "other", "note": evil})
+    for page in (
+        client.get(f"/clinics/{MICHIGAN}").get_data(as_text=True),
+        admin_client.get("/admin/").get_data(as_text=True),
+        admin_client.get("/admin/audit").get_data(as_text=True),
+    ):
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;" in page or "\\u003cscript\\u003e" in page
