@@ -418,3 +418,17 @@ def test_markup_is_escaped_for_patients_and_admins(client, owner_client, admin_c
     ):
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;script&gt;" in page or "\\u003cscript\\u003e" in page
+
+
+def test_claim_note_and_reject_reason_are_escaped(app, client, make_user, admin_client, seeded):
+    evil = "<script>alert(1)</script>"
+    make_user("claimer@example.org")
+    login(client, "claimer@example.org")
+    post_form(client, f"/owner/clinics/{MICHIGAN}/claim", {"note": f"I run it {evil}"})
+    claim = db.session.execute(select(Claim)).scalar_one()
+    queue = admin_client.get("/admin/").get_data(as_text=True)
+    assert evil not in queue and "I run it &lt;script&gt;" in queue
+    post_form(admin_client, f"/admin/claims/{claim.id}/reject", {"reason": f"No {evil}"},
+              form_page="/admin/")
+    dashboard = client.get("/owner/").get_data(as_text=True)
+    assert evil not in dashboard and "No &lt;script&gt;" in dashboard
