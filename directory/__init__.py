@@ -35,9 +35,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from directory.extensions import csrf, db, enable_sqlite_pragmas, limiter
+    from directory.extensions import (
+        MIGRATIONS_DIR,
+        csrf,
+        db,
+        enable_sqlite_pragmas,
+        limiter,
+        migrate,
+    )
 
     db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     with app.app_context():

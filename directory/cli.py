@@ -6,9 +6,11 @@ import os
 from datetime import date
 
 import click
+import flask_migrate
 from flask import Flask, current_app
+from sqlalchemy import inspect as sa_inspect
 
-from directory.extensions import db
+from directory.extensions import MIGRATIONS_DIR, db
 from directory.services import accounts, demo_data, seeding
 
 
@@ -20,8 +22,20 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
 
 
+def apply_migrations() -> None:
+    """Bring the schema to the newest migration (an empty database gets all of it)."""
+    inspector = sa_inspect(db.engine)
+    tables = set(inspector.get_table_names())
+    if "clinics" in tables and "alembic_version" not in tables:
+        raise click.ClickException(
+            "This database was created before migrations were introduced. Move it aside "
+            "(for example instance/directory.sqlite3) and run the command again."
+        )
+    flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+
+
 def _prepare_database() -> None:
-    db.create_all()
+    apply_migrations()
     seeding.load_taxonomy(db.session)
     with click.progressbar(length=73_000, label="Loading the ZIP and city gazetteer") as bar:
         total = seeding.load_gazetteer(db.session, progress=bar.update)
@@ -37,7 +51,7 @@ def _refresh_planner_statistics() -> None:
 
 @click.command("init-db")
 def init_db_command() -> None:
-    """Create the tables and load the taxonomy and the offline gazetteer."""
+    """Apply the migrations and load the taxonomy and the offline gazetteer."""
     _prepare_database()
     click.echo("Database ready.")
 
@@ -82,7 +96,7 @@ def demo_data_command(count: int, seed: int, today: object) -> None:
 @click.argument("email")
 def create_admin_command(email: str) -> None:
     """Create an admin (or promote an account). Password from ADMIN_PASSWORD or a prompt."""
-    db.create_all()
+    apply_migrations()
     password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )

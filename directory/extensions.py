@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
@@ -15,6 +18,8 @@ from directory.models.base import Base
 db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
 login_manager = LoginManager()
+migrate = Migrate()
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 limiter = Limiter(key_func=get_remote_address)
 
 

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from directory import create_app, geo
+from directory.cli import apply_migrations
 from directory.extensions import db
 from directory.models import (
     Clinic,
@@ -47,7 +48,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     app = create_app(_config(path))
     with app.app_context():
-        db.create_all()
+        apply_migrations()  # the schema the migrations build, not create_all's
         seeding.load_taxonomy(db.session)
         seeding.load_gazetteer(db.session)
         db.session.commit()
