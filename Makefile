@@ -32,7 +32,10 @@ run: db
 
 test: $(STAMP)
 	$(BIN)/ruff check directory tests
+	@echo "== Test suite on SQLite"
 	$(BIN)/python -m pytest
+	@echo "== Test suite on PostgreSQL (a throwaway cluster; installs postgresql when missing)"
+	$(BIN)/python tests/pg_cluster.py $(BIN)/python -m pytest -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check directory tests

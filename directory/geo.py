@@ -284,10 +284,11 @@ def _lookup(session: Session, kind: str, key: str) -> Place | None:
 
 
 def _cities_named(session: Session, name: str) -> list[Place]:
-    # Keys are "name, st": a range scan on the unique (kind, key) index.
+    # Keys are "name, st". LIKE with an escaped prefix works under any collation.
+    pattern = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ", %"
     stmt = (
         select(Place)
-        .where(Place.kind == "city", Place.key >= f"{name}, ", Place.key < f"{name},~")
+        .where(Place.kind == "city", Place.key.like(pattern, escape="\\"))
         .order_by(Place.key)
     )
     return list(session.execute(stmt).scalars())

@@ -1,9 +1,11 @@
-"""Fixtures: a fresh SQLite database per test, copied from one built per session."""
+"""Fixtures: a fresh database per test (an SQLite file, or PostgreSQL under pg_cluster.py)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from directory import create_app, geo
 from directory.cli import apply_migrations
@@ -31,29 +33,59 @@ from directory.models import (
 )
 from directory.services import seeding
 
+# Set by tests/pg_cluster.py: run the whole suite on a real PostgreSQL server.
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+TEMPLATE_NAME = "directory_template"
 
-def _config(path: Path) -> dict[str, Any]:
+
+def _config(database: Path | str) -> dict[str, Any]:
+    uri = database if isinstance(database, str) else f"sqlite:///{database}"
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "SQLALCHEMY_DATABASE_URI": uri,
         "SERVER_NAME": "localhost",
         "RATELIMIT_ENABLED": False,
     }
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with the tables, the taxonomy and the gazetteer, built once."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    app = create_app(_config(path))
+def _pg_database_url(name: str) -> str:
+    assert PG_URL
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _pg_admin(statement: str) -> None:
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def _build_template(uri: str) -> None:
+    app = create_app(_config(uri))
     with app.app_context():
         apply_migrations()  # the schema the migrations build, not create_all's
         seeding.load_taxonomy(db.session)
         seeding.load_gazetteer(db.session)
         db.session.commit()
         db.engine.dispose()
-    return path
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | str]:
+    """A database with the tables, the taxonomy and the gazetteer, built once."""
+    if PG_URL:
+        _pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_NAME} WITH (FORCE)")
+        _pg_admin(f"CREATE DATABASE {TEMPLATE_NAME}")
+        _build_template(_pg_database_url(TEMPLATE_NAME))
+        yield TEMPLATE_NAME
+        _pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_NAME} WITH (FORCE)")
+        return
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    _build_template(f"sqlite:///{path}")
+    yield path
 
 
 class IsolatedClient(FlaskClient):
@@ -69,16 +101,23 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
-    """An app on its own copy of the template database."""
-    path = tmp_path / "test.sqlite3"
-    shutil.copyfile(template_db, path)
-    app = create_app(_config(path))
+def app(template_db: Path | str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on its own copy of the template database (a file, or a PostgreSQL database)."""
+    if PG_URL:
+        name = f"directory_test_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+        database: Path | str = _pg_database_url(name)
+    else:
+        database = tmp_path / "test.sqlite3"
+        shutil.copyfile(template_db, database)
+    app = create_app(_config(database))
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+    if PG_URL:
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -35,3 +35,10 @@ def test_init_db_on_a_database_from_before_migrations_says_what_to_do(runner, tm
         db.engine.dispose()
     assert result.exit_code != 0
     assert "created before migrations" in result.output
+
+
+def test_the_suite_runs_on_the_database_it_was_given(app):
+    import os
+
+    expected = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    assert db.engine.dialect.name == expected
