@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 EXAMPLE_CLINICS ?= 300
 
-.PHONY: run test lint db clean bench
+.PHONY: run test lint db clean bench serve
 
 # A fresh Debian has python3 without the venv module; install it when missing.
 $(STAMP): pyproject.toml
@@ -46,3 +46,8 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_search.py
+
+# Production-style serving: gunicorn, JSON logs on stdout. Needs DIRECTORY_SECRET_KEY
+# (and DATABASE_URL for PostgreSQL) in the environment outside development.
+serve: db
+	$(BIN)/gunicorn --config python:directory.gunicorn_config directory.wsgi:app

@@ -25,8 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from directory import auth, cli, errors, security
+    from directory import assets, auth, cli, errors, security
 
+    assets.register(app)
     auth.register(app)
     errors.register(app)
     cli.register(app)
@@ -37,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from directory.extensions import (
         MIGRATIONS_DIR,
+        compress,
         csrf,
         db,
         enable_sqlite_pragmas,
@@ -48,6 +50,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     with app.app_context():
         enable_sqlite_pragmas(db.engine)
 
@@ -57,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from directory.admin.views import bp as admin_bp
     from directory.api.views import bp as api_bp
     from directory.extensions import csrf
+    from directory.ops import bp as ops_bp
     from directory.owner.views import bp as owner_bp
     from directory.public.views import bp as public_bp
 
@@ -64,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(owner_bp, url_prefix="/owner")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(ops_bp)
     # The read-only JSON API takes no form posts, so it has no CSRF token to check.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
@@ -32,7 +33,9 @@ def register(app: Flask) -> None:
     def _unauthorized():  # type: ignore[no-untyped-def]
         if wants_json():
             abort(401)
-        return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
+        # After sign-in the browser follows `next` with GET; a form's URL would answer 405.
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("account.login", next=target))
 
 
 def login_required(view: F) -> F:
@@ -62,9 +65,16 @@ def admin_required(view: F) -> F:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A local path to return to after sign-in, or None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A local path to return to after sign-in, or None (no open redirects).
+
+    Browsers and urllib drop tabs and newlines and read backslashes as slashes, so any
+    whitespace, control character or backslash disqualifies the target outright.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/"):
         return None
-    if any(c in target for c in "\r\n"):
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target

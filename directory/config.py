@@ -49,6 +49,16 @@ class Defaults:
     GEOCODER = "gazetteer"  # or "nominatim" for owner-entered street addresses
     NOMINATIM_USER_AGENT = "ketamine-clinic-directory"
     STALE_LISTING_DAYS = 182
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/csv",
+        "application/json",
+        "application/javascript",
+        "image/svg+xml",
+    ]
+    COMPRESS_MIN_SIZE = 1000
+    COMPRESS_ALGORITHM = ["gzip"]
 
 
 def load(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -38,6 +38,11 @@ def _register_limit() -> str:
     return str(current_app.config["REGISTER_RATE_LIMIT"])
 
 
+def _status(form) -> int:  # type: ignore[no-untyped-def]
+    """400 for a submitted form that was refused, as everywhere else."""
+    return 400 if form.is_submitted() else 200
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register() -> str | Response:
@@ -57,7 +62,7 @@ def register() -> str | Response:
         else:
             db.session.commit()
             return render_template("account/check_mail.html", email=form.email.data)
-    return render_template("account/register.html", form=form)
+    return render_template("account/register.html", form=form), _status(form)
 
 
 @bp.get("/verify/<token>")
@@ -156,7 +161,7 @@ def reset(token: str) -> str | Response:
             logout_user()
             flash("Your password is changed. Sign in with the new one.", "success")
             return redirect(url_for("account.login"))
-    return render_template("account/reset.html", form=form)
+    return render_template("account/reset.html", form=form), _status(form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -169,6 +174,8 @@ def change_password() -> str | Response:
             accounts.change_password(
                 db.session, current_user, form.current.data, form.password.data, current_app.config
             )
+        except accounts.WrongPassword as exc:
+            form.current.errors.append(str(exc))
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))
         else:
@@ -176,4 +183,4 @@ def change_password() -> str | Response:
             login_user(current_user._get_current_object())  # the session token changed
             flash("Your password is changed.", "success")
             return redirect(url_for("owner.dashboard"))
-    return render_template("account/password.html", form=form)
+    return render_template("account/password.html", form=form), _status(form)

@@ -22,11 +22,25 @@ class AccountError(ValueError):
     """A request about an account that cannot be granted; the message is safe to show."""
 
 
+SIGN_IN_REFUSED = (
+    "E-mail or password is incorrect. After several failed attempts sign-in pauses for a "
+    "while; you can reset your password at any time."
+)
+
+
 class InvalidCredentials(AccountError):
-    """Wrong e-mail or password; deliberately does not say which."""
+    """Wrong e-mail or password, or a paused account; deliberately does not say which.
+
+    A locked account answers exactly like an unknown e-mail, so the lockout cannot be
+    used to find out who has an account.
+    """
 
 
-class AccountLocked(AccountError):
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is wrong."""
+
+
+class AccountLocked(InvalidCredentials):
     """Too many failed attempts; try again later."""
 
 
@@ -142,13 +156,11 @@ def authenticate(session: Session, email: str, password: str, settings: Mapping[
     now = utcnow()
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        raise InvalidCredentials("E-mail or password is incorrect.")
+        raise InvalidCredentials(SIGN_IN_REFUSED)
     locked_until = _aware(user.locked_until)
     if locked_until and locked_until > now:
         check_password_hash(_DUMMY_HASH, password)
-        raise AccountLocked(
-            "Too many failed sign-ins. Try again in a few minutes, or reset your password."
-        )
+        raise AccountLocked(SIGN_IN_REFUSED)
     if not check_password_hash(user.password_hash, password):
         user.failed_logins += 1
         limit = int(settings["LOCKOUT_AFTER_FAILURES"])
@@ -157,7 +169,7 @@ def authenticate(session: Session, email: str, password: str, settings: Mapping[
             minutes = int(settings["LOCKOUT_MINUTES"]) * (2 ** min(extra, 6))
             user.locked_until = now + timedelta(minutes=minutes)
         session.flush()
-        raise InvalidCredentials("E-mail or password is incorrect.")
+        raise InvalidCredentials(SIGN_IN_REFUSED)
     if user.email_verified_at is None:
         raise AccountError("Confirm your e-mail address first: follow the link we sent you.")
     user.failed_logins = 0
@@ -208,7 +220,7 @@ def change_password(
 ) -> None:
     """Change a password, given the current one."""
     if not check_password_hash(user.password_hash, old):
-        raise AccountError("Your current password is not right.")
+        raise WrongPassword("Your current password is not right.")
     _set_password(user, new, settings)
     session.flush()
 

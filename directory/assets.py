@@ -1,0 +1,59 @@
+"""Fingerprinted static files: /static/css/site.<hash>.css, cached for a year."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, send_from_directory
+from werkzeug.wrappers import Response
+
+ONE_YEAR = 365 * 24 * 3600
+_FINGERPRINT = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<ext>\.[A-Za-z0-9]+)$")
+
+
+@lru_cache(maxsize=1024)
+def _digest(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def fingerprint(static_folder: str, filename: str) -> str | None:
+    """The file's short content hash, or None when there is no such file."""
+    path = Path(static_folder, filename)
+    try:
+        mtime = path.stat().st_mtime
+    except (OSError, ValueError):
+        return None
+    return _digest(str(path), mtime)
+
+
+def register(app: Flask) -> None:
+    """Rewrite url_for('static') to fingerprinted names and serve them with long caching."""
+    folder = app.static_folder
+    assert folder is not None  # noqa: S101
+
+    @app.url_defaults
+    def _fingerprint_static(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint != "static" or "filename" not in values:
+            return
+        name = values["filename"]
+        digest = fingerprint(folder, name)
+        if digest:
+            stem, dot, ext = name.rpartition(".")
+            values["filename"] = f"{stem}.{digest}.{ext}" if dot else name
+
+    def static(filename: str) -> Response:
+        match = _FINGERPRINT.match(filename)
+        if match:
+            original = f"{match['stem']}{match['ext']}"
+            if fingerprint(folder, original) != match["hash"]:
+                abort(404)  # an old fingerprint: the page that asked for it is stale
+            response = send_from_directory(folder, original, max_age=ONE_YEAR)
+            response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+            return response
+        return send_from_directory(folder, filename, max_age=3600)
+
+    app.view_functions["static"] = static

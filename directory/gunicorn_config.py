@@ -1,0 +1,28 @@
+"""gunicorn settings for `make serve`: workers for the cores, JSON logs, graceful stops."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+from directory.logs import LOGCONFIG
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Sync workers: each request holds a worker while it waits on the database, so use
+# more workers than cores.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20  # on SIGTERM, finish the requests in flight before exiting
+keepalive = 5
+max_requests = 5000
+max_requests_jitter = 500
+limit_request_line = 4094
+limit_request_fields = 100
+preload_app = True
+logconfig_dict = LOGCONFIG
+accesslog = "-"
+access_log_format = (
+    '{"remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "query": "%(q)s", '
+    '"status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s, "agent": "%(a)s"}'
+)
