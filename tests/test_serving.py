@@ -1,0 +1,69 @@
+"""What a deployment relies on: health check, static caching, compression, the secret key."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import pytest
+
+from directory import create_app
+from directory.config import DEV_SECRET_KEY
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_says_503_when_the_database_is_unreachable(tmp_path):
+    missing = tmp_path / "no-such-dir" / "db.sqlite3"  # SQLite cannot create it
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "unavailable"}
+
+
+def test_stylesheet_is_fingerprinted_and_cached_for_a_year(client):
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'href="(/static/css/site\.([0-9a-f]{10})\.css)"', html)
+    assert href, "the page links a fingerprinted stylesheet"
+    with client.get(href.group(1)) as response:
+        assert response.status_code == 200
+        assert "immutable" in response.headers["Cache-Control"]
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+        assert b"--brand" in response.get_data()
+    # A stale fingerprint is not served as if it were current.
+    assert client.get("/static/css/site.0000000000.css").status_code == 404
+
+
+def test_html_is_not_kept_by_shared_caches(client):
+    assert client.get("/").headers["Cache-Control"] == "private, no-cache"
+
+
+def test_text_responses_are_compressed_when_asked(client, seeded):
+    response = client.get("/regions", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+    assert b"Browse clinics by state" in gzip.decompress(response.get_data())
+
+
+def test_production_refuses_the_development_secret(monkeypatch):
+    monkeypatch.delenv("DIRECTORY_DEPLOYMENT", raising=False)
+    with pytest.raises(RuntimeError, match="development SECRET_KEY"):
+        create_app({"SECRET_KEY": DEV_SECRET_KEY, "DEPLOYMENT": "production"})
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    monkeypatch.delenv("DIRECTORY_DEPLOYMENT", raising=False)
+    app = create_app({"SECRET_KEY": "a-real-secret", "DEPLOYMENT": "production"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_over_long_query_strings_are_refused(client):
+    response = client.get("/search?near=" + "a" * 3000)
+    assert response.status_code == 414
