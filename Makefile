@@ -30,12 +30,18 @@ run: db
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# Browser tests drive Debian's Chromium; install it when it is missing (needs root).
+CHROMIUM_STAMP := /usr/bin/chromium
+$(CHROMIUM_STAMP):
+	@echo "Installing Debian's chromium for the browser tests"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+
+test: $(STAMP) $(CHROMIUM_STAMP)
 	$(BIN)/ruff check directory tests
-	@echo "== Test suite on SQLite"
+	@echo "== Test suite on SQLite, with the browser tests against gunicorn"
 	$(BIN)/python -m pytest
 	@echo "== Test suite on PostgreSQL (a throwaway cluster; installs postgresql when missing)"
-	$(BIN)/python tests/pg_cluster.py $(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python tests/pg_cluster.py $(BIN)/python -m pytest -p no:cacheprovider --ignore=tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check directory tests

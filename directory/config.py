@@ -49,6 +49,8 @@ class Defaults:
     GEOCODER = "gazetteer"  # or "nominatim" for owner-entered street addresses
     NOMINATIM_USER_AGENT = "ketamine-clinic-directory"
     STALE_LISTING_DAYS = 182
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
     COMPRESS_MIMETYPES = [
         "text/html",
         "text/css",

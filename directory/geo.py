@@ -20,6 +20,8 @@ MAX_PLACE_LENGTH = 100
 MILES_PER_DEGREE_LATITUDE = 68.7  # the shortest degree, so the box never cuts a result off
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
+# "42.4656,-83.3638": what the "use my location" button sends.
+COORDS_RE = re.compile(r"^(-?\d{1,2}(?:\.\d{1,7})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,7})?)$")
 
 # Territories the ZIP gazetteer covers besides the states and DC.
 _JURISDICTIONS = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
@@ -193,6 +195,10 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
     if len(cleaned) > MAX_PLACE_LENGTH:
         raise UnknownPlace(f"That place is too long (at most {MAX_PLACE_LENGTH} characters).")
 
+    coords = COORDS_RE.match(cleaned)
+    if coords:
+        return _point_place(session, float(coords.group(1)), float(coords.group(2)))
+
     zip_match = ZIP_RE.match(cleaned)
     if zip_match:
         return _zip_place(session, zip_match.group(1))
@@ -208,6 +214,34 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
         return SearchPlace(kind="state", label=state_name(code), state=code)
 
     return _city_place(session, cleaned)
+
+
+def _point_place(session: Session, latitude: float, longitude: float) -> SearchPlace:
+    """A position from the browser, named after and placed in the state of the nearest ZIP."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise UnknownPlace("Those coordinates are not on Earth.")
+    box = bounding_box(latitude, longitude, 60)
+    nearby = session.execute(
+        select(Place).where(
+            Place.kind == "zip",
+            Place.latitude.between(box.min_lat, box.max_lat),
+            Place.longitude.between(box.min_lng, box.max_lng),
+        )
+    ).scalars()
+    nearest = min(
+        nearby,
+        key=lambda p: distance_miles(latitude, longitude, p.latitude, p.longitude),
+        default=None,
+    )
+    if nearest is None:
+        raise UnknownPlace("That location is outside the area the directory covers (the US).")
+    return SearchPlace(
+        "point",
+        f"your location (near {nearest.name}, {nearest.state})",
+        nearest.state,
+        latitude,
+        longitude,
+    )
 
 
 def _zip_place(session: Session, zip_code: str) -> SearchPlace:

@@ -189,3 +189,16 @@ def test_stale_price_still_counts_but_is_flagged(app, make_clinic):
     clinic = make_clinic("Old prices", prices=(price("iv-infusion", 500, as_of=old),))
     [p] = clinic.public_prices
     assert p.is_stale(date.today(), 365)
+
+
+def test_browser_coordinates_resolve_to_the_nearest_zip_state(app):
+    place = geo.resolve_place(db.session, "42.4656,-83.3638")
+    assert (place.kind, place.state) == ("point", "MI")
+    assert place.latitude == pytest.approx(42.4656)
+    assert "your location" in place.label
+
+
+@pytest.mark.parametrize("text", ["95.0,-83.0", "51.5074,-0.1278"])
+def test_coordinates_off_the_map_are_refused(app, text):
+    with pytest.raises(geo.UnknownPlace):
+        geo.resolve_place(db.session, text)

@@ -1,0 +1,56 @@
+"""axe-core, vendored from npm, on every main page: no serious or critical violation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ROOT
+
+AXE = (ROOT / "static" / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+PUBLIC_PAGES = {
+    "home": "/",
+    "results": "/search?near=48336&radius=200",
+    "clinic": "/clinics/ketamine-institute-of-michigan",
+    "compare": "/compare?clinics=ketamine-institute-of-michigan,renew-ketamine&near=48336",
+    "costs": "/costs?state=CA",
+    "regions": "/regions",
+    "region": "/regions/IL",
+    "login": "/account/login",
+    "register": "/account/register",
+    "report": "/clinics/renew-ketamine/report",
+    "bad-search": "/search?near=Nowhere%2C+ZZ&radius=-1",
+}
+SIGNED_IN_PAGES = {
+    "owner dashboard": "/owner/",
+    "moderation queue": "/admin/",
+    "audit log": "/admin/audit",
+    "listing form": "/owner/clinics/renew-ketamine/edit",
+}
+
+
+def serious_violations(page) -> list[str]:
+    # Evaluated through the DevTools protocol, so the page's CSP does not block it.
+    page.evaluate(AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("name", list(PUBLIC_PAGES))
+def test_public_page_has_no_serious_violations(live_server, new_page, name):
+    page = new_page()
+    page.goto(live_server.url + PUBLIC_PAGES[name])
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("name", list(SIGNED_IN_PAGES))
+def test_signed_in_page_has_no_serious_violations(live_server, new_page, name):
+    page = new_page()
+    page.goto(live_server.url + "/account/login")
+    page.fill("#email", ADMIN_EMAIL)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(live_server.url + SIGNED_IN_PAGES[name])
+    assert serious_violations(page) == []
