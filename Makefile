@@ -51,7 +51,8 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache
 
 bench: $(STAMP)
-	$(BIN)/python tests/bench/bench_search.py
+	$(BIN)/python tests/bench/bench_http.py --backend sqlite
+	$(BIN)/python tests/pg_cluster.py $(BIN)/python tests/bench/bench_http.py --backend postgresql
 
 # Production-style serving: gunicorn, JSON logs on stdout. Needs DIRECTORY_SECRET_KEY
 # (and DATABASE_URL for PostgreSQL) in the environment outside development.

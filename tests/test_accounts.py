@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -601,11 +600,10 @@ def test_create_admin_command_rejects_a_short_password(runner):
 
 
 @pytest.fixture
-def limited_app(template_db, tmp_path):
-    """An app with rate limits on, on its own copy of the template database."""
-    path = tmp_path / "limited.sqlite3"
-    shutil.copyfile(template_db, path)
-    limited = create_app({**_config(path), "RATELIMIT_ENABLED": True})
+def limited_app(app):
+    """An app with rate limits on, over the test's own database (SQLite or PostgreSQL)."""
+    limited = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]),
+                          "RATELIMIT_ENABLED": True})
     limited.test_client_class = IsolatedClient
     limiter.reset()
     try:

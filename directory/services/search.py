@@ -241,7 +241,10 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     total = len(ranked)
     pages = max(1, math.ceil(total / query.per_page))
     start = (query.page - 1) * query.per_page
-    page_hits = _hits(session, ranked[start : start + query.per_page])
+    page = ranked[start : start + query.per_page]
+    if query.sort != "price":  # otherwise known already, for the sort
+        _add_lowest_prices(session, page, query.treatment)
+    page_hits = _hits(session, page)
 
     result = SearchResult(query, place, radius, page_hits, total, pages)
     if place is not None and place.has_point and total == 0:
@@ -385,7 +388,8 @@ def _rank(
     place: geo.SearchPlace | None,
 ) -> list[_Candidate]:
     ranked = list(candidates.values())
-    _add_lowest_prices(session, ranked, query.treatment)
+    if query.sort == "price":
+        _add_lowest_prices(session, ranked, query.treatment)
     far = float("inf")
 
     def by_distance(c: _Candidate) -> float:
