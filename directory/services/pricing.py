@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from directory import geo
@@ -234,16 +234,7 @@ def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
     if place is not None:
         radius = query.radius if query.radius_given else (place.default_radius or query.radius)
     conditions = _region_filter(session, state, place, radius)
-    # Plain tuples, not ORM rows: a large state holds tens of thousands of prices.
-    points = [
-        (slug, unit, cents)
-        for slug, unit, cents in session.execute(
-            select(Treatment.slug, Price.unit, Price.amount_cents)
-            .join(Treatment, Treatment.id == Price.treatment_id)
-            .join(Clinic, Clinic.id == Price.clinic_id)
-            .where(*conditions, *_publishable())
-        )
-    ]
+    rows = _summary_rows(session, conditions)
     if place is not None:
         label = f"within {radius:g} miles of {place.label}"
     elif state:
@@ -252,13 +243,52 @@ def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
         label = "the whole directory"
     return RegionSummary(
         label,
-        summarise(points),
+        rows,
         _listing_count(session, conditions),
-        len(points),
+        sum(r.count for r in rows),
         state=state,
         place=place,
         radius=radius,
     )
+
+
+def _summary_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list[SummaryRow]:
+    """Count, min, median and max per treatment and unit, computed by the database.
+
+    A large state holds tens of thousands of prices; window functions (in SQLite and
+    PostgreSQL alike) find each group's middle rows, so only a row per group comes back.
+    """
+    group = (Price.treatment_id, Price.unit)
+    ranked = (
+        select(
+            Price.treatment_id,
+            Price.unit,
+            Price.amount_cents,
+            func.row_number().over(partition_by=group, order_by=Price.amount_cents).label("rn"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        .join(Clinic, Clinic.id == Price.clinic_id)
+        .where(*conditions, *_publishable())
+        .subquery()
+    )
+    middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+    stmt = select(
+        ranked.c.treatment_id,
+        ranked.c.unit,
+        ranked.c.n,
+        func.min(ranked.c.amount_cents),
+        func.avg(case((middle, ranked.c.amount_cents))),
+        func.max(ranked.c.amount_cents),
+    ).group_by(ranked.c.treatment_id, ranked.c.unit, ranked.c.n)
+    slugs = dict(session.execute(select(Treatment.id, Treatment.slug)).all())
+    order = {slug: i for i, slug in enumerate(TREATMENT_NAMES)}
+    units = list(PriceUnit)
+    rows = [
+        SummaryRow(slugs[tid], PriceUnit(unit), int(n), int(low), _half_up(float(mid)), int(high))
+        for tid, unit, n, low, mid, high in session.execute(stmt)
+    ]
+    rows.sort(key=lambda r: (order.get(r.treatment, 99), units.index(r.unit)))
+    return rows
 
 
 def _half_up(value: float) -> int:
