@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from directory.errors import wants_json
 from directory.extensions import db, login_manager
@@ -27,7 +28,11 @@ def register(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(session_token: str):  # type: ignore[no-untyped-def]
-        return accounts.load_user(db.session, session_token)
+        try:
+            return accounts.load_user(db.session, session_token)
+        except SQLAlchemyError:
+            db.session.rollback()  # database down: treat as signed out; the page says why
+            return None
 
     @login_manager.unauthorized_handler
     def _unauthorized():  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -35,6 +36,14 @@ def register(app: Flask) -> None:
         if exc.code is None:
             return exc  # type: ignore[return-value]
         return error_response(exc.code, _message(exc))
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError) -> Response | tuple[object, int]:
+        # The database is down, locked or unreachable: say so kindly, keep the crisis line.
+        db.session.rollback()
+        app.logger.error("Database unavailable: %s", exc.__class__.__name__)
+        response = error_response(503, MESSAGES[503])
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response | tuple[object, int]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from directory import geo, taxonomy
 from directory.extensions import db
@@ -44,14 +45,17 @@ def is_stale(as_of: date | None) -> bool:
 
 def example_data_present() -> bool:
     """Whether any example clinic is published (the banner shows while one is)."""
-    return (
-        db.session.execute(
+    try:
+        found = db.session.execute(
             select(Clinic.id)
             .where(Clinic.is_example.is_(True), Clinic.status == ClinicStatus.PUBLISHED)
             .limit(1)
         ).first()
-        is not None
-    )
+    except SQLAlchemyError:
+        # The error page for an unreachable database must still render.
+        db.session.rollback()
+        return False
+    return found is not None
 
 
 def register(app: Flask) -> None:

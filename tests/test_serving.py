@@ -67,3 +67,16 @@ def test_production_cookies_are_secure(monkeypatch):
 def test_over_long_query_strings_are_refused(client):
     response = client.get("/search?near=" + "a" * 3000)
     assert response.status_code == 414
+
+
+def test_patients_get_a_friendly_503_with_the_crisis_line_when_the_database_is_down(tmp_path):
+    missing = tmp_path / "no-such-dir" / "db.sqlite3"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    client = app.test_client()
+    page = client.get("/search?near=48336")
+    assert page.status_code == 503
+    html = page.get_data(as_text=True)
+    assert "briefly unavailable" in html and "tel:988" in html
+    api = client.get("/api/v1/clinics?near=48336")
+    assert api.status_code == 503 and api.get_json()["status"] == 503
