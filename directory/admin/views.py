@@ -14,7 +14,7 @@ from directory.admin.forms import ApproveForm, RejectForm, StatusForm
 from directory.auth import admin_required
 from directory.extensions import db
 from directory.models import AuditEvent, Claim, Clinic, ClinicStatus, PatientReport, Revision
-from directory.services import moderation, snapshots
+from directory.services import listings, moderation, snapshots
 
 bp = Blueprint("admin", __name__)
 AUDIT_PER_PAGE = 50
@@ -142,9 +142,7 @@ def decide_report(report_id: int, decision: str) -> Response:
 @admin_required
 def clinic(slug: str) -> str:
     """A listing's status, its whole revision history, and the actions on it."""
-    found = db.session.execute(select(Clinic).where(Clinic.slug == slug[:120])).scalar_one_or_none()
-    if found is None:
-        abort(404)
+    found = _clinic_or_404(slug)
     revisions = (
         db.session.execute(
             select(Revision)
@@ -167,9 +165,7 @@ def clinic(slug: str) -> str:
 @admin_required
 def set_status(slug: str) -> Response:
     """Publish, unpublish or suspend."""
-    found = db.session.execute(select(Clinic).where(Clinic.slug == slug[:120])).scalar_one_or_none()
-    if found is None:
-        abort(404)
+    found = _clinic_or_404(slug)
     form = StatusForm()
     return _decide(
         form,
@@ -213,6 +209,14 @@ def _decide(form, action, done: str, back: str) -> Response:  # type: ignore[no-
     db.session.commit()
     flash(done, "success")
     return redirect(back)
+
+
+def _clinic_or_404(slug: str) -> Clinic:
+    """Any listing by slug, whatever its status (admins see drafts and suspended ones)."""
+    try:
+        return listings.any_clinic(db.session, slug)
+    except listings.NotFound:
+        abort(404)
 
 
 def _local(url: str | None) -> bool:

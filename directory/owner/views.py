@@ -11,18 +11,16 @@ from directory.auth import login_required
 from directory.extensions import db
 from directory.models import Claim, Clinic, ClinicStatus, Revision
 from directory.owner.forms import ActionForm, ClaimForm, ListingForm, NewClinicForm
-from directory.services import moderation, snapshots
+from directory.services import listings, moderation, snapshots
 
 bp = Blueprint("owner", __name__)
 
 
 def _clinic(slug: str) -> Clinic:
-    clinic = db.session.execute(
-        select(Clinic).where(Clinic.slug == slug[:120])
-    ).scalar_one_or_none()
-    if clinic is None:
+    try:
+        return listings.any_clinic(db.session, slug)
+    except listings.NotFound:
         abort(404)
-    return clinic
 
 
 def _editable(slug: str) -> Clinic:

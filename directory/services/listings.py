@@ -49,6 +49,16 @@ def published_clinic(session: Session, slug: str) -> Clinic:
     return clinic
 
 
+def any_clinic(session: Session, slug: str) -> Clinic:
+    """A listing by slug whatever its status (for owners and admins); else NotFound."""
+    if not SLUG_RE.match(slug):
+        raise NotFound(slug)
+    clinic = session.execute(select(Clinic).where(Clinic.slug == slug)).scalar_one_or_none()
+    if clinic is None:
+        raise NotFound(slug)
+    return clinic
+
+
 def parse_slugs(values: list[str], limit: int) -> list[str]:
     """Slugs from ?clinics=a,b and ?clinics=a&clinics=b, in order, without repeats."""
     slugs: list[str] = []

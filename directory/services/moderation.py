@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -505,20 +505,3 @@ def stale_listings(session: Session, today: date, days: int, limit: int = 200) -
             .limit(limit)
         ).scalars()
     )
-
-
-def pending_counts(session: Session) -> dict[str, int]:
-    """How many of each kind wait, for the admin navigation."""
-    return {
-        "revisions": session.execute(
-            select(func.count()).select_from(Revision).where(Revision.status == Decision.PENDING)
-        ).scalar_one(),
-        "claims": session.execute(
-            select(func.count()).select_from(Claim).where(Claim.status == Decision.PENDING)
-        ).scalar_one(),
-        "reports": session.execute(
-            select(func.count())
-            .select_from(PatientReport)
-            .where(PatientReport.status == Decision.PENDING)
-        ).scalar_one(),
-    }
