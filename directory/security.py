@@ -37,6 +37,8 @@ def register(app: Flask) -> None:
     def _check_query_length() -> None:
         if len(request.query_string) > app.config["MAX_QUERY_STRING_LENGTH"]:
             abort(414)
+        if len(request.args) > app.config["MAX_QUERY_PARAMETERS"]:
+            abort(400)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -80,3 +80,14 @@ def test_patients_get_a_friendly_503_with_the_crisis_line_when_the_database_is_d
     assert "briefly unavailable" in html and "tel:988" in html
     api = client.get("/api/v1/clinics?near=48336")
     assert api.status_code == 503 and api.get_json()["status"] == 503
+
+
+def test_too_many_parameters_are_refused(client):
+    query = "&".join(f"p{i}=1" for i in range(60))
+    assert client.get(f"/search?near=48336&{query}").status_code == 400
+    assert client.get(f"/api/v1/clinics?{query}").get_json()["status"] == 400
+
+
+def test_oversized_bodies_are_refused(client):
+    response = client.post("/account/login", data={"email": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
