@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from pathlib import Path
 
 import click
 import flask_migrate
 from flask import Flask, current_app
 from sqlalchemy import inspect as sa_inspect
 
+from directory import backup
 from directory.extensions import MIGRATIONS_DIR, db
 from directory.services import accounts, demo_data, seeding
 
@@ -20,6 +22,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def apply_migrations() -> None:
@@ -106,3 +110,28 @@ def create_admin_command(email: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Admin ready: {user.email}")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the whole database to PATH (SQLite online backup, or pg_dump)."""
+    try:
+        backup.backup(db.engine, path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written to {path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database with the backup at PATH."""
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    try:
+        backup.restore(db.engine, path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored from {path}")
