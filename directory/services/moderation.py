@@ -462,22 +462,8 @@ def queue(session: Session, today: date, stale_after_days: int, limit: int = 200
     return Queue(
         new_clinics=[r for r in revisions if r.kind is RevisionKind.NEW_CLINIC],
         edits=[r for r in revisions if r.kind is not RevisionKind.NEW_CLINIC],
-        claims=list(
-            session.execute(
-                select(Claim)
-                .where(Claim.status == Decision.PENDING)
-                .order_by(Claim.created_at, Claim.id)
-                .limit(limit)
-            ).scalars()
-        ),
-        reports=list(
-            session.execute(
-                select(PatientReport)
-                .where(PatientReport.status == Decision.PENDING)
-                .order_by(PatientReport.created_at, PatientReport.id)
-                .limit(limit)
-            ).scalars()
-        ),
+        claims=_oldest_pending(session, Claim, limit),
+        reports=_oldest_pending(session, PatientReport, limit),
         drafts=list(
             session.execute(
                 select(Clinic)
@@ -487,6 +473,20 @@ def queue(session: Session, today: date, stale_after_days: int, limit: int = 200
             ).scalars()
         ),
         stale=stale_listings(session, today, stale_after_days, limit),
+    )
+
+
+def _oldest_pending(
+    session: Session, model: type[Claim] | type[PatientReport], limit: int
+) -> list[Any]:
+    """Pending requests of one kind, oldest first."""
+    return list(
+        session.execute(
+            select(model)
+            .where(model.status == Decision.PENDING)
+            .order_by(model.created_at, model.id)
+            .limit(limit)
+        ).scalars()
     )
 
 
