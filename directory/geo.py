@@ -194,6 +194,8 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
         raise UnknownPlace("Enter a ZIP code, a city and state, a state, or a metro area.")
     if len(cleaned) > MAX_PLACE_LENGTH:
         raise UnknownPlace(f"That place is too long (at most {MAX_PLACE_LENGTH} characters).")
+    if any(ord(c) < 32 or ord(c) == 127 for c in cleaned):
+        raise UnknownPlace("That place contains characters that are not letters or digits.")
 
     coords = COORDS_RE.match(cleaned)
     if coords:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 
@@ -29,6 +30,10 @@ def content_security_policy(tile_url: str) -> str:
     )
 
 
+def _has_nul(values: MultiDict[str, str]) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
 def register(app: Flask) -> None:
     """Install the request limit and the response headers."""
     policy = content_security_policy(app.config["MAP_TILE_URL"])
@@ -38,6 +43,10 @@ def register(app: Flask) -> None:
         if len(request.query_string) > app.config["MAX_QUERY_STRING_LENGTH"]:
             abort(414)
         if len(request.args) > app.config["MAX_QUERY_PARAMETERS"]:
+            abort(400)
+        # No text a person types contains NUL, and PostgreSQL cannot store it: refuse it
+        # here, once, rather than in every field that might reach the database.
+        if _has_nul(request.args) or (request.method == "POST" and _has_nul(request.form)):
             abort(400)
 
     @app.after_request

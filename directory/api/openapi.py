@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from directory.geo import all_states
 from directory.taxonomy import CONDITION_SLUGS, TREATMENT_SLUGS
+
+STATE_CODES = [code for code, _ in all_states()]
 
 
 def _param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +36,11 @@ SEARCH_PARAMS = [
         "Miles from the place (default 25, or the metro's own radius).",
         {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
     ),
-    _param("state", "Two-letter state code or state name.", {"type": "string"}),
+    _param(
+        "state",
+        "Two-letter state code (state names are accepted too).",
+        {"type": "string", "enum": STATE_CODES},
+    ),
     _param("treatment", "Treatment slug.", {"type": "string", "enum": sorted(TREATMENT_SLUGS)}),
     _param("condition", "Condition slug.", {"type": "string", "enum": sorted(CONDITION_SLUGS)}),
     _param(

@@ -113,6 +113,9 @@ class PriceRow(Form):
             if not field.data and not field.errors:
                 field.errors = [*field.errors, message]
                 ok = False
+        if self.amount.data is not None and not self.amount.data.is_finite():
+            self.amount.errors = [*self.amount.errors, "Enter the amount in dollars."]
+            return False
         if self.amount.data is not None and self.amount.data <= 0:
             self.amount.errors = [*self.amount.errors, "The price must be a positive amount."]
             ok = False

@@ -1,0 +1,113 @@
+"""Property tests: any input gets a page or a validation error, never a 500 or bad data."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from directory import geo
+from directory.extensions import db
+from directory.models import PatientReport, Price, Revision, User
+from tests.conftest import csrf_token, login
+
+FUZZ = settings(max_examples=60, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SEARCH_PARAMS = ["near", "radius", "state", "treatment", "condition", "max_price",
+                 "free_consultation", "insurance", "sort", "page", "per_page"]
+# Plausible values mixed with anything at all.
+VALUES = st.one_of(
+    st.text(max_size=120),
+    st.sampled_from(["48336", "Chicagoland", "Michigan", "Farmington Hills, MI", "MI", "-1",
+                     "0", "1e400", "nan", "inf", "25", "iv-infusion", "ptsd", "price",
+                     "42.4656,-83.3638", "99999", "<script>alert(1)</script>", "²", "1,000"]),
+)
+
+
+def count(model) -> int:
+    db.session.expire_all()
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@FUZZ
+@given(text=st.text(max_size=300))
+def test_place_parser_answers_a_place_or_a_reason(app, text):
+    try:
+        place = geo.resolve_place(db.session, text)
+    except geo.UnknownPlace as exc:
+        assert str(exc)
+    else:
+        assert place.kind in {"zip", "city", "metro", "state", "point"}
+        assert place.state is None or len(place.state) == 2
+
+
+@FUZZ
+@given(params=st.dictionaries(st.sampled_from(SEARCH_PARAMS), VALUES, max_size=6))
+def test_search_page_and_api_answer_200_or_400(client, seeded, params):
+    page = client.get("/search", query_string=params)
+    assert page.status_code in (200, 400)
+    assert "<script>alert(1)</script>" not in page.get_data(as_text=True)
+    api = client.get("/api/v1/clinics", query_string=params)
+    assert api.status_code in (200, 400)
+    assert api.is_json
+    costs = client.get("/costs", query_string=params)
+    assert costs.status_code in (200, 400)
+
+
+@FUZZ
+@given(category=VALUES, note=st.text(max_size=3000), trap=st.sampled_from(["", "x"]))
+def test_report_form_stores_only_valid_reports(client, seeded, category, note, trap):
+    url = "/clinics/ketamine-institute-of-michigan/report"
+    before = count(PatientReport)
+    response = client.post(url, data={"csrf_token": csrf_token(client, url),
+                                      "category": category, "note": note, "website_url": trap})
+    assert response.status_code in (302, 400)
+    stored = count(PatientReport) - before
+    valid = category in {"address", "phone", "website", "hours", "price", "treatments",
+                         "closed", "other"} and len(note) <= 2000 and not trap
+    assert stored == (1 if valid and response.status_code == 302 else 0)
+
+
+@FUZZ
+@given(email=VALUES, password=st.text(max_size=300))
+def test_registration_creates_only_valid_accounts(client, email, password):
+    before = count(User)
+    token = csrf_token(client, "/account/register")
+    response = client.post("/account/register", data={
+        "csrf_token": token, "email": email, "password": password, "confirm": password})
+    assert response.status_code in (200, 400)
+    created = count(User) - before
+    assert created in (0, 1)
+    if created:
+        assert response.status_code == 200 and 12 <= len(password) <= 256 and "@" in email
+
+
+@FUZZ
+@given(
+    fields=st.fixed_dictionaries({
+        "name": VALUES, "website": VALUES, "email": VALUES, "postal_code": VALUES,
+        "state": VALUES, "hours": st.text(max_size=1500),
+        "phones-0-display": VALUES, "prices-0-treatment": VALUES, "prices-0-amount": VALUES,
+        "prices-0-unit": VALUES, "prices-0-source_url": VALUES, "prices-0-as_of": VALUES,
+        "prices-0-sessions_included": VALUES,
+    })
+)
+def test_owner_proposals_store_only_valid_prices(app, seeded, make_user, fields):
+    from directory.models import Clinic
+
+    clinic = db.session.execute(
+        select(Clinic).where(Clinic.slug == "ketamine-institute-of-michigan")).scalar_one()
+    owner = db.session.execute(select(User).where(User.email == "fuzz@example.org")).scalar()
+    owner = owner or make_user("fuzz@example.org", clinics=(clinic,))
+    client = app.test_client()
+    login(client, owner.email)
+    url = "/owner/clinics/ketamine-institute-of-michigan/edit"
+    before = count(Revision)
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), **fields})
+    assert response.status_code in (302, 400)
+    assert count(Revision) - before == (1 if response.status_code == 302 else 0)
+    for revision in db.session.execute(select(Revision)).scalars():
+        for p in revision.payload["prices"]:
+            assert p["amount_cents"] > 0 and p["source_url"].startswith(("http://", "https://"))
+            assert p["as_of"] and p["treatment"]
+    assert count(Price) == 0  # nothing reaches the listing without a moderator
