@@ -532,7 +532,7 @@ def _inline_code(page: str) -> list[str]:
     return found
 
 
-def test_no_page_for_any_role_carries_inline_script(app, seeded, make_user):
+def test_every_page_for_every_role_has_the_headers_and_no_inline_script(app, seeded, make_user):
     michigan = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
     owner = make_user("owner@example.org", clinics=(michigan,))
     make_user("admin@example.org", admin=True)
@@ -563,6 +563,12 @@ def test_no_page_for_any_role_carries_inline_script(app, seeded, make_user):
             if response.mimetype == "text/html":
                 seen += 1
                 assert _inline_code(response.get_data(as_text=True)) == [], (email, url)
+                headers = response.headers
+                assert "script-src 'self'" in headers["Content-Security-Policy"], url
+                assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], url
+                assert headers["X-Content-Type-Options"] == "nosniff", url
+                assert headers["X-Frame-Options"] == "DENY", url
+                assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", url
     assert seen > 3 * 20
     # The clinic page does carry its JSON-LD data block.
     assert 'type="application/ld+json"' in app.test_client().get(f"/clinics/{MICHIGAN}").get_data(
@@ -634,3 +640,23 @@ def test_too_many_sign_in_attempts_get_a_friendly_429(limited_app):
     assert browser.get("/account/login").status_code == 200
     as_json = browser.post("/account/login", data=attempt, headers={"Accept": "application/json"})
     assert as_json.status_code == 429 and as_json.get_json()["status"] == 429
+
+
+def test_session_cookie_changes_at_sign_in_and_dies_at_sign_out(app, make_user):
+    make_user("owner@example.org")
+    browser = app.test_client()
+    browser.get("/account/login")
+    before = browser.get_cookie("session").value
+    login(browser, "owner@example.org")
+    signed_in_cookie = browser.get_cookie("session").value
+    assert signed_in_cookie != before  # nothing of the anonymous session carries over
+    assert browser.get("/owner/").status_code == 200
+
+    thief = app.test_client()
+    thief.set_cookie("session", signed_in_cookie, domain="localhost")
+    assert thief.get("/owner/").status_code == 200  # a copied cookie works while signed in
+
+    token = csrf_token(browser, "/owner/")
+    browser.post("/account/logout", data={"csrf_token": token})
+    assert browser.get("/owner/").status_code == 302
+    assert thief.get("/owner/").status_code == 302  # and is worthless after sign-out

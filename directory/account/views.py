@@ -111,7 +111,12 @@ def login() -> str | Response:
 def logout() -> Response:
     """Sign out of this browser."""
     if ActionForm().validate_on_submit():
+        # Sessions live in signed cookies: a new session token is what makes a copied
+        # cookie worthless once its owner has signed out.
+        accounts.sign_out_everywhere(db.session, current_user)
+        db.session.commit()
         logout_user()
+        session.clear()
         flash("You are signed out.", "success")
     return redirect(url_for("public.index"))
 
