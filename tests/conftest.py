@@ -279,3 +279,101 @@ def make_user(app: Flask) -> Callable[..., Any]:
         return user
 
     return make
+
+
+# --- a live server: gunicorn on a free loopback port ------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.org", "moderator passphrase one"
+
+
+class LiveServer:
+    """The site under gunicorn with seed and example clinics, and a way into its database."""
+
+    def __init__(self, url: str, database_url: str) -> None:
+        self.url = url
+        self.database_url = database_url
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the server's database directly (the outbox, fixtures for a path)."""
+        from sqlalchemy import text
+
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                names = {f"p{i}": v for i, v in enumerate(params)}
+                statement = sql
+                for i in range(len(params)):
+                    statement = statement.replace("?", f":p{i}", 1)
+                return [tuple(r) for r in connection.execute(text(statement), names)]
+        finally:
+            engine.dispose()
+
+    def last_mail_link(self, to: str) -> str:
+        """The link in the newest message to an address."""
+        rows = self.query('SELECT body FROM outbox WHERE "to" = ? ORDER BY id DESC', to)
+        assert rows, f"no mail to {to}"
+        return re.search(r"https?://\S+", rows[0][0]).group(0)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Build a database with the CLI, then serve it with gunicorn until the session ends."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    if PG_URL:
+        name = f"directory_live_{uuid.uuid4().hex[:10]}"
+        _pg_admin(f"CREATE DATABASE {name}")
+        database_url = _pg_database_url(name)
+    else:
+        database_url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'site.sqlite3'}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DIRECTORY_DEPLOYMENT": "development",
+        "DIRECTORY_SECRET_KEY": "live-test-secret",
+        # Nothing listens there: the map must cope with tiles that never load.
+        "DIRECTORY_MAP_TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "directory"]
+    for args in (["seed"], ["demo-data", "--clinics", "150", "--seed", "5"],
+                 ["create-admin", ADMIN_EMAIL]):
+        subprocess.run([*flask, *args], env=env, check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:directory.gunicorn_config",
+         "--bind", f"127.0.0.1:{port}", "--workers", "3", "directory.wsgi:app"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not come up")
+        yield LiveServer(url, database_url)
+    finally:
+        server.send_signal(signal.SIGTERM)  # graceful shutdown
+        server.wait(timeout=30)
+        if PG_URL:
+            _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -1,0 +1,159 @@
+"""Many owners proposing and an admin deciding at once, over HTTP against gunicorn.
+
+Runs on SQLite (WAL) in the first pass of `make test` and on PostgreSQL in the second.
+Afterwards every proposal is accounted for, no approved change was applied over a
+newer version without a recorded conflict, and every decision is in the audit log.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import re
+import time
+from datetime import date, timedelta
+
+import requests
+from sqlalchemy import select
+
+from directory import create_app
+from directory.extensions import db
+from directory.models import AuditEvent, Clinic, Decision, Revision, RevisionKind
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, _config
+
+SLUG = "ketamine-institute-of-michigan"
+OWNERS, PROPOSALS_EACH = 5, 4
+AS_OF = (date.today() - timedelta(days=5)).isoformat()
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _token(session: requests.Session, url: str) -> str:
+    return TOKEN.search(session.get(url, timeout=30).text).group(1)
+
+
+def _signed_in(base: str, email: str, password: str) -> requests.Session:
+    session = requests.Session()
+    response = session.post(f"{base}/account/login", timeout=30, allow_redirects=False, data={
+        "csrf_token": _token(session, f"{base}/account/login"), "email": email,
+        "password": password})
+    assert response.status_code == 302, response.status_code
+    return session
+
+
+def _owner(base: str, index: int, statuses: mp.Queue) -> None:
+    session = _signed_in(base, f"owner{index}@example.org", PASSWORD)
+    edit = f"{base}/owner/clinics/{SLUG}/edit"
+    for n in range(PROPOSALS_EACH):
+        dollars = 100 + index * 10 + n
+        response = session.post(edit, timeout=60, allow_redirects=False, data={
+            "csrf_token": _token(session, edit),
+            "name": "Ketamine Institute of Michigan", "address_1": "23800 Orchard Lake Rd.",
+            "address_2": "Suite 100", "city": "Farmington Hills", "state": "MI",
+            "postal_code": "48336", "free_consultation": "", "accepts_insurance": "",
+            "treatments": ["iv-infusion"],
+            "conditions": ["depression", "chronic-pain"], "phones-0-display": "(855) KETAMINE",
+            "phones-0-kind": "toll_free", "prices-0-treatment": "iv-infusion",
+            "prices-0-amount": str(dollars), "prices-0-unit": "session",
+            "prices-0-source_url": f"https://kim.example.org/{index}/{n}",
+            "prices-0-as_of": AS_OF,
+        })
+        if response.status_code != 302:
+            errors = re.findall(r'class="field-error"[^>]*>([^<]*)<', response.text)
+            statuses.put((response.status_code, tuple(errors)))
+        else:
+            statuses.put(response.status_code)
+        time.sleep(0.05)
+
+
+def _admin(base: str, owners_done: mp.Event, statuses: mp.Queue) -> None:
+    """Decide whatever is queued until the owners are done and the queue is empty."""
+    session = _signed_in(base, ADMIN_EMAIL, ADMIN_PASSWORD)
+    turn = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        finished = owners_done.is_set()
+        queue = session.get(f"{base}/admin/", timeout=30).text
+        ids = re.findall(r"/admin/revisions/(\d+)\"", queue)
+        if not ids:
+            if finished:
+                return
+            time.sleep(0.1)
+            continue
+        for revision_id in ids:
+            page = f"{base}/admin/revisions/{revision_id}"
+            turn += 1
+            data = {"csrf_token": _token(session, page), "reason": "checked"}
+            if turn % 3 == 0:
+                action = "reject"
+            else:
+                action = "approve"
+                if turn % 2 == 0:
+                    data["override_conflict"] = "y"  # reviewed: apply over a newer version
+            response = session.post(f"{page}/{action}", data=data, timeout=60,
+                                    allow_redirects=False)
+            statuses.put(response.status_code)
+
+
+def test_concurrent_owners_and_admin_lose_nothing(live_server):
+    app = create_app(_config(live_server.database_url))
+    with app.app_context():
+        from werkzeug.security import generate_password_hash
+
+        from directory.models import Role, User, utcnow
+
+        clinic = db.session.execute(select(Clinic).where(Clinic.slug == SLUG)).scalar_one()
+        for i in range(OWNERS):
+            user = User(email=f"owner{i}@example.org",
+                        password_hash=generate_password_hash(PASSWORD), role=Role.OWNER,
+                        email_verified_at=utcnow())
+            user.clinics = [clinic]
+            db.session.add(user)
+        db.session.commit()
+        db.engine.dispose()
+
+    statuses: mp.Queue = mp.Queue()
+    context = mp.get_context("fork")
+    owners = [context.Process(target=_owner, args=(live_server.url, i, statuses))
+              for i in range(OWNERS)]
+    owners_done = context.Event()
+    admin = context.Process(target=_admin, args=(live_server.url, owners_done, statuses))
+    admin.start()
+    for proc in owners:
+        proc.start()
+    for proc in owners:
+        proc.join(120)
+    owners_done.set()
+    admin.join(150)
+    codes = []
+    while not statuses.empty():
+        codes.append(statuses.get())
+    assert codes and all(code in (302,) for code in codes), sorted(set(codes))
+
+    with app.app_context():
+        revisions = db.session.execute(
+            select(Revision).where(Revision.kind == RevisionKind.EDIT)
+            .order_by(Revision.applied_version)).scalars().all()
+        # Every proposal is here and has an outcome.
+        assert len(revisions) == OWNERS * PROPOSALS_EACH
+        outcomes = {r.status for r in revisions}
+        assert outcomes <= {Decision.APPROVED, Decision.REJECTED, Decision.WITHDRAWN,
+                            Decision.PENDING}
+        approved = [r for r in revisions if r.status is Decision.APPROVED]
+        assert approved, "the admin approved something"
+        # Applied over a newer version only when the admin said so, and recorded.
+        for r in approved:
+            assert r.applied_version is not None
+            if r.applied_version != r.base_version + 1:
+                assert r.overrode_conflict, r.id
+        versions = [r.applied_version for r in approved]
+        assert len(versions) == len(set(versions))  # no two approvals wrote the same version
+        # The listing shows the last approved price.
+        clinic = db.session.execute(select(Clinic).where(Clinic.slug == SLUG)).scalar_one()
+        last = max(approved, key=lambda r: r.applied_version)
+        assert [p.amount_cents for p in clinic.prices] == [
+            p["amount_cents"] for p in last.payload["prices"]]
+        # Every decision has its audit entry.
+        decided = [r for r in revisions if r.status in (Decision.APPROVED, Decision.REJECTED)]
+        events = db.session.execute(
+            select(AuditEvent).where(AuditEvent.target_type == "revision")).scalars().all()
+        assert sorted(e.target_id for e in events) == sorted(r.id for r in decided)
+        db.engine.dispose()
