@@ -52,7 +52,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     compress.init_app(app)
     with app.app_context():
-        enable_sqlite_pragmas(db.engine)
+        enable_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
 def _register_blueprints(app: Flask) -> None:

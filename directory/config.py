@@ -19,6 +19,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_QUERY_STRING_LENGTH = 2048
+    SQLITE_BUSY_TIMEOUT_MS = 5000  # how long a write waits for a lock before a friendly 503
     MAX_QUERY_PARAMETERS = 40
     MAX_FORM_PARTS = 200  # the listing form has about 80 fields
     SEARCH_DEFAULT_RADIUS_MILES = 25.0

@@ -25,7 +25,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 limiter = Limiter(key_func=get_remote_address)
 
 
-def enable_sqlite_pragmas(engine: Engine) -> None:
+def enable_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 5000) -> None:
     """Turn on WAL, foreign keys and a busy timeout for every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
@@ -35,5 +35,5 @@ def enable_sqlite_pragmas(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -325,23 +326,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Build a database with the CLI, then serve it with gunicorn until the session ends."""
-    import signal
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
+def site_database(tmp_path: Path) -> tuple[str, Callable[[], None]]:
+    """A new, empty database for a served site, and how to drop it."""
     if PG_URL:
-        name = f"directory_live_{uuid.uuid4().hex[:10]}"
+        name = f"directory_site_{uuid.uuid4().hex[:10]}"
         _pg_admin(f"CREATE DATABASE {name}")
-        database_url = _pg_database_url(name)
-    else:
-        database_url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'site.sqlite3'}"
-    port = free_port()
-    env = {
+        return _pg_database_url(name), lambda: _pg_admin(
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return f"sqlite:///{tmp_path / 'site.sqlite3'}", lambda: None
+
+
+def site_env(database_url: str) -> dict[str, str]:
+    """The environment a served site runs with in the tests."""
+    return {
         **os.environ,
         "DATABASE_URL": database_url,
         "DIRECTORY_DEPLOYMENT": "development",
@@ -350,14 +347,33 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "DIRECTORY_MAP_TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
+
+
+def build_site(env: dict[str, str], clinics: int = 150) -> None:
+    """Seed clinics, example clinics and an admin, through the CLI as an operator would."""
+    import subprocess
+    import sys
+
     flask = [sys.executable, "-m", "flask", "--app", "directory"]
-    for args in (["seed"], ["demo-data", "--clinics", "150", "--seed", "5"],
+    for args in (["seed"], ["demo-data", "--clinics", str(clinics), "--seed", "5"],
                  ["create-admin", ADMIN_EMAIL]):
         subprocess.run([*flask, *args], env=env, check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], workers: int = 3) -> Iterator[tuple[str, Any]]:
+    """Serve the site with gunicorn on a free port; yields (url, the master process)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "python:directory.gunicorn_config",
-         "--bind", f"127.0.0.1:{port}", "--workers", "3", "directory.wsgi:app"],
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "directory.wsgi:app"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -371,9 +387,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not come up")
-        yield LiveServer(url, database_url)
+        yield url, server
     finally:
         server.send_signal(signal.SIGTERM)  # graceful shutdown
         server.wait(timeout=30)
-        if PG_URL:
-            _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A site built with the CLI and served by gunicorn for the whole session."""
+    database_url, drop = site_database(tmp_path_factory.mktemp("live"))
+    env = site_env(database_url)
+    build_site(env)
+    try:
+        with gunicorn(env) as (url, _server):
+            yield LiveServer(url, database_url)
+    finally:
+        drop()

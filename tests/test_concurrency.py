@@ -108,6 +108,7 @@ def test_concurrent_owners_and_admin_lose_nothing(live_server):
             user.clinics = [clinic]
             db.session.add(user)
         db.session.commit()
+        db.session.remove()
         db.engine.dispose()
 
     statuses: mp.Queue = mp.Queue()
@@ -156,4 +157,5 @@ def test_concurrent_owners_and_admin_lose_nothing(live_server):
         events = db.session.execute(
             select(AuditEvent).where(AuditEvent.target_type == "revision")).scalars().all()
         assert sorted(e.target_id for e in events) == sorted(r.id for r in decided)
+        db.session.remove()
         db.engine.dispose()

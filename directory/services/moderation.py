@@ -256,6 +256,7 @@ def approve_revision(
         f"on {date.today().isoformat()}."
     )
     snapshots.apply(session, clinic, revision.payload, fields, geocoder, note)
+    clinic.updated_at = utcnow()  # bumps the version even when only related rows changed
     if revision.kind is RevisionKind.NEW_CLINIC:
         if not (clinic.name and clinic.locations) and not clinic.service_areas:
             raise ModerationError("A new listing needs a name and an address to be published.")
@@ -263,7 +264,6 @@ def approve_revision(
         clinic.status_note = ""
         if not revision.submitter.owns(clinic):
             revision.submitter.clinics.append(clinic)
-    clinic.updated_at = utcnow()  # bumps the version even when only related rows changed
     try:
         session.flush()
     except StaleDataError as exc:  # another transaction changed the row meanwhile

@@ -195,9 +195,30 @@ def apply(
     geocoder: Geocoder,
     source_note: str,
 ) -> None:
-    """Write the given fields of a snapshot onto the clinic (approval and revert only)."""
+    """Write the given fields of a snapshot onto the clinic (approval and revert only).
+
+    Nothing is flushed here: the caller flushes once, with the rest of its decision.
+    """
     treatments = {t.slug: t for t in session.execute(select(Treatment)).scalars()}
     conditions = {c.slug: c for c in session.execute(select(Condition)).scalars()}
+    # One UPDATE of the clinic row per decision: no flush half-way (a geocoder lookup
+    # would trigger one), and the caller flushes once, so the version moves by one.
+    with session.no_autoflush:
+        _apply_fields(
+            clinic, payload, fields, treatments, conditions, session, geocoder, source_note
+        )
+
+
+def _apply_fields(
+    clinic: Clinic,
+    payload: dict[str, Any],
+    fields: list[str],
+    treatments: dict[str, Treatment],
+    conditions: dict[str, Condition],
+    session: Session,
+    geocoder: Geocoder,
+    source_note: str,
+) -> None:
     for field in fields:
         value = payload.get(field)
         if field in (
@@ -231,7 +252,6 @@ def apply(
         elif field == "prices":
             clinic.prices = [_price(p, treatments) for p in value or []]
         _replace_sources(clinic, field, source_note)
-    session.flush()
 
 
 def _apply_location(
