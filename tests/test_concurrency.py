@@ -12,13 +12,24 @@ import re
 import time
 from datetime import date, timedelta
 
+import pytest
 import requests
 from sqlalchemy import select
 
 from directory import create_app
 from directory.extensions import db
 from directory.models import AuditEvent, Clinic, Decision, Revision, RevisionKind
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, _config
+from tests.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    PASSWORD,
+    LiveServer,
+    _config,
+    build_site,
+    gunicorn,
+    site_database,
+    site_env,
+)
 
 SLUG = "ketamine-institute-of-michigan"
 OWNERS, PROPOSALS_EACH = 5, 4
@@ -93,7 +104,21 @@ def _admin(base: str, owners_done: mp.Event, statuses: mp.Queue) -> None:
             statuses.put(response.status_code)
 
 
-def test_concurrent_owners_and_admin_lose_nothing(live_server):
+@pytest.fixture
+def own_site(tmp_path):
+    """A site of its own: the shared live server carries other tests' proposals."""
+    database_url, drop = site_database(tmp_path)
+    env = site_env(database_url)
+    build_site(env, clinics=20)
+    try:
+        with gunicorn(env) as (url, _server):
+            yield LiveServer(url, database_url)
+    finally:
+        drop()
+
+
+def test_concurrent_owners_and_admin_lose_nothing(own_site):
+    live_server = own_site
     app = create_app(_config(live_server.database_url))
     with app.app_context():
         from werkzeug.security import generate_password_hash
