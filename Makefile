@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 EXAMPLE_CLINICS ?= 300
 
-.PHONY: run test lint db clean bench serve
+.PHONY: run test lint db clean bench serve stress
 
 # A fresh Debian has python3 without the venv module; install it when missing.
 $(STAMP): pyproject.toml
@@ -58,3 +58,10 @@ bench: $(STAMP)
 # (and DATABASE_URL for PostgreSQL) in the environment outside development.
 serve: db
 	$(BIN)/gunicorn --config python:directory.gunicorn_config directory.wsgi:app
+
+# Long runs kept out of `make test`: a 60 s soak on SQLite and on PostgreSQL, and the
+# property tests with many more examples. Prints its figures.
+stress: $(STAMP)
+	$(BIN)/python tests/stress/soak.py
+	$(BIN)/python tests/pg_cluster.py $(BIN)/python tests/stress/soak.py
+	FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -11,8 +13,11 @@ from directory.extensions import db
 from directory.models import PatientReport, Price, Revision, User
 from tests.conftest import csrf_token, login
 
-FUZZ = settings(max_examples=60, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# `make stress` raises the number of examples through FUZZ_EXAMPLES.
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 SEARCH_PARAMS = ["near", "radius", "state", "treatment", "condition", "max_price",
                  "free_consultation", "insurance", "sort", "page", "per_page"]
 # Plausible values mixed with anything at all.
