@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -37,6 +38,12 @@ def register(app: Flask) -> None:
             return exc  # type: ignore[return-value]
         return error_response(exc.code, _message(exc))
 
+    @app.errorhandler(StaleDataError)
+    def _changed_meanwhile(_exc: StaleDataError) -> Response | tuple[object, int]:
+        # Two people changed the same request at once; the later one saves nothing.
+        db.session.rollback()
+        return error_response(409, MESSAGES[409])
+
     @app.errorhandler(OperationalError)
     def _database_unavailable(exc: OperationalError) -> Response | tuple[object, int]:
         # The database is down, locked or unreachable: say so kindly, keep the crisis line.
@@ -56,6 +63,8 @@ MESSAGES = {
     400: "The request could not be understood.",
     404: "There is no page at this address.",
     405: "That method is not allowed here.",
+    409: "Someone else changed this at the same moment, so nothing was saved. Reload the "
+    "page to see the latest version and try again.",
     413: "The request is too large.",
     414: "The address is too long.",
     429: "Too many requests. Please wait a moment and try again.",

@@ -432,3 +432,34 @@ def test_claim_note_and_reject_reason_are_escaped(app, client, make_user, admin_
               form_page="/admin/")
     dashboard = client.get("/owner/").get_data(as_text=True)
     assert evil not in dashboard and "No &lt;script&gt;" in dashboard
+
+
+def test_a_decision_and_a_withdrawal_at_once_cannot_both_win(app, owner, owner_client,
+                                                             admin_client):
+    revision = propose(owner_client, website="https://kim.example.org")
+    # The admin's page was loaded while the proposal was pending ...
+    page = f"/admin/revisions/{revision.id}"
+    from tests.conftest import csrf_token
+
+    token = csrf_token(admin_client, page)
+    # ... and the owner withdraws it meanwhile, in another session.
+    from directory.models import Revision as RevisionModel
+    from directory.services import moderation
+
+    other = create_app_session(app)
+    stale = other.get(RevisionModel, revision.id)
+    moderation.withdraw(other, other.get(type(owner), owner.id), stale)
+    other.commit()
+    response = admin_client.post(f"{page}/approve", data={"csrf_token": token})
+    assert response.status_code in (302, 409)
+    db.session.expire_all()
+    assert revision.status is Decision.WITHDRAWN  # the approval did not overwrite it
+    website = select(Clinic.website).where(Clinic.slug == MICHIGAN)
+    assert db.session.execute(website).scalar() is None
+    other.close()
+
+
+def create_app_session(app):
+    from sqlalchemy.orm import Session
+
+    return Session(db.engine)

@@ -75,10 +75,15 @@ class Revision(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_version: Mapped[int | None]
+    # Optimistic locking: an admin's decision and the owner's withdrawal (or a newer
+    # proposal replacing this one) cannot both win; the later one gets a conflict.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     clinic: Mapped[Clinic] = relationship()
     submitter: Mapped[User] = relationship(foreign_keys=[submitter_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ReportCategory(enum.StrEnum):
