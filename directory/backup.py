@@ -28,6 +28,13 @@ def _pg_tool(name: str) -> str:
     return found
 
 
+def _run(command: list[str]) -> None:
+    """Run a PostgreSQL tool; its own error message becomes the BackupError."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode:
+        raise BackupError(result.stderr.strip())
+
+
 def backup(engine: Engine, target: Path) -> None:
     """Write a consistent copy of the live database to target."""
     if engine.dialect.name == "sqlite":
@@ -46,9 +53,7 @@ def backup(engine: Engine, target: Path) -> None:
             f"--file={target}",
             _pg_url(engine),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-        if result.returncode:
-            raise BackupError(result.stderr.strip())
+        _run(command)
         return
     raise BackupError(f"No backup method for {engine.dialect.name}.")
 
@@ -76,8 +81,6 @@ def restore(engine: Engine, source: Path) -> None:
             f"--dbname={_pg_url(engine)}",
             str(source),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-        if result.returncode:
-            raise BackupError(result.stderr.strip())
+        _run(command)
         return
     raise BackupError(f"No restore method for {engine.dialect.name}.")

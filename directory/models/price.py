@@ -56,13 +56,6 @@ class Price(Base):
         """A price without a source and an as-of date is never shown to patients."""
         return bool(self.source_url) and self.as_of is not None
 
-    @property
-    def per_session_cents(self) -> int | None:
-        """The amount for one session, when this price states one."""
-        if self.unit is PriceUnit.SESSION:
-            return self.amount_cents
-        return None
-
     def is_stale(self, today: date, stale_after_days: int) -> bool:
         """True when the as-of date is older than the staleness limit."""
         return self.as_of is not None and (today - self.as_of).days > stale_after_days

@@ -281,14 +281,18 @@ def _summary_rows(session: Session, conditions: list[ColumnElement[bool]]) -> li
         func.max(ranked.c.amount_cents),
     ).group_by(ranked.c.treatment_id, ranked.c.unit, ranked.c.n)
     slugs = dict(session.execute(select(Treatment.id, Treatment.slug)).all())
-    order = {slug: i for i, slug in enumerate(TREATMENT_NAMES)}
-    units = list(PriceUnit)
     rows = [
         SummaryRow(slugs[tid], PriceUnit(unit), int(n), int(low), _half_up(float(mid)), int(high))
         for tid, unit, n, low, mid, high in session.execute(stmt)
     ]
-    rows.sort(key=lambda r: (order.get(r.treatment, 99), units.index(r.unit)))
-    return rows
+    return _in_taxonomy_order(rows)
+
+
+def _in_taxonomy_order(rows: list[SummaryRow]) -> list[SummaryRow]:
+    """Treatments in the taxonomy's order, units in PriceUnit's."""
+    order = {slug: i for i, slug in enumerate(TREATMENT_NAMES)}
+    units = list(PriceUnit)
+    return sorted(rows, key=lambda r: (order.get(r.treatment, 99), units.index(r.unit)))
 
 
 def _half_up(value: float) -> int:
@@ -304,11 +308,8 @@ def summarise(points: Iterable[tuple[str, PriceUnit, int]]) -> list[SummaryRow]:
     groups: dict[tuple[str, PriceUnit], list[int]] = {}
     for slug, unit, cents in points:
         groups.setdefault((slug, unit), []).append(cents)
-    order = {slug: i for i, slug in enumerate(TREATMENT_NAMES)}
-    units = list(PriceUnit)
     rows = [
         SummaryRow(slug, unit, len(v), min(v), _half_up(statistics.median(v)), max(v))
         for (slug, unit), v in groups.items()
     ]
-    rows.sort(key=lambda r: (order.get(r.treatment, 99), units.index(r.unit)))
-    return rows
+    return _in_taxonomy_order(rows)
