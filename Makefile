@@ -26,6 +26,7 @@ db: $(STAMP)
 	$(FLASK) seed
 	$(FLASK) demo-data --clinics $(EXAMPLE_CLINICS)
 
+run: export DIRECTORY_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: db
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -36,7 +37,13 @@ $(CHROMIUM_STAMP):
 	@echo "Installing Debian's chromium for the browser tests"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
-test: $(STAMP) $(CHROMIUM_STAMP)
+# Rate limits shared by several gunicorn workers live in Redis (the tests start their own).
+REDIS_SERVER := /usr/bin/redis-server
+$(REDIS_SERVER):
+	@echo "Installing Debian's redis-server"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
+
+test: $(STAMP) $(CHROMIUM_STAMP) $(REDIS_SERVER)
 	$(BIN)/ruff check directory tests
 	@echo "== Test suite on SQLite, with the browser tests against gunicorn"
 	$(BIN)/python -m pytest
@@ -54,10 +61,20 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_http.py --backend sqlite
 	$(BIN)/python tests/pg_cluster.py $(BIN)/python tests/bench/bench_http.py --backend postgresql
 
-# Production-style serving: gunicorn, JSON logs on stdout. Needs DIRECTORY_SECRET_KEY
-# (and DATABASE_URL for PostgreSQL) in the environment outside development.
-serve: db
-	$(BIN)/gunicorn --config python:directory.gunicorn_config directory.wsgi:app
+# Production-style serving: gunicorn, JSON logs on stdout, and a local Redis for the rate
+# limits its workers share (started here unless REDIS_URL names one). Outside development
+# it needs the settings listed in the README's deployment section.
+REDIS_PORT ?= 6379
+BIND ?= 127.0.0.1:8000
+serve: export REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/0
+serve: export DIRECTORY_PUBLIC_BASE_URL ?= http://$(BIND)
+serve: db $(REDIS_SERVER)
+	@if [ "$(REDIS_URL)" = "redis://127.0.0.1:$(REDIS_PORT)/0" ] && \
+	  ! redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1; then \
+	  echo "Starting redis-server on 127.0.0.1:$(REDIS_PORT)"; \
+	  $(REDIS_SERVER) --port $(REDIS_PORT) --bind 127.0.0.1 --save '' --appendonly no --daemonize yes; \
+	fi
+	BIND=$(BIND) $(BIN)/gunicorn --config python:directory.gunicorn_config directory.wsgi:app
 
 # Long runs kept out of `make test`: a 60 s soak on SQLite and on PostgreSQL, and the
 # property tests with many more examples. Prints its figures.

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from directory import config
+from directory import config, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -20,12 +20,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     config.load(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    _trust_proxies(app)
 
     _init_extensions(app)
+    security.register_converters(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from directory import assets, auth, cli, errors, security
+    from directory import assets, auth, cli, errors
 
     assets.register(app)
     auth.register(app)
@@ -35,6 +37,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Read X-Forwarded-* only from as many proxies as the settings say sit in front."""
+    counts = {
+        key: int(app.config[f"PROXY_FIX_X_{key.upper()}"]) for key in ("for", "proto", "host")
+    }
+    if any(counts.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=counts["for"], x_proto=counts["proto"], x_host=counts["host"]
+        )
+
+
 def _init_extensions(app: Flask) -> None:
     from directory.extensions import (
         MIGRATIONS_DIR,
@@ -42,7 +57,9 @@ def _init_extensions(app: Flask) -> None:
         csrf,
         db,
         enable_sqlite_pragmas,
+        enable_time_budget,
         limiter,
+        mail,
         migrate,
     )
 
@@ -51,8 +68,10 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    mail.init_app(app)
     with app.app_context():
         enable_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        enable_time_budget(db.engine)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user, user_loaded_from_cookie
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.errors import wants_json
@@ -33,6 +34,30 @@ def register(app: Flask) -> None:
         except SQLAlchemyError:
             db.session.rollback()  # database down: treat as signed out; the page says why
             return None
+
+    @app.before_request
+    def _end_idle_sessions() -> None:
+        """Sign out a session unused for too long; remembered ones may idle for days."""
+        if "_user_id" not in session:
+            return
+        now = int(time.time())
+        seen = session.get("seen")
+        if session.get("remembered"):
+            limit = int(app.config["REMEMBERED_IDLE_DAYS"]) * 86400
+        else:
+            limit = int(app.config["SESSION_IDLE_MINUTES"]) * 60
+        if isinstance(seen, int) and now - seen > limit:
+            logout_user()
+            session.clear()
+            flash("You were signed out after a while without activity. Sign in again.", "info")
+            return
+        if not isinstance(seen, int) or now - seen > 60:
+            session["seen"] = now  # at most once a minute, so the cookie rarely changes
+
+    @user_loaded_from_cookie.connect_via(app)
+    def _from_cookie(_app: Flask, user: Any = None) -> None:
+        session["remembered"] = True
+        session["seen"] = int(time.time())
 
     @login_manager.unauthorized_handler
     def _unauthorized():  # type: ignore[no-untyped-def]

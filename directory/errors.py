@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 from werkzeug.wrappers import Response
 
 from directory.extensions import db
+from directory.services.mail import MailError
 
 
 def wants_json() -> bool:
@@ -36,6 +37,8 @@ def register(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Response | tuple[object, int]:
         if exc.code is None:
             return exc  # type: ignore[return-value]
+        if isinstance(exc, SecurityError):
+            return _untrusted_host()
         return error_response(exc.code, _message(exc))
 
     @app.errorhandler(StaleDataError)
@@ -48,9 +51,18 @@ def register(app: Flask) -> None:
     def _database_unavailable(exc: OperationalError) -> Response | tuple[object, int]:
         # The database is down, locked or unreachable: say so kindly, keep the crisis line.
         db.session.rollback()
+        if _over_budget(exc):
+            app.logger.warning("Request over its time budget: %s", request.path)
+            return error_response(503, OVER_BUDGET)
         app.logger.error("Database unavailable: %s", exc.__class__.__name__)
         response = error_response(503, MESSAGES[503])
         return response
+
+    @app.errorhandler(MailError)
+    def _mail_failed(_exc: MailError) -> Response | tuple[object, int]:
+        # Nothing is kept that promised a mail the person will never get.
+        db.session.rollback()
+        return error_response(503, MAIL_FAILED)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response | tuple[object, int]:
@@ -71,6 +83,33 @@ MESSAGES = {
     500: "Something went wrong on our side. Nothing you entered was lost; please try again.",
     503: "The directory is briefly unavailable. Please try again in a minute.",
 }
+
+
+MAIL_FAILED = (
+    "We could not send the e-mail just now, so nothing was saved. Please try again in a "
+    "few minutes."
+)
+OVER_BUDGET = (
+    "This request needed more time than the directory allows for one page. Narrow it (a "
+    "smaller radius, a state, a treatment) and try again."
+)
+
+
+def _over_budget(exc: OperationalError) -> bool:
+    """True when the database stopped a statement because the request's budget ran out."""
+    name = type(exc.orig).__name__
+    return name == "QueryCanceled" or "interrupted" in str(exc.orig)
+
+
+def _untrusted_host() -> Response:
+    """A request for a host name this site does not serve: no links can be built for it,
+    so the answer is plain text, with the crisis line all the same."""
+    return Response(
+        "400 Bad Request: this site does not answer for that host name.\n\n"
+        "In crisis? Call or text 988 (Suicide & Crisis Lifeline). In an emergency, call 911.\n",
+        status=400,
+        mimetype="text/plain",
+    )
 
 
 def _message(exc: HTTPException) -> str:

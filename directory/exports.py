@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 from flask import Response
@@ -11,13 +12,16 @@ from flask import Response
 from directory.models import Price
 from directory.services.search import SearchResult
 
-# Cells that a spreadsheet would read as a formula are prefixed, so a listing's text
-# can never run as one when the file is opened (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell that a spreadsheet could read as a formula is prefixed with an apostrophe, so a
+# listing's text can never run as one when the file is opened (CSV injection). Some
+# spreadsheets split cells again on ";" or "," when importing, so a formula character
+# after such a separator counts as well as one at the start.
+_FORMULA = re.compile(r"(?:^|[;,\t\r\n|])\s*[=+\-@\t\r]")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and not _NUMBER.fullmatch(value) and _FORMULA.search(value):
         return "'" + value
     return value
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from contextvars import ContextVar
 from pathlib import Path
 
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -21,8 +24,39 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 migrate = Migrate()
 compress = Compress()
+mail = Mail()
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 limiter = Limiter(key_func=get_remote_address)
+
+
+# When the current request must give up its database work (time.monotonic()), or None
+# outside requests: commands and migrations have no budget.
+request_deadline: ContextVar[float | None] = ContextVar("request_deadline", default=None)
+
+
+def _over_budget() -> int:
+    deadline = request_deadline.get()
+    return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+
+def enable_time_budget(engine: Engine) -> None:
+    """Stop a request's queries once its deadline passes, on either database."""
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # Checked every few thousand virtual-machine steps; a non-zero answer
+            # interrupts the statement (sqlite3.OperationalError: interrupted).
+            dbapi_connection.set_progress_handler(_over_budget, 20_000)
+
+    elif engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection):  # type: ignore[no-untyped-def]
+            deadline = request_deadline.get()
+            if deadline is not None:
+                left = max(1, int((deadline - time.monotonic()) * 1000))
+                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {left}")
 
 
 def enable_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 5000) -> None:

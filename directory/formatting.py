@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from directory import geo, taxonomy
 from directory.extensions import db
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
+from directory.validators import mixed_script
 
 
 def money(cents: int | None) -> str:
@@ -65,6 +66,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(geo.state_name, "state_name")
     app.add_template_global(is_stale)
+    app.add_template_test(mixed_script, "mixed_script")
 
     @app.context_processor
     def _site() -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from typing import Any
 
+from directory import plain_errors
 from directory.logs import LOGCONFIG
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -20,9 +22,23 @@ max_requests_jitter = 500
 limit_request_line = 4094
 limit_request_fields = 100
 preload_app = True
+# Keep the request-line limit, but answer it (and every other malformed request) with the
+# site's own plain page, and do not announce the server software.
+limit_request_field_size = 8190
 logconfig_dict = LOGCONFIG
 accesslog = "-"
 access_log_format = (
     '{"remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "query": "%(q)s", '
     '"status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s, "agent": "%(a)s"}'
 )
+
+
+def on_starting(server: Any) -> None:
+    """Check the loaded application's settings against the number of workers."""
+    from directory.config import check_worker_storage
+
+    app = server.app.wsgi()
+    check_worker_storage(app.config, server.cfg.workers)
+
+
+plain_errors.install()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
+
+from directory.extensions import request_deadline
 
 
 def content_security_policy(tile_url: str) -> str:
@@ -34,11 +39,36 @@ def _has_nul(values: MultiDict[str, str]) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in routes, no larger than a database integer: a larger id is simply a
+    page that does not exist (404), not an overflow deep in the driver."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    """Install the bounded integer converter before any route is added."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def register(app: Flask) -> None:
     """Install the request limit and the response headers."""
     policy = content_security_policy(app.config["MAP_TILE_URL"])
+    budget = float(app.config["REQUEST_TIME_BUDGET_SECONDS"])
+    hsts = app.config["DEPLOYMENT"] != "development" and not app.config.get("TESTING")
 
     @app.before_request
+    def _start_budget() -> None:
+        g.budget_token = request_deadline.set(time.monotonic() + budget)
+
+    @app.teardown_request
+    def _end_budget(_exc: BaseException | None) -> None:
+        token = g.pop("budget_token", None)
+        if token is not None:
+            request_deadline.reset(token)
+
     def _check_query_length() -> None:
         if len(request.query_string) > app.config["MAX_QUERY_STRING_LENGTH"]:
             abort(414)
@@ -48,6 +78,14 @@ def register(app: Flask) -> None:
         # here, once, rather than in every field that might reach the database.
         if _has_nul(request.args) or (request.method == "POST" and _has_nul(request.form)):
             abort(400)
+        # Werkzeug bounds the parts of multipart forms only; bound URL-encoded ones alike.
+        if request.method == "POST":
+            parts = sum(1 for _ in request.form.items(multi=True))
+            if parts > app.config["MAX_FORM_PARTS"]:
+                abort(413)
+
+    # First of all, before CSRF protection or sign-in read the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _check_query_length)
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -57,6 +95,8 @@ def register(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if response.mimetype == "text/html" and "Cache-Control" not in headers:
             # Pages may show a signed-in person's data; shared caches must not keep them.
             headers["Cache-Control"] = "private, no-cache"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlparse
@@ -33,10 +34,64 @@ def choice_list(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+# Characters that change how text displays without being seen: zero-width and other
+# format characters (Unicode category Cf, which holds the bidi controls too).
+def hidden_characters(text: str) -> list[str]:
+    """The invisible or direction-changing characters in a text, as U+XXXX codes."""
+    return [f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cf"]
+
+
+def scripts(text: str) -> set[str]:
+    """The writing systems of a text's letters (LATIN, CYRILLIC, GREEK, ...)."""
+    found = set()
+    for c in text:
+        if c.isalpha():
+            name = unicodedata.name(c, "")
+            found.add(name.split(" ")[0] if name else "UNKNOWN")
+    return found
+
+
+def mixed_script(text: str | None) -> bool:
+    """True when one word mixes writing systems, as look-alike names do ("Аdmin")."""
+    return any(len(scripts(word)) > 1 for word in (text or "").split())
+
+
+def nfkc(value: str | None) -> str | None:
+    """A form filter: fold compatibility characters (full-width letters, ligatures)."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
+def visible_text(_form: Form, field: Field) -> None:
+    """No invisible or bidi control characters, and something visible left."""
+    if not field.data:
+        return
+    hidden = hidden_characters(field.data)
+    if hidden:
+        raise ValidationError(
+            "Remove the invisible characters (" + ", ".join(sorted(set(hidden))) + ")."
+        )
+    if not field.data.strip():
+        raise ValidationError("Enter visible text.")
+
+
 def email_address(_form: Form, field: Field) -> None:
-    """A plausible e-mail address (deliverability is proved by the verification mail)."""
-    if field.data and not EMAIL_RE.match(field.data.strip()):
+    """A plausible e-mail address (deliverability is proved by the verification mail).
+
+    Invisible characters and addresses that mix writing systems ("admin@examрle.org" with
+    a Cyrillic letter) are refused: they exist to look like someone else's address.
+    """
+    if not field.data:
+        return
+    value = unicodedata.normalize("NFKC", field.data).strip()
+    if hidden_characters(value):
+        raise ValidationError("Remove the invisible characters from the e-mail address.")
+    if not EMAIL_RE.match(value):
         raise ValidationError("Enter an e-mail address such as name@example.com.")
+    local, _, domain = value.partition("@")
+    if any(len(scripts(part)) > 1 for part in (local, *domain.split("."))):
+        raise ValidationError(
+            "This address mixes letters from different alphabets. Type it again in one."
+        )
 
 
 def web_address(_form: Form, field: Field) -> None:

@@ -332,7 +332,8 @@ def site_database(tmp_path: Path) -> tuple[str, Callable[[], None]]:
         name = f"directory_site_{uuid.uuid4().hex[:10]}"
         _pg_admin(f"CREATE DATABASE {name}")
         return _pg_database_url(name), lambda: _pg_admin(
-            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )
     return f"sqlite:///{tmp_path / 'site.sqlite3'}", lambda: None
 
 
@@ -355,10 +356,19 @@ def build_site(env: dict[str, str], clinics: int = 150) -> None:
     import sys
 
     flask = [sys.executable, "-m", "flask", "--app", "directory"]
-    for args in (["seed"], ["demo-data", "--clinics", str(clinics), "--seed", "5"],
-                 ["create-admin", ADMIN_EMAIL]):
-        subprocess.run([*flask, *args], env=env, check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for args in (
+        ["seed"],
+        ["demo-data", "--clinics", str(clinics), "--seed", "5"],
+        ["create-admin", ADMIN_EMAIL],
+    ):
+        subprocess.run(
+            [*flask, *args],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
 
 @contextlib.contextmanager
@@ -371,12 +381,27 @@ def gunicorn(env: dict[str, str], workers: int = 3) -> Iterator[tuple[str, Any]]
     import urllib.request
 
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:directory.gunicorn_config",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "directory.wsgi:app"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}"
+    # Links in mail point at this server, as DIRECTORY_PUBLIC_BASE_URL says in production.
+    env = {"DIRECTORY_PUBLIC_BASE_URL": url, **env}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:directory.gunicorn_config",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "directory.wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(150):
             try:
@@ -404,3 +429,55 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             yield LiveServer(url, database_url)
     finally:
         drop()
+
+
+# --- Redis, for limits shared between gunicorn workers ---------------------------------------
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway Redis server on a free loopback port (make test installs redis-server)."""
+    import subprocess
+    import time
+
+    if not os.path.exists(REDIS_SERVER):
+        pytest.fail(f"{REDIS_SERVER} is missing: run `make test`, which installs redis-server.")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        server.kill()
+        pytest.fail("redis-server did not start")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=10)

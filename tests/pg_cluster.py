@@ -31,12 +31,16 @@ def pg_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
         if os.geteuid() != 0:
-            fail("PostgreSQL is not installed and this user cannot install it "
-                 "(run as root, or: apt-get install postgresql).")
+            fail(
+                "PostgreSQL is not installed and this user cannot install it "
+                "(run as root, or: apt-get install postgresql)."
+            )
         print("Installing Debian's postgresql ...", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update", "-qq"],
-                        ["apt-get", "install", "-y", "-qq", "postgresql"]):
+        for command in (
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", "postgresql"],
+        ):
             if subprocess.run(command, env=env, check=False).returncode != 0:
                 fail(f"'{' '.join(command)}' failed.")
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -69,22 +73,43 @@ def main(argv: list[str]) -> int:
     if os.geteuid() == 0:
         shutil.chown(workdir, "postgres", "postgres")
     port = free_port()
-    initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-              "-E", "UTF8", "--locale=C.UTF-8"]
+    initdb = [
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+    ]
     if subprocess.run(as_server_user(initdb), stdout=subprocess.DEVNULL, check=False).returncode:
         fail("initdb failed")
-    options = (f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    start = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-             str(workdir / "server.log"), "-w", "start"]
+    options = (
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    start = [
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(workdir / "server.log"),
+        "-w",
+        "start",
+    ]
     if subprocess.run(as_server_user(start), stdout=subprocess.DEVNULL, check=False).returncode:
         log = (workdir / "server.log").read_text(errors="replace")[-2000:]
         fail(f"the server did not start:\n{log}")
     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     print(f"PostgreSQL {bindir.parent.name} on port {port}", flush=True)
     try:
-        return subprocess.run(argv, env={**os.environ, "TEST_DATABASE_URL": url},
-                              check=False).returncode
+        return subprocess.run(
+            argv, env={**os.environ, "TEST_DATABASE_URL": url}, check=False
+        ).returncode
     finally:
         stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
         subprocess.run(as_server_user(stop), stdout=subprocess.DEVNULL, check=False)

@@ -301,8 +301,9 @@ def test_every_route_for_every_identity(app, world):
             for url, values in world.urls(rule):
                 sender = world.client(identity) if rule.endpoint in SESSION_ENDING else client
                 response = world.send(sender, identity, rule, url)
-                problem = check(EXPECTED[rule.endpoint][identity], response, url, values,
-                                method_of(rule))
+                problem = check(
+                    EXPECTED[rule.endpoint][identity], response, url, values, method_of(rule)
+                )
                 if problem:
                     failures.append(f"{identity}: {method_of(rule)} {url}: {problem}")
     assert not failures, "\n".join(failures)

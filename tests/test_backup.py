@@ -21,8 +21,9 @@ def snapshot(session) -> dict[str, list[tuple]]:
     }
 
 
-def test_backup_then_restore_into_a_fresh_database(app, runner, seeded, make_clinic, make_user,
-                                                   tmp_path):
+def test_backup_then_restore_into_a_fresh_database(
+    app, runner, seeded, make_clinic, make_user, tmp_path
+):
     make_clinic("Backed Up", prices=(price("iv-infusion", 450),), hours="Mon-Fri")
     make_user("owner@example.org")
     before = snapshot(db.session)

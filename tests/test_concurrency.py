@@ -43,9 +43,16 @@ def _token(session: requests.Session, url: str) -> str:
 
 def _signed_in(base: str, email: str, password: str) -> requests.Session:
     session = requests.Session()
-    response = session.post(f"{base}/account/login", timeout=30, allow_redirects=False, data={
-        "csrf_token": _token(session, f"{base}/account/login"), "email": email,
-        "password": password})
+    response = session.post(
+        f"{base}/account/login",
+        timeout=30,
+        allow_redirects=False,
+        data={
+            "csrf_token": _token(session, f"{base}/account/login"),
+            "email": email,
+            "password": password,
+        },
+    )
     assert response.status_code == 302, response.status_code
     return session
 
@@ -55,18 +62,31 @@ def _owner(base: str, index: int, statuses: mp.Queue) -> None:
     edit = f"{base}/owner/clinics/{SLUG}/edit"
     for n in range(PROPOSALS_EACH):
         dollars = 100 + index * 10 + n
-        response = session.post(edit, timeout=60, allow_redirects=False, data={
-            "csrf_token": _token(session, edit),
-            "name": "Ketamine Institute of Michigan", "address_1": "23800 Orchard Lake Rd.",
-            "address_2": "Suite 100", "city": "Farmington Hills", "state": "MI",
-            "postal_code": "48336", "free_consultation": "", "accepts_insurance": "",
-            "treatments": ["iv-infusion"],
-            "conditions": ["depression", "chronic-pain"], "phones-0-display": "(855) KETAMINE",
-            "phones-0-kind": "toll_free", "prices-0-treatment": "iv-infusion",
-            "prices-0-amount": str(dollars), "prices-0-unit": "session",
-            "prices-0-source_url": f"https://kim.example.org/{index}/{n}",
-            "prices-0-as_of": AS_OF,
-        })
+        response = session.post(
+            edit,
+            timeout=60,
+            allow_redirects=False,
+            data={
+                "csrf_token": _token(session, edit),
+                "name": "Ketamine Institute of Michigan",
+                "address_1": "23800 Orchard Lake Rd.",
+                "address_2": "Suite 100",
+                "city": "Farmington Hills",
+                "state": "MI",
+                "postal_code": "48336",
+                "free_consultation": "",
+                "accepts_insurance": "",
+                "treatments": ["iv-infusion"],
+                "conditions": ["depression", "chronic-pain"],
+                "phones-0-display": "(855) KETAMINE",
+                "phones-0-kind": "toll_free",
+                "prices-0-treatment": "iv-infusion",
+                "prices-0-amount": str(dollars),
+                "prices-0-unit": "session",
+                "prices-0-source_url": f"https://kim.example.org/{index}/{n}",
+                "prices-0-as_of": AS_OF,
+            },
+        )
         errors = re.findall(r'class="field-error"[^>]*>([^<]*)<', response.text)
         statuses.put(("owner", response.status_code, tuple(errors)))
         time.sleep(0.05)
@@ -96,8 +116,9 @@ def _admin(base: str, owners_done: mp.Event, statuses: mp.Queue) -> None:
                 action = "approve"
                 if turn % 2 == 0:
                     data["override_conflict"] = "y"  # reviewed: apply over a newer version
-            response = session.post(f"{page}/{action}", data=data, timeout=60,
-                                    allow_redirects=False)
+            response = session.post(
+                f"{page}/{action}", data=data, timeout=60, allow_redirects=False
+            )
             statuses.put(("admin", response.status_code, ()))
 
 
@@ -124,9 +145,12 @@ def test_concurrent_owners_and_admin_lose_nothing(own_site):
 
         clinic = db.session.execute(select(Clinic).where(Clinic.slug == SLUG)).scalar_one()
         for i in range(OWNERS):
-            user = User(email=f"owner{i}@example.org",
-                        password_hash=generate_password_hash(PASSWORD), role=Role.OWNER,
-                        email_verified_at=utcnow())
+            user = User(
+                email=f"owner{i}@example.org",
+                password_hash=generate_password_hash(PASSWORD),
+                role=Role.OWNER,
+                email_verified_at=utcnow(),
+            )
             user.clinics = [clinic]
             db.session.add(user)
         db.session.commit()
@@ -135,8 +159,9 @@ def test_concurrent_owners_and_admin_lose_nothing(own_site):
 
     statuses: mp.Queue = mp.Queue()
     context = mp.get_context("fork")
-    owners = [context.Process(target=_owner, args=(live_server.url, i, statuses))
-              for i in range(OWNERS)]
+    owners = [
+        context.Process(target=_owner, args=(live_server.url, i, statuses)) for i in range(OWNERS)
+    ]
     owners_done = context.Event()
     admin = context.Process(target=_admin, args=(live_server.url, owners_done, statuses))
     admin.start()
@@ -155,14 +180,24 @@ def test_concurrent_owners_and_admin_lose_nothing(own_site):
     stored = sum(1 for role, code, _ in codes if role == "owner" and code == 302)
 
     with app.app_context():
-        revisions = db.session.execute(
-            select(Revision).where(Revision.kind == RevisionKind.EDIT)
-            .order_by(Revision.applied_version)).scalars().all()
+        revisions = (
+            db.session.execute(
+                select(Revision)
+                .where(Revision.kind == RevisionKind.EDIT)
+                .order_by(Revision.applied_version)
+            )
+            .scalars()
+            .all()
+        )
         # Every accepted proposal is here and has an outcome.
         assert len(revisions) == stored
         outcomes = {r.status for r in revisions}
-        assert outcomes <= {Decision.APPROVED, Decision.REJECTED, Decision.WITHDRAWN,
-                            Decision.PENDING}
+        assert outcomes <= {
+            Decision.APPROVED,
+            Decision.REJECTED,
+            Decision.WITHDRAWN,
+            Decision.PENDING,
+        }
         approved = [r for r in revisions if r.status is Decision.APPROVED]
         assert approved, "the admin approved something"
         # Applied over a newer version only when the admin said so, and recorded.
@@ -176,11 +211,15 @@ def test_concurrent_owners_and_admin_lose_nothing(own_site):
         clinic = db.session.execute(select(Clinic).where(Clinic.slug == SLUG)).scalar_one()
         last = max(approved, key=lambda r: r.applied_version)
         assert [p.amount_cents for p in clinic.prices] == [
-            p["amount_cents"] for p in last.payload["prices"]]
+            p["amount_cents"] for p in last.payload["prices"]
+        ]
         # Every decision has its audit entry.
         decided = [r for r in revisions if r.status in (Decision.APPROVED, Decision.REJECTED)]
-        events = db.session.execute(
-            select(AuditEvent).where(AuditEvent.target_type == "revision")).scalars().all()
+        events = (
+            db.session.execute(select(AuditEvent).where(AuditEvent.target_type == "revision"))
+            .scalars()
+            .all()
+        )
         assert sorted(e.target_id for e in events) == sorted(r.id for r in decided)
         db.session.remove()
         db.engine.dispose()

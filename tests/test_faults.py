@@ -55,8 +55,7 @@ def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
             moderation.propose_edit(db.session, admin, clinic, payload)
             db.session.commit()
             # Each proposal replaces the admin's previous pending one: keep them all pending.
-            db.session.execute(
-                Revision.__table__.update().values(status=Decision.PENDING.value))
+            db.session.execute(Revision.__table__.update().values(status=Decision.PENDING.value))
             db.session.commit()
         ids = list(db.session.execute(select(Revision.id)).scalars())
         db.session.remove()
@@ -67,9 +66,15 @@ def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
         with gunicorn(env, workers=2) as (url, master):
             session = requests.Session()
             page = session.get(f"{url}/account/login", timeout=10).text
-            session.post(f"{url}/account/login", timeout=10, data={
-                "csrf_token": TOKEN.search(page).group(1), "email": ADMIN_EMAIL,
-                "password": ADMIN_PASSWORD})
+            session.post(
+                f"{url}/account/login",
+                timeout=10,
+                data={
+                    "csrf_token": TOKEN.search(page).group(1),
+                    "email": ADMIN_EMAIL,
+                    "password": ADMIN_PASSWORD,
+                },
+            )
             stop = threading.Event()
 
             def killer() -> None:
@@ -88,8 +93,12 @@ def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
                 for _attempt in range(3):
                     try:
                         token = TOKEN.search(session.get(target, timeout=10).text).group(1)
-                        session.post(f"{target}/approve", timeout=10, allow_redirects=False,
-                                     data={"csrf_token": token, "override_conflict": "y"})
+                        session.post(
+                            f"{target}/approve",
+                            timeout=10,
+                            allow_redirects=False,
+                            data={"csrf_token": token, "override_conflict": "y"},
+                        )
                         break
                     except (requests.RequestException, AttributeError):
                         time.sleep(0.2)  # the worker died; gunicorn starts another
@@ -100,9 +109,11 @@ def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
         with app.app_context():
             revisions = db.session.execute(select(Revision)).scalars().all()
             approved = [r for r in revisions if r.status is Decision.APPROVED]
-            audited = set(db.session.execute(
-                select(AuditEvent.target_id).where(AuditEvent.target_type == "revision")
-            ).scalars())
+            audited = set(
+                db.session.execute(
+                    select(AuditEvent.target_id).where(AuditEvent.target_type == "revision")
+                ).scalars()
+            )
             for r in revisions:
                 # The revision, the listing and the audit entry changed together or not at all.
                 assert (r.status is Decision.APPROVED) == (r.id in audited), r.id
@@ -121,8 +132,9 @@ def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
 @pytest.mark.skipif(bool(PG_URL), reason="an SQLite write lock; PostgreSQL has no file lock")
 def test_a_locked_database_gives_a_friendly_503_then_recovers(app, client, seeded, tmp_path):
     app.config["SQLITE_BUSY_TIMEOUT_MS"] = 100
-    locked = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]),
-                         "SQLITE_BUSY_TIMEOUT_MS": 100})
+    locked = create_app(
+        {**_config(app.config["SQLALCHEMY_DATABASE_URI"]), "SQLITE_BUSY_TIMEOUT_MS": 100}
+    )
     browser = locked.test_client()
     url = f"/clinics/{SLUG}/report"
     token = TOKEN.search(browser.get(url).get_data(as_text=True)).group(1)

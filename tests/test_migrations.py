@@ -27,8 +27,13 @@ def test_migrations_record_their_version(app):
 def test_init_db_on_a_database_from_before_migrations_says_what_to_do(runner, tmp_path):
     from directory import create_app
 
-    legacy = create_app({"TESTING": True, "SECRET_KEY": "x",
-                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    legacy = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+        }
+    )
     with legacy.app_context():
         db.create_all()
         result = legacy.test_cli_runner().invoke(args=["init-db"])

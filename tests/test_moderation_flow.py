@@ -357,8 +357,8 @@ def test_report_form_errors_keep_input(client, seeded):
     ("changes", "message"),
     [
         ({"name": ""}, "This field is required."),
-        (price_row(amount="-5"), "The price must be a positive amount."),
-        (price_row(amount="0"), "The price must be a positive amount."),
+        (price_row(amount="-5"), "The price must be at least $0.01."),
+        (price_row(amount="0"), "The price must be at least $0.01."),
         (price_row(source_url="not a url"), "Enter a full web address"),
         (price_row(source_url=""), "Give the web page where this price is published."),
         (
@@ -428,14 +428,19 @@ def test_claim_note_and_reject_reason_are_escaped(app, client, make_user, admin_
     claim = db.session.execute(select(Claim)).scalar_one()
     queue = admin_client.get("/admin/").get_data(as_text=True)
     assert evil not in queue and "I run it &lt;script&gt;" in queue
-    post_form(admin_client, f"/admin/claims/{claim.id}/reject", {"reason": f"No {evil}"},
-              form_page="/admin/")
+    post_form(
+        admin_client,
+        f"/admin/claims/{claim.id}/reject",
+        {"reason": f"No {evil}"},
+        form_page="/admin/",
+    )
     dashboard = client.get("/owner/").get_data(as_text=True)
     assert evil not in dashboard and "No &lt;script&gt;" in dashboard
 
 
-def test_a_decision_and_a_withdrawal_at_once_cannot_both_win(app, owner, owner_client,
-                                                             admin_client):
+def test_a_decision_and_a_withdrawal_at_once_cannot_both_win(
+    app, owner, owner_client, admin_client
+):
     revision = propose(owner_client, website="https://kim.example.org")
     # The admin's page was loaded while the proposal was pending ...
     page = f"/admin/revisions/{revision.id}"

@@ -20,8 +20,9 @@ def test_healthz_reports_the_database(client):
 
 def test_healthz_says_503_when_the_database_is_unreachable(tmp_path):
     missing = tmp_path / "no-such-dir" / "db.sqlite3"  # SQLite cannot create it
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"}
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "unavailable"}
@@ -58,7 +59,13 @@ def test_production_refuses_the_development_secret(monkeypatch):
 
 def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.delenv("DIRECTORY_DEPLOYMENT", raising=False)
-    app = create_app({"SECRET_KEY": "a-real-secret", "DEPLOYMENT": "production"})
+    app = create_app(
+        {
+            "SECRET_KEY": "a-real-secret",
+            "DEPLOYMENT": "production",
+            "PUBLIC_BASE_URL": "https://directory.example.org",
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -71,8 +78,9 @@ def test_over_long_query_strings_are_refused(client):
 
 def test_patients_get_a_friendly_503_with_the_crisis_line_when_the_database_is_down(tmp_path):
     missing = tmp_path / "no-such-dir" / "db.sqlite3"
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"}
+    )
     client = app.test_client()
     page = client.get("/search?near=48336")
     assert page.status_code == 503

@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -24,6 +25,7 @@ from directory.account.forms import (
 )
 from directory.auth import login_required, safe_next
 from directory.extensions import db, limiter
+from directory.links import external_url
 from directory.owner.forms import ActionForm
 from directory.services import accounts
 
@@ -55,7 +57,7 @@ def register() -> str | Response:
                 form.email.data,
                 form.password.data,
                 current_app.config,
-                lambda token: url_for("account.verify", token=token, _external=True),
+                lambda token: external_url("account.verify", token=token),
             )
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))
@@ -86,9 +88,10 @@ def login() -> str | Response:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        known = accounts.device_user_id(current_app.config, request.cookies.get(DEVICE_COOKIE))
         try:
             user = accounts.authenticate(
-                db.session, form.email.data, form.password.data, current_app.config
+                db.session, form.email.data, form.password.data, current_app.config, known
             )
         except accounts.AccountError as exc:
             db.session.commit()  # keep the failure count
@@ -98,12 +101,45 @@ def login() -> str | Response:
             db.session.commit()
             session.clear()  # nothing from before sign-in carries over (session fixation)
             login_user(user, remember=form.remember.data)
+            session["remembered"] = bool(form.remember.data)
             target = safe_next(request.args.get("next"))
             default = url_for("admin.queue") if user.is_admin else url_for("owner.dashboard")
-            return redirect(target or default)
+            response = redirect(target or default)
+            _remember_device(response, user)
+            return response
     elif request.method == "POST":
         status = 400
     return render_template("account/login.html", form=form), status  # type: ignore[return-value]
+
+
+DEVICE_COOKIE = "known_device"
+
+
+def _remember_device(response: Response, user) -> None:  # type: ignore[no-untyped-def]
+    """Note in this browser that it signed in to the account, so a lockout caused by
+    someone else's guesses does not keep the owner out (see accounts.authenticate)."""
+    cfg = current_app.config
+    response.set_cookie(
+        DEVICE_COOKIE,
+        accounts.device_token(cfg, user),
+        max_age=accounts.DEVICE_MAX_AGE_SECONDS,
+        secure=cfg["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        path=url_for("account.login"),
+    )
+
+
+def _wrong_current_password(_response: Response) -> bool:
+    return bool(g.get("wrong_current_password"))
+
+
+def _change_password_limit() -> str:
+    return str(current_app.config["CHANGE_PASSWORD_RATE_LIMIT"])
+
+
+def _per_account() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
 
 
 @bp.post("/logout")
@@ -143,7 +179,7 @@ def forgot() -> str | Response:
             db.session,
             form.email.data,
             current_app.config,
-            lambda token: url_for("account.reset", token=token, _external=True),
+            lambda token: external_url("account.reset", token=token),
         )
         db.session.commit()
         return render_template("account/check_mail.html", email=form.email.data, reset=True)
@@ -171,6 +207,12 @@ def reset(token: str) -> str | Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    _change_password_limit,
+    key_func=_per_account,
+    methods=["POST"],
+    deduct_when=_wrong_current_password,
+)
 def change_password() -> str | Response:
     """Change the password; other sessions end."""
     form = ChangePasswordForm()
@@ -180,6 +222,7 @@ def change_password() -> str | Response:
                 db.session, current_user, form.current.data, form.password.data, current_app.config
             )
         except accounts.WrongPassword as exc:
+            g.wrong_current_password = True  # counted against the account's tries
             form.current.errors.append(str(exc))
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))

@@ -13,6 +13,7 @@ from directory import geocoding
 from directory.admin.forms import ApproveForm, RejectForm, StatusForm
 from directory.auth import admin_required
 from directory.extensions import db
+from directory.links import public_base
 from directory.models import AuditEvent, Claim, Clinic, ClinicStatus, PatientReport, Revision
 from directory.services import listings, moderation, snapshots
 
@@ -24,7 +25,14 @@ AUDIT_PER_PAGE = 50
 @admin_required
 def queue() -> str:
     """Everything waiting for a decision, oldest first, with counts."""
-    items = moderation.queue(db.session, date.today(), current_app.config["STALE_LISTING_DAYS"])
+    pages = {kind: _page_arg(f"{kind}_page") for kind in moderation.QUEUE_KINDS}
+    items = moderation.queue(
+        db.session,
+        date.today(),
+        current_app.config["STALE_LISTING_DAYS"],
+        pages,
+        per_page=current_app.config["QUEUE_PER_PAGE"],
+    )
     return render_template(
         "admin/queue.html", queue=items, approve=ApproveForm(), reject=RejectForm()
     )
@@ -183,6 +191,7 @@ def audit_log() -> str:
     """Every decision and admin sign-in, newest first."""
     page = db.paginate(
         select(AuditEvent).order_by(AuditEvent.id.desc()),
+        page=_page_arg("page"),
         per_page=AUDIT_PER_PAGE,
         max_per_page=AUDIT_PER_PAGE,
         error_out=False,
@@ -219,5 +228,13 @@ def _clinic_or_404(slug: str) -> Clinic:
         abort(404)
 
 
+def _page_arg(name: str) -> int:
+    """A page number from the query string (default 1); anything else is a 400."""
+    text = request.args.get(name, "1")
+    if not (text.isascii() and text.isdigit() and len(text) <= 6 and int(text) >= 1):
+        abort(400)
+    return int(text)
+
+
 def _local(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)  # type: ignore[union-attr]
+    return bool(url) and url.startswith(public_base() + "/")  # type: ignore[union-attr]

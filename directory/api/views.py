@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -13,6 +13,7 @@ from directory import geo
 from directory.api import hsds, openapi, serializers
 from directory.errors import MESSAGES
 from directory.extensions import db
+from directory.links import external_url, public_base
 from directory.services import listings, pricing, search
 from directory.services.search import InvalidSearch
 
@@ -77,7 +78,7 @@ def clinic(slug: str) -> ResponseReturnValue:
     """One published clinic with its prices, sources and statements."""
     found = listings.published_clinic(db.session, slug)
     data = serializers.clinic_detail(found, date.today(), _stale_days())
-    data["url"] = url_for("public.clinic_page", slug=found.slug, _external=True)
+    data["url"] = external_url("public.clinic_page", slug=found.slug)
     return jsonify(data)
 
 
@@ -127,4 +128,4 @@ def hsds_export() -> ResponseReturnValue:
 @bp.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi.document(request.url_root.rstrip("/") + "/api/v1"))
+    return jsonify(openapi.document(public_base() + "/api/v1"))

@@ -26,7 +26,13 @@ from directory.models.revision import (
     RevisionKind,
 )
 from directory.models.treatment import Condition, Treatment
-from directory.models.user import Role, User, clinic_owners, new_session_token
+from directory.models.user import (
+    PendingRegistration,
+    Role,
+    User,
+    clinic_owners,
+    new_session_token,
+)
 
 __all__ = [
     "REPORT_LABELS",
@@ -35,6 +41,7 @@ __all__ = [
     "Decision",
     "OutboxMessage",
     "PatientReport",
+    "PendingRegistration",
     "ReportCategory",
     "Revision",
     "RevisionKind",

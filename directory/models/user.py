@@ -81,3 +81,20 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class PendingRegistration(Base):
+    """A sign-up waiting for its e-mail to be confirmed: not an account yet.
+
+    Nobody can sign in with it, and it does not block or reveal anything about the
+    address; following the link in the mail turns it into an account.
+    """
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

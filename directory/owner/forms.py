@@ -30,9 +30,11 @@ from directory.taxonomy import CONDITIONS, TREATMENTS
 from directory.validators import (
     choice_list,
     email_address,
+    nfkc,
     not_in_future,
     us_phone,
     us_phone_e164,
+    visible_text,
     web_address,
 )
 
@@ -116,8 +118,9 @@ class PriceRow(Form):
         if self.amount.data is not None and not self.amount.data.is_finite():
             self.amount.errors = [*self.amount.errors, "Enter the amount in dollars."]
             return False
-        if self.amount.data is not None and self.amount.data <= 0:
-            self.amount.errors = [*self.amount.errors, "The price must be a positive amount."]
+        if self.amount.data is not None and self.amount.data < Decimal("0.01"):
+            # Anything less would be stored as $0 and ranked first by price.
+            self.amount.errors = [*self.amount.errors, "The price must be at least $0.01."]
             ok = False
         if self.amount.data is not None and self.amount.data > Decimal("100000"):
             self.amount.errors = [*self.amount.errors, "That amount is too large."]
@@ -134,13 +137,23 @@ class PriceRow(Form):
 class ListingForm(FlaskForm):
     """Everything an owner may propose about a listing."""
 
-    name = StringField("Clinic name", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
+    name = StringField(
+        "Clinic name", filters=[nfkc], validators=[DataRequired(), Length(max=200), visible_text]
+    )
+    description = TextAreaField(
+        "Description", filters=[nfkc], validators=[Optional(), Length(max=4000), visible_text]
+    )
     website = URLField("Website", validators=[Optional(), Length(max=500), web_address])
     email = StringField("Public e-mail", validators=[Optional(), Length(max=254), email_address])
-    address_1 = StringField("Street address", validators=[Optional(), Length(max=200)])
-    address_2 = StringField("Suite, floor", validators=[Optional(), Length(max=200)])
-    city = StringField("City", validators=[Optional(), Length(max=120)])
+    address_1 = StringField(
+        "Street address", filters=[nfkc], validators=[Optional(), Length(max=200), visible_text]
+    )
+    address_2 = StringField(
+        "Suite, floor", filters=[nfkc], validators=[Optional(), Length(max=200), visible_text]
+    )
+    city = StringField(
+        "City", filters=[nfkc], validators=[Optional(), Length(max=120), visible_text]
+    )
     state = SelectField("State", choices=choice_list([("", "—"), *geo.all_states()]))
     postal_code = StringField("ZIP code", validators=[Optional(), Length(max=10)])
     hours = TextAreaField("Opening hours", validators=[Optional(), Length(max=1000)])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from directory.auth import login_required
-from directory.extensions import db
-from directory.models import Claim, Clinic, ClinicStatus, Revision
+from directory.extensions import db, limiter
+from directory.models import Claim, Clinic, Revision
 from directory.owner.forms import ActionForm, ClaimForm, ListingForm, NewClinicForm
 from directory.services import listings, moderation, snapshots
 
@@ -62,17 +62,36 @@ def dashboard() -> str:
     )
 
 
+def _submit_limit() -> str:
+    return str(current_app.config["OWNER_SUBMIT_RATE_LIMIT"])
+
+
+def _per_account() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
+
+
 @bp.route("/clinics/new", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_submit_limit, key_func=_per_account, methods=["POST"])
 def new_clinic() -> str | Response | tuple[str, int]:
     """Submit a clinic that is not listed yet; it waits for an admin."""
     form = NewClinicForm()
     if form.validate_on_submit():
         payload = form.payload(moderation.EMPTY_LISTING)
-        moderation.submit_new_clinic(db.session, current_user, payload, form.note.data or "")
-        db.session.commit()
-        flash("Thank you. Your clinic will appear once a moderator has checked it.", "success")
-        return redirect(url_for("owner.dashboard"))
+        try:
+            moderation.submit_new_clinic(
+                db.session,
+                current_user,
+                payload,
+                form.note.data or "",
+                max_pending=current_app.config["OWNER_MAX_PENDING_NEW_CLINICS"],
+            )
+        except moderation.ModerationError as exc:
+            form.note.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Thank you. Your clinic will appear once a moderator has checked it.", "success")
+            return redirect(url_for("owner.dashboard"))
     status = 400 if form.is_submitted() else 200
     return render_template("owner/listing_form.html", form=form, clinic=None), status
 
@@ -82,7 +101,7 @@ def new_clinic() -> str | Response | tuple[str, int]:
 def claim(slug: str) -> str | Response | tuple[str, int]:
     """Ask to manage an existing listing."""
     clinic = _clinic(slug)
-    if clinic.status not in (ClinicStatus.PUBLISHED, ClinicStatus.DRAFT):
+    if not moderation.claimable(clinic):
         abort(404)
     form = ClaimForm()
     if form.validate_on_submit():
@@ -100,6 +119,7 @@ def claim(slug: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/clinics/<slug>/edit", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_submit_limit, key_func=_per_account, methods=["POST"])
 def edit(slug: str) -> str | Response | tuple[str, int]:
     """Propose changes; the public listing stays as it is until a moderator approves."""
     clinic = _editable(slug)
@@ -132,9 +152,13 @@ def confirm(slug: str) -> Response:
     """One click: the listing is still correct."""
     clinic = _editable(slug)
     if ActionForm().validate_on_submit():
-        moderation.confirm_listing(db.session, current_user, clinic)
-        db.session.commit()
-        flash(f"Thank you. {clinic.display_name} is marked as checked today.", "success")
+        try:
+            moderation.confirm_listing(db.session, current_user, clinic)
+        except moderation.ModerationError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"Thank you. {clinic.display_name} is marked as checked today.", "success")
     return redirect(url_for("owner.dashboard"))
 
 

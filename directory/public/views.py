@@ -20,6 +20,7 @@ from flask import (
 from directory import geo
 from directory.exports import csv_response, price_rows, search_rows
 from directory.extensions import db, limiter
+from directory.links import external_url, public_base
 from directory.models import ReportCategory
 from directory.public import jsonld
 from directory.public.forms import ReportForm
@@ -29,7 +30,9 @@ from directory.taxonomy import TREATMENT_SLUGS
 
 bp = Blueprint("public", __name__)
 
-CSV_MAX_ROWS = 5000
+
+def _export_limit() -> str:
+    return str(current_app.config["EXPORT_RATE_LIMIT"])
 
 
 def _parse(args) -> SearchQuery:  # type: ignore[no-untyped-def]
@@ -67,15 +70,18 @@ def search_page() -> tuple[str, int]:
 
 
 @bp.get("/search.csv")
+@limiter.limit(_export_limit)
 def search_csv() -> Response | tuple[str, int]:
     """The whole result list of a search as CSV."""
     result, errors = _run_search(request.args)
     if errors or result is None:
         message = "; ".join(errors.values()) or "Enter a place to search."
         return render_template("errors/error.html", status=400, message=message), 400
-    query = dataclasses.replace(result.query, page=1, per_page=CSV_MAX_ROWS)
+    query = dataclasses.replace(
+        result.query, page=1, per_page=current_app.config["EXPORT_MAX_ROWS"]
+    )
     full = search.search(db.session, query)
-    rows = search_rows(full, base_url=request.url_root.rstrip("/"))
+    rows = search_rows(full, base_url=public_base())
     return csv_response(rows, "clinics.csv")
 
 
@@ -86,7 +92,7 @@ def clinic_page(slug: str) -> str:
         clinic = listings.published_clinic(db.session, slug)
     except listings.NotFound:
         abort(404)
-    url = url_for("public.clinic_page", slug=clinic.slug, _external=True)
+    url = external_url("public.clinic_page", slug=clinic.slug)
     return render_template(
         "public/clinic.html",
         clinic=clinic,
@@ -209,17 +215,24 @@ def costs() -> tuple[str, int]:
 
 
 @bp.get("/costs.csv")
+@limiter.limit(_export_limit)
 def costs_csv() -> Response | tuple[str, int]:
-    """The prices behind a region summary as CSV."""
+    """The prices behind a region summary as CSV, for one state or place at a time."""
     summary, errors = _costs(request.args)
+    if not errors and summary is not None and summary.state is None and summary.place is None:
+        errors = {"state": "Choose a state or a place to download its prices."}
     if errors or summary is None:
         return render_template(
             "errors/error.html", status=400, message="; ".join(errors.values())
         ), 400
+    limit = current_app.config["EXPORT_MAX_ROWS"]
     prices, _ = pricing.region_prices(
-        db.session, state=summary.state, place=summary.place, radius=summary.radius
+        db.session, state=summary.state, place=summary.place, radius=summary.radius, limit=limit
     )
-    return csv_response(price_rows(prices, request.url_root.rstrip("/")), "prices.csv")
+    response = csv_response(price_rows(prices, public_base()), "prices.csv")
+    if len(prices) >= limit:
+        response.headers["X-Rows-Truncated"] = str(limit)
+    return response
 
 
 @bp.get("/about")

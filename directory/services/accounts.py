@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
-from directory.models import Role, User, new_session_token, utcnow
+from directory.models import PendingRegistration, Role, User, new_session_token, utcnow
 from directory.services import audit, mail
 
 # Checked against when the e-mail is unknown, so both failures take the same time.
@@ -23,9 +26,11 @@ class AccountError(ValueError):
 
 
 SIGN_IN_REFUSED = (
-    "E-mail or password is incorrect. After several failed attempts sign-in pauses for a "
-    "while; you can reset your password at any time."
+    "E-mail or password is incorrect. If you have just registered, follow the link in the "
+    "confirmation e-mail first. After several failed attempts sign-in pauses for a while; "
+    "you can reset your password at any time."
 )
+DEVICE_MAX_AGE_SECONDS = 60 * 60 * 24 * 90
 
 
 class InvalidCredentials(AccountError):
@@ -45,8 +50,8 @@ class AccountLocked(InvalidCredentials):
 
 
 def normalise_email(email: str) -> str:
-    """Trim and lower-case an e-mail address."""
-    return email.strip().lower()
+    """Trim, fold compatibility characters (NFKC) and lower-case an e-mail address."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def find_by_email(session: Session, email: str) -> User | None:
@@ -56,24 +61,52 @@ def find_by_email(session: Session, email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def check_password_rules(password: str, settings: Mapping[str, Any]) -> None:
-    """Length rules: long passphrases welcome."""
+# zxcvbn's estimate of how many guesses a password takes, from 0 (instant) to 4; 3 resists
+# an offline attack on a leaked hash for a long time.
+MIN_PASSWORD_SCORE = 3
+_SCORED_PREFIX = 72  # zxcvbn refuses longer input; a long prefix says enough
+
+
+def check_password_rules(
+    password: str, settings: Mapping[str, Any], related: tuple[str, ...] = ()
+) -> None:
+    """Length rules, and no common or guessable passwords; long passphrases welcome.
+
+    `related` are words an attacker would try first (the e-mail, the site's name).
+    """
     low, high = int(settings["PASSWORD_MIN_LENGTH"]), int(settings["PASSWORD_MAX_LENGTH"])
     if len(password) < low:
         raise AccountError(f"Use at least {low} characters; a few words make a good password.")
     if len(password) > high:
         raise AccountError(f"Use at most {high} characters.")
+    words = [w for text in (*related, str(settings.get("SITE_NAME", ""))) for w in _words(text)]
+    estimate = zxcvbn(password[:_SCORED_PREFIX], user_inputs=words)
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(
+            "This password is too easy to guess (it is common, repeats itself, or uses your "
+            "e-mail). Try a few unrelated words, such as 'copper lantern orbit meadow'."
+        )
+
+
+def _words(text: str) -> list[str]:
+    """The text itself and its words, as an attacker's first guesses."""
+    return [text.lower(), *(w for w in re.split(r"[^\w]+", text.lower()) if len(w) > 2)]
 
 
 def register(
     session: Session, email: str, password: str, settings: Mapping[str, Any], verify_url: Any
-) -> User | None:
-    """Create an unverified owner account and mail a verification link.
+) -> PendingRegistration | None:
+    """Keep a sign-up aside and mail a link that turns it into an account.
 
-    For an e-mail already registered nothing is created, and the existing owner is
-    told by mail instead, so the form does not reveal who has an account.
+    No account exists until the link is followed. For an e-mail already registered
+    nothing is kept, and the existing owner is told by mail instead. Both paths hash
+    the password and send one message, so neither the answer nor its timing reveals who
+    has an account.
     """
-    check_password_rules(password, settings)
+    email = normalise_email(email)
+    check_password_rules(password, settings, related=(email,))
+    password_hash = generate_password_hash(password)
+    _forget_old_registrations(session, settings)
     existing = find_by_email(session, email)
     if existing is not None:
         mail.send(
@@ -85,23 +118,25 @@ def register(
             "reset your password.",
         )
         return None
-    user = User(
-        email=normalise_email(email),
-        password_hash=generate_password_hash(password),
-        role=Role.OWNER,
-    )
-    session.add(user)
+    pending = PendingRegistration(email=email, password_hash=password_hash)
+    session.add(pending)
     session.flush()
-    token = make_token(settings, "verify", {"id": user.id, "email": user.email})
+    token = make_token(settings, "verify", {"registration": pending.id, "email": email})
     mail.send(
         session,
         settings,
-        user.email,
+        email,
         "Confirm your e-mail address",
         f"Confirm your address to finish creating your account:\n{verify_url(token)}\n\n"
-        "The link works for 24 hours.",
+        "The link works for 24 hours. If you did not ask for an account, ignore this "
+        "message: nothing is created without it.",
     )
-    return user
+    return pending
+
+
+def _forget_old_registrations(session: Session, settings: Mapping[str, Any]) -> None:
+    cutoff = utcnow() - timedelta(seconds=int(settings["TOKEN_MAX_AGE_SECONDS"]))
+    session.execute(delete(PendingRegistration).where(PendingRegistration.created_at < cutoff))
 
 
 def _serializer(settings: Mapping[str, Any], purpose: str) -> URLSafeTimedSerializer:
@@ -113,11 +148,13 @@ def make_token(settings: Mapping[str, Any], purpose: str, data: dict[str, Any]) 
     return _serializer(settings, purpose).dumps(data)
 
 
-def read_token(settings: Mapping[str, Any], purpose: str, token: str) -> dict[str, Any]:
+def read_token(
+    settings: Mapping[str, Any], purpose: str, token: str, max_age: int | None = None
+) -> dict[str, Any]:
     """The data in a token, or AccountError if it is forged or expired."""
     try:
         data = _serializer(settings, purpose).loads(
-            token, max_age=int(settings["TOKEN_MAX_AGE_SECONDS"])
+            token, max_age=max_age or int(settings["TOKEN_MAX_AGE_SECONDS"])
         )
     except SignatureExpired as exc:
         raise AccountError("This link has expired. Ask for a new one.") from exc
@@ -129,8 +166,11 @@ def read_token(settings: Mapping[str, Any], purpose: str, token: str) -> dict[st
 
 
 def verify_email(session: Session, settings: Mapping[str, Any], token: str) -> User:
-    """Mark the account's e-mail verified."""
+    """Create the account a confirmed sign-up asked for (or mark an older unverified
+    account verified)."""
     data = read_token(settings, "verify", token)
+    if "registration" in data:
+        return _complete_registration(session, data)
     user = session.get(User, data.get("id"))
     if user is None or user.email != data.get("email"):
         raise AccountError("This link is not valid.")
@@ -140,17 +180,60 @@ def verify_email(session: Session, settings: Mapping[str, Any], token: str) -> U
     return user
 
 
+def _complete_registration(session: Session, data: dict[str, Any]) -> User:
+    pending = session.get(PendingRegistration, data.get("registration"))
+    existing = find_by_email(session, str(data.get("email", "")))
+    if existing is not None and existing.email_verified_at is not None:
+        raise AccountError("This address is already confirmed. Sign in, or reset your password.")
+    if pending is None or pending.email != data.get("email"):
+        raise AccountError("This link has already been used or is not valid.")
+    user = existing or User(email=pending.email, role=Role.OWNER, password_hash="")
+    user.password_hash = pending.password_hash
+    user.email_verified_at = utcnow()
+    user.session_token = new_session_token()
+    session.add(user)
+    # Every other sign-up for the address dies with this one.
+    session.execute(delete(PendingRegistration).where(PendingRegistration.email == pending.email))
+    session.flush()
+    return user
+
+
+def device_token(settings: Mapping[str, Any], user: User) -> str:
+    """A signed note that this browser has signed in to the account before."""
+    return make_token(settings, "device", {"id": user.id})
+
+
+def device_user_id(settings: Mapping[str, Any], token: str | None) -> int | None:
+    """The account a device note names, if it is genuine and recent."""
+    if not token or len(token) > 500:
+        return None
+    try:
+        data = read_token(settings, "device", token, max_age=DEVICE_MAX_AGE_SECONDS)
+    except AccountError:
+        return None
+    user_id = data.get("id")
+    return user_id if isinstance(user_id, int) else None
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)  # SQLite hands back naive times
     return moment
 
 
-def authenticate(session: Session, email: str, password: str, settings: Mapping[str, Any]) -> User:
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    settings: Mapping[str, Any],
+    known_device_user: int | None = None,
+) -> User:
     """The account for these credentials; the same error for an unknown e-mail or a bad password.
 
     After LOCKOUT_AFTER_FAILURES failures in a row the account is locked for a while,
-    doubling with each further failure.
+    doubling with each further failure. The lock holds back strangers only: a browser
+    that signed in to the account before (`known_device_user`) may still sign in with
+    the right password, so nobody can lock a real owner out by guessing on purpose.
     """
     user = find_by_email(session, email)
     now = utcnow()
@@ -158,10 +241,12 @@ def authenticate(session: Session, email: str, password: str, settings: Mapping[
         check_password_hash(_DUMMY_HASH, password)
         raise InvalidCredentials(SIGN_IN_REFUSED)
     locked_until = _aware(user.locked_until)
-    if locked_until and locked_until > now:
+    if locked_until and locked_until > now and known_device_user != user.id:
         check_password_hash(_DUMMY_HASH, password)
         raise AccountLocked(SIGN_IN_REFUSED)
     if not check_password_hash(user.password_hash, password):
+        if locked_until and locked_until > now:
+            raise AccountLocked(SIGN_IN_REFUSED)  # a known device guessing: no longer lock
         user.failed_logins += 1
         limit = int(settings["LOCKOUT_AFTER_FAILURES"])
         if user.failed_logins >= limit:
@@ -212,6 +297,7 @@ def reset_password(
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link proves the address
     session.flush()
+    _tell_password_changed(session, settings, user)
     return user
 
 
@@ -223,10 +309,24 @@ def change_password(
         raise WrongPassword("Your current password is not right.")
     _set_password(user, new, settings)
     session.flush()
+    _tell_password_changed(session, settings, user)
+
+
+def _tell_password_changed(session: Session, settings: Mapping[str, Any], user: User) -> None:
+    """Tell the owner, so a change they did not make does not go unnoticed."""
+    mail.send(
+        session,
+        settings,
+        user.email,
+        "Your password was changed",
+        "The password of your account was just changed, and every other session was "
+        "signed out.\n\nIf you did not do this, reset your password now from the sign-in "
+        "page and tell the moderators by replying to this message.",
+    )
 
 
 def _set_password(user: User, password: str, settings: Mapping[str, Any]) -> None:
-    check_password_rules(password, settings)
+    check_password_rules(password, settings, related=(user.email,))
     user.password_hash = generate_password_hash(password)
     user.session_token = new_session_token()  # other sessions end
     user.failed_logins = 0
@@ -241,7 +341,7 @@ def sign_out_everywhere(session: Session, user: User) -> None:
 
 def create_admin(session: Session, email: str, password: str, settings: Mapping[str, Any]) -> User:
     """Create a verified admin, or promote and re-password an existing account."""
-    check_password_rules(password, settings)
+    check_password_rules(password, settings, related=(email,))
     user = find_by_email(session, email) or User(email=normalise_email(email), password_hash="")
     user.role = Role.ADMIN
     user.password_hash = generate_password_hash(password)

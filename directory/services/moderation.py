@@ -8,11 +8,11 @@ withdrawn and reverted requests stay in the history.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -90,11 +90,16 @@ def _require_reason(reason: str) -> None:
 # --- claims ---------------------------------------------------------------------------------
 
 
+def claimable(clinic: Clinic) -> bool:
+    """Only listings patients can see, and never fictional examples, can be claimed."""
+    return clinic.status is ClinicStatus.PUBLISHED and not clinic.is_example
+
+
 def claim_listing(session: Session, user: User, clinic: Clinic, note: str) -> Claim:
     """Ask to manage a listing; waits for an admin."""
     if user.owns(clinic):
         raise ModerationError("You already manage this listing.")
-    if clinic.status not in (ClinicStatus.PUBLISHED, ClinicStatus.DRAFT):
+    if not claimable(clinic):
         raise ModerationError("This listing cannot be claimed.")
     pending = session.execute(
         select(Claim.id).where(
@@ -182,9 +187,30 @@ def slug_for(session: Session, name: str) -> str:
 
 
 def submit_new_clinic(
-    session: Session, user: User, payload: dict[str, Any], note: str = ""
+    session: Session,
+    user: User,
+    payload: dict[str, Any],
+    note: str = "",
+    max_pending: int | None = None,
 ) -> Revision:
-    """A new listing, pending and invisible to patients until an admin approves it."""
+    """A new listing, pending and invisible to patients until an admin approves it.
+
+    An owner may have at most `max_pending` new clinics waiting at once, so one account
+    cannot bury everyone else's requests in the queue.
+    """
+    if max_pending is not None and not user.is_admin:
+        waiting = session.execute(
+            select(func.count(Revision.id)).where(
+                Revision.submitter_id == user.id,
+                Revision.kind == RevisionKind.NEW_CLINIC,
+                Revision.status == Decision.PENDING,
+            )
+        ).scalar_one()
+        if waiting >= max_pending:
+            raise ModerationError(
+                f"You have {waiting} new clinics waiting for a moderator. Please wait until "
+                "they are reviewed before adding more."
+            )
     clinic = Clinic(
         slug=slug_for(session, payload["name"]),
         name=payload["name"],
@@ -387,6 +413,10 @@ def set_status(
 def confirm_listing(session: Session, user: User, clinic: Clinic) -> None:
     """The owner says the listing is still correct: a fresh last-verified date, nothing else."""
     _require_editor(user, clinic)
+    if clinic.status is not ClinicStatus.PUBLISHED:
+        raise ModerationError(
+            f"Only a published listing can be marked as checked; this one is {clinic.status.value}."
+        )
     clinic.last_verified_on = date.today()
     clinic.last_verified_by = VerifiedBy.ADMIN if user.is_admin else VerifiedBy.OWNER
     session.flush()
@@ -431,77 +461,110 @@ def decide_report(
 
 
 @dataclass
-class Queue:
-    """Everything waiting for a moderator, oldest first."""
+class QueuePage:
+    """One kind of waiting item: a page of them, oldest first, and how many there are."""
 
-    new_clinics: list[Revision] = field(default_factory=list)
-    claims: list[Claim] = field(default_factory=list)
-    edits: list[Revision] = field(default_factory=list)
-    reports: list[PatientReport] = field(default_factory=list)
-    drafts: list[Clinic] = field(default_factory=list)
-    stale: list[Clinic] = field(default_factory=list)
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the kind fills (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class Queue:
+    """Everything waiting for a moderator, oldest first, a page of each kind."""
+
+    new_clinics: QueuePage
+    claims: QueuePage
+    edits: QueuePage
+    reports: QueuePage
+    drafts: QueuePage
+    stale: QueuePage
 
     @property
     def total(self) -> int:
         """Items needing a decision."""
-        return len(self.new_clinics) + len(self.claims) + len(self.edits) + len(self.reports)
+        return sum(p.total for p in (self.new_clinics, self.claims, self.edits, self.reports))
 
 
-def queue(session: Session, today: date, stale_after_days: int, limit: int = 200) -> Queue:
-    """The moderation queue."""
-    pending = Revision.status == Decision.PENDING
-    revisions = list(
-        session.execute(
+QUEUE_KINDS = ("new_clinics", "claims", "edits", "reports", "drafts", "stale")
+
+
+def _page_of(session: Session, stmt: Select[Any], page: int, per_page: int) -> QueuePage:
+    """A page of a query's rows and the query's row count, both from the database."""
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    count = int(total.scalar_one())
+    pages = max(1, -(-count // per_page))
+    page = min(max(page, 1), pages)
+    items = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars())
+    return QueuePage(items, count, page, per_page)
+
+
+def queue(
+    session: Session,
+    today: date,
+    stale_after_days: int,
+    pages: dict[str, int] | None = None,
+    per_page: int = 25,
+) -> Queue:
+    """The moderation queue: for each kind, the page asked for in `pages` (default 1)."""
+    pages = pages or {}
+
+    def revisions(new: bool) -> Select[Any]:
+        kind = (
+            Revision.kind == RevisionKind.NEW_CLINIC
+            if new
+            else Revision.kind != RevisionKind.NEW_CLINIC
+        )
+        return (
             select(Revision)
-            .where(pending)
+            .where(Revision.status == Decision.PENDING, kind)
             .order_by(Revision.created_at, Revision.id)
             .options(selectinload(Revision.clinic), selectinload(Revision.submitter))
-            .limit(limit)
-        ).scalars()
-    )
-    return Queue(
-        new_clinics=[r for r in revisions if r.kind is RevisionKind.NEW_CLINIC],
-        edits=[r for r in revisions if r.kind is not RevisionKind.NEW_CLINIC],
-        claims=_oldest_pending(session, Claim, limit),
-        reports=_oldest_pending(session, PatientReport, limit),
-        drafts=list(
-            session.execute(
-                select(Clinic)
-                .where(Clinic.status == ClinicStatus.DRAFT)
-                .order_by(Clinic.id)
-                .limit(limit)
-            ).scalars()
-        ),
-        stale=stale_listings(session, today, stale_after_days, limit),
-    )
+        )
 
-
-def _oldest_pending(
-    session: Session, model: type[Claim] | type[PatientReport], limit: int
-) -> list[Any]:
-    """Pending requests of one kind, oldest first."""
-    return list(
-        session.execute(
+    def pending(model: type[Claim] | type[PatientReport]) -> Select[Any]:
+        return (
             select(model)
             .where(model.status == Decision.PENDING)
             .order_by(model.created_at, model.id)
-            .limit(limit)
-        ).scalars()
+            .options(selectinload(model.clinic))
+        )
+
+    statements: dict[str, Select[Any]] = {
+        "new_clinics": revisions(new=True),
+        "claims": pending(Claim).options(selectinload(Claim.user)),
+        "edits": revisions(new=False),
+        "reports": pending(PatientReport),
+        "drafts": select(Clinic).where(Clinic.status == ClinicStatus.DRAFT).order_by(Clinic.id),
+        "stale": _stale_statement(today, stale_after_days),
+    }
+    return Queue(
+        **{
+            kind: _page_of(session, stmt, pages.get(kind, 1), per_page)
+            for kind, stmt in statements.items()
+        }
+    )
+
+
+def _stale_statement(today: date, days: int) -> Select[Any]:
+    cutoff = today - timedelta(days=days)
+    return (
+        select(Clinic)
+        .where(
+            Clinic.status == ClinicStatus.PUBLISHED,
+            Clinic.is_example.is_(False),
+            or_(Clinic.last_verified_on.is_(None), Clinic.last_verified_on < cutoff),
+        )
+        .order_by(Clinic.last_verified_on.is_not(None), Clinic.last_verified_on, Clinic.name)
     )
 
 
 def stale_listings(session: Session, today: date, days: int, limit: int = 200) -> list[Clinic]:
     """Published, non-example listings not verified for `days`, never-verified first."""
-    cutoff = today - timedelta(days=days)
-    return list(
-        session.execute(
-            select(Clinic)
-            .where(
-                Clinic.status == ClinicStatus.PUBLISHED,
-                Clinic.is_example.is_(False),
-                or_(Clinic.last_verified_on.is_(None), Clinic.last_verified_on < cutoff),
-            )
-            .order_by(Clinic.last_verified_on.is_not(None), Clinic.last_verified_on, Clinic.name)
-            .limit(limit)
-        ).scalars()
-    )
+    return list(session.execute(_stale_statement(today, days).limit(limit)).scalars())

@@ -205,8 +205,10 @@ def region_prices(
     state: str | None = None,
     place: geo.SearchPlace | None = None,
     radius: float | None = None,
+    limit: int | None = None,
 ) -> tuple[list[Price], int]:
-    """Published prices (as rows, for export) in a region, and how many listings it has."""
+    """Published prices (as rows, for export) in a region, at most `limit` of them, and how
+    many listings the region has."""
     conditions = _region_filter(session, state, place, radius)
     prices = list(
         session.execute(
@@ -215,6 +217,7 @@ def region_prices(
             .where(*conditions, *_publishable())
             .options(contains_eager(Price.clinic))
             .order_by(Price.id)
+            .limit(limit)
         ).scalars()
     )
     return prices, _listing_count(session, conditions)

@@ -70,10 +70,19 @@ def build(size: int, backend: str, env: dict[str, str]) -> None:
     run_env = {**env, "DATABASE_URL": url}
     flask = [sys.executable, "-m", "flask", "--app", "directory"]
     print(f"building {size:,} example clinics on {backend} ...", flush=True)
-    subprocess.run([*flask, "seed"], env=run_env, cwd=ROOT, check=True,  # noqa: S603
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([*flask, "demo-data", "--clinics", str(size), "--seed", "1"],  # noqa: S603
-                   env=run_env, cwd=ROOT, check=True)
+    subprocess.run(
+        [*flask, "seed"],
+        env=run_env,
+        cwd=ROOT,
+        check=True,  # noqa: S603
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [*flask, "demo-data", "--clinics", str(size), "--seed", "1"],  # noqa: S603
+        env=run_env,
+        cwd=ROOT,
+        check=True,
+    )
 
 
 def _client(port: int, path: str, seconds: float, queue: mp.Queue) -> None:
@@ -117,8 +126,13 @@ def load(port: int, path: str, clients: int, seconds: float) -> dict[str, float]
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
 
-    return {"rps": len(latencies) / seconds, "p50": statistics.median(latencies),
-            "p95": pct(0.95), "p99": pct(0.99), "errors": errors}
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "errors": errors,
+    }
 
 
 def sample_slugs(url: str) -> list[str]:
@@ -127,23 +141,44 @@ def sample_slugs(url: str) -> list[str]:
 
     engine = create_engine(url)
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT slug FROM clinics WHERE is_example AND status = 'published' "
-            "ORDER BY id LIMIT 5")).scalars().all()
+        rows = (
+            connection.execute(
+                text(
+                    "SELECT slug FROM clinics WHERE is_example AND status = 'published' "
+                    "ORDER BY id LIMIT 5"
+                )
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     return list(rows)
 
 
-def serve_and_measure(size: int, backend: str, env: dict[str, str], workers: int,
-                      clients: int, seconds: float) -> dict[str, dict[str, float]]:
+def serve_and_measure(
+    size: int, backend: str, env: dict[str, str], workers: int, clients: int, seconds: float
+) -> dict[str, dict[str, float]]:
     """Serve one database with gunicorn and load each request in turn."""
     url = database_url(size, backend)
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "--config", "python:directory.gunicorn_config",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--access-logfile", "/dev/null", "directory.wsgi:app"],
-        env={**env, "DATABASE_URL": url}, cwd=ROOT, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:directory.gunicorn_config",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "/dev/null",
+            "directory.wsgi:app",
+        ],
+        env={**env, "DATABASE_URL": url},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -175,8 +210,10 @@ def report(backend: str, table: dict[int, dict[str, dict[str, float]]]) -> None:
     for label in REQUESTS:
         for size in sizes:
             f, h = table[size][label], table[size]["healthz"]
-            print(f"| {label} | {size:,} | {f['rps']:.0f} | {f['rps'] / h['rps']:.2f} | "
-                  f"{f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} | {f['errors']:.0f} |")
+            print(
+                f"| {label} | {size:,} | {f['rps']:.0f} | {f['rps'] / h['rps']:.2f} | "
+                f"{f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} | {f['errors']:.0f} |"
+            )
     print(f"\nGrowth of p50 latency from {sizes[0]:,} to {sizes[-1]:,} clinics:\n")
     for label in REQUESTS:
         growth = table[sizes[-1]][label]["p50"] / table[sizes[0]][label]["p50"]
@@ -192,18 +229,27 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
-    env = {**os.environ, "DIRECTORY_DEPLOYMENT": "development",
-           "DIRECTORY_SECRET_KEY": "bench-secret", "DIRECTORY_RATELIMIT_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "DIRECTORY_DEPLOYMENT": "development",
+        "DIRECTORY_SECRET_KEY": "bench-secret",
+        "DIRECTORY_RATELIMIT_ENABLED": "false",
+    }
     table = {}
     for size in (int(s) for s in args.sizes.split(",")):
         build(size, args.backend, env)
-        table[size] = serve_and_measure(size, args.backend, env, args.workers, args.clients,
-                                        args.seconds)
-        print(f"{args.backend} {size:,}: healthz {table[size]['healthz']['rps']:.0f} req/s",
-              flush=True)
-    print(f"\nLoad: {args.clients} client processes with keep-alive, {args.seconds:g} s per "
-          f"request, gunicorn with {args.workers} sync workers, {os.cpu_count()} cores "
-          "shared by server and load generator.")
+        table[size] = serve_and_measure(
+            size, args.backend, env, args.workers, args.clients, args.seconds
+        )
+        print(
+            f"{args.backend} {size:,}: healthz {table[size]['healthz']['rps']:.0f} req/s",
+            flush=True,
+        )
+    print(
+        f"\nLoad: {args.clients} client processes with keep-alive, {args.seconds:g} s per "
+        f"request, gunicorn with {args.workers} sync workers, {os.cpu_count()} cores "
+        "shared by server and load generator."
+    )
     report(args.backend, table)
 
 

@@ -33,9 +33,11 @@ def main() -> None:
         radius = (
             db.select(Location.clinic_id, Clinic.name, Location.latitude, Location.longitude)
             .join(Clinic, Clinic.id == Location.clinic_id)
-            .where(Location.latitude.between(box.min_lat, box.max_lat),
-                   Location.longitude.between(box.min_lng, box.max_lng),
-                   *search._clinic_filters(query))  # noqa: SLF001 - the statement itself
+            .where(
+                Location.latitude.between(box.min_lat, box.max_lat),
+                Location.longitude.between(box.min_lng, box.max_lng),
+                *search._clinic_filters(query),
+            )  # noqa: SLF001 - the statement itself
         )
         summary = db.select(Price.amount_cents).where(
             Price.clinic_id.in_(db.select(Location.clinic_id).where(Location.state == "TX"))

@@ -34,7 +34,8 @@ def serious_violations(page) -> list[str]:
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"] if v["impact"] in ("serious", "critical")
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
     ]
 
 

@@ -20,8 +20,7 @@ def busiest_zip(server) -> str:
     return rows[0][0]
 
 
-def test_patient_searches_filters_opens_compares_and_reads_costs(live_server, new_page,
-                                                                   viewport):
+def test_patient_searches_filters_opens_compares_and_reads_costs(live_server, new_page, viewport):
     page = new_page()
     page.goto(live_server.url + "/")
     page.fill("#f-near", busiest_zip(live_server))

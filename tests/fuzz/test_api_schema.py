@@ -20,24 +20,37 @@ CHECKS = [
 
 
 def test_every_operation_conforms_to_the_document(app, seeded, make_clinic):
-    make_clinic("Priced Clinic", prices=(price("iv-infusion", 500),
-                                         price("iv-infusion", 2700, "series", sessions=6)))
-    make_clinic("Remote Program", service_areas=("MI", "IL"), treatments=("at-home",),
-                prices=(price("at-home", 300, "month"),))
+    make_clinic(
+        "Priced Clinic",
+        prices=(price("iv-infusion", 500), price("iv-infusion", 2700, "series", sessions=6)),
+    )
+    make_clinic(
+        "Remote Program",
+        service_areas=("MI", "IL"),
+        treatments=("at-home",),
+        prices=(price("at-home", 300, "month"),),
+    )
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} >= {
-        "GET /clinics", "GET /clinics/{slug}", "GET /costs/summary", "GET /hsds", "GET /regions"}
+        "GET /clinics",
+        "GET /clinics/{slug}",
+        "GET /costs/summary",
+        "GET /hsds",
+        "GET /regions",
+    }
     calls = {}
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=80, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def check(case):
             # The WSGI transport does not undo gzip, so ask for the plain body.
-            response = case.call_and_validate(headers={"Accept-Encoding": "identity"},
-                                              checks=CHECKS)
+            response = case.call_and_validate(
+                headers={"Accept-Encoding": "identity"}, checks=CHECKS
+            )
             assert response.status_code < 500
             calls[case.operation.label] = calls.get(case.operation.label, 0) + 1
 

@@ -15,17 +15,50 @@ from tests.conftest import csrf_token, login
 
 # `make stress` raises the number of examples through FUZZ_EXAMPLES.
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, database=None,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SEARCH_PARAMS = ["near", "radius", "state", "treatment", "condition", "max_price",
-                 "free_consultation", "insurance", "sort", "page", "per_page"]
+SEARCH_PARAMS = [
+    "near",
+    "radius",
+    "state",
+    "treatment",
+    "condition",
+    "max_price",
+    "free_consultation",
+    "insurance",
+    "sort",
+    "page",
+    "per_page",
+]
 # Plausible values mixed with anything at all.
 VALUES = st.one_of(
     st.text(max_size=120),
-    st.sampled_from(["48336", "Chicagoland", "Michigan", "Farmington Hills, MI", "MI", "-1",
-                     "0", "1e400", "nan", "inf", "25", "iv-infusion", "ptsd", "price",
-                     "42.4656,-83.3638", "99999", "<script>alert(1)</script>", "²", "1,000"]),
+    st.sampled_from(
+        [
+            "48336",
+            "Chicagoland",
+            "Michigan",
+            "Farmington Hills, MI",
+            "MI",
+            "-1",
+            "0",
+            "1e400",
+            "nan",
+            "inf",
+            "25",
+            "iv-infusion",
+            "ptsd",
+            "price",
+            "42.4656,-83.3638",
+            "99999",
+            "<script>alert(1)</script>",
+            "²",
+            "1,000",
+        ]
+    ),
 )
 
 
@@ -64,12 +97,23 @@ def test_search_page_and_api_answer_200_or_400(client, seeded, params):
 def test_report_form_stores_only_valid_reports(client, seeded, category, note, trap):
     url = "/clinics/ketamine-institute-of-michigan/report"
     before = count(PatientReport)
-    response = client.post(url, data={"csrf_token": csrf_token(client, url),
-                                      "category": category, "note": note, "website_url": trap})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "category": category,
+            "note": note,
+            "website_url": trap,
+        },
+    )
     assert response.status_code in (302, 400)
     stored = count(PatientReport) - before
-    valid = category in {"address", "phone", "website", "hours", "price", "treatments",
-                         "closed", "other"} and len(note) <= 2000 and not trap
+    valid = (
+        category
+        in {"address", "phone", "website", "hours", "price", "treatments", "closed", "other"}
+        and len(note) <= 2000
+        and not trap
+    )
     assert stored == (1 if valid and response.status_code == 302 else 0)
 
 
@@ -78,8 +122,10 @@ def test_report_form_stores_only_valid_reports(client, seeded, category, note, t
 def test_registration_creates_only_valid_accounts(client, email, password):
     before = count(User)
     token = csrf_token(client, "/account/register")
-    response = client.post("/account/register", data={
-        "csrf_token": token, "email": email, "password": password, "confirm": password})
+    response = client.post(
+        "/account/register",
+        data={"csrf_token": token, "email": email, "password": password, "confirm": password},
+    )
     assert response.status_code in (200, 400)
     created = count(User) - before
     assert created in (0, 1)
@@ -89,19 +135,30 @@ def test_registration_creates_only_valid_accounts(client, email, password):
 
 @FUZZ
 @given(
-    fields=st.fixed_dictionaries({
-        "name": VALUES, "website": VALUES, "email": VALUES, "postal_code": VALUES,
-        "state": VALUES, "hours": st.text(max_size=1500),
-        "phones-0-display": VALUES, "prices-0-treatment": VALUES, "prices-0-amount": VALUES,
-        "prices-0-unit": VALUES, "prices-0-source_url": VALUES, "prices-0-as_of": VALUES,
-        "prices-0-sessions_included": VALUES,
-    })
+    fields=st.fixed_dictionaries(
+        {
+            "name": VALUES,
+            "website": VALUES,
+            "email": VALUES,
+            "postal_code": VALUES,
+            "state": VALUES,
+            "hours": st.text(max_size=1500),
+            "phones-0-display": VALUES,
+            "prices-0-treatment": VALUES,
+            "prices-0-amount": VALUES,
+            "prices-0-unit": VALUES,
+            "prices-0-source_url": VALUES,
+            "prices-0-as_of": VALUES,
+            "prices-0-sessions_included": VALUES,
+        }
+    )
 )
 def test_owner_proposals_store_only_valid_prices(app, seeded, make_user, fields):
     from directory.models import Clinic
 
     clinic = db.session.execute(
-        select(Clinic).where(Clinic.slug == "ketamine-institute-of-michigan")).scalar_one()
+        select(Clinic).where(Clinic.slug == "ketamine-institute-of-michigan")
+    ).scalar_one()
     owner = db.session.execute(select(User).where(User.email == "fuzz@example.org")).scalar()
     owner = owner or make_user("fuzz@example.org", clinics=(clinic,))
     client = app.test_client()

@@ -37,10 +37,18 @@ from tests.conftest import (  # noqa: E402 - after the path is set
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SLUG = "ketamine-institute-of-michigan"
 PATIENT_PATHS = [
-    "/", "/search?near=48336&radius=100", "/search?near=Chicagoland&treatment=iv-infusion",
-    "/search?near=Texas&sort=price", "/clinics/" + SLUG, "/clinics/renew-ketamine",
-    "/compare?clinics=renew-ketamine," + SLUG + "&near=60601", "/costs?state=CA", "/regions",
-    "/regions/IL", "/api/v1/clinics?near=10001&radius=50", "/api/v1/costs/summary?state=TX",
+    "/",
+    "/search?near=48336&radius=100",
+    "/search?near=Chicagoland&treatment=iv-infusion",
+    "/search?near=Texas&sort=price",
+    "/clinics/" + SLUG,
+    "/clinics/renew-ketamine",
+    "/compare?clinics=renew-ketamine," + SLUG + "&near=60601",
+    "/costs?state=CA",
+    "/regions",
+    "/regions/IL",
+    "/api/v1/clinics?near=10001&radius=50",
+    "/api/v1/costs/summary?state=TX",
     "/search?near=Nowhere%2C+ZZ",  # a 400, on purpose
 ]
 
@@ -67,8 +75,11 @@ def patient(url: str, seconds: float, rate: float, out: mp.Queue) -> None:
 def _signed_in(url: str, email: str, password: str) -> requests.Session:
     session = requests.Session()
     page = session.get(f"{url}/account/login", timeout=30).text
-    session.post(f"{url}/account/login", timeout=30, data={
-        "csrf_token": TOKEN.search(page).group(1), "email": email, "password": password})
+    session.post(
+        f"{url}/account/login",
+        timeout=30,
+        data={"csrf_token": TOKEN.search(page).group(1), "email": email, "password": password},
+    )
     return session
 
 
@@ -81,16 +92,31 @@ def owner(url: str, index: int, seconds: float, out: mp.Queue) -> None:
     while time.monotonic() < end:
         n += 1
         token = TOKEN.search(session.get(edit, timeout=30).text).group(1)
-        response = session.post(edit, allow_redirects=False, timeout=30, data={
-            "csrf_token": token, "name": "Ketamine Institute of Michigan",
-            "address_1": "23800 Orchard Lake Rd.", "address_2": "Suite 100",
-            "city": "Farmington Hills", "state": "MI", "postal_code": "48336",
-            "free_consultation": "", "accepts_insurance": "", "treatments": ["iv-infusion"],
-            "conditions": ["depression"], "phones-0-display": "(855) KETAMINE",
-            "phones-0-kind": "toll_free", "prices-0-treatment": "iv-infusion",
-            "prices-0-amount": str(300 + index * 50 + n), "prices-0-unit": "session",
-            "prices-0-source_url": "https://kim.example.org/prices", "prices-0-as_of": "2026-11-01",
-        })
+        response = session.post(
+            edit,
+            allow_redirects=False,
+            timeout=30,
+            data={
+                "csrf_token": token,
+                "name": "Ketamine Institute of Michigan",
+                "address_1": "23800 Orchard Lake Rd.",
+                "address_2": "Suite 100",
+                "city": "Farmington Hills",
+                "state": "MI",
+                "postal_code": "48336",
+                "free_consultation": "",
+                "accepts_insurance": "",
+                "treatments": ["iv-infusion"],
+                "conditions": ["depression"],
+                "phones-0-display": "(855) KETAMINE",
+                "phones-0-kind": "toll_free",
+                "prices-0-treatment": "iv-infusion",
+                "prices-0-amount": str(300 + index * 50 + n),
+                "prices-0-unit": "session",
+                "prices-0-source_url": "https://kim.example.org/prices",
+                "prices-0-as_of": "2026-11-01",
+            },
+        )
         statuses[response.status_code] += 1
         time.sleep(1.0)
     out.put(("owner", statuses, []))
@@ -102,12 +128,17 @@ def admin(url: str, seconds: float, out: mp.Queue) -> None:
     statuses: Counter[int] = Counter()
     end = time.monotonic() + seconds + 5
     while time.monotonic() < end:
-        for revision_id in re.findall(r"/admin/revisions/(\d+)\"", session.get(
-                f"{url}/admin/", timeout=30).text):
+        for revision_id in re.findall(
+            r"/admin/revisions/(\d+)\"", session.get(f"{url}/admin/", timeout=30).text
+        ):
             page = f"{url}/admin/revisions/{revision_id}"
             token = TOKEN.search(session.get(page, timeout=30).text).group(1)
-            response = session.post(f"{page}/approve", allow_redirects=False, timeout=30,
-                                    data={"csrf_token": token, "override_conflict": "y"})
+            response = session.post(
+                f"{page}/approve",
+                allow_redirects=False,
+                timeout=30,
+                data={"csrf_token": token, "override_conflict": "y"},
+            )
             statuses[response.status_code] += 1
         time.sleep(0.5)
     out.put(("admin", statuses, []))
@@ -140,22 +171,32 @@ def main() -> int:
     engine = create_engine(database_url)
     with engine.begin() as connection:
         clinic_id = connection.execute(
-            text("SELECT id FROM clinics WHERE slug = :s"), {"s": SLUG}).scalar_one()
+            text("SELECT id FROM clinics WHERE slug = :s"), {"s": SLUG}
+        ).scalar_one()
         for i in range(owners):
-            user_id = connection.execute(text(
-                "INSERT INTO users (email, password_hash, role, session_token, failed_logins, "
-                "created_at, email_verified_at) VALUES (:e, :h, 'owner', :t, 0, "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"),
-                {"e": f"soak{i}@example.org", "h": generate_password_hash(PASSWORD),
-                 "t": f"soak-token-{i}"}).scalar_one()
-            connection.execute(text("INSERT INTO clinic_owners (user_id, clinic_id) "
-                                    "VALUES (:u, :c)"), {"u": user_id, "c": clinic_id})
+            user_id = connection.execute(
+                text(
+                    "INSERT INTO users (email, password_hash, role, session_token, failed_logins, "
+                    "created_at, email_verified_at) VALUES (:e, :h, 'owner', :t, 0, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
+                ),
+                {
+                    "e": f"soak{i}@example.org",
+                    "h": generate_password_hash(PASSWORD),
+                    "t": f"soak-token-{i}",
+                },
+            ).scalar_one()
+            connection.execute(
+                text("INSERT INTO clinic_owners (user_id, clinic_id) VALUES (:u, :c)"),
+                {"u": user_id, "c": clinic_id},
+            )
     engine.dispose()
     try:
         with gunicorn({**env, "DIRECTORY_RATELIMIT_ENABLED": "false"}) as (url, master):
             out: mp.Queue = mp.Queue()
-            procs = [mp.Process(target=patient, args=(url, seconds, rate, out))
-                     for _ in range(patients)]
+            procs = [
+                mp.Process(target=patient, args=(url, seconds, rate, out)) for _ in range(patients)
+            ]
             procs += [mp.Process(target=owner, args=(url, i, seconds, out)) for i in range(owners)]
             procs.append(mp.Process(target=admin, args=(url, seconds, out)))
             time.sleep(1)
@@ -168,10 +209,14 @@ def main() -> int:
                 proc.join()
         engine = create_engine(database_url)
         with engine.connect() as connection:
-            counts = dict(connection.execute(text(
-                "SELECT status, count(*) FROM revisions GROUP BY status")).all())
-            audited = connection.execute(text(
-                "SELECT count(*) FROM audit_events WHERE target_type = 'revision'")).scalar_one()
+            counts = dict(
+                connection.execute(
+                    text("SELECT status, count(*) FROM revisions GROUP BY status")
+                ).all()
+            )
+            audited = connection.execute(
+                text("SELECT count(*) FROM audit_events WHERE target_type = 'revision'")
+            ).scalar_one()
         engine.dispose()
     finally:
         drop()
@@ -184,16 +229,22 @@ def main() -> int:
     latencies.sort()
     sent = sum(sum(c.values()) for c in by_kind.values())
     errors = sum(n for c in by_kind.values() for code, n in c.items() if code >= 500 or code == 0)
-    print(f"Soak on {database_url.split(':')[0]}: {seconds:g} s, {patients} patients at "
-          f"{rate:g} req/s each, {owners} owners editing, 1 admin approving")
+    print(
+        f"Soak on {database_url.split(':')[0]}: {seconds:g} s, {patients} patients at "
+        f"{rate:g} req/s each, {owners} owners editing, 1 admin approving"
+    )
     for kind, statuses in by_kind.items():
         print(f"  {kind:8} {dict(sorted(statuses.items()))}")
     print(f"  requests sent: {sent}; 5xx or failed: {errors}")
-    print(f"  patient latency ms: p50 {statistics.median(latencies):.1f}, "
-          f"p95 {latencies[int(len(latencies) * 0.95)]:.1f}, p99 "
-          f"{latencies[int(len(latencies) * 0.99)]:.1f}")
-    print(f"  workers' memory: {rss_start / 1024:.1f} MiB at the start, "
-          f"{rss_end / 1024:.1f} MiB at the end")
+    print(
+        f"  patient latency ms: p50 {statistics.median(latencies):.1f}, "
+        f"p95 {latencies[int(len(latencies) * 0.95)]:.1f}, p99 "
+        f"{latencies[int(len(latencies) * 0.99)]:.1f}"
+    )
+    print(
+        f"  workers' memory: {rss_start / 1024:.1f} MiB at the start, "
+        f"{rss_end / 1024:.1f} MiB at the end"
+    )
     decided = counts.get("approved", 0) + counts.get("rejected", 0)
     print(f"  proposals: {counts}; decisions audited: {audited} of {decided}")
     ok = errors == 0 and audited == decided
