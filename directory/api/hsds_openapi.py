@@ -160,12 +160,12 @@ def _list(
 
 def _one(item: dict[str, Any], description: str, operation: str) -> dict[str, Any]:
     return {
-        "parameters": [
-            {"in": "path", "name": "id", "required": True, "schema": {"type": "string"}}
-        ],
         "get": {
             "summary": description,
             "operationId": operation,
+            "parameters": [
+                {"in": "path", "name": "id", "required": True, "schema": {"type": "string"}}
+            ],
             "responses": {
                 "200": _json(item, description),
                 "404": _json({"$ref": "#/components/schemas/Error"}, "No such record."),
