@@ -168,6 +168,9 @@ def _metadata(resource_id: str, resource_type: str, change: Change) -> dict[str,
     }
 
 
+_VERIFIER = {"owner-confirmed": "owner", "admin-checked": "moderator"}
+
+
 def _verification(clinic: Clinic, org_id: str) -> list[dict[str, Any]]:
     if clinic.last_verified_on is None:
         return []
@@ -182,7 +185,7 @@ def _verification(clinic: Clinic, org_id: str) -> list[dict[str, Any]]:
             "field_name": "listing",
             "previous_value": "",
             "replacement_value": by.value if by else "verified",
-            "updated_by": "owner" if by and by.value == "owner-confirmed" else "moderator",
+            "updated_by": _VERIFIER.get(by.value, "unknown") if by else "unknown",
         }
     ]
 
@@ -421,11 +424,8 @@ def service(clinic: Clinic, treatment: Treatment, *, nested: bool = True) -> dic
         }
         for i in range(len(clinic.locations))
     ]
-    record["cost_options"] = [
-        cost_option(sid, p, n)
-        for n, p in enumerate(clinic.public_prices)
-        if p.treatment.slug == treatment.slug
-    ]
+    prices = [p for p in clinic.public_prices if p.treatment.slug == treatment.slug]
+    record["cost_options"] = [cost_option(sid, p, n) for n, p in enumerate(prices)]
     attributes = [_attribute(sid, "service", TREATMENT_TAXONOMY, treatment.slug)]
     attributes += [
         _attribute(sid, "service", CONDITION_TAXONOMY, c.slug) for c in clinic.conditions
