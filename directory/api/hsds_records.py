@@ -76,7 +76,9 @@ def parse_filters(
         errors.update(exc.errors)
 
     text = (args.get("search") or "").strip()
-    if len(text) > MAX_SEARCH_LENGTH:
+    if "\x00" in text:
+        errors["search"] = "The search text cannot hold a NUL character."
+    elif len(text) > MAX_SEARCH_LENGTH:
         errors["search"] = f"The search text is too long (at most {MAX_SEARCH_LENGTH} characters)."
     filters.search = text
 
@@ -149,11 +151,11 @@ def _datetime(text: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 9999 east of UTC
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 # --- loading ------------------------------------------------------------------------------
