@@ -336,10 +336,11 @@ def test_approved_changes_are_metadata_and_modified_after_finds_them(
 ):
     old = make_clinic("Unchanged")
     clinic = make_clinic("Changing", website="https://before.example.com")
+    confirmed = make_clinic("Confirmed Only")
     long_ago = datetime(2025, 1, 1, tzinfo=UTC)
     db.session.execute(update(Clinic).values(updated_at=long_ago))
     db.session.commit()
-    owner = make_user("owner@example.org", clinics=(clinic,))
+    owner = make_user("owner@example.org", clinics=(clinic, confirmed))
     admin = make_user("admin@example.org", admin=True)
     payload = snapshots.snapshot(clinic)
     payload["website"] = "https://after.example.com"
@@ -348,14 +349,20 @@ def test_approved_changes_are_metadata_and_modified_after_finds_them(
     moderation.approve_revision(db.session, admin, revision, GazetteerGeocoder())
     db.session.commit()
     moderation.confirm_listing(db.session, admin, clinic)
+    moderation.confirm_listing(db.session, owner, confirmed)
     db.session.commit()
 
     since = get(client, BASE + "/organizations", modified_after="2026-01-01T00:00:00Z")
-    assert [o["name"] for o in since["contents"]] == ["Changing"]
+    assert [o["name"] for o in since["contents"]] == ["Changing", "Confirmed Only"]
     services = get(client, BASE + "/services", modified_after="2026-01-01")["contents"]
-    assert {s["organization_id"] for s in services} == {since["contents"][0]["id"]}
+    assert {s["organization_id"] for s in services} == {o["id"] for o in since["contents"]}
     everything = get(client, BASE + "/organizations", modified_after="2024-12-31T23:00:00+00:00")
-    assert everything["total_items"] == 2
+    assert everything["total_items"] == 3
+    later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    assert get(client, BASE + "/organizations", modified_after=later)["contents"] == []
+    owner_confirmed = get(client, f"{BASE}/organizations/{since['contents'][1]['id']}")
+    [by_owner] = [m for m in owner_confirmed["metadata"] if m["field_name"] == "last_verified"]
+    assert by_owner["updated_by"] == "owner"
     assert old.slug
 
     org = get(client, f"{BASE}/organizations/{since['contents'][0]['id']}")

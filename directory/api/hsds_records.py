@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from directory.models import (
     User,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
-from directory.services import snapshots
+from directory.services import search, snapshots
 from directory.services.search import InvalidSearch
 
 MAX_SEARCH_LENGTH = 200
@@ -63,11 +64,9 @@ def parse_filters(
     session: Session, args: Mapping[str, str], settings: Mapping[str, Any]
 ) -> Filters:
     """Validate the query string; raise InvalidSearch naming every bad parameter."""
-    from directory.services import search  # paging rules shared with the search API
-
     errors: dict[str, str] = {}
     filters = Filters()
-    try:
+    try:  # the same paging rules as the search API
         query = search.parse_query(
             {"page": args.get("page", ""), "per_page": args.get("per_page", "")}, settings
         )
@@ -128,8 +127,6 @@ def parse_filters(
 
 
 def _is_uuid(text: str) -> bool:
-    import uuid
-
     try:
         return len(text) == 36 and str(uuid.UUID(text)) == text.lower()
     except ValueError:
@@ -189,7 +186,18 @@ def _published() -> ColumnElement[bool]:
 def _updated_since(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.modified_after is None:
         return []
-    return [Clinic.updated_at >= filters.modified_after]
+    # A confirmation changes no field but is news to a consumer keeping in step.
+    confirmed = (
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.target_type == "clinic",
+            AuditEvent.target_id == Clinic.id,
+            AuditEvent.action.in_(list(CLINIC_ACTIONS)),
+            AuditEvent.created_at >= filters.modified_after,
+        )
+        .exists()
+    )
+    return [or_(Clinic.updated_at >= filters.modified_after, confirmed)]
 
 
 def organization_ids(session: Session) -> dict[str, int]:
