@@ -167,7 +167,15 @@ def test_every_endpoint_over_every_page_validates(client, site):
     assert sum(1 for o in full if facts(o).get("example-data") == ["true"]) == 60
 
 
-def test_a_page_of_organizations_takes_the_same_queries_for_2_or_60(client, site):
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/organizations", {"full_service": "true"}),
+        ("/services", {"full": "true"}),
+        ("/service_at_locations", {"full": "true"}),
+    ],
+)
+def test_a_page_takes_the_same_queries_for_2_or_60_records(client, site, path, params):
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -175,15 +183,15 @@ def test_a_page_of_organizations_takes_the_same_queries_for_2_or_60(client, site
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        get(client, BASE + "/organizations", per_page="2", full_service="true")
+        get(client, BASE + path, per_page="2", **params)
         few = len(statements)
         statements.clear()
-        body = get(client, BASE + "/organizations", per_page="60", full_service="true")
+        body = get(client, BASE + path, per_page="60", **params)
         many = len(statements)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(body["contents"]) == 60
-    assert many == few
+    assert many == few, statements
 
 
 # ---------------------------------------------------------------- one record, field by field
