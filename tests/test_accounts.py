@@ -541,6 +541,7 @@ def test_every_page_for_every_role_has_the_headers_and_no_inline_script(app, see
     revision = moderation.propose_edit(db.session, owner, michigan, payload, "Our new site")
     db.session.commit()
     values = {"slug": MICHIGAN, "state": "MI", "revision_id": revision.id, "token": "not-a-token"}
+    values |= dict.fromkeys(("org_id", "service_id", "sal_id", "taxonomy_id", "term_id"), "none")
     queries = {
         "public.search_page": "?near=48336",
         "public.compare": f"?clinics={MICHIGAN},renew-ketamine",

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from directory.api import hsds
 from directory.extensions import db
 from directory.models import (
     AuditEvent,
@@ -109,9 +110,34 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "api.clinic": EVERYONE,
     "api.regions": EVERYONE,
     "api.costs_summary": EVERYONE,
-    "api.hsds_export": EVERYONE,
+    # The first HSDS address moved to the HSDS API; that API is public too.
+    "api.hsds_export": row(308, 308, 308, 308),
+    "api.hsds.root": EVERYONE,
+    "api.hsds.openapi_document": EVERYONE,
+    "api.hsds.organizations": EVERYONE,
+    "api.hsds.organization": EVERYONE,
+    "api.hsds.services": EVERYONE,
+    "api.hsds.service": EVERYONE,
+    "api.hsds.services_at_locations": EVERYONE,
+    "api.hsds.service_at_location": EVERYONE,
+    "api.hsds.taxonomies": EVERYONE,
+    "api.hsds.taxonomy": EVERYONE,
+    "api.hsds.taxonomy_terms": EVERYONE,
+    "api.hsds.taxonomy_term": EVERYONE,
+    "api.hsds.datapackage": EVERYONE,
     "api.openapi_document": EVERYONE,
     "ops.healthz": EVERYONE,
+}
+
+# The HSDS API's record ids, from clinic A.
+HSDS_IDS = {
+    "org_id": hsds.organization_id,
+    "service_id": lambda c: hsds.service_id(c, "iv-infusion"),
+    "sal_id": lambda c: hsds.service_at_location_id(
+        hsds.service_id(c, "iv-infusion"), hsds.location_id(c, 0)
+    ),
+    "taxonomy_id": lambda c: hsds.TREATMENT_TAXONOMY.id,
+    "term_id": lambda c: hsds.TREATMENT_TAXONOMY.term_id("iv-infusion"),
 }
 
 # Query strings that make a page do its real work rather than show an empty form.
@@ -211,6 +237,8 @@ class World:
                     else {"id": owner_a.id, "pw": owner_a.password_hash[-16:]}
                 )
                 values[name] = accounts.make_token(self.app.config, purpose, data)
+            elif name in HSDS_IDS:
+                values[name] = HSDS_IDS[name](self.clinic_a)
             elif name != "decision":
                 raise AssertionError(f"no sample value for <{name}> in {rule.rule}")
         return values

@@ -1,155 +1,514 @@
-"""Published listings in Open Referral HSDS 3.0 shape, so other directories can take them."""
+"""Published listings as Open Referral HSDS 3.0 records that validate against its schemas.
+
+Absent optional fields are left out, never null. What HSDS has no field for (the
+listing's slug, an example flag, a price's source and as-of date, a phone's kind)
+travels as `attributes` whose taxonomy term names the fact; verification and
+approved changes travel as `metadata` records.
+"""
 
 from __future__ import annotations
 
-import math
+import json
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from directory.models import Clinic, Location, Phone, Price, Treatment
+from directory.taxonomy import CONDITIONS, TREATMENTS
 
-from directory.models import Clinic, ClinicStatus, Price, Treatment
-
+HSDS_VERSION = "3.0"
+PROFILE_URL = "https://docs.openreferral.org/en/v3.0/"
+IDENTIFIER_SCHEME = "ketamine-clinic-directory"
 _NAMESPACE = uuid.UUID("6f1f7f0e-8f4e-4d0b-9a55-2b1c8a7e6d10")
 
 
-def _id(*parts: object) -> str:
+def make_id(*parts: object) -> str:
     """A stable UUID for a record, so repeated exports keep their identifiers."""
     return str(uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts)))
 
 
-def page(session: Session, number: int, size: int) -> dict[str, Any]:
-    """One page of organizations, HSDS paginated-list style."""
-    published = Clinic.status == ClinicStatus.PUBLISHED
-    total = session.execute(select(func.count()).select_from(Clinic).where(published)).scalar_one()
-    clinics = session.execute(
-        select(Clinic)
-        .where(published)
-        .order_by(Clinic.id)
-        .offset((number - 1) * size)
-        .limit(size)
-        .options(
-            selectinload(Clinic.locations),
-            selectinload(Clinic.phones),
-            selectinload(Clinic.prices),
-            selectinload(Clinic.treatments),
-            selectinload(Clinic.service_areas),
-        )
-    ).scalars()
-    pages = max(1, math.ceil(total / size))
+def _utc(moment: datetime) -> datetime:
+    """The moment in UTC (SQLite hands back naive UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """An RFC 3339 UTC timestamp with milliseconds."""
+    return _utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- taxonomies ---------------------------------------------------------------------------
+
+# Facts a listing holds that HSDS has no field for; each is an attribute whose value holds it.
+FACTS: dict[str, str] = {
+    "example-data": "A fictional example listing, not a real clinic.",
+    "free-consultation": "Whether the first consultation is free: true or false.",
+    "accepts-insurance": "Whether the clinic accepts insurance: true or false.",
+    "administered-by": "Who administers the treatment, as the source states it.",
+    "monitoring": "How patients are monitored during treatment, as the source states it.",
+    "private-room": "Whether treatment is given in a private room: true or false.",
+    "year-opened": "The year the clinic opened.",
+    "geocode-precision": "How exactly the coordinates place the location: address, "
+    "postal_code, city or region.",
+    "phone-kind": "What the number is for: main, toll_free or text.",
+    "phone-vanity": "The number as the clinic advertises it in letters.",
+    "price-unit": "What one amount pays for: session, series, consultation or month.",
+    "sessions-included": "How many sessions a series price covers.",
+    "insurance-accepted": "Whether insurance is accepted for this price: true or false.",
+    "included": "What the price includes, in the clinic's words.",
+    "price-source-url": "The page that publishes the price.",
+    "price-as-of": "The date on which the published price was true.",
+    "source": "Where a fact about the listing came from: JSON with field, "
+    "source_document, source_url and quote.",
+    "clinic-statement": "A claim the clinic makes on its own page, shown only as its words: "
+    "JSON with topic, quote and source_document.",
+}
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """One of the directory's taxonomies, in HSDS terms."""
+
+    key: str
+    name: str
+    description: str
+    terms: tuple[tuple[str, str, str], ...]  # code, name, description
+
+    @property
+    def id(self) -> str:
+        """The taxonomy's stable id."""
+        return make_id("taxonomy", self.key)
+
+    def term_id(self, code: str) -> str:
+        """A term's stable id."""
+        return make_id("taxonomy_term", self.key, code)
+
+
+TAXONOMIES = (
+    Taxonomy(
+        "treatments",
+        "Ketamine treatments",
+        "The kinds of ketamine treatment a clinic offers; each is an HSDS service.",
+        tuple(TREATMENTS),
+    ),
+    Taxonomy(
+        "conditions",
+        "Conditions treated",
+        "The conditions a clinic says it treats.",
+        tuple((slug, name, f"The clinic says it treats {name}.") for slug, name in CONDITIONS),
+    ),
+    Taxonomy(
+        "listing-facts",
+        "Listing facts",
+        "Facts the directory records about a listing that HSDS has no field for; the "
+        "attribute's value holds the fact.",
+        tuple((code, code.replace("-", " ").capitalize(), text) for code, text in FACTS.items()),
+    ),
+)
+TREATMENT_TAXONOMY, CONDITION_TAXONOMY, FACT_TAXONOMY = TAXONOMIES
+# term id -> (taxonomy key, code), for filters and the importer
+TERM_INDEX: dict[str, tuple[str, str]] = {
+    t.term_id(code): (t.key, code) for t in TAXONOMIES for code, _, _ in t.terms
+}
+
+
+def taxonomy(t: Taxonomy) -> dict[str, Any]:
+    """A taxonomy record."""
+    return {"id": t.id, "name": t.name, "description": t.description, "version": "1"}
+
+
+def taxonomy_terms() -> list[dict[str, Any]]:
+    """Every term of every taxonomy, in order."""
+    return [
+        {
+            "id": t.term_id(code),
+            "code": code,
+            "name": name,
+            "description": description,
+            "taxonomy": t.name,
+            "taxonomy_id": t.id,
+            "language": "en",
+        }
+        for t in TAXONOMIES
+        for code, name, description in t.terms
+    ]
+
+
+# --- change history -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One approved change to a listing, from the audit log, in HSDS metadata terms."""
+
+    key: str
+    at: datetime
+    action: str  # create, update, verify, status
+    field: str
+    before: str
+    after: str
+    by: str  # owner or moderator
+
+
+def _metadata(resource_id: str, resource_type: str, change: Change) -> dict[str, Any]:
     return {
-        "total_items": total,
-        "total_pages": pages,
-        "page_number": number,
-        "size": size,
-        "first_page": number == 1,
-        "last_page": number >= pages,
-        "empty": total == 0,
-        "contents": [organization(c) for c in clinics],
+        "id": make_id("metadata", resource_id, change.key, change.field),
+        "resource_id": resource_id,
+        "resource_type": resource_type,
+        "last_action_date": _utc(change.at).date().isoformat(),
+        "last_action_type": change.action,
+        "field_name": change.field,
+        "previous_value": change.before,
+        "replacement_value": change.after,
+        "updated_by": change.by,
     }
 
 
-def organization(clinic: Clinic) -> dict[str, Any]:
-    """A clinic as an HSDS organization with its services, locations and phones."""
-    org_id = _id("organization", clinic.slug)
-    return {
-        "id": org_id,
+_VERIFIER = {"owner-confirmed": "owner", "admin-checked": "moderator"}
+
+
+def _verification(clinic: Clinic, org_id: str) -> list[dict[str, Any]]:
+    if clinic.last_verified_on is None:
+        return []
+    by = clinic.last_verified_by
+    return [
+        {
+            "id": make_id("metadata", org_id, "verified"),
+            "resource_id": org_id,
+            "resource_type": "organization",
+            "last_action_date": clinic.last_verified_on.isoformat(),
+            "last_action_type": "verified",
+            "field_name": "listing",
+            "previous_value": "",
+            "replacement_value": by.value if by else "verified",
+            "updated_by": _VERIFIER.get(by.value, "unknown") if by else "unknown",
+        }
+    ]
+
+
+# --- attributes ---------------------------------------------------------------------------
+
+
+def _attribute(
+    link_id: str, entity: str, t: Taxonomy, code: str, value: str | None = None, n: int = 0
+) -> dict[str, Any]:
+    link_type = {"treatments": "treatment", "conditions": "condition"}.get(t.key, "listing_fact")
+    record: dict[str, Any] = {
+        "id": make_id("attribute", link_id, t.key, code, n),
+        "link_id": link_id,
+        "link_type": link_type,
+        "link_entity": entity,
+        "taxonomy_term_id": t.term_id(code),
+    }
+    if value is not None:
+        record["value"] = value
+    return record
+
+
+def _facts(link_id: str, entity: str, facts: Iterable[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """Attributes for the facts that are known; None means unknown and is left out."""
+    out = []
+    for n, (code, value) in enumerate(facts):
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        out.append(_attribute(link_id, entity, FACT_TAXONOMY, code, str(value), n))
+    return out
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in data.items() if v is not None}, sort_keys=True)
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def organization_id(clinic: Clinic) -> str:
+    """The organization id of a listing."""
+    return make_id("organization", clinic.slug)
+
+
+def service_id(clinic: Clinic, treatment_slug: str) -> str:
+    """The id of the service a listing offers for one treatment."""
+    return make_id("service", clinic.slug, treatment_slug)
+
+
+def location_id(clinic: Clinic, index: int) -> str:
+    """The id of a listing's location by its position (database ids differ between copies)."""
+    return make_id("location", clinic.slug, index)
+
+
+def service_at_location_id(service: str, location: str) -> str:
+    """The id of a service offered at a location."""
+    return make_id("service_at_location", service, location)
+
+
+def _description(clinic: Clinic) -> str:
+    if clinic.description:
+        return clinic.description
+    return "Example data: a fictional listing." if clinic.is_example else ""
+
+
+def organization_summary(clinic: Clinic) -> dict[str, Any]:
+    """The one-to-one fields of an organization (the `_list` shape)."""
+    record: dict[str, Any] = {
+        "id": organization_id(clinic),
         "name": clinic.display_name,
-        "description": clinic.description
-        or ("Example data: a fictional listing." if clinic.is_example else ""),
-        "website": clinic.website,
-        "email": clinic.email,
-        "x_slug": clinic.slug,
-        "x_is_example": clinic.is_example,
-        "phones": [_phone(clinic.slug, p.e164, p.display) for p in clinic.phones],
-        "locations": [
-            {
-                "id": _id("location", clinic.slug, loc.id),
-                "location_type": "physical",
-                "name": clinic.display_name,
-                "latitude": loc.latitude,
-                "longitude": loc.longitude,
-                "addresses": [
-                    {
-                        "id": _id("address", clinic.slug, loc.id),
-                        "location_id": _id("location", clinic.slug, loc.id),
-                        "address_1": loc.address_1 or "",
-                        "address_2": loc.address_2,
-                        "city": loc.city or loc.metro or "",
-                        "region": loc.metro,
-                        "state_province": loc.state,
-                        "postal_code": loc.postal_code or "",
-                        "country": "US",
-                        "address_type": "physical",
-                    }
-                ],
-            }
-            for loc in clinic.locations
+        "description": _description(clinic),
+    }
+    if clinic.email:
+        record["email"] = clinic.email
+    if clinic.website:
+        record["website"] = clinic.website
+    return record
+
+
+def organization(clinic: Clinic, changes: list[Change] | None = None) -> dict[str, Any]:
+    """A listing as a fully nested HSDS organization with its services."""
+    org_id = organization_id(clinic)
+    record = organization_summary(clinic)
+    record["organization_identifiers"] = [
+        {
+            "id": make_id("organization_identifier", clinic.slug),
+            "organization_id": org_id,
+            "identifier_scheme": IDENTIFIER_SCHEME,
+            "identifier_type": "slug",
+            "identifier": clinic.slug,
+        }
+    ]
+    record["phones"] = [_phone(p, i, organization_id=org_id) for i, p in enumerate(clinic.phones)]
+    record["locations"] = [location(clinic, i) for i in range(len(clinic.locations))]
+    record["services"] = [service(clinic, t, nested=False) for t in offered(clinic)]
+    attributes = _facts(
+        org_id,
+        "organization",
+        [
+            ("example-data", True if clinic.is_example else None),
+            ("free-consultation", clinic.free_consultation),
+            ("accepts-insurance", clinic.accepts_insurance),
+            ("administered-by", clinic.administered_by),
+            ("monitoring", clinic.monitoring),
+            ("private-room", clinic.private_room),
+            ("year-opened", clinic.year_opened),
         ],
-        "services": [_service(clinic, org_id, t.slug, t.name) for t in _offered(clinic)],
-    }
-
-
-def _offered(clinic: Clinic) -> list[Treatment]:
-    """The listed treatments, plus any that only appear in a published price."""
-    offered = list(clinic.treatments)
-    for price in clinic.public_prices:
-        if price.treatment not in offered:
-            offered.append(price.treatment)
-    return offered
-
-
-def _phone(slug: str, e164: str, display: str) -> dict[str, Any]:
-    return {
-        "id": _id("phone", slug, e164, display),
-        "number": e164,
-        "type": "voice",
-        "description": display,
-    }
-
-
-def _service(clinic: Clinic, org_id: str, slug: str, name: str) -> dict[str, Any]:
-    service_id = _id("service", clinic.slug, slug)
-    prices = [p for p in clinic.public_prices if p.treatment.slug == slug]
-    service: dict[str, Any] = {
-        "id": service_id,
-        "organization_id": org_id,
-        "name": name,
-        "status": "active",
-        "cost_options": [_cost_option(service_id, p) for p in prices],
-    }
-    if clinic.service_areas:
-        service["service_areas"] = [
+    )
+    for n, s in enumerate(clinic.sources):
+        value = _json(
             {
-                "id": _id("area", clinic.slug, a.state),
-                "service_id": service_id,
-                "name": a.state,
-                "extent_type": "state",
+                "field": s.field,
+                "source_document": s.source_document,
+                "source_url": s.source_url,
+                "quote": s.quote,
             }
-            for a in clinic.service_areas
+        )
+        attributes.append(_attribute(org_id, "organization", FACT_TAXONOMY, "source", value, n))
+    for n, q in enumerate(clinic.quotes):
+        value = _json({"topic": q.topic, "quote": q.quote, "source_document": q.source_document})
+        attributes.append(
+            _attribute(org_id, "organization", FACT_TAXONOMY, "clinic-statement", value, n)
+        )
+    record["attributes"] = attributes
+    record["metadata"] = _verification(clinic, org_id) + [
+        _metadata(org_id, "organization", c) for c in changes or []
+    ]
+    return record
+
+
+def offered(clinic: Clinic) -> list[Treatment]:
+    """The listed treatments plus any that only appear in a published price, in taxonomy order."""
+    found = {t.id: t for t in clinic.treatments}
+    for price in clinic.public_prices:
+        found.setdefault(price.treatment.id, price.treatment)
+    return sorted(found.values(), key=lambda t: (t.position, t.slug))
+
+
+def _phone(p: Phone, index: int, **links: str) -> dict[str, Any]:
+    owner = next(iter(links.values()))
+    record: dict[str, Any] = {"id": make_id("phone", owner, index, p.e164), **links}
+    record.update(
+        number=p.e164,
+        type="text" if p.kind.value == "text" else "voice",
+        description=p.display,
+        attributes=_facts(
+            record["id"], "phone", [("phone-kind", p.kind.value), ("phone-vanity", p.vanity)]
+        ),
+    )
+    return record
+
+
+def location(clinic: Clinic, index: int) -> dict[str, Any]:
+    """A listing's location with its address, fully nested."""
+    loc: Location = clinic.locations[index]
+    loc_id = location_id(clinic, index)
+    address: dict[str, Any] = {
+        "id": make_id("address", clinic.slug, index),
+        "location_id": loc_id,
+        "address_1": loc.address_1 or "",
+        "city": loc.city or "",
+        "state_province": loc.state,
+        "postal_code": loc.postal_code or "",
+        "country": "US",
+        "address_type": "physical",
+    }
+    if loc.address_2:
+        address["address_2"] = loc.address_2
+    if loc.metro:
+        address["region"] = loc.metro
+    return {
+        "id": loc_id,
+        "location_type": "physical",
+        "organization_id": organization_id(clinic),
+        "name": clinic.display_name,
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "addresses": [address],
+        "attributes": _facts(loc_id, "location", [("geocode-precision", loc.geocode_precision)]),
+    }
+
+
+def location_summary(clinic: Clinic, index: int) -> dict[str, Any]:
+    """The one-to-one fields of a location (for the service_at_location list)."""
+    full = location(clinic, index)
+    return {k: v for k, v in full.items() if k not in ("addresses", "attributes")}
+
+
+def service_summary(clinic: Clinic, treatment: Treatment) -> dict[str, Any]:
+    """The one-to-one fields of a service (the `_list` shape)."""
+    record: dict[str, Any] = {
+        "id": service_id(clinic, treatment.slug),
+        "organization_id": organization_id(clinic),
+        "name": treatment.name,
+        "description": treatment.description or treatment.name,
+        "status": "active",
+        "last_modified": timestamp(clinic.updated_at),
+    }
+    if clinic.website:
+        record["url"] = clinic.website
+    if clinic.email:
+        record["email"] = clinic.email
+    return record
+
+
+def service(clinic: Clinic, treatment: Treatment, *, nested: bool = True) -> dict[str, Any]:
+    """One treatment a listing offers, as a fully nested HSDS service."""
+    record = service_summary(clinic, treatment)
+    sid = record["id"]
+    if nested:
+        record["organization"] = organization_summary(clinic)
+    record["phones"] = [_phone(p, i, service_id=sid) for i, p in enumerate(clinic.phones)]
+    if clinic.hours:
+        record["schedules"] = [
+            {"id": make_id("schedule", sid), "service_id": sid, "description": clinic.hours}
         ]
-    return service
+    record["service_areas"] = [
+        {
+            "id": make_id("service_area", sid, a.state),
+            "service_id": sid,
+            "name": a.state,
+            "description": "A US state the program serves by telehealth or at home.",
+            "extent": a.state,
+            "extent_type": "text",
+        }
+        for a in clinic.service_areas
+    ]
+    record["service_at_locations"] = [
+        {
+            "id": service_at_location_id(sid, location_id(clinic, i)),
+            "service_id": sid,
+            "location_id": location_id(clinic, i),
+        }
+        for i in range(len(clinic.locations))
+    ]
+    prices = [p for p in clinic.public_prices if p.treatment.slug == treatment.slug]
+    record["cost_options"] = [cost_option(sid, p, n) for n, p in enumerate(prices)]
+    attributes = [_attribute(sid, "service", TREATMENT_TAXONOMY, treatment.slug)]
+    attributes += [
+        _attribute(sid, "service", CONDITION_TAXONOMY, c.slug) for c in clinic.conditions
+    ]
+    record["attributes"] = attributes
+    return record
 
 
-def _cost_option(service_id: str, p: Price) -> dict[str, Any]:
-    unit = {
-        "session": "per session",
-        "series": "per series",
-        "consultation": "per consultation",
-        "month": "per month",
-    }[p.unit.value]
+_UNITS = {
+    "session": "per session",
+    "series": "per series",
+    "consultation": "per consultation",
+    "month": "per month",
+}
+
+
+def cost_option(sid: str, p: Price, n: int) -> dict[str, Any]:
+    """A published price as an HSDS cost option, with its source and as-of date."""
+    unit = _UNITS[p.unit.value]
     if p.unit.value == "series" and p.sessions_included:
         unit = f"per series of {p.sessions_included} sessions"
-    return {
-        "id": _id("cost_option", service_id, p.id),
-        "service_id": service_id,
-        "valid_from": p.valid_from.isoformat() if p.valid_from else None,
-        "valid_to": p.valid_to.isoformat() if p.valid_to else None,
+    cid = make_id("cost_option", sid, n)
+    record: dict[str, Any] = {
+        "id": cid,
+        "service_id": sid,
         "option": unit,
         "currency": p.currency,
         "amount": p.amount_cents / 100,
         "amount_description": p.included or unit,
-        "x_source_url": p.source_url,
-        "x_as_of": p.as_of.isoformat() if p.as_of else None,
+    }
+    if p.valid_from:
+        record["valid_from"] = p.valid_from.isoformat()
+    if p.valid_to:
+        record["valid_to"] = p.valid_to.isoformat()
+    record["attributes"] = _facts(
+        cid,
+        "cost_option",
+        [
+            ("price-unit", p.unit.value),
+            ("sessions-included", p.sessions_included),
+            ("insurance-accepted", p.insurance_accepted),
+            ("included", p.included),
+            ("price-source-url", p.source_url),
+            ("price-as-of", p.as_of.isoformat() if p.as_of else None),
+        ],
+    )
+    return record
+
+
+def service_at_location(
+    clinic: Clinic, treatment: Treatment, index: int, *, full: bool
+) -> dict[str, Any]:
+    """A service at one of the listing's locations: the list shape, or fully nested."""
+    sid = service_id(clinic, treatment.slug)
+    lid = location_id(clinic, index)
+    record: dict[str, Any] = {
+        "id": service_at_location_id(sid, lid),
+        "service_id": sid,
+        "location_id": lid,
+    }
+    if full:
+        record["location"] = location(clinic, index)
+        svc = service(clinic, treatment)
+        record["service"] = {k: v for k, v in svc.items() if k != "service_at_locations"}
+        record["phones"] = [
+            _phone(p, i, service_at_location_id=record["id"]) for i, p in enumerate(clinic.phones)
+        ]
+    else:
+        record["location"] = location_summary(clinic, index)
+        record["service"] = service_summary(clinic, treatment)
+    return record
+
+
+def envelope(total: int, number: int, size: int, contents: list[Any]) -> dict[str, Any]:
+    """The HSDS paging envelope around one page of contents."""
+    pages = max(1, -(-total // size))
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": number,
+        "size": len(contents),
+        "first_page": number == 1,
+        "last_page": number >= pages,
+        "empty": len(contents) == 0,
+        "contents": contents,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from directory.api import hsds_openapi
 from directory.geo import all_states
 from directory.taxonomy import CONDITION_SLUGS, TREATMENT_SLUGS
 
@@ -366,26 +367,18 @@ def document(server_url: str) -> dict[str, Any]:
             "/hsds": {
                 "get": {
                     "operationId": "hsdsOrganizations",
-                    "summary": "Published listings as Open Referral HSDS 3.0 organizations",
+                    "summary": "The first HSDS address: redirects to the HSDS API's organizations",
                     "parameters": [p for p in SEARCH_PARAMS if p["name"] in ("page", "per_page")],
                     "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "total_items": {"type": "integer"},
-                                    "total_pages": {"type": "integer"},
-                                    "page_number": {"type": "integer"},
-                                    "size": {"type": "integer"},
-                                    "contents": {"type": "array", "items": {"type": "object"}},
-                                },
-                            },
-                            "One page of organizations.",
-                        ),
-                        "400": _ERROR_400,
+                        "308": {
+                            "description": "Moved to /hsds/organizations?full_service=true "
+                            "(the query string is kept).",
+                            "headers": {"Location": {"schema": {"type": "string"}}},
+                        }
                     },
                 }
             },
+            **hsds_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -394,5 +387,69 @@ def document(server_url: str) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **HSDS_SCHEMAS}},
     }
+
+
+# The HSDS API's record schemas are Open Referral's compiled ones, named by URL in
+# /hsds/openapi.json; here they are described, so this document stays self-contained.
+HSDS_SCHEMAS = {
+    "HsdsPage": hsds_openapi.PAGE,
+    "HsdsTaxonomy": hsds_openapi.TAXONOMY,
+    "HsdsTaxonomyTerm": hsds_openapi.TAXONOMY_TERM,
+}
+_HSDS_LOCAL = {
+    "#/components/schemas/Page": "#/components/schemas/HsdsPage",
+    "#/components/schemas/Taxonomy": "#/components/schemas/HsdsTaxonomy",
+    "#/components/schemas/TaxonomyTerm": "#/components/schemas/HsdsTaxonomyTerm",
+    "#/components/schemas/Error": "#/components/schemas/Error",
+}
+
+
+def _local(node: Any) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in _HSDS_LOCAL:
+                return {"$ref": _HSDS_LOCAL[ref]}
+            name = ref.rsplit("/", 1)[1]
+            return {
+                "type": "object",
+                "description": f"An Open Referral HSDS 3.0 record, valid under {ref}.",
+                "required": ["id"],
+                "properties": {"id": {"type": "string", "format": "uuid"}},
+                "title": name,
+            }
+        return {k: _local(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_local(v) for v in node]
+    return node
+
+
+def hsds_paths() -> dict[str, Any]:
+    """The HSDS API's paths under /hsds, for this document."""
+    paths = {f"/hsds{p}": _local(item) for p, item in hsds_openapi.document("")["paths"].items()}
+    paths["/hsds/openapi.json"] = {
+        "get": {
+            "operationId": "hsdsOpenapi",
+            "summary": "Open Referral's HSDS OpenAPI definition, filled in for this site",
+            "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+        }
+    }
+    paths["/hsds/datapackage.zip"] = {
+        "get": {
+            "operationId": "hsdsDatapackage",
+            "summary": "Every published listing as an HSDS tabular data package",
+            "responses": {
+                "200": {
+                    "description": "A zip of datapackage.json and one CSV per HSDS table.",
+                    "content": {
+                        "application/zip": {
+                            "schema": {"type": "string", "contentEncoding": "binary"}
+                        }
+                    },
+                }
+            },
+        }
+    }
+    return paths

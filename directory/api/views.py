@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from directory import geo
-from directory.api import hsds, openapi, serializers
+from directory.api import hsds_views, openapi, serializers
 from directory.errors import MESSAGES
 from directory.extensions import db
 from directory.links import external_url, public_base
@@ -18,6 +18,7 @@ from directory.services import listings, pricing, search
 from directory.services.search import InvalidSearch
 
 bp = Blueprint("api", __name__)
+bp.register_blueprint(hsds_views.bp, url_prefix="/hsds")
 
 
 def _error(status: int, message: str, errors: dict[str, str] | None = None) -> ResponseReturnValue:
@@ -117,12 +118,10 @@ def costs_summary() -> ResponseReturnValue:
 
 @bp.get("/hsds")
 def hsds_export() -> ResponseReturnValue:
-    """Published listings in Open Referral HSDS 3.0 shape, paginated."""
-    query = search.parse_query(
-        {"page": request.args.get("page", ""), "per_page": request.args.get("per_page", "")},
-        current_app.config,
-    )
-    return jsonify(hsds.page(db.session, query.page, query.per_page))
+    """The first HSDS address: now the fully nested organizations of the HSDS API."""
+    args = request.args.to_dict()
+    args.setdefault("full_service", "true")
+    return redirect(url_for("api.hsds.organizations", **args), 308)
 
 
 @bp.get("/openapi.json")

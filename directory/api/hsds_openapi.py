@@ -1,0 +1,285 @@
+"""Open Referral's HSDS 3.0 OpenAPI definition, filled in with this site's server and limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/compiled/"
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "search": _query(
+        "search",
+        "Text to look for in names and descriptions.",
+        {"type": "string", "maxLength": 200},
+    ),
+    "page": _query(
+        "page", "Page number from 1.", {"type": "integer", "minimum": 1, "maximum": 100000}
+    ),
+    "per_page": _query(
+        "per_page",
+        "Results a page, at most 100.",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+    ),
+    "organization_id": _query(
+        "organization_id",
+        "Only this organization's services.",
+        {"type": "string", "format": "uuid"},
+    ),
+    "taxonomy_term_id": _query(
+        "taxonomy_term_id",
+        "Only services with this treatment or condition term.",
+        {"type": "string", "format": "uuid"},
+    ),
+    "taxonomy_id": _query(
+        "taxonomy_id", "Only this taxonomy's terms.", {"type": "string", "format": "uuid"}
+    ),
+    "modified_after": _query(
+        "modified_after",
+        "Only listings changed at or after this date and time (RFC 3339).",
+        {"type": "string", "format": "date-time"},
+    ),
+    "full": _query(
+        "full", "true nests every related record.", {"type": "string", "enum": ["true", "false"]}
+    ),
+    "full_service": _query(
+        "full_service",
+        "true nests each organization's services.",
+        {"type": "string", "enum": ["true", "false"]},
+    ),
+    "postcode": _query(
+        "postcode",
+        "A 5-digit US ZIP code to measure distance from.",
+        {"type": "string", "pattern": "^[0-9]{5}$"},
+    ),
+    "proximity": _query(
+        "proximity",
+        "Miles from the centroid of the postcode (default 25); needs postcode.",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
+    ),
+}
+
+PAGE = {
+    "type": "object",
+    "required": [
+        "total_items",
+        "total_pages",
+        "page_number",
+        "size",
+        "first_page",
+        "last_page",
+        "empty",
+        "contents",
+    ],
+    "properties": {
+        "total_items": {"type": "integer"},
+        "total_pages": {"type": "integer"},
+        "page_number": {"type": "integer"},
+        "size": {"type": "integer"},
+        "first_page": {"type": "boolean"},
+        "last_page": {"type": "boolean"},
+        "empty": {"type": "boolean"},
+    },
+}
+ERROR = {
+    "type": "object",
+    "required": ["status", "message"],
+    "properties": {
+        "status": {"type": "integer"},
+        "message": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+TAXONOMY = {
+    "type": "object",
+    "required": ["id", "name", "description"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "uri": {"type": "string"},
+        "version": {"type": "string"},
+    },
+}
+TAXONOMY_TERM = {
+    "type": "object",
+    "required": ["id", "name", "description"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "parent_id": {"type": "string", "format": "uuid"},
+        "taxonomy": {"type": "string"},
+        "language": {"type": "string"},
+        "taxonomy_id": {"type": "string", "format": "uuid"},
+        "term_uri": {"type": "string"},
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": SCHEMA_BASE + name}
+
+
+def _list(
+    item: dict[str, Any], description: str, operation: str, params: list[str]
+) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": description,
+            "operationId": operation,
+            "parameters": [PARAMETERS[p] for p in params],
+            "responses": {
+                "200": _json(
+                    {
+                        "allOf": [{"$ref": "#/components/schemas/Page"}],
+                        "properties": {"contents": {"type": "array", "items": item}},
+                    },
+                    "One page.",
+                ),
+                "400": _json({"$ref": "#/components/schemas/Error"}, "A parameter is not valid."),
+            },
+        }
+    }
+
+
+def _one(item: dict[str, Any], description: str, operation: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": description,
+            "operationId": operation,
+            "parameters": [
+                {"in": "path", "name": "id", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json(item, description),
+                "404": _json({"$ref": "#/components/schemas/Error"}, "No such record."),
+            },
+        },
+    }
+
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/organizations": _list(
+        _ref("organization_list.json"),
+        "Organizations, one a listing",
+        "listOrganizations",
+        ["search", "full_service", "full", "modified_after", "page", "per_page"],
+    ),
+    "/organizations/{id}": _one(_ref("organization.json"), "One organization", "getOrganization"),
+    "/services": _list(
+        _ref("service_list.json"),
+        "Services, one a treatment a listing offers",
+        "listServices",
+        [
+            "search",
+            "taxonomy_term_id",
+            "organization_id",
+            "modified_after",
+            "full",
+            "page",
+            "per_page",
+        ],
+    ),
+    "/services/{id}": _one(_ref("service.json"), "One service", "getService"),
+    "/service_at_locations": _list(
+        _ref("service_at_location_list.json"),
+        "Services at locations, nearest first",
+        "listServiceAtLocations",
+        [
+            "search",
+            "taxonomy_term_id",
+            "organization_id",
+            "modified_after",
+            "full",
+            "postcode",
+            "proximity",
+            "page",
+            "per_page",
+        ],
+    ),
+    "/service_at_locations/{id}": _one(
+        _ref("service_at_location.json"), "One service at a location", "getServiceAtLocation"
+    ),
+    "/taxonomies": _list(
+        {"$ref": "#/components/schemas/Taxonomy"},
+        "Taxonomies",
+        "listTaxonomies",
+        ["search", "page", "per_page"],
+    ),
+    "/taxonomies/{id}": _one(
+        {"$ref": "#/components/schemas/Taxonomy"}, "One taxonomy", "getTaxonomy"
+    ),
+    "/taxonomy_terms": _list(
+        {"$ref": "#/components/schemas/TaxonomyTerm"},
+        "Taxonomy terms",
+        "listTaxonomyTerms",
+        ["search", "taxonomy_id", "page", "per_page"],
+    ),
+    "/taxonomy_terms/{id}": _one(
+        {"$ref": "#/components/schemas/TaxonomyTerm"}, "One taxonomy term", "getTaxonomyTerm"
+    ),
+}
+
+
+def document(server_url: str) -> dict[str, Any]:
+    """The HSDS API of this site; the record schemas are Open Referral's compiled ones."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Ketamine Clinic Directory: Open Referral HSDS 3.0 API",
+            "version": "3.0",
+            "description": "Published listings as HSDS 3.0. A listing is an organization; "
+            "each treatment it offers is a service; prices are cost options; the states a "
+            "telehealth program serves are service areas. Facts HSDS has no field for are "
+            "attributes whose taxonomy term (see /taxonomy_terms) names them. "
+            "The whole directory as an HSDS tabular data package: /datapackage.zip.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/": {
+                "get": {
+                    "summary": "The HSDS version and profile of this API",
+                    "operationId": "getAPIMetaInformation",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["version", "profile"],
+                                "properties": {
+                                    "version": {"type": "string"},
+                                    "profile": {"type": "string", "format": "uri"},
+                                    "openapi_url": {"type": "string", "format": "uri"},
+                                },
+                            },
+                            "About this API.",
+                        )
+                    },
+                }
+            },
+            **PATHS,
+        },
+        "components": {
+            "schemas": {
+                "Page": PAGE,
+                "Error": ERROR,
+                "Taxonomy": TAXONOMY,
+                "TaxonomyTerm": TAXONOMY_TERM,
+            }
+        },
+    }

@@ -1,0 +1,480 @@
+"""Finding published listings for the HSDS API: filters, paging, ids and change history."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy.orm import Session, selectinload
+
+from directory import geo
+from directory.api import hsds
+from directory.models import (
+    AuditEvent,
+    Clinic,
+    ClinicStatus,
+    Condition,
+    Location,
+    Price,
+    Revision,
+    Role,
+    Treatment,
+    User,
+)
+from directory.models.treatment import clinic_conditions, clinic_treatments
+from directory.services import search, snapshots
+from directory.services.search import InvalidSearch
+
+MAX_SEARCH_LENGTH = 200
+# Audit actions that changed what the public sees, and how HSDS metadata names them.
+CLINIC_ACTIONS = {
+    "clinic.published": "status",
+    "clinic.suspended": "status",
+    "clinic.draft": "status",
+    "clinic.confirmed": "verified",
+}
+REVISION_ACTIONS = {
+    "clinic.created": "create",
+    "revision.approved": "update",
+    "revision.approved_over_conflict": "update",
+    "revision.reverted": "update",
+}
+
+
+@dataclass
+class Filters:
+    """Validated HSDS query parameters."""
+
+    page: int = 1
+    per_page: int = 20
+    search: str = ""
+    organization_id: str | None = None
+    taxonomy_term_id: str | None = None
+    modified_after: datetime | None = None
+    place: geo.SearchPlace | None = None
+    proximity: float | None = None
+
+
+def parse_filters(
+    session: Session, args: Mapping[str, str], settings: Mapping[str, Any]
+) -> Filters:
+    """Validate the query string; raise InvalidSearch naming every bad parameter."""
+    errors: dict[str, str] = {}
+    filters = Filters()
+    try:  # the same paging rules as the search API
+        query = search.parse_query(
+            {"page": args.get("page", ""), "per_page": args.get("per_page", "")}, settings
+        )
+        filters.page, filters.per_page = query.page, query.per_page
+    except InvalidSearch as exc:
+        errors.update(exc.errors)
+
+    text = (args.get("search") or "").strip()
+    if "\x00" in text:
+        errors["search"] = "The search text cannot hold a NUL character."
+    elif len(text) > MAX_SEARCH_LENGTH:
+        errors["search"] = f"The search text is too long (at most {MAX_SEARCH_LENGTH} characters)."
+    filters.search = text
+
+    org = (args.get("organization_id") or "").strip()
+    if org:
+        if not _is_uuid(org):
+            errors["organization_id"] = "Give an organization id (a UUID)."
+        filters.organization_id = org.lower()
+
+    term = (args.get("taxonomy_term_id") or "").strip()
+    if term:
+        if term.lower() not in hsds.TERM_INDEX:
+            errors["taxonomy_term_id"] = "Give the id of a term listed at /taxonomy_terms."
+        filters.taxonomy_term_id = term.lower()
+
+    raw_after = (args.get("modified_after") or "").strip()
+    if raw_after:
+        moment = _datetime(raw_after)
+        if moment is None:
+            errors["modified_after"] = "Give a date and time, for example 2026-01-31T12:00:00Z."
+        filters.modified_after = moment
+
+    postcode = (args.get("postcode") or "").strip()
+    if postcode:
+        if not (len(postcode) == 5 and postcode.isascii() and postcode.isdigit()):
+            errors["postcode"] = "Give a 5-digit US ZIP code."
+        else:
+            try:
+                filters.place = geo.resolve_place(session, postcode)
+            except geo.UnknownPlace:
+                errors["postcode"] = "That ZIP code is not in the gazetteer."
+
+    raw_proximity = (args.get("proximity") or "").strip()
+    if raw_proximity:
+        max_radius = float(settings.get("SEARCH_MAX_RADIUS_MILES", 500.0))
+        miles = _float(raw_proximity)
+        if miles is None or not 0 < miles <= max_radius:
+            errors["proximity"] = (
+                f"Give a distance in miles, more than 0 and at most {max_radius:g}."
+            )
+        elif not postcode:
+            errors["proximity"] = "Give a postcode to measure the distance from."
+        filters.proximity = miles
+    if errors:
+        raise InvalidSearch(errors)
+    return filters
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return len(text) == 36 and str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
+
+
+def _float(text: str) -> float | None:
+    if len(text) > 20:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _datetime(text: str) -> datetime | None:
+    if len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 9999 east of UTC
+        return None
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def load_clinics(session: Session, ids: list[int]) -> dict[int, Clinic]:
+    """The clinics with everything HSDS shows, each collection in one query."""
+    if not ids:
+        return {}
+    stmt = (
+        select(Clinic)
+        .where(Clinic.id.in_(ids))
+        .options(
+            selectinload(Clinic.locations),
+            selectinload(Clinic.phones),
+            selectinload(Clinic.prices),
+            selectinload(Clinic.treatments),
+            selectinload(Clinic.conditions),
+            selectinload(Clinic.service_areas),
+            selectinload(Clinic.sources),
+            selectinload(Clinic.quotes),
+        )
+    )
+    return {c.id: c for c in session.execute(stmt).scalars()}
+
+
+def _published() -> ColumnElement[bool]:
+    return Clinic.status == ClinicStatus.PUBLISHED
+
+
+def _updated_since(filters: Filters) -> list[ColumnElement[bool]]:
+    if filters.modified_after is None:
+        return []
+    # A confirmation changes no field but is news to a consumer keeping in step.
+    confirmed = (
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.target_type == "clinic",
+            AuditEvent.target_id == Clinic.id,
+            AuditEvent.action.in_(list(CLINIC_ACTIONS)),
+            AuditEvent.created_at >= filters.modified_after,
+        )
+        .exists()
+    )
+    return [or_(Clinic.updated_at >= filters.modified_after, confirmed)]
+
+
+def organization_ids(session: Session) -> dict[str, int]:
+    """Every published listing's organization id -> clinic id (ids are hashes of slugs)."""
+    rows = session.execute(select(Clinic.id, Clinic.slug).where(_published()))
+    return {hsds.make_id("organization", slug): cid for cid, slug in rows}
+
+
+def _search_clause(text: str) -> ColumnElement[bool]:
+    needle = text.lower()
+    return or_(
+        func.lower(Clinic.name).contains(needle, autoescape=True),
+        func.lower(Clinic.description).contains(needle, autoescape=True),
+        func.lower(Treatment.name).contains(needle, autoescape=True),
+    )
+
+
+@dataclass
+class Page:
+    """One page of records and how many there are in all."""
+
+    total: int
+    contents: list[dict[str, Any]]
+
+
+def _slice(rows: list[Any], filters: Filters) -> list[Any]:
+    start = (filters.page - 1) * filters.per_page
+    return rows[start : start + filters.per_page]
+
+
+def organizations(session: Session, filters: Filters, *, full: bool) -> Page:
+    """Published listings as organizations, ordered by when they were first listed."""
+    clauses: list[ColumnElement[bool]] = [_published(), *_updated_since(filters)]
+    if filters.search:
+        needle = filters.search.lower()
+        clauses.append(
+            or_(
+                func.lower(Clinic.name).contains(needle, autoescape=True),
+                func.lower(Clinic.description).contains(needle, autoescape=True),
+            )
+        )
+    total = session.execute(select(func.count()).select_from(Clinic).where(*clauses)).scalar_one()
+    ids = list(
+        session.execute(
+            select(Clinic.id)
+            .where(*clauses)
+            .order_by(Clinic.id)
+            .offset((filters.page - 1) * filters.per_page)
+            .limit(filters.per_page)
+        ).scalars()
+    )
+    clinics = load_clinics(session, ids)
+    if not full:
+        return Page(total, [hsds.organization_summary(clinics[i]) for i in ids])
+    changes = changes_for(session, ids)
+    return Page(total, [hsds.organization(clinics[i], changes.get(i, [])) for i in ids])
+
+
+def organization(session: Session, org_id: str) -> dict[str, Any] | None:
+    """One published listing as a fully nested organization, or None."""
+    clinic_id = organization_ids(session).get(org_id.lower())
+    if clinic_id is None:
+        return None
+    clinic = load_clinics(session, [clinic_id])[clinic_id]
+    return hsds.organization(clinic, changes_for(session, [clinic_id]).get(clinic_id, []))
+
+
+def _offered_pairs() -> Any:
+    listed = select(
+        clinic_treatments.c.clinic_id.label("clinic_id"),
+        clinic_treatments.c.treatment_id.label("treatment_id"),
+    )
+    priced = select(Price.clinic_id, Price.treatment_id).where(
+        Price.source_url.is_not(None), Price.source_url != "", Price.as_of.is_not(None)
+    )
+    return union(listed, priced).subquery()
+
+
+def _term_clause(filters: Filters) -> list[ColumnElement[bool]]:
+    if not filters.taxonomy_term_id:
+        return []
+    key, code = hsds.TERM_INDEX[filters.taxonomy_term_id]
+    if key == "treatments":
+        return [Treatment.slug == code]
+    if key == "conditions":
+        condition_id = select(Condition.id).where(Condition.slug == code).scalar_subquery()
+        return [
+            select(clinic_conditions.c.clinic_id)
+            .where(
+                clinic_conditions.c.clinic_id == Clinic.id,
+                clinic_conditions.c.condition_id == condition_id,
+            )
+            .exists()
+        ]
+    return [Clinic.id.is_(None)]  # listing facts describe organizations, not services
+
+
+def _service_rows(session: Session, filters: Filters, with_locations: bool) -> Select[Any]:
+    pairs = _offered_pairs()
+    columns: list[Any] = [Clinic.id, Treatment.id]
+    if with_locations:
+        columns += [Location.id, Location.latitude, Location.longitude]
+    stmt = (
+        select(*columns)
+        .select_from(pairs)
+        .join(Clinic, Clinic.id == pairs.c.clinic_id)
+        .join(Treatment, Treatment.id == pairs.c.treatment_id)
+        .where(_published(), *_updated_since(filters), *_term_clause(filters))
+    )
+    if with_locations:
+        stmt = stmt.join(Location, Location.clinic_id == Clinic.id)
+    if filters.organization_id:
+        clinic_id = organization_ids(session).get(filters.organization_id)
+        stmt = stmt.where(Clinic.id == (clinic_id if clinic_id is not None else -1))
+    if filters.search:
+        stmt = stmt.where(_search_clause(filters.search))
+    order = (
+        [Clinic.id, Location.id, Treatment.position]
+        if with_locations
+        else [
+            Clinic.id,
+            Treatment.position,
+        ]
+    )
+    return stmt.order_by(*order)
+
+
+def _treatments(session: Session) -> dict[int, Treatment]:
+    return {t.id: t for t in session.execute(select(Treatment)).scalars()}
+
+
+def services(session: Session, filters: Filters, *, full: bool) -> Page:
+    """Each treatment each published listing offers, as HSDS services."""
+    rows = session.execute(_service_rows(session, filters, False)).all()
+    page = _slice(rows, filters)
+    clinics = load_clinics(session, sorted({r[0] for r in page}))
+    treatments = _treatments(session)
+    build = hsds.service if full else hsds.service_summary
+    return Page(len(rows), [build(clinics[cid], treatments[tid]) for cid, tid in page])
+
+
+def service(session: Session, service_id: str) -> dict[str, Any] | None:
+    """One service, fully nested, or None."""
+    rows = session.execute(
+        _service_rows(session, Filters(), False).add_columns(Clinic.slug, Treatment.slug)
+    ).all()
+    for cid, tid, slug, tslug in rows:
+        if hsds.make_id("service", slug, tslug) == service_id.lower():
+            clinic = load_clinics(session, [cid])[cid]
+            return hsds.service(clinic, _treatments(session)[tid])
+    return None
+
+
+def _sal_rows(session: Session, filters: Filters) -> list[tuple[int, int, int, float | None]]:
+    """(clinic id, treatment id, location id, miles) in page order."""
+    stmt = _service_rows(session, filters, True)
+    place = filters.place
+    if place is None or place.latitude is None or place.longitude is None:
+        return [(c, t, loc, None) for c, t, loc, _lat, _lng in session.execute(stmt)]
+    radius = filters.proximity or 25.0
+    box = geo.bounding_box(place.latitude, place.longitude, radius)
+    stmt = stmt.where(
+        Location.latitude.between(box.min_lat, box.max_lat),
+        Location.longitude.between(box.min_lng, box.max_lng),
+    )
+    found = []
+    for c, t, loc, lat, lng in session.execute(stmt):
+        miles = geo.distance_miles(place.latitude, place.longitude, lat, lng)
+        if miles <= radius:
+            found.append((c, t, loc, miles))
+    found.sort(key=lambda r: (r[3], r[0], r[2]))
+    return found
+
+
+def _sal(
+    clinics: dict[int, Clinic], treatments: dict[int, Treatment], row: tuple[Any, ...], full: bool
+) -> dict[str, Any]:
+    clinic = clinics[row[0]]
+    index = [loc.id for loc in clinic.locations].index(row[2])
+    return hsds.service_at_location(clinic, treatments[row[1]], index, full=full)
+
+
+def services_at_locations(session: Session, filters: Filters, *, full: bool) -> Page:
+    """Each service at each location, nearest first when a postcode is given."""
+    rows = _sal_rows(session, filters)
+    page = _slice(rows, filters)
+    clinics = load_clinics(session, sorted({r[0] for r in page}))
+    treatments = _treatments(session)
+    return Page(len(rows), [_sal(clinics, treatments, r, full) for r in page])
+
+
+def service_at_location(session: Session, sal_id: str) -> dict[str, Any] | None:
+    """One service at a location, fully nested, or None."""
+    stmt = _service_rows(session, Filters(), True).add_columns(Clinic.slug, Treatment.slug)
+    rows = session.execute(stmt).all()
+    positions: dict[int, list[int]] = {}
+    for loc_clinic, loc_id in session.execute(
+        select(Location.clinic_id, Location.id).order_by(Location.clinic_id, Location.id)
+    ):
+        positions.setdefault(loc_clinic, []).append(loc_id)
+    for cid, tid, loc_id, _lat, _lng, slug, tslug in rows:
+        index = positions[cid].index(loc_id)
+        sid = hsds.make_id("service", slug, tslug)
+        if hsds.service_at_location_id(sid, hsds.make_id("location", slug, index)) == sal_id:
+            clinic = load_clinics(session, [cid])[cid]
+            return hsds.service_at_location(clinic, _treatments(session)[tid], index, full=True)
+    return None
+
+
+# --- change history -----------------------------------------------------------------------
+
+
+def _role(user: User | None) -> str:
+    return "moderator" if user is None or user.role is Role.ADMIN else "owner"
+
+
+def _text(field: str, value: Any) -> str:
+    described = snapshots.describe(field, value)
+    return "" if described == "—" else described
+
+
+def _changes(event: AuditEvent, action: str, by: str) -> list[hsds.Change]:
+    before, after = event.before or {}, event.after or {}
+    key = f"audit-{event.id}"
+    if action in ("status", "verified"):
+        field = "status" if action == "status" else "last_verified"
+        after_text = str(after.get("status", "")) if action == "status" else "confirmed correct"
+        return [
+            hsds.Change(
+                key, event.created_at, action, field, str(before.get("status", "")), after_text, by
+            )
+        ]
+    fields = snapshots.changed_fields(before, after) or ["listing"]
+    return [
+        hsds.Change(
+            key,
+            event.created_at,
+            action,
+            f,
+            _text(f, before.get(f)) if f != "listing" else "",
+            _text(f, after.get(f)) if f != "listing" else event.summary,
+            by,
+        )
+        for f in fields
+    ]
+
+
+def changes_for(session: Session, clinic_ids: list[int]) -> dict[int, list[hsds.Change]]:
+    """Approved changes to the listings, oldest first, from the audit log (two queries)."""
+    found: dict[int, list[hsds.Change]] = {}
+    if not clinic_ids:
+        return found
+    on_clinics = session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.target_type == "clinic",
+            AuditEvent.target_id.in_(clinic_ids),
+            AuditEvent.action.in_(list(CLINIC_ACTIONS)),
+        )
+    ).all()
+    for event, actor in on_clinics:
+        changes = _changes(event, CLINIC_ACTIONS[event.action], _role(actor))
+        found.setdefault(event.target_id or 0, []).extend(changes)
+    on_revisions = session.execute(
+        select(AuditEvent, Revision.clinic_id, Revision.kind, User)
+        .join(Revision, Revision.id == AuditEvent.target_id)
+        .join(User, User.id == Revision.submitter_id)
+        .where(
+            AuditEvent.target_type == "revision",
+            Revision.clinic_id.in_(clinic_ids),
+            AuditEvent.action.in_(list(REVISION_ACTIONS)),
+        )
+    ).all()
+    for event, clinic_id, _kind, submitter in on_revisions:
+        by = "moderator" if event.action == "revision.reverted" else _role(submitter)
+        found.setdefault(clinic_id, []).extend(_changes(event, REVISION_ACTIONS[event.action], by))
+    for changes in found.values():
+        changes.sort(key=lambda c: (c.at, c.key, c.field))
+    return found

@@ -1,0 +1,156 @@
+"""The HSDS 3.0 API under /api/v1/hsds/, following Open Referral's OpenAPI definition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from directory.api import hsds, hsds_datapackage, hsds_records
+from directory.extensions import db
+from directory.links import external_url, public_base
+
+bp = Blueprint("hsds", __name__)
+
+TRUE_WORDS = {"1", "true", "yes"}
+
+
+def _filters() -> hsds_records.Filters:
+    return hsds_records.parse_filters(db.session, request.args, current_app.config)
+
+
+def _full(*names: str) -> bool:
+    return any((request.args.get(n) or "").strip().lower() in TRUE_WORDS for n in names)
+
+
+def _page(filters: hsds_records.Filters, page: hsds_records.Page) -> ResponseReturnValue:
+    return jsonify(hsds.envelope(page.total, filters.page, filters.per_page, page.contents))
+
+
+def _found(record: dict[str, Any] | None) -> ResponseReturnValue:
+    if record is None:
+        abort(404)
+    return jsonify(record)
+
+
+@bp.get("/")
+def root() -> ResponseReturnValue:
+    """Which HSDS version and profile this API speaks."""
+    return jsonify(
+        {
+            "version": hsds.HSDS_VERSION,
+            "profile": hsds.PROFILE_URL,
+            "openapi_url": external_url("api.hsds.openapi_document"),
+        }
+    )
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> ResponseReturnValue:
+    """Open Referral's HSDS OpenAPI definition, filled in for this site."""
+    from directory.api import hsds_openapi
+
+    return jsonify(hsds_openapi.document(public_base() + "/api/v1/hsds"))
+
+
+@bp.get("/organizations")
+def organizations() -> ResponseReturnValue:
+    """Published listings as organizations; full_service=true nests their services."""
+    filters = _filters()
+    return _page(
+        filters, hsds_records.organizations(db.session, filters, full=_full("full", "full_service"))
+    )
+
+
+@bp.get("/organizations/<org_id>")
+def organization(org_id: str) -> ResponseReturnValue:
+    """One organization with its locations, phones and services."""
+    return _found(hsds_records.organization(db.session, org_id.lower()))
+
+
+@bp.get("/services")
+def services() -> ResponseReturnValue:
+    """Each treatment a published listing offers, as a service."""
+    filters = _filters()
+    return _page(filters, hsds_records.services(db.session, filters, full=_full("full")))
+
+
+@bp.get("/services/<service_id>")
+def service(service_id: str) -> ResponseReturnValue:
+    """One service with its prices, service areas, schedules and organization."""
+    return _found(hsds_records.service(db.session, service_id.lower()))
+
+
+@bp.get("/service_at_locations")
+def services_at_locations() -> ResponseReturnValue:
+    """Services at locations; postcode and proximity (miles) find the nearest."""
+    filters = _filters()
+    return _page(
+        filters, hsds_records.services_at_locations(db.session, filters, full=_full("full"))
+    )
+
+
+@bp.get("/service_at_locations/<sal_id>")
+def service_at_location(sal_id: str) -> ResponseReturnValue:
+    """One service at one location, fully nested."""
+    return _found(hsds_records.service_at_location(db.session, sal_id.lower()))
+
+
+@bp.get("/taxonomies")
+def taxonomies() -> ResponseReturnValue:
+    """The treatments, the conditions and the listing facts, as taxonomies."""
+    filters = _filters()
+    rows = [hsds.taxonomy(t) for t in hsds.TAXONOMIES]
+    rows = [r for r in rows if _matches(r, filters.search)]
+    return _page(filters, hsds_records.Page(len(rows), _slice(rows, filters)))
+
+
+@bp.get("/taxonomies/<taxonomy_id>")
+def taxonomy(taxonomy_id: str) -> ResponseReturnValue:
+    """One taxonomy."""
+    found = [hsds.taxonomy(t) for t in hsds.TAXONOMIES if t.id == taxonomy_id.lower()]
+    return _found(found[0] if found else None)
+
+
+@bp.get("/taxonomy_terms")
+def taxonomy_terms() -> ResponseReturnValue:
+    """Every term; taxonomy_id keeps one taxonomy's."""
+    filters = _filters()
+    wanted = (request.args.get("taxonomy_id") or "").strip().lower()
+    rows = [
+        r
+        for r in hsds.taxonomy_terms()
+        if _matches(r, filters.search) and (not wanted or r["taxonomy_id"] == wanted)
+    ]
+    return _page(filters, hsds_records.Page(len(rows), _slice(rows, filters)))
+
+
+@bp.get("/taxonomy_terms/<term_id>")
+def taxonomy_term(term_id: str) -> ResponseReturnValue:
+    """One taxonomy term."""
+    found = [r for r in hsds.taxonomy_terms() if r["id"] == term_id.lower()]
+    return _found(found[0] if found else None)
+
+
+@bp.get("/datapackage.zip")
+def datapackage() -> ResponseReturnValue:
+    """Every published listing as an HSDS tabular data package (CSV files in a zip)."""
+    body = hsds_datapackage.build_zip(db.session)
+    return Response(
+        body,
+        mimetype="application/zip",
+        headers={"Content-Disposition": "attachment; filename=hsds-datapackage.zip"},
+    )
+
+
+def _matches(record: dict[str, Any], text: str) -> bool:
+    if not text:
+        return True
+    needle = text.lower()
+    return needle in record["name"].lower() or needle in record["description"].lower()
+
+
+def _slice(rows: list[Any], filters: hsds_records.Filters) -> list[Any]:
+    start = (filters.page - 1) * filters.per_page
+    return rows[start : start + filters.per_page]

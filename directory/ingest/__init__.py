@@ -1,0 +1,1 @@
+"""Reading listings from outside the directory: pages, bulk files, hospital price files."""
