@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -15,8 +16,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=_shipped("templates"),
+        static_folder=_shipped("static"),
     )
     config.load(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -35,6 +36,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     security.register(app)
     return app
+
+
+def _shipped(folder: str) -> str:
+    """The top-level folder in a checkout, or its copy inside an installed package."""
+    in_checkout = Path(__file__).resolve().parent.parent / folder
+    return f"../{folder}" if in_checkout.is_dir() else folder
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -99,3 +99,7 @@ def test_too_many_parameters_are_refused(client):
 def test_oversized_bodies_are_refused(client):
     response = client.post("/account/login", data={"email": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_test_only_packages_are_not_served(client):
+    assert client.get("/static/vendor/axe-core/axe.min.js").status_code == 404
