@@ -22,6 +22,13 @@ class ClinicStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
+class ListingKind(enum.StrEnum):
+    """What a listing is; telehealth programs are clinics with service areas."""
+
+    CLINIC = "clinic"
+    HOSPITAL = "hospital"  # listed from its price transparency file
+
+
 class VerifiedBy(enum.StrEnum):
     """Who last confirmed that a listing is correct."""
 
@@ -61,6 +68,9 @@ class Clinic(Base):
     # to scan all clinics instead of the location box.
     status: Mapped[ClinicStatus] = mapped_column(str_enum(ClinicStatus), default=ClinicStatus.DRAFT)
     is_example: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[ListingKind] = mapped_column(
+        str_enum(ListingKind), default=ListingKind.CLINIC, server_default=ListingKind.CLINIC.value
+    )
     status_note: Mapped[str] = mapped_column(Text, default="")
     hours: Mapped[str] = mapped_column(Text, default="")
     free_consultation: Mapped[bool | None]
@@ -113,6 +123,11 @@ class Clinic(Base):
     def location(self) -> Location | None:
         """The primary location, if the clinic has a street or area presence."""
         return self.locations[0] if self.locations else None
+
+    @property
+    def is_hospital(self) -> bool:
+        """A hospital listed from its price transparency file."""
+        return self.kind is ListingKind.HOSPITAL
 
     @property
     def is_remote_program(self) -> bool:

@@ -1,0 +1,1 @@
+"""Bringing outside data into the directory: pages, bulk files, hospital price files."""
