@@ -21,6 +21,7 @@ from directory import geo
 from directory.exports import csv_response, price_rows, search_rows
 from directory.extensions import db, limiter
 from directory.models import ReportCategory
+from directory.prices import hospital
 from directory.public import jsonld
 from directory.public.forms import ReportForm
 from directory.services import listings, moderation, pricing, search
@@ -92,6 +93,9 @@ def clinic_page(slug: str) -> str:
         clinic=clinic,
         jsonld=jsonld.medical_clinic(clinic, url),
         today=date.today(),
+        hospital_charges=hospital.charge_sheet(db.session, clinic.id)
+        if clinic.is_hospital
+        else None,
     )
 
 
