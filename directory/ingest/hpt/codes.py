@@ -115,8 +115,19 @@ CODE_RULES: tuple[CodeRule, ...] = (
 
 RULES_BY_CODE = {r.code: r for r in CODE_RULES if r.code != ANY_NDC}
 NDC_RULE = next(r for r in CODE_RULES if r.code == ANY_NDC)
-# A cheap first test for every line of a multi-gigabyte file.
+# A cheap first test for every line of a multi-gigabyte file: exact spellings first.
 RELEVANT_CODES = frozenset(RULES_BY_CODE)
+RELEVANT_SPELLINGS = RELEVANT_CODES | {c.lower() for c in RELEVANT_CODES}
+
+
+def maybe_relevant(code: str, code_type: str) -> bool:
+    """True when a (code, type) pair could be kept; False for nearly every line of a file."""
+    if code in RELEVANT_SPELLINGS:
+        return True
+    if code[:1] == " " or code[-1:] == " ":
+        if code.strip().upper() in RELEVANT_CODES:
+            return True
+    return code_type[:1] in ("N", "n", " ") and code_type.strip().upper() == "NDC"
 
 
 @dataclass(frozen=True)

@@ -200,7 +200,7 @@ def read(open_stream: Opener) -> ParsedFile:
         layout = _layout(columns)
         parsed = ParsedFile(header=header, file_format="csv-tall" if layout.tall else "csv-wide")
         kept: dict[ChargeRecord, None] = {}
-        relevant = codes.RELEVANT_CODES
+        maybe_relevant = codes.maybe_relevant
         code_columns = layout.code_columns
         width = layout.width
         line = 3
@@ -214,11 +214,7 @@ def read(open_stream: Opener) -> ParsedFile:
                     row = row + [""] * (width - len(row))
                 # The cheap test first: most rows of a large file are skipped here.
                 for ci, ti in code_columns:
-                    value = row[ci]
-                    if value and (
-                        value.strip().upper() in relevant
-                        or (ti >= 0 and row[ti].strip().upper() == "NDC")
-                    ):
+                    if maybe_relevant(row[ci], row[ti] if ti >= 0 else ""):
                         break
                 else:
                     continue

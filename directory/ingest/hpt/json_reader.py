@@ -130,8 +130,12 @@ def read(open_stream: Opener) -> ParsedFile:
     index = 0
     with open_stream() as stream:
         try:
-            for index, item in enumerate(ijson.items(stream, f"{ITEMS}.item")):  # noqa: B007
+            # Floats parse faster than Decimals; amounts go back through their text to cents.
+            items = ijson.items(stream, f"{ITEMS}.item", use_float=True)
+            for index, item in enumerate(items):  # noqa: B007
                 parsed.items_seen += 1
+                if _plainly_irrelevant(item):
+                    continue
                 records = _item(item, f"$.{ITEMS}[{index}]")
                 if records is not None:
                     parsed.items_kept += 1
@@ -143,6 +147,22 @@ def read(open_stream: Opener) -> ParsedFile:
         raise HptFormatError(f"$.{ITEMS} is missing or empty: the file lists no charges.")
     parsed.charges = list(kept)
     return parsed
+
+
+def _plainly_irrelevant(item: Any) -> bool:
+    """The cheap test run on every item: well-formed codes, none of them kept."""
+    code_info = item.get("code_information") if isinstance(item, dict) else None
+    if not isinstance(code_info, list):
+        return False  # malformed: the full reading says where
+    for ci in code_info:
+        if not isinstance(ci, dict):
+            return False
+        code, code_type = ci.get("code"), ci.get("type")
+        if not isinstance(code, str) or not isinstance(code_type, str):
+            return False
+        if codes.maybe_relevant(code, code_type):
+            return False
+    return True
 
 
 def _item(item: Any, where: str) -> list[ChargeRecord] | None:
