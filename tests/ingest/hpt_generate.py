@@ -87,15 +87,28 @@ def _json(out: IO[str], target: int, v3: bool, every: int, last_updated: str) ->
                 "standard_charge_dollar": base + i,
             }
             if v3 and i == 0:
-                entry.update({"median_amount": base, "10th_percentile": base - 5,
-                              "90th_percentile": base + 5, "count": "11"})
+                entry.update(
+                    {
+                        "median_amount": base,
+                        "10th_percentile": base - 5,
+                        "90th_percentile": base + 5,
+                        "count": "11",
+                    }
+                )
             payers.append(entry)
         item = {
             "description": desc,
             "code_information": [{"code": str(n), "type": "CDM"}, {"code": code, "type": kind}],
-            "standard_charges": [{"setting": "outpatient", "gross_charge": base * 2,
-                                  "discounted_cash": base * 1.5, "minimum": base,
-                                  "maximum": base + 4, "payers_information": payers}],
+            "standard_charges": [
+                {
+                    "setting": "outpatient",
+                    "gross_charge": base * 2,
+                    "discounted_cash": base * 1.5,
+                    "minimum": base,
+                    "maximum": base + 4,
+                    "payers_information": payers,
+                }
+            ],
         }
         line = ("" if n == 1 else ",\n") + json.dumps(item)
         out.write(line)
@@ -111,13 +124,13 @@ def _csv_general(v3: bool, last_updated: str) -> str:
         return (
             "hospital_name,last_updated_on,version,location_name,hospital_address,"
             f'license_number|MI,type_2_npi,"{ATTESTATION}",attester_name\n'
-            f'Example Benchmark Hospital,{last_updated},3.0.0,Example Benchmark Hospital,'
+            f"Example Benchmark Hospital,{last_updated},3.0.0,Example Benchmark Hospital,"
             '"1 Example Way, Farmington, MI 48336",EX-9999,0000000999,true,Example Attester\n'
         )
     return (
         "hospital_name,last_updated_on,version,hospital_location,hospital_address,"
         f'license_number|MI,"{ATTESTATION}"\n'
-        f'Example Benchmark Hospital,{last_updated},2.2.0,Example Benchmark Hospital,'
+        f"Example Benchmark Hospital,{last_updated},2.2.0,Example Benchmark Hospital,"
         '"1 Example Way, Farmington, MI 48336",EX-9999,true\n'
     )
 
@@ -158,18 +171,22 @@ def _csv_wide(out: IO[str], target: int, v3: bool, every: int, last_updated: str
     columns = []
     for payer, plan in PAYERS:
         p = f"{payer}|{plan}"
-        columns += [f"standard_charge|{p}|negotiated_dollar",
-                    f"standard_charge|{p}|negotiated_percentage",
-                    f"standard_charge|{p}|negotiated_algorithm"]
+        columns += [
+            f"standard_charge|{p}|negotiated_dollar",
+            f"standard_charge|{p}|negotiated_percentage",
+            f"standard_charge|{p}|negotiated_algorithm",
+        ]
         columns += (
             [f"median_amount|{p}", f"10th_percentile|{p}", f"90th_percentile|{p}", f"count|{p}"]
-            if v3 else [f"estimated_amount|{p}"]
+            if v3
+            else [f"estimated_amount|{p}"]
         )
         columns += [f"standard_charge|{p}|methodology", f"additional_payer_notes|{p}"]
     text = _csv_general(v3, last_updated) + (
         "description,code|1,code|1|type,code|2,code|2|type,modifiers,setting,"
         "drug_unit_of_measurement,drug_type_of_measurement,standard_charge|gross,"
-        "standard_charge|discounted_cash," + ",".join(columns)
+        "standard_charge|discounted_cash,"
+        + ",".join(columns)
         + ",standard_charge|min,standard_charge|max,additional_generic_notes\n"
     )
     out.write(text)
@@ -185,7 +202,8 @@ def _csv_wide(out: IO[str], target: int, v3: bool, every: int, last_updated: str
             cells += [str(base + i), "", "", *stats, "fee schedule", ""]
         line = (
             f'"{desc}",{n},CDM,{code},{kind},,outpatient,,,{base * 2},{base * 1.5},'
-            + ",".join(cells) + f",{base},{base + 4},\n"
+            + ",".join(cells)
+            + f",{base},{base + 4},\n"
         )
         out.write(line)
         done.bytes += len(line)

@@ -189,14 +189,14 @@ def read(open_stream: Opener) -> ParsedFile:
         try:
             keys = next(rows, None)
             values = next(rows, None)
+            if keys is None or values is None:
+                raise HptFormatError("line 1-2: a CSV price file starts with two header rows.")
+            header = _header(keys, values)
             columns = next(rows, None)
         except csv.Error as exc:
             raise HptFormatError(f"line {rows.line_num}: {exc}") from exc  # type: ignore[attr-defined]
-        if keys is None or values is None or columns is None:
-            raise HptFormatError(
-                "The CSV file has fewer than the three header rows of the template."
-            )
-        header = _header(keys, values)
+        if columns is None:
+            raise HptFormatError("line 3: the row naming the item columns is missing.")
         layout = _layout(columns)
         parsed = ParsedFile(header=header, file_format="csv-tall" if layout.tall else "csv-wide")
         kept: dict[ChargeRecord, None] = {}
