@@ -13,6 +13,7 @@ from directory import geo
 from directory.api import hsds, openapi, serializers
 from directory.errors import MESSAGES
 from directory.extensions import db
+from directory.prices import hospital
 from directory.services import listings, pricing, search
 from directory.services.search import InvalidSearch
 
@@ -78,6 +79,10 @@ def clinic(slug: str) -> ResponseReturnValue:
     found = listings.published_clinic(db.session, slug)
     data = serializers.clinic_detail(found, date.today(), _stale_days())
     data["url"] = url_for("public.clinic_page", slug=found.slug, _external=True)
+    if found.is_hospital:
+        data["hospital_charges"] = [
+            serializers.hospital_charge(c) for c in hospital.current_charges(db.session, found.id)
+        ]
     return jsonify(data)
 
 

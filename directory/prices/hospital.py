@@ -8,9 +8,20 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory import geo
 from directory.formatting import money
 from directory.ingest.hpt.codes import note_for
-from directory.models import ChargeKind, HospitalCharge, PriceFileImport
+from directory.models import (
+    ChargeKind,
+    Clinic,
+    ClinicStatus,
+    HospitalCharge,
+    ListingKind,
+    Location,
+    PriceFileImport,
+    Treatment,
+)
+from directory.services import search
 
 PAYER_KINDS = (
     ChargeKind.NEGOTIATED_DOLLAR,
@@ -119,3 +130,59 @@ def charge_sheet(session: Session, clinic_id: int) -> ChargeSheet | None:
     seen = dict.fromkeys((c.code, c.code_type) for c in charges)
     sheet.notes = [(code, note_for(code, code_type)) for code, code_type in seen]
     return sheet
+
+
+@dataclass(frozen=True)
+class CashPriceRow:
+    """A hospital's cash price for one code, for a region's cost page."""
+
+    hospital: str
+    slug: str
+    treatment: str
+    code: str
+    covers: str
+    setting: str
+    cash_cents: int
+    as_of: date
+
+
+def region_cash_prices(
+    session: Session,
+    state: str | None = None,
+    place: geo.SearchPlace | None = None,
+    radius: float | None = None,
+    limit: int = 200,
+) -> list[CashPriceRow]:
+    """Published hospitals' current cash prices in a state or around a place."""
+    conditions = [
+        Clinic.status == ClinicStatus.PUBLISHED,
+        Clinic.kind == ListingKind.HOSPITAL,
+        HospitalCharge.kind == ChargeKind.DISCOUNTED_CASH,
+        HospitalCharge.valid_to.is_(None),
+        HospitalCharge.amount_cents.is_not(None),
+    ]
+    if place is not None and place.has_point and radius:
+        conditions.append(Clinic.id.in_(list(search.clinics_within(session, place, radius))))
+    elif state:
+        conditions.append(Clinic.id.in_(select(Location.clinic_id).where(Location.state == state)))
+    rows = session.execute(
+        select(HospitalCharge, Clinic.name, Clinic.slug, Treatment.name)
+        .join(Clinic, Clinic.id == HospitalCharge.clinic_id)
+        .join(Treatment, Treatment.id == HospitalCharge.treatment_id)
+        .where(*conditions)
+        .order_by(Treatment.position, HospitalCharge.code, HospitalCharge.amount_cents)
+        .limit(limit)
+    ).all()
+    return [
+        CashPriceRow(
+            name or slug,
+            slug,
+            treatment,
+            c.code,
+            c.covers,
+            c.setting,
+            c.amount_cents or 0,
+            c.as_of,
+        )
+        for c, name, slug, treatment in rows
+    ]

@@ -203,9 +203,17 @@ def _costs(args):  # type: ignore[no-untyped-def]
 def costs() -> tuple[str, int]:
     """Price summary for a region: count, min, median and max per treatment."""
     summary, errors = _costs(request.args)
+    hospital_cash = (
+        hospital.region_cash_prices(
+            db.session, state=summary.state, place=summary.place, radius=summary.radius
+        )
+        if summary
+        else []
+    )
     return render_template(
         "public/costs.html",
         summary=summary,
+        hospital_cash=hospital_cash,
         errors=errors,
         args=request.args,
         states=geo.all_states(),
