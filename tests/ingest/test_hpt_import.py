@@ -106,6 +106,7 @@ def test_an_approved_hospital_page_shows_cash_prices_then_insurers(app, client, 
     assert "at least two hours of observation" in html  # what G2082 includes
     assert "Pat Example" in html
     assert "No published prices. This clinic" not in html
+    assert "price transparency file (proposal" in html  # where the listing's facts came from
 
 
 def test_the_api_carries_the_current_hospital_charges(app, client, make_user):
@@ -291,3 +292,12 @@ def test_a_download_over_the_size_cap_is_refused(app, loopback_site):
             GazetteerGeocoder(),
         )
     assert _count(Clinic) == 0
+
+
+def test_search_finds_an_approved_hospital_offering_esketamine(app, client, make_user):
+    _import("v3_small.json")
+    _approve(make_user, "example-general-hospital")
+    html = client.get("/search?near=48336&treatment=esketamine").get_data(as_text=True)
+    assert "Example General Hospital" in html
+    html = client.get("/search?near=48336&treatment=iv-infusion").get_data(as_text=True)
+    assert "Example General Hospital" in html  # the ketamine drug lines

@@ -285,3 +285,13 @@ def test_a_generated_multi_megabyte_file_in_each_layout_keeps_exactly_the_releva
     assert parsed.items_seen == written.items
     assert parsed.items_kept == written.relevant > 0
     assert {c.code for c in parsed.charges} == {"G2082", "96365", "90791", "J3490"}
+
+
+def test_a_file_keeping_more_charges_than_one_hospital_could_is_refused(monkeypatch):
+    from directory.ingest.hpt import records
+
+    monkeypatch.setattr(records, "MAX_KEPT_CHARGES", 5)
+    with pytest.raises(HptFormatError, match=r"standard_charge_information\[1\]: more than 5"):
+        read_file(FILES / "v3_small.json")
+    with pytest.raises(HptFormatError, match="line 5: more than 5"):
+        read_file(FILES / "v3_tall.csv")

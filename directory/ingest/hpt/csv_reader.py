@@ -22,6 +22,7 @@ from directory.ingest.hpt.records import (
     HptFormatError,
     ParsedFile,
     charges_for_item,
+    check_kept,
     clean_description,
     is_true,
     major_version,
@@ -226,6 +227,7 @@ def read(open_stream: Opener) -> ParsedFile:
                 if records is not None:
                     parsed.items_kept += 1
                     kept.update(dict.fromkeys(records))
+                    check_kept(len(kept), f"line {line}")
         except csv.Error as exc:
             raise HptFormatError(f"line {line + 1}: {exc}") from exc
     if parsed.items_seen == 0:

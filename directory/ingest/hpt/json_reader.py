@@ -15,6 +15,7 @@ from directory.ingest.hpt.records import (
     HptFormatError,
     ParsedFile,
     charges_for_item,
+    check_kept,
     clean_description,
     is_true,
     major_version,
@@ -140,6 +141,7 @@ def read(open_stream: Opener) -> ParsedFile:
                 if records is not None:
                     parsed.items_kept += 1
                     kept.update(dict.fromkeys(records))
+                    check_kept(len(kept), f"$.{ITEMS}[{index}]")
         except ijson.JSONError as exc:
             at = parsed.items_seen
             raise _json_error(exc, f"$.{ITEMS}[{at}]" if at else "$") from exc

@@ -14,6 +14,9 @@ SUPPORTED_MAJOR_VERSIONS = ("2", "3")
 # Placeholders hospitals write where no amount exists; treated as blank.
 BLANK_AMOUNTS = frozenset({"", "N/A", "NA", "-", "--", "NULL", "NONE", "UNKNOWN"})
 MAX_CENTS = 10**13  # a hundred billion dollars: anything larger is a typo or garbage
+# Kept charges are held until the file has been read whole (so a bad line writes nothing).
+# Real files keep a few thousand; this bounds the memory a hostile file can take.
+MAX_KEPT_CHARGES = 250_000
 
 
 class HptFormatError(ValueError):
@@ -79,6 +82,15 @@ class ParsedFile:
     def items_skipped(self) -> int:
         """Items whose codes the directory does not take."""
         return self.items_seen - self.items_kept
+
+
+def check_kept(count: int, where: str) -> None:
+    """Refuse a file whose kept charges would not fit the memory an import may use."""
+    if count > MAX_KEPT_CHARGES:
+        raise HptFormatError(
+            f"{where}: more than {MAX_KEPT_CHARGES:,} charges for the kept codes; "
+            "this is not a single hospital's price file."
+        )
 
 
 def major_version(version: str, where: str) -> str:
