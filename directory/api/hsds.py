@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from directory.models import Clinic, ClinicStatus, Price, Treatment
+from directory.models import Clinic, ClinicStatus, HospitalCharge, Price, Treatment
+from directory.prices import hospital
 
 _NAMESPACE = uuid.UUID("6f1f7f0e-8f4e-4d0b-9a55-2b1c8a7e6d10")
 
@@ -23,20 +25,25 @@ def page(session: Session, number: int, size: int) -> dict[str, Any]:
     """One page of organizations, HSDS paginated-list style."""
     published = Clinic.status == ClinicStatus.PUBLISHED
     total = session.execute(select(func.count()).select_from(Clinic).where(published)).scalar_one()
-    clinics = session.execute(
-        select(Clinic)
-        .where(published)
-        .order_by(Clinic.id)
-        .offset((number - 1) * size)
-        .limit(size)
-        .options(
-            selectinload(Clinic.locations),
-            selectinload(Clinic.phones),
-            selectinload(Clinic.prices),
-            selectinload(Clinic.treatments),
-            selectinload(Clinic.service_areas),
+    clinics = (
+        session.execute(
+            select(Clinic)
+            .where(published)
+            .order_by(Clinic.id)
+            .offset((number - 1) * size)
+            .limit(size)
+            .options(
+                selectinload(Clinic.locations),
+                selectinload(Clinic.phones),
+                selectinload(Clinic.prices),
+                selectinload(Clinic.treatments),
+                selectinload(Clinic.service_areas),
+            )
         )
-    ).scalars()
+        .scalars()
+        .all()
+    )
+    charges = hospital.current_charges_by_clinic(session, [c.id for c in clinics if c.is_hospital])
     pages = max(1, math.ceil(total / size))
     return {
         "total_items": total,
@@ -46,11 +53,11 @@ def page(session: Session, number: int, size: int) -> dict[str, Any]:
         "first_page": number == 1,
         "last_page": number >= pages,
         "empty": total == 0,
-        "contents": [organization(c) for c in clinics],
+        "contents": [organization(c, charges.get(c.id, ())) for c in clinics],
     }
 
 
-def organization(clinic: Clinic) -> dict[str, Any]:
+def organization(clinic: Clinic, charges: Sequence[HospitalCharge] = ()) -> dict[str, Any]:
     """A clinic as an HSDS organization with its services, locations and phones."""
     org_id = _id("organization", clinic.slug)
     return {
@@ -87,7 +94,7 @@ def organization(clinic: Clinic) -> dict[str, Any]:
             }
             for loc in clinic.locations
         ],
-        "services": [_service(clinic, org_id, t.slug, t.name) for t in _offered(clinic)],
+        "services": [_service(clinic, org_id, t.slug, t.name, charges) for t in _offered(clinic)],
     }
 
 
@@ -109,7 +116,9 @@ def _phone(slug: str, e164: str, display: str) -> dict[str, Any]:
     }
 
 
-def _service(clinic: Clinic, org_id: str, slug: str, name: str) -> dict[str, Any]:
+def _service(
+    clinic: Clinic, org_id: str, slug: str, name: str, charges: Sequence[HospitalCharge] = ()
+) -> dict[str, Any]:
     service_id = _id("service", clinic.slug, slug)
     prices = [p for p in clinic.public_prices if p.treatment.slug == slug]
     service: dict[str, Any] = {
@@ -117,7 +126,12 @@ def _service(clinic: Clinic, org_id: str, slug: str, name: str) -> dict[str, Any
         "organization_id": org_id,
         "name": name,
         "status": "active",
-        "cost_options": [_cost_option(service_id, p) for p in prices],
+        "cost_options": [_cost_option(service_id, p) for p in prices]
+        + [
+            _charge_option(service_id, c)
+            for c in charges
+            if c.treatment.slug == slug and c.amount_cents is not None
+        ],
     }
     if clinic.service_areas:
         service["service_areas"] = [
@@ -152,4 +166,38 @@ def _cost_option(service_id: str, p: Price) -> dict[str, Any]:
         "amount_description": p.included or unit,
         "x_source_url": p.source_url,
         "x_as_of": p.as_of.isoformat() if p.as_of else None,
+    }
+
+
+CHARGE_LABELS = {
+    "gross": "hospital gross charge",
+    "discounted_cash": "hospital cash price",
+    "negotiated_dollar": "hospital rate negotiated with an insurer",
+    "minimum": "lowest hospital rate negotiated with insurers",
+    "maximum": "highest hospital rate negotiated with insurers",
+}
+
+
+def _charge_option(service_id: str, c: HospitalCharge) -> dict[str, Any]:
+    """A hospital's standard charge from its price transparency file, as a cost option."""
+    label = CHARGE_LABELS.get(c.kind.value, "hospital charge")
+    return {
+        "id": _id("hospital_charge", service_id, c.id),
+        "service_id": service_id,
+        "valid_from": c.valid_from.isoformat(),
+        "valid_to": c.valid_to.isoformat() if c.valid_to else None,
+        "option": f"{label}, code {c.code} ({c.covers})",
+        "currency": "USD",
+        "amount": (c.amount_cents or 0) / 100,
+        "amount_description": c.description,
+        "x_source_url": c.source.source,
+        "x_as_of": c.as_of.isoformat(),
+        "x_hospital_charge": {
+            "code": c.code,
+            "code_type": c.code_type,
+            "kind": c.kind.value,
+            "setting": c.setting,
+            "payer_name": c.payer_name,
+            "plan_name": c.plan_name,
+        },
     }

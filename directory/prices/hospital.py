@@ -41,6 +41,22 @@ def current_charges(session: Session, clinic_id: int) -> list[HospitalCharge]:
     )
 
 
+def current_charges_by_clinic(
+    session: Session, clinic_ids: list[int]
+) -> dict[int, list[HospitalCharge]]:
+    """The current charges of several hospitals at once, by listing id."""
+    found: dict[int, list[HospitalCharge]] = {}
+    if not clinic_ids:
+        return found
+    for charge in session.execute(
+        select(HospitalCharge)
+        .where(HospitalCharge.clinic_id.in_(clinic_ids), HospitalCharge.valid_to.is_(None))
+        .order_by(HospitalCharge.id)
+    ).scalars():
+        found.setdefault(charge.clinic_id, []).append(charge)
+    return found
+
+
 @dataclass
 class CashRow:
     """What a patient paying themselves is charged for one code, with the list price."""

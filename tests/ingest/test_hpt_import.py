@@ -301,3 +301,18 @@ def test_search_finds_an_approved_hospital_offering_esketamine(app, client, make
     assert "Example General Hospital" in html
     html = client.get("/search?near=48336&treatment=iv-infusion").get_data(as_text=True)
     assert "Example General Hospital" in html  # the ketamine drug lines
+
+
+def test_the_hsds_export_carries_hospital_charges_as_cost_options(app, client, make_user):
+    _import("v22_small.json")
+    _approve(make_user, "example-valley-hospital")
+    data = client.get("/api/v1/hsds").get_json()
+    org = next(o for o in data["contents"] if o["x_slug"] == "example-valley-hospital")
+    infusion = next(s for s in org["services"] if s["name"] == "IV ketamine infusion")
+    cash = [o for o in infusion["cost_options"] if o["option"].startswith("hospital cash price")]
+    assert {(o["amount"], o["x_hospital_charge"]["code"]) for o in cash} == {
+        (410.0, "96365"),
+        (120.0, "96366"),
+    }
+    assert {o["x_as_of"] for o in cash} == {"2025-07-01"}
+    assert all(o["amount"] > 0 for o in infusion["cost_options"])  # algorithm-only rates left out

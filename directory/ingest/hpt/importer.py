@@ -255,7 +255,9 @@ def import_parsed(
     )
     if not parsed.charges:
         return report  # a hospital with nothing relevant gets no listing
-    by_slug = {t.slug: t for t in session.execute(select(Treatment)).scalars()}
+    by_slug = {
+        t.slug: t for t in session.execute(select(Treatment).order_by(Treatment.position)).scalars()
+    }
     treatments = sorted({c.treatment for c in parsed.charges}, key=list(by_slug).index)
     wanted = set(parsed.charges)
     record: PriceFileImport | None = None
