@@ -202,3 +202,15 @@ def region_cash_prices(
         )
         for c, name, slug, treatment in rows
     ]
+
+
+def cash_for_compare(
+    session: Session, clinics: list[Clinic], treatment_name: str
+) -> dict[str, list[CashRow]]:
+    """Each compared hospital's cash prices for one treatment, by slug; clinics are absent."""
+    found: dict[str, list[CashRow]] = {}
+    for clinic in clinics:
+        sheet = charge_sheet(session, clinic.id) if clinic.is_hospital else None
+        if sheet is not None:
+            found[clinic.slug] = [r for r in sheet.cash if r.treatment == treatment_name]
+    return found

@@ -26,7 +26,7 @@ from directory.public import jsonld
 from directory.public.forms import ReportForm
 from directory.services import listings, moderation, pricing, search
 from directory.services.search import InvalidSearch, SearchQuery
-from directory.taxonomy import TREATMENT_SLUGS
+from directory.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
 
 bp = Blueprint("public", __name__)
 
@@ -165,6 +165,9 @@ def compare() -> tuple[str, int]:
         "public/compare.html",
         profiles=profiles,
         rows=pricing.comparison_rows(profiles),
+        hospital_cash=hospital.cash_for_compare(
+            db.session, clinics, TREATMENT_NAMES.get(treatment, "")
+        ),
         missing=missing,
         place=place,
         distances=distances,

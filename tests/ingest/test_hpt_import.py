@@ -316,3 +316,24 @@ def test_the_hsds_export_carries_hospital_charges_as_cost_options(app, client, m
     }
     assert {o["x_as_of"] for o in cash} == {"2025-07-01"}
     assert all(o["amount"] > 0 for o in infusion["cost_options"])  # algorithm-only rates left out
+
+
+def test_compare_holds_a_hospital_beside_a_clinic(app, client, make_user, make_clinic):
+    from tests.conftest import price
+
+    make_clinic(
+        "Example Clinic",
+        slug="example-clinic",
+        prices=(price("esketamine", 700),),
+        treatments=("esketamine",),
+    )
+    _import("v3_small.json")
+    _approve(make_user, "example-general-hospital")
+    html = client.get(
+        "/compare?clinics=example-general-hospital,example-clinic&treatment=esketamine"
+    ).get_data(as_text=True)
+    row = html[html.index("Hospital cash price (Esketamine (Spravato))") :]
+    row = row[: row.index("</tr>")]
+    assert "G2082 (whole session): $870.50, as of 1 March 2026" in row
+    assert "Not a hospital" in row  # the clinic's column
+    assert "$700" in html  # the clinic's own price, in its own row
