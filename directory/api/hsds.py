@@ -25,25 +25,22 @@ def page(session: Session, number: int, size: int) -> dict[str, Any]:
     """One page of organizations, HSDS paginated-list style."""
     published = Clinic.status == ClinicStatus.PUBLISHED
     total = session.execute(select(func.count()).select_from(Clinic).where(published)).scalar_one()
-    clinics = (
-        session.execute(
-            select(Clinic)
-            .where(published)
-            .order_by(Clinic.id)
-            .offset((number - 1) * size)
-            .limit(size)
-            .options(
-                selectinload(Clinic.locations),
-                selectinload(Clinic.phones),
-                selectinload(Clinic.prices),
-                selectinload(Clinic.treatments),
-                selectinload(Clinic.service_areas),
-            )
+    clinics = session.execute(
+        select(Clinic)
+        .where(published)
+        .order_by(Clinic.id)
+        .offset((number - 1) * size)
+        .limit(size)
+        .options(
+            selectinload(Clinic.locations),
+            selectinload(Clinic.phones),
+            selectinload(Clinic.prices),
+            selectinload(Clinic.treatments),
+            selectinload(Clinic.service_areas),
         )
-        .scalars()
-        .all()
-    )
-    charges = hospital.current_charges_by_clinic(session, [c.id for c in clinics if c.is_hospital])
+    ).scalars()
+    listed = list(clinics)
+    charges = hospital.current_charges_by_clinic(session, [c.id for c in listed if c.is_hospital])
     pages = max(1, math.ceil(total / size))
     return {
         "total_items": total,
@@ -53,7 +50,7 @@ def page(session: Session, number: int, size: int) -> dict[str, Any]:
         "first_page": number == 1,
         "last_page": number >= pages,
         "empty": total == 0,
-        "contents": [organization(c, charges.get(c.id, ())) for c in clinics],
+        "contents": [organization(c, charges.get(c.id, ())) for c in listed],
     }
 
 
