@@ -337,3 +337,18 @@ def test_compare_holds_a_hospital_beside_a_clinic(app, client, make_user, make_c
     assert "G2082 (whole session): $870.50, as of 1 March 2026" in row
     assert "Not a hospital" in row  # the clinic's column
     assert "$700" in html  # the clinic's own price, in its own row
+
+
+def test_an_address_the_gazetteer_cannot_place_is_reported(app, runner, tmp_path):
+    odd = tmp_path / "odd.json"
+    odd.write_text(
+        (FILES / "v3_small.json")
+        .read_text(encoding="utf-8")
+        .replace("100 Example Way, Farmington, MI 48336", "Somewhere near the lake"),
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["import-hpt", str(odd)])
+    assert result.exit_code == 0, result.output
+    assert "example-general-hospital: its address could not be placed" in result.output
+    proposal = db.session.execute(select(Revision)).scalar_one()
+    assert proposal.payload["location"] is None

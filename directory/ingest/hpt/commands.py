@@ -30,6 +30,11 @@ def _describe(report: ImportReport) -> str:
     ):
         for slug in slugs:
             lines.append(f"  {slug}: {label}")
+    for slug in report.unplaced:
+        lines.append(
+            f"  {slug}: its address could not be placed by ZIP code (is the gazetteer loaded? "
+            "run init-db); a listing needs one to be approved"
+        )
     return "\n".join(lines)
 
 

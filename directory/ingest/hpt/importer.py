@@ -62,6 +62,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     older: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
     import_id: int | None = None
 
     @property
@@ -293,6 +294,8 @@ def import_parsed(
                 session, parsed, source, name[:200], key, location, treatments, website
             )
             report.created.append(clinic.slug)
+            if location is None:
+                report.unplaced.append(clinic.slug)
         else:
             current = list(
                 session.execute(
