@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from directory.models import Clinic, Location, Phone, Price, Treatment
+from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Treatment
 from directory.taxonomy import CONDITIONS, TREATMENTS
 
 HSDS_VERSION = "3.0"
@@ -62,6 +62,8 @@ FACTS: dict[str, str] = {
     "included": "What the price includes, in the clinic's words.",
     "price-source-url": "The page that publishes the price.",
     "price-as-of": "The date on which the published price was true.",
+    "hospital-charge": "A hospital standard charge's code, code type, kind (gross, "
+    "discounted_cash, negotiated_dollar, minimum, maximum), setting, payer and plan: JSON.",
     "source": "Where a fact about the listing came from: JSON with field, "
     "source_document, source_url and quote.",
     "clinic-statement": "A claim the clinic makes on its own page, shown only as its words: "
@@ -425,7 +427,11 @@ def service(clinic: Clinic, treatment: Treatment, *, nested: bool = True) -> dic
         for i in range(len(clinic.locations))
     ]
     prices = [p for p in clinic.public_prices if p.treatment.slug == treatment.slug]
-    record["cost_options"] = [cost_option(sid, p, n) for n, p in enumerate(prices)]
+    record["cost_options"] = [cost_option(sid, p, n) for n, p in enumerate(prices)] + [
+        charge_option(sid, c)
+        for c in clinic.current_charges
+        if c.treatment.slug == treatment.slug and c.amount_cents is not None
+    ]
     attributes = [_attribute(sid, "service", TREATMENT_TAXONOMY, treatment.slug)]
     attributes += [
         _attribute(sid, "service", CONDITION_TAXONOMY, c.slug) for c in clinic.conditions
@@ -470,6 +476,64 @@ def cost_option(sid: str, p: Price, n: int) -> dict[str, Any]:
             ("included", p.included),
             ("price-source-url", p.source_url),
             ("price-as-of", p.as_of.isoformat() if p.as_of else None),
+        ],
+    )
+    return record
+
+
+CHARGE_LABELS = {
+    "gross": "hospital gross charge",
+    "discounted_cash": "hospital cash price",
+    "negotiated_dollar": "hospital rate negotiated with an insurer",
+    "minimum": "lowest hospital rate negotiated with insurers",
+    "maximum": "highest hospital rate negotiated with insurers",
+}
+
+
+def charge_option(sid: str, c: HospitalCharge) -> dict[str, Any]:
+    """A hospital's standard charge from its price transparency file, as a cost option;
+    the code, kind and payer travel as attributes."""
+    label = CHARGE_LABELS.get(c.kind.value, "hospital charge")
+    cid = make_id(
+        "hospital_charge",
+        sid,
+        c.code,
+        c.code_type,
+        c.kind.value,
+        c.setting,
+        c.payer_name,
+        c.plan_name,
+    )
+    record: dict[str, Any] = {
+        "id": cid,
+        "service_id": sid,
+        "option": f"{label}, code {c.code} ({c.covers})",
+        "currency": "USD",
+        "amount": (c.amount_cents or 0) / 100,
+        "amount_description": c.description or label,
+        "valid_from": c.valid_from.isoformat(),
+    }
+    if c.valid_to:
+        record["valid_to"] = c.valid_to.isoformat()
+    record["attributes"] = _facts(
+        cid,
+        "cost_option",
+        [
+            (
+                "hospital-charge",
+                _json(
+                    {
+                        "code": c.code,
+                        "code_type": c.code_type,
+                        "kind": c.kind.value,
+                        "setting": c.setting,
+                        "payer_name": c.payer_name,
+                        "plan_name": c.plan_name,
+                    }
+                ),
+            ),
+            ("price-source-url", c.source.source),
+            ("price-as-of", c.as_of.isoformat()),
         ],
     )
     return record

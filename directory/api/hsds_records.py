@@ -174,6 +174,7 @@ def load_clinics(session: Session, ids: list[int]) -> dict[int, Clinic]:
             selectinload(Clinic.service_areas),
             selectinload(Clinic.sources),
             selectinload(Clinic.quotes),
+            selectinload(Clinic.current_charges),
         )
     )
     return {c.id: c for c in session.execute(stmt).scalars()}

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from directory import geo
-from directory.models import Clinic, Location, Phone, Price, Provenance
+from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Provenance
 from directory.services.pricing import SummaryRow
 from directory.services.search import ClinicHit
 
@@ -72,7 +72,11 @@ def clinic_summary(
         "slug": clinic.slug,
         "name": clinic.display_name,
         "is_example": clinic.is_example,
-        "kind": "telehealth_program" if clinic.is_remote_program else "clinic",
+        "kind": "hospital"
+        if clinic.is_hospital
+        else "telehealth_program"
+        if clinic.is_remote_program
+        else "clinic",
         "website": clinic.website,
         "location": location(loc) if loc else None,
         "service_area_states": [a.state for a in clinic.service_areas],
@@ -141,4 +145,32 @@ def place(p: geo.SearchPlace | None) -> dict[str, Any] | None:
         "state": p.state,
         "latitude": p.latitude,
         "longitude": p.longitude,
+    }
+
+
+def hospital_charge(c: HospitalCharge) -> dict[str, Any]:
+    """One current standard charge from a hospital's price transparency file."""
+    return {
+        "code": c.code,
+        "code_type": c.code_type,
+        "treatment": c.treatment.slug,
+        "covers": c.covers,
+        "description": c.description,
+        "setting": c.setting,
+        "kind": c.kind.value,
+        "amount_cents": c.amount_cents,
+        "payer_name": c.payer_name,
+        "plan_name": c.plan_name,
+        "percentage": c.percentage,
+        "algorithm": c.algorithm,
+        "methodology": c.methodology,
+        "drug_unit": c.drug_unit,
+        "drug_unit_type": c.drug_unit_type,
+        "median_cents": c.median_cents,
+        "p10_cents": c.p10_cents,
+        "p90_cents": c.p90_cents,
+        "estimated_cents": c.estimated_cents,
+        "as_of": c.as_of.isoformat(),
+        "source": c.source.source,
+        "attestation_confirmed": c.source.attestation_confirmed,
     }

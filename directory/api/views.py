@@ -14,6 +14,7 @@ from directory.api import hsds_views, openapi, serializers
 from directory.errors import MESSAGES
 from directory.extensions import db
 from directory.links import external_url, public_base
+from directory.prices import hospital
 from directory.services import listings, pricing, search
 from directory.services.search import InvalidSearch
 
@@ -80,6 +81,10 @@ def clinic(slug: str) -> ResponseReturnValue:
     found = listings.published_clinic(db.session, slug)
     data = serializers.clinic_detail(found, date.today(), _stale_days())
     data["url"] = external_url("public.clinic_page", slug=found.slug)
+    if found.is_hospital:
+        data["hospital_charges"] = [
+            serializers.hospital_charge(c) for c in hospital.current_charges(db.session, found.id)
+        ]
     return jsonify(data)
 
 

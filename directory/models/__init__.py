@@ -2,11 +2,19 @@
 
 from directory.models.audit import AuditEvent, OutboxMessage
 from directory.models.base import Base, utcnow
+from directory.models.charge import (
+    ChargeKind,
+    ClinicIdentifier,
+    HospitalCharge,
+    IdentifierScheme,
+    PriceFileImport,
+)
 from directory.models.clinic import (
     Clinic,
     ClinicQuote,
     ClinicStatus,
     GeocodePrecision,
+    ListingKind,
     Location,
     Phone,
     PhoneKind,
@@ -50,6 +58,12 @@ __all__ = [
     "clinic_owners",
     "new_session_token",
     "Base",
+    "ChargeKind",
+    "ClinicIdentifier",
+    "HospitalCharge",
+    "IdentifierScheme",
+    "ListingKind",
+    "PriceFileImport",
     "Clinic",
     "ClinicQuote",
     "ClinicStatus",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from directory.models.base import Base, str_enum, utcnow
 from directory.models.price import Price
 from directory.models.treatment import Condition, Treatment, clinic_conditions, clinic_treatments
+
+if TYPE_CHECKING:
+    from directory.models.charge import HospitalCharge
 
 
 class ClinicStatus(enum.StrEnum):
@@ -20,6 +24,13 @@ class ClinicStatus(enum.StrEnum):
     PENDING = "pending"
     PUBLISHED = "published"
     SUSPENDED = "suspended"
+
+
+class ListingKind(enum.StrEnum):
+    """What a listing is; telehealth programs are clinics with service areas."""
+
+    CLINIC = "clinic"
+    HOSPITAL = "hospital"  # listed from its price transparency file
 
 
 class VerifiedBy(enum.StrEnum):
@@ -61,6 +72,9 @@ class Clinic(Base):
     # to scan all clinics instead of the location box.
     status: Mapped[ClinicStatus] = mapped_column(str_enum(ClinicStatus), default=ClinicStatus.DRAFT)
     is_example: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[ListingKind] = mapped_column(
+        str_enum(ListingKind), default=ListingKind.CLINIC, server_default=ListingKind.CLINIC.value
+    )
     status_note: Mapped[str] = mapped_column(Text, default="")
     hours: Mapped[str] = mapped_column(Text, default="")
     free_consultation: Mapped[bool | None]
@@ -95,6 +109,13 @@ class Clinic(Base):
     prices: Mapped[list[Price]] = relationship(
         back_populates="clinic", cascade="all, delete-orphan", order_by="Price.id"
     )
+    # A hospital's standard charges from its newest price file (older ones are history).
+    current_charges: Mapped[list[HospitalCharge]] = relationship(
+        primaryjoin="and_(Clinic.id == HospitalCharge.clinic_id, "
+        "HospitalCharge.valid_to.is_(None))",
+        viewonly=True,
+        order_by="HospitalCharge.id",
+    )
     sources: Mapped[list[Provenance]] = relationship(
         back_populates="clinic", cascade="all, delete-orphan", order_by="Provenance.id"
     )
@@ -113,6 +134,11 @@ class Clinic(Base):
     def location(self) -> Location | None:
         """The primary location, if the clinic has a street or area presence."""
         return self.locations[0] if self.locations else None
+
+    @property
+    def is_hospital(self) -> bool:
+        """A hospital listed from its price transparency file."""
+        return self.kind is ListingKind.HOSPITAL
 
     @property
     def is_remote_program(self) -> bool:

@@ -22,11 +22,12 @@ from directory.exports import csv_response, price_rows, search_rows
 from directory.extensions import db, limiter
 from directory.links import external_url, public_base
 from directory.models import ReportCategory
+from directory.prices import hospital
 from directory.public import jsonld
 from directory.public.forms import ReportForm
 from directory.services import listings, moderation, pricing, search
 from directory.services.search import InvalidSearch, SearchQuery
-from directory.taxonomy import TREATMENT_SLUGS
+from directory.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
 
 bp = Blueprint("public", __name__)
 
@@ -98,6 +99,9 @@ def clinic_page(slug: str) -> str:
         clinic=clinic,
         jsonld=jsonld.medical_clinic(clinic, url),
         today=date.today(),
+        hospital_charges=hospital.charge_sheet(db.session, clinic.id)
+        if clinic.is_hospital
+        else None,
     )
 
 
@@ -167,6 +171,9 @@ def compare() -> tuple[str, int]:
         "public/compare.html",
         profiles=profiles,
         rows=pricing.comparison_rows(profiles),
+        hospital_cash=hospital.cash_for_compare(
+            db.session, clinics, TREATMENT_NAMES.get(treatment, "")
+        ),
         missing=missing,
         place=place,
         distances=distances,
@@ -205,9 +212,17 @@ def _costs(args):  # type: ignore[no-untyped-def]
 def costs() -> tuple[str, int]:
     """Price summary for a region: count, min, median and max per treatment."""
     summary, errors = _costs(request.args)
+    hospital_cash = (
+        hospital.region_cash_prices(
+            db.session, state=summary.state, place=summary.place, radius=summary.radius
+        )
+        if summary
+        else []
+    )
     return render_template(
         "public/costs.html",
         summary=summary,
+        hospital_cash=hospital_cash,
         errors=errors,
         args=request.args,
         states=geo.all_states(),

@@ -277,8 +277,11 @@ def approve_revision(
     fields = snapshots.changed_fields(revision.base_snapshot, revision.payload)
     _decided(revision, admin, Decision.APPROVED, reason)
     revision.overrode_conflict = bool(since or revision.clinic.version != revision.base_version)
+    supplier = (
+        "the hospital's price transparency file" if clinic.is_hospital else "the clinic's owner"
+    )
     note = (
-        f"Supplied by the clinic's owner (proposal {revision.id}), approved by a moderator "
+        f"Supplied by {supplier} (proposal {revision.id}), approved by a moderator "
         f"on {date.today().isoformat()}."
     )
     snapshots.apply(session, clinic, revision.payload, fields, geocoder, note)

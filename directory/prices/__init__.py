@@ -1,0 +1,1 @@
+"""Prices: what clinics publish, and the standard charges hospitals publish."""
