@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from directory import config, security
+from directory import config, geocoding, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
 
     _init_extensions(app)
+    app.extensions["geocoder"] = geocoding.from_settings(app.config)
     security.register_converters(app)
     _register_blueprints(app)
     _register_template_helpers(app)

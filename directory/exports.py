@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from flask import Response
 
+from directory.formatting import plain_dollars
 from directory.models import Price
 from directory.services.search import SearchResult
 
@@ -37,10 +38,6 @@ def csv_response(rows: Iterable[list[object]], filename: str) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _dollars(cents: int | None) -> str:
-    return "" if cents is None else f"{cents / 100:.2f}"
 
 
 def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
@@ -84,7 +81,7 @@ def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
                 c.phones[0].display if c.phones else "",
                 c.website or "",
                 "; ".join(t.name for t in c.treatments),
-                _dollars(hit.lowest_session_cents),
+                plain_dollars(hit.lowest_session_cents),
                 _yes_no(c.free_consultation),
                 _yes_no(c.accepts_insurance),
                 c.last_verified_on.isoformat() if c.last_verified_on else "",
@@ -123,7 +120,7 @@ def price_rows(prices: list[Price], base_url: str) -> list[list[object]]:
                 "yes" if p.clinic.is_example else "no",
                 p.treatment.name,
                 p.unit.value,
-                _dollars(p.amount_cents),
+                plain_dollars(p.amount_cents),
                 p.sessions_included or "",
                 "yes" if p.insurance_accepted else "no",
                 p.as_of.isoformat() if p.as_of else "",

@@ -23,6 +23,14 @@ def money(cents: int | None) -> str:
     return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
 
 
+def plain_dollars(cents: int | None) -> str:
+    """1234.50: dollars with two decimals for files and machines; empty for nothing."""
+    if cents is None:
+        return ""
+    dollars, rest = divmod(cents, 100)
+    return f"{dollars}.{rest:02d}"
+
+
 def miles(value: float | None) -> str:
     """A distance in miles to one decimal place."""
     if value is None:

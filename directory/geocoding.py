@@ -69,6 +69,14 @@ class NominatimGeocoder:
         return self._fallback.locate(session, address)
 
 
+def current() -> Geocoder:
+    """The application's geocoder, built once by the app factory (its cache and rate
+    limiter live as long as the process)."""
+    from flask import current_app
+
+    return current_app.extensions["geocoder"]  # type: ignore[no-any-return]
+
+
 def from_settings(settings: Mapping[str, Any]) -> Geocoder:
     """The geocoder chosen by the GEOCODER setting."""
     if settings.get("GEOCODER") == "nominatim":

@@ -8,25 +8,12 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlparse
 
+import phonenumbers
 from wtforms import Field, Form
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-_KEYPAD = {
-    c: str(d)
-    for d, letters in {
-        2: "ABC",
-        3: "DEF",
-        4: "GHI",
-        5: "JKL",
-        6: "MNO",
-        7: "PQRS",
-        8: "TUV",
-        9: "WXYZ",
-    }.items()
-    for c in letters
-}
 
 
 def choice_list(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
@@ -111,17 +98,17 @@ def not_in_future(_form: Form, field: Field) -> None:
 
 def us_phone_e164(text: str) -> str | None:
     """+1XXXXXXXXXX for a US number written with digits or letters, else None."""
-    letters = "".join(_KEYPAD.get(c, c) for c in text.upper())
-    digits = re.sub(r"\D", "", letters)
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10 or digits[0] in "01":
+    try:
+        number = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    national = str(number.national_number)
+    if len(national) > 10 and re.search(r"[A-Za-z]", text):
         # Vanity numbers often spell one letter more than they dial: (855) KETAMINE.
-        if len(digits) == 11 and digits[0] not in "01" and re.search(r"[A-Z]", text.upper()):
-            digits = digits[:10]
-        else:
-            return None
-    return f"+1{digits}"
+        national = national[:10]
+    if number.country_code != 1 or len(national) != 10 or national[0] in "01":
+        return None
+    return f"+1{national}"
 
 
 def us_phone(_form: Form, field: Field) -> None:

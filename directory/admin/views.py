@@ -71,7 +71,7 @@ def approve_revision(revision_id: int) -> Response:
             db.session,
             current_user,
             rev,
-            geocoding.from_settings(current_app.config),
+            geocoding.current(),
             form.reason.data or "",
             override_conflict=form.override_conflict.data,
         )
@@ -106,7 +106,7 @@ def reject_revision(revision_id: int) -> Response:
 def revert(revision_id: int) -> Response:
     """Undo an approved change (recorded as a decision of its own)."""
     rev = db.get_or_404(Revision, revision_id)
-    geocoder = geocoding.from_settings(current_app.config)
+    geocoder = geocoding.current()
     return _decide(
         RejectForm(),
         lambda reason: moderation.revert(db.session, current_user, rev, geocoder, reason),

@@ -271,9 +271,7 @@ def _offered_pairs() -> Any:
         clinic_treatments.c.clinic_id.label("clinic_id"),
         clinic_treatments.c.treatment_id.label("treatment_id"),
     )
-    priced = select(Price.clinic_id, Price.treatment_id).where(
-        Price.source_url.is_not(None), Price.source_url != "", Price.as_of.is_not(None)
-    )
+    priced = select(Price.clinic_id, Price.treatment_id).where(Price.is_publishable)
     return union(listed, priced).subquery()
 
 

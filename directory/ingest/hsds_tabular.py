@@ -35,6 +35,7 @@ from directory.models import (
     Treatment,
     VerifiedBy,
 )
+from directory.slugs import slugify
 from directory.validators import us_phone_e164
 
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
@@ -241,7 +242,7 @@ class _Reader:
                 and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,119}", identifier.get("identifier", ""))
             ):
                 return identifier["identifier"]
-        return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "clinic"
+        return slugify(name)
 
     def verification(self, clinic: Clinic, org_id: str, where: str) -> None:
         for record in self.rows("metadata", org_id):

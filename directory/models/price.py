@@ -6,7 +6,8 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.models.base import Base, str_enum
@@ -51,10 +52,15 @@ class Price(Base):
     clinic: Mapped[Clinic] = relationship(back_populates="prices")
     treatment: Mapped[Treatment] = relationship(lazy="joined")
 
-    @property
+    @hybrid_property
     def is_publishable(self) -> bool:
         """A price without a source and an as-of date is never shown to patients."""
         return bool(self.source_url) and self.as_of is not None
+
+    @is_publishable.inplace.expression
+    @classmethod
+    def _is_publishable_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.source_url.is_not(None), cls.source_url != "", cls.as_of.is_not(None))
 
     def is_stale(self, today: date, stale_after_days: int) -> bool:
         """True when the as-of date is older than the staleness limit."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from directory.formatting import plain_dollars
 from directory.models import Clinic, GeocodePrecision
 
 
@@ -56,7 +57,7 @@ def medical_clinic(clinic: Clinic, url: str) -> dict[str, Any]:
             {
                 "@type": "Offer",
                 "name": f"{p.treatment.name} ({p.unit.value})",
-                "price": f"{p.amount_cents / 100:.2f}",
+                "price": plain_dollars(p.amount_cents),
                 "priceCurrency": p.currency,
                 "validFrom": p.as_of.isoformat() if p.as_of else None,
                 "url": p.source_url,

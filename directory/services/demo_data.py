@@ -8,7 +8,6 @@ Price levels follow what public US cost guides report (see DESIGN.md).
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -33,6 +32,7 @@ from directory.models import (
     utcnow,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
+from directory.slugs import slugify
 
 BATCH = 1000
 STATES_50_DC = (
@@ -110,11 +110,6 @@ MONITORING = (
     "Continuous vital-sign monitoring by a nurse",
     "Pulse oximetry and blood pressure",
 )
-
-
-def slugify(text: str) -> str:
-    """Lower-case, hyphen-separated ASCII."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def create_example_clinics(

@@ -7,7 +7,6 @@ withdrawn and reverted requests stay in the history.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from directory.models import (
     utcnow,
 )
 from directory.services import audit, snapshots
+from directory.slugs import free_slug
 
 EMPTY_LISTING: dict[str, Any] = {
     "name": None,
@@ -176,16 +176,6 @@ def propose_edit(
     return revision
 
 
-def slug_for(session: Session, name: str) -> str:
-    """A free slug from a clinic name."""
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "clinic"
-    slug, n = base, 1
-    while session.execute(select(Clinic.id).where(Clinic.slug == slug)).first():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 def submit_new_clinic(
     session: Session,
     user: User,
@@ -212,7 +202,7 @@ def submit_new_clinic(
                 "they are reviewed before adding more."
             )
     clinic = Clinic(
-        slug=slug_for(session, payload["name"]),
+        slug=free_slug(session, payload["name"]),
         name=payload["name"],
         status=ClinicStatus.PENDING,
         status_note="Submitted by an owner.",

@@ -197,7 +197,7 @@ def _region_filter(
 
 
 def _publishable() -> list[ColumnElement[bool]]:
-    return [Price.source_url.is_not(None), Price.source_url != "", Price.as_of.is_not(None)]
+    return [Price.is_publishable]
 
 
 def region_prices(

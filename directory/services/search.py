@@ -295,7 +295,7 @@ def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
 
 
 def _publishable() -> list[ColumnElement[bool]]:
-    return [Price.source_url.is_not(None), Price.source_url != "", Price.as_of.is_not(None)]
+    return [Price.is_publishable]
 
 
 @dataclass

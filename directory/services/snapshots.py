@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory.formatting import money
 from directory.geocoding import Geocoder
 from directory.models import (
     Clinic,
@@ -169,7 +170,7 @@ def describe(field: str, value: Any) -> str:
     if field == "prices":
         lines = []
         for p in value:
-            amount = f"${p['amount_cents'] / 100:,.2f}".replace(".00", "")
+            amount = money(p["amount_cents"])
             unit = p["unit"] if p["unit"] != "series" else f"series of {p.get('sessions_included')}"
             lines.append(
                 f"{TREATMENT_NAMES.get(p['treatment'], p['treatment'])}: {amount} per "

@@ -34,7 +34,8 @@ from directory.models import (
     User,
 )
 from directory.services import audit
-from directory.services.moderation import EMPTY_LISTING, slug_for
+from directory.services.moderation import EMPTY_LISTING
+from directory.slugs import free_slug
 
 # Proposals need a submitter: price files are submitted by this account, which cannot sign in.
 IMPORTER_EMAIL = "price-files@directory.invalid"
@@ -195,7 +196,7 @@ def _new_listing(
     """A pending hospital listing and its new-listing proposal in the moderation queue."""
     header = parsed.header
     clinic = Clinic(
-        slug=slug_for(session, name),
+        slug=free_slug(session, name),
         name=name,
         kind=ListingKind.HOSPITAL,
         status=ClinicStatus.PENDING,
