@@ -14,6 +14,7 @@ from directory.models.clinic import (
     ServiceArea,
     VerifiedBy,
 )
+from directory.models.document import SourceDocument
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
 from directory.models.revision import (
@@ -56,6 +57,7 @@ __all__ = [
     "PriceUnit",
     "Provenance",
     "ServiceArea",
+    "SourceDocument",
     "Treatment",
     "VerifiedBy",
     "utcnow",

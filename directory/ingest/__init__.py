@@ -1,0 +1,1 @@
+"""Listings from published sources: clinic web pages and bulk files."""
