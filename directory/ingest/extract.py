@@ -103,9 +103,9 @@ PRICE_TREATMENT_PATTERNS: dict[str, str] = {
     "iv-infusion": r"infusion|\bIV\b|intravenous",
 }
 CONDITION_PATTERNS: dict[str, str] = {
-    "treatment-resistant-depression": r"treatment[- ]resistant\s+(?:major\s+)?depression|"
-    r"refractory\s+depression",
-    "bipolar-depression": r"\bbipolar\b",
+    "treatment-resistant-depression": r"treatment[-\u2010\u2011 ]resistant\s+(?:major\s+)?"
+    r"depression|refractory\s+depression",
+    "bipolar-depression": r"\bbipolar(?:\s+(?:depression|disorder))?\b",
     "postpartum-depression": r"post[- ]?partum\s+depression|perinatal\s+depression",
     "depression": r"\bdepression\b|\bdepressive\b",
     "anxiety": r"\banxiety\b",
@@ -123,8 +123,14 @@ _OFFER = re.compile(
 )
 # A condition counts when the sentence ties it to treatment.
 _TREATS = re.compile(
-    r"ketamine|treat|therap|infusion|relie|symptom|help|heal|reduce|spravato|esketamine", re.I
+    r"ketamine|treat|therap|infusion|relie|symptom|help|heal|reduce|spravato|esketamine|"
+    r"work with|living with|patients with|adults with|people with",
+    re.I,
 )
+# A general condition inside a more specific one ("bipolar depression") is not its own fact.
+_SPECIFIC = {
+    "depression": ("treatment-resistant-depression", "bipolar-depression", "postpartum-depression")
+}
 _MARKET = re.compile(
     r"\b(?:usually|typically|typical|average|averages|on average|nationwide|nationally|"
     r"across the (?:country|us|u\.s\.|united states)|national|generally|most clinics|other "
@@ -194,7 +200,7 @@ _LANGUAGE = re.compile(
     re.I,
 )
 PAYMENT_PATTERNS: dict[str, str] = {
-    "insurance": r"\b(?:we|our clinic)\s+(?:accept|take|bill)\s+(?:most\s+|many\s+|major\s+)?"
+    "insurance": r"\b(?:we|our clinic)\s+(?:accept|take|bill)\s+(?:(?:most|many|major|all)\s+)*"
     r"(?:insurance|insurers|health plans)|\bin[- ]network\s+with\b|insurance\s+(?:is\s+)?"
     r"accepted",
     "self_pay": r"\bself[- ]pay\b|\bcash[- ]pay\b|out[- ]of[- ]pocket",
@@ -228,6 +234,7 @@ _STATE_ZIP = re.compile(
     + r")\.?,?\s+(\d{5})(?:-\d{4})?\b"
 )
 _STREET_START = re.compile(r"^\d{1,6}\s+\S")
+_MID_STREET = re.compile(r"(?<![\d$.,(-])\b\d{1,6}\s+[A-Z0-9][\w.]*\s+\w")
 _SUITE_LINE = re.compile(r"^(?:suite|ste\.?|unit|floor|fl\.?|#|building|bldg\.?)\s*\S", re.I)
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,24}\b")
 _WEBSITE = re.compile(
@@ -344,13 +351,23 @@ def extract(page: Page) -> Candidate:
     found.phones = _phones(text, found.warnings)
     found.locations = _locations(text, clinic_items, found.warnings)
     found.service_area_states, found.service_area_quotes = _service_area(text)
-    found.name = _name(text, clinic_items, found.locations)
+    found.name = _name(text, clinic_items, found.locations, page.heading)
     found.email = _email(text)
     found.website = _website(text, clinic_items, page.url, found.email)
     found.treatments = _mentions(text, TREATMENT_PATTERNS, _OFFER, headings=True)
     found.conditions = _mentions(text, CONDITION_PATTERNS, _TREATS, headings=True)
-    found.prices = _prices(text, found.warnings)
-    found.free_consultation = _free_consultation(text)
+    found.prices = _prices(text, found.warnings, {t["slug"] for t in found.treatments})
+    for price in found.prices:  # a priced treatment is an offered one
+        if price["treatment"] not in {t["slug"] for t in found.treatments}:
+            found.treatments.append({"slug": price["treatment"], "quote": price["quote"]})
+    found.free_consultation = _free_consultation(text) or next(
+        (
+            {"value": True, "quote": p["quote"]}
+            for p in found.prices
+            if p["unit"] == "consultation" and p["amount_cents"] == 0
+        ),
+        None,
+    )
     found.payment_options = _payment_options(text)
     found.languages = _languages(text)
     _check_clinic(page, text, found)
@@ -550,7 +567,7 @@ def _locations(
 def _address_at(lines: list[str], i: int, last: str) -> dict[str, Any] | None:
     """Parse the address block ending on line i (the street may sit up to 3 lines above)."""
     block = [last]
-    if not _STREET_START.match(last):
+    if not _STREET_START.match(last) and not _MID_STREET.search(last):
         for j in range(i - 1, max(i - 4, -1), -1):
             block.insert(0, lines[j])
             if _STREET_START.match(lines[j]):
@@ -562,7 +579,7 @@ def _address_at(lines: list[str], i: int, last: str) -> dict[str, Any] | None:
             block = [last]
     # The street may start mid-line ("Visit us at 500 Example Ave, ...").
     first = block[0]
-    street = re.search(r"(?<![\d$.,])\b\d{1,6}\s+[A-Z0-9]", first)
+    street = _MID_STREET.search(first)
     if street is None:
         return None
     block[0] = first[street.start() :]
@@ -671,8 +688,27 @@ def _clean_name(raw: str) -> str | None:
     return name
 
 
+_HEADING_END = re.compile(
+    r"(?:Clinics?|Centers?|Centre|Institute|Wellness|Psychiatry|Care|Health|Telehealth|Ketamine|"
+    r"Infusions?|Psychotherapy|Medical|Medicine|Group|Associates|Practice|Therapeutics)$"
+)
+
+
+def _heading_name(line: str) -> str | None:
+    """A page's main heading when it is plainly a clinic's name, not an article title."""
+    line = re.sub(r"^(?:Welcome to|Contact|About)\s+", "", line.strip())
+    if len(line.split()) > 7 or re.search(r"\d|[?:!|]", line) or not _HEADING_END.search(line):
+        return None
+    if re.match(r"(?:How|What|Why|When|Where|Is|Are|Can|Does|Do|The Best|Ketamine)\b", line):
+        return None
+    return _clean_name(line)
+
+
 def _name(
-    text: _Text, clinic_items: list[dict[str, Any]], locations: list[dict[str, Any]]
+    text: _Text,
+    clinic_items: list[dict[str, Any]],
+    locations: list[dict[str, Any]],
+    heading_text: str = "",
 ) -> dict[str, Any] | None:
     """The clinic's name: from its structured data if shown, else the phrases pages use."""
     flat = pages.normalise(text.text)
@@ -689,6 +725,9 @@ def _name(
             if name:
                 votes.setdefault(name, []).append(text.sentence(match.start(1)))
     lines = text.lines()
+    heading = _heading_name(heading_text or (lines[0] if lines else ""))
+    if heading:
+        votes.setdefault(heading, []).append(heading_text or lines[0])
     for location in locations:
         first = location["quote"].split("\n")[0]
         if first in lines:
@@ -734,7 +773,14 @@ def _mentions(
     found = []
     for slug, pattern in patterns.items():
         quote = None
+        inside = [
+            m.span()
+            for other in _SPECIFIC.get(slug, ())
+            for m in re.finditer(patterns[other], text.text, re.I)
+        ]
         for match in re.finditer(pattern, text.text, re.I):
+            if any(a <= match.start() and match.end() <= b for a, b in inside):
+                continue
             sentence = text.sentence(match.start())
             if _MARKET.search(sentence) and not _FIRST_PERSON.search(sentence):
                 continue
@@ -762,7 +808,7 @@ def _price_treatment(*contexts: str) -> str | None:
     return None
 
 
-def _prices(text: _Text, warnings: list[str]) -> list[dict[str, Any]]:
+def _prices(text: _Text, warnings: list[str], offered: set[str]) -> list[dict[str, Any]]:
     """Prices the clinic states for itself, each with its unit."""
     prices: list[dict[str, Any]] = []
     said_call = False
@@ -779,7 +825,7 @@ def _prices(text: _Text, warnings: list[str]) -> list[dict[str, Any]]:
         if _RANGE.search(sentence):
             warnings.append(f"Left out a price range, not one price: {sentence!r}.")
             continue
-        prices.extend(_prices_in(sentence, warnings))
+        prices.extend(_prices_in(sentence, warnings, offered))
     unique: list[dict[str, Any]] = []
     for price in prices:
         key = (price["treatment"], price["amount_cents"], price["unit"], price["sessions_included"])
@@ -790,7 +836,7 @@ def _prices(text: _Text, warnings: list[str]) -> list[dict[str, Any]]:
     return unique
 
 
-def _prices_in(sentence: str, warnings: list[str]) -> list[dict[str, Any]]:
+def _prices_in(sentence: str, warnings: list[str], offered: set[str]) -> list[dict[str, Any]]:
     found = []
     amounts = list(_AMOUNT.finditer(sentence))
     free = _FREE_PRICE_LINE.search(sentence)
@@ -814,7 +860,10 @@ def _prices_in(sentence: str, warnings: list[str]) -> list[dict[str, Any]]:
         if parsed.amount is None:
             continue
         cents = int((parsed.amount * Decimal(100)).to_integral_value())
-        treatment = _price_treatment(near_left, right, left)
+        right_named = re.split(r"\bincludes?\b|\bincluding\b|[;]", right)[0]
+        treatment = _price_treatment(near_left, right_named, left)
+        if treatment is None and _PER_MONTH.search(right_named) and "at-home" in offered:
+            treatment = "at-home"  # a monthly membership of an at-home program
         if treatment is None:
             warnings.append(f"Left out a price that names no treatment: {sentence!r}.")
             continue
@@ -839,7 +888,7 @@ def _prices_in(sentence: str, warnings: list[str]) -> list[dict[str, Any]]:
 
 
 def _unit(treatment: str, left: str, right: str) -> tuple[str | None, int | None]:
-    right_clause = re.split(r"[;]|\bor\b", right)[0]
+    right_clause = re.split(r"[;,]|\bor\b|\band\b|\bincludes?\b|\bincluding\b", right)[0]
     for context in (right_clause, left):
         for pattern in _SERIES:
             match = pattern.search(context)

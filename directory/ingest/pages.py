@@ -17,6 +17,7 @@ _BLOCKS = (
     "footer, form, h1, h2, h3, h4, h5, h6, header, hr, li, main, ol, p, pre, section, "
     "table, tbody, thead, tfoot, tr, ul, caption, title, option"
 )
+_BREAK = "\u2029"  # marks a block boundary until the source's own line breaks are spaces
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ANY_SPACE = re.compile(r"\s+")
 
@@ -29,6 +30,7 @@ class Page:
     content_type: str
     url: str | None = None
     title: str = ""
+    heading: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -70,16 +72,27 @@ def from_html(raw: str, url: str | None = None) -> Page:
     title = _SPACES.sub(" ", title_node.text()).strip() if title_node else ""
     for node in tree.css(_HIDDEN):
         node.decompose()
+    h1 = tree.css_first("h1")
+    heading = _ANY_SPACE.sub(" ", h1.text()).strip() if h1 else ""
+    # Line breaks in the source are spaces on screen; only blocks and <br> break lines.
     for node in tree.css("br"):
-        node.insert_before("\n")
+        node.insert_before(_BREAK)
     for node in tree.css("td, th"):
-        node.insert_before("\t")
+        node.insert_before(" ")
     for node in tree.css(_BLOCKS):
-        node.insert_before("\n")
-        node.insert_after("\n")
+        node.insert_before(_BREAK)
+        node.insert_after(_BREAK)
     root = tree.body or tree.root
-    text = _clean_lines(root.text(separator="") if root is not None else "")
-    return Page(text=text, content_type="text/html", url=url, title=title, items=_items(raw, url))
+    rendered = root.text(separator="") if root is not None else ""
+    rendered = re.sub(r"[\r\n\t]+", " ", rendered).replace(_BREAK, "\n")
+    return Page(
+        text=_clean_lines(rendered),
+        content_type="text/html",
+        url=url,
+        title=title,
+        heading=heading,
+        items=_items(raw, url),
+    )
 
 
 def from_bytes(body: bytes, content_type: str | None, url: str | None = None) -> Page:
