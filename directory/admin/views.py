@@ -221,3 +221,7 @@ def _clinic_or_404(slug: str) -> Clinic:
 
 def _local(url: str | None) -> bool:
     return bool(url) and url.startswith(request.host_url)  # type: ignore[union-attr]
+
+
+# Routes for adding a clinic from its web page live in their own module, on this blueprint.
+from directory.admin import ingest_views  # noqa: E402,F401
