@@ -254,13 +254,15 @@ def save(
         return Saved(revision, existing, is_new=False)
     if not found["name"]:
         raise ReviewError("A new listing needs its name: tick the name (or fix it) to save.")
+    # The clinic row is left as submit_new_clinic made it: touching it would move its version
+    # past the revision's base and show the moderator a false conflict.
     revision = moderation.submit_new_clinic(session, admin, found, note)
-    revision.clinic.status_note = f"Extracted from {document.label}; waiting for review."
     return Saved(revision, revision.clinic, is_new=True)
 
 
 def _note(document: SourceDocument, quotes: list[str], note: str) -> str:
-    cited = "\n".join(f"- “{pages.normalise(q)[:300]}”" for q in quotes[:40])
+    unique = list(dict.fromkeys(pages.normalise(q)[:300] for q in quotes))
+    cited = "\n".join(f"- “{q}”" for q in unique[:40])
     header = (
         f"From {document.label} (source document {document.id}, fetched "
         f"{document.fetched_at:%Y-%m-%d %H:%M} UTC, SHA-256 {document.sha256[:16]}…)."

@@ -39,6 +39,11 @@ class _Handler(BaseHTTPRequestHandler):
                 (scoring.PAGES / "01_price_table.html").read_bytes(),
                 "text/html; charset=utf-8",
             )
+        elif (
+            path.startswith("/pages/") and (scoring.PAGES / path[7:]).is_file() and ".." not in path
+        ):
+            kind = "text/plain" if path.endswith(".txt") else "text/html; charset=utf-8"
+            self._send(200, (scoring.PAGES / path[7:]).read_bytes(), kind)
         elif path == "/news.html":
             self._send(200, (scoring.PAGES / "09_news_article.html").read_bytes())
         elif path.startswith("/hop/"):

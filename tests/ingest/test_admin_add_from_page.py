@@ -97,6 +97,7 @@ def test_a_page_from_loopback_becomes_a_pending_new_clinic(admin_client, site) -
     revision = db.session.execute(select(Revision)).scalar_one()
     assert revision.kind is RevisionKind.NEW_CLINIC and revision.status is Decision.PENDING
     assert revision.clinic.status is ClinicStatus.PENDING
+    assert revision.clinic.version == revision.base_version  # no false conflict for the moderator
     payload = revision.payload
     assert payload["name"] == "Lakeview Ketamine Clinic"
     assert payload["location"]["address_2"] == "Suite 200"
