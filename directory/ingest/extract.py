@@ -29,9 +29,10 @@ class NotAClinicPage(ValueError):
 # --- the text as sentences --------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(
-    r"\n|(?<!\bDr\.)(?<!\bSt\.)(?<!\bSte\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bNo\.)(?<![A-Z]\.[A-Z]\.)"
-    r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])"
+    r"\n|(?<=[.!?])(?<!\bDr\.)(?<!\bSt\.)(?<!\bSte\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bNo\.)"
+    r"(?<![A-Z]\.[A-Z]\.)\s+(?=[A-Z0-9“\"(])"
 )
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass
@@ -42,6 +43,7 @@ class _Text:
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     line_starts: list[int] = field(default_factory=list)
+    lower: str = ""
 
     def __post_init__(self) -> None:
         pos = 0
@@ -50,11 +52,29 @@ class _Text:
             pos = match.end()
         self._add(pos, len(self.text))
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", self.text)]
+        lower = self.text.lower()
+        # Positions in the lower-case copy must be positions in the text.
+        self.lower = lower if len(lower) == len(self.text) else self.text.translate(_ASCII_LOWER)
 
     def _add(self, start: int, end: int) -> None:
         if self.text[start:end].strip():
             self.starts.append(start)
             self.ends.append(end)
+
+    def sentences_with(self, anchors: tuple[str, ...]) -> list[tuple[int, int]]:
+        """The sentences holding any of these lower-case words, in page order.
+
+        Finding plain words is fast; the patterns then run on those sentences only, so a
+        1 MB page costs one pass per word rather than one regular-expression scan per fact.
+        """
+        spans: set[tuple[int, int]] = set()
+        for anchor in anchors:
+            pos = self.lower.find(anchor)
+            while pos >= 0:
+                span = self.sentence_at(pos)
+                spans.add(span)
+                pos = self.lower.find(anchor, max(span[1], pos + 1))
+        return sorted(spans)
 
     def sentence_at(self, pos: int) -> tuple[int, int]:
         """The span of the sentence holding a position."""
@@ -65,6 +85,10 @@ class _Text:
         """The sentence holding a position."""
         start, end = self.sentence_at(pos)
         return self.text[start:end].strip()
+
+    def line_start(self, pos: int) -> int:
+        """Where the line holding a position starts."""
+        return self.line_starts[bisect.bisect_right(self.line_starts, pos) - 1]
 
     def line(self, pos: int) -> str:
         """The line holding a position."""
@@ -115,6 +139,39 @@ CONDITION_PATTERNS: dict[str, str] = {
     r"\b(?:for|and|or|treat|treats|treating|relieve|manage)\s+pain\b",
     "suicidal-ideation": r"suicidal\s+(?:ideation|thoughts)",
 }
+_COMPILED = {
+    slug: re.compile(pattern, re.I)
+    for slug, pattern in [*TREATMENT_PATTERNS.items(), *CONDITION_PATTERNS.items()]
+}
+# Plain lower-case words that every match of a fact's pattern contains (see sentences_with).
+ANCHORS: dict[str, tuple[str, ...]] = {
+    "iv-infusion": ("infusion", "iv ", "intravenous", "ketamine iv"),
+    "esketamine": ("esketamine", "spravato"),
+    "im-ketamine": ("im ", "intramuscular"),
+    "oral-ketamine": ("oral", "sublingual", "lozenge", "troche", "tablet"),
+    "at-home": ("home",),
+    "kap": ("assisted", "kap"),
+    "consultation": ("consultation", "initial"),
+    "integration": ("integration",),
+    "treatment-resistant-depression": ("resistant", "refractory"),
+    "bipolar-depression": ("bipolar",),
+    "postpartum-depression": ("partum", "perinatal"),
+    "depression": ("depress",),
+    "anxiety": ("anxiety",),
+    "ptsd": ("ptsd", "traumatic"),
+    "ocd": ("ocd", "obsessive"),
+    "chronic-pain": ("pain", "fibromyalgia", "crps"),
+    "suicidal-ideation": ("suicidal",),
+    "insurance": ("insurance", "insurers", "health plans", "network"),
+    "self_pay": ("self", "cash", "pocket"),
+    "hsa_fsa": ("hsa", "fsa", "health savings", "flexible spending"),
+    "financing": ("carecredit", "care credit", "financing", "payment plan", "advance care"),
+    "credit_card": ("credit card", "visa", "mastercard", "american express", "discover card"),
+    "languages": ("habla", "speak", "services in", "care in", "available in", "fluent in"),
+    "telehealth": ("telehealth", "telemedicine", "virtual", "online", "home", "remote"),
+    # Amounts, "free" price lines, and "call for pricing" (its words: pricing, prices, ...).
+    "prices": ("$", "free", "pricing", "prices", "rates", "cost", "quote"),
+}
 # A treatment is the clinic's when the sentence offers it or the line is a heading.
 _OFFER = re.compile(
     r"\b(?:we|our|us|offer|offers|offering|provide|provides|provider|available|schedule|book|"
@@ -162,12 +219,19 @@ _NAME_WORDS = re.compile(
     r"Group|Mind|Minds|Recovery|Healing|Behavioral|Telehealth)\b"
 )
 _NAME = r"((?:[A-Z][\w'’&.-]*|of|and|for|the|&)(?:[ \t]+(?:[A-Z][\w'’&.-]*|of|and|for|the|&))*)"
+# The phrases pages put a clinic's name in, each run on the sentences holding its words.
 _NAME_PATTERNS = [
-    re.compile(r"^(?:Contact|Welcome to|About)\s+" + _NAME + r"$", re.M),
-    re.compile(r"\b(?:contact|welcome to|call|visit)\s+(?:the\s+)?" + _NAME),
-    re.compile(r"©\s*(?:\d{4}\s+)?" + _NAME),
-    re.compile(r"(?:^|[.!?]\s+)" + _NAME + r"\s+is\s+(?:a|an|the|[A-Z][\w]*[’']s)\b", re.M),
-    re.compile(r"\bat\s+" + _NAME + r",\s+we\b"),
+    (
+        re.compile(r"^(?:Contact|Welcome to|About)\s+" + _NAME + r"$"),
+        ("contact", "welcome", "about"),
+    ),
+    (
+        re.compile(r"\b(?:contact|welcome to|call|visit)\s+(?:the\s+)?" + _NAME),
+        ("contact", "welcome to", "call", "visit"),
+    ),
+    (re.compile(r"©\s*(?:\d{4}\s+)?" + _NAME), ("©",)),
+    (re.compile(r"^" + _NAME + r"\s+is\s+(?:a|an|the|[A-Z][\w]*[’']s)\b"), (" is ",)),
+    (re.compile(r"\bat\s+" + _NAME + r",\s+we\b"), (", we",)),
 ]
 _NAME_TRAILING = re.compile(r"(?:\s+(?:of|and|for|the|&))+$|[.]$")
 _NOT_NAMES = {"ketamine", "ketamine infusion therapy", "ketamine infusions", "spravato"}
@@ -218,14 +282,17 @@ _STATE_CODE_BY_NAME = {n.lower(): c for n, c in _STATE_NAMES}
 _STATE_CODES = {code for code, _ in geo.all_states()}
 _STATE_CODE_RE = re.compile(r"(?<![\w.])([A-Z]{2})(?![\w])")
 
+MAX_LOCATIONS = 25
+MAX_SAME_WARNING = 5
 # US numbers that appear on many pages and are never the clinic's own.
 NOT_CLINIC_NUMBERS = {"+18002738255", "+18007994889", "+18006624357", "+18009848000"}
 TOLL_FREE_AREA_CODES = {"800", "833", "844", "855", "866", "877", "888"}
-_PHONEISH = re.compile(r"\(?\d{3}\)?[\s.\-–]*\d{3}[\s.\-–]*\d{4}")
+_PHONEISH = re.compile(r"\d{3}\)?[ .\-–]*\d{3}[ .\-–]*\d{4}")
+# Starts at the area code (a fast scan); the "(" or "1-" before it is read separately.
 _VANITY = re.compile(
-    r"(?<![\w-])(?:1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]*((?=[A-Z0-9-]*[A-Z]{3})[A-Z0-9]"
-    r"(?:[A-Z0-9]|-(?=[A-Z0-9])){6,9})(?![\w])"
+    r"([2-9]\d{2})\)?[ .-]*((?=[A-Z0-9-]*[A-Z]{3})[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){6,9})(?!\w)"
 )
+_VANITY_PREFIX = re.compile(r"(?:(?<![\w-])1[ .-]?)?\($|(?<![\w-])1[ .-]?$|(?<![\w-])$")
 _FAX = re.compile(r"\bfax\b|\bf:\s*$|\bfacsimile\b", re.I)
 _TEXT_LINE = re.compile(r"\btext(?:\s+us)?\b|\bsms\b", re.I)
 _STATE_ZIP = re.compile(
@@ -353,7 +420,7 @@ def extract(page: Page) -> Candidate:
     found.service_area_states, found.service_area_quotes = _service_area(text)
     found.name = _name(text, clinic_items, found.locations, page.heading)
     found.email = _email(text)
-    found.website = _website(text, clinic_items, page.url, found.email)
+    found.website = _website(text)
     found.treatments = _mentions(text, TREATMENT_PATTERNS, _OFFER, headings=True)
     found.conditions = _mentions(text, CONDITION_PATTERNS, _TREATS, headings=True)
     found.prices = _prices(text, found.warnings, {t["slug"] for t in found.treatments})
@@ -445,41 +512,45 @@ def _kind(number: phonenumbers.PhoneNumber, before: str) -> str:
 def _phones(text: _Text, warnings: list[str]) -> list[dict[str, Any]]:
     """Phone numbers, vanity forms folded onto their digits, faxes marked as faxes."""
     by_number: dict[str, dict[str, Any]] = {}
-    offset = 0
-    for line in text.lines():
-        if _PHONEISH.search(line):
-            for match in phonenumbers.PhoneNumberMatcher(
-                line, "US", leniency=phonenumbers.Leniency.VALID
-            ):
-                _add_phone(
-                    by_number,
-                    match.number,
-                    match.raw_string,
-                    line[: match.start],
-                    text,
-                    offset + match.start,
-                    vanity=False,
-                )
-        for match in _VANITY.finditer(line):
-            digits = phonenumbers.convert_alpha_characters_in_number(match.group(2))
-            digits = re.sub(r"\D", "", digits)[:7]
-            if len(digits) < 7:
-                continue
-            try:
-                number = phonenumbers.parse(match.group(1) + digits, "US")
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(number):
-                _add_phone(
-                    by_number,
-                    number,
-                    match.group(0),
-                    line[: match.start()],
-                    text,
-                    offset + match.start(),
-                    vanity=True,
-                )
-        offset += len(line) + 1
+    read: set[int] = set()
+    for candidate in _PHONEISH.finditer(text.text):
+        offset = text.line_start(candidate.start())
+        if offset in read:
+            continue
+        read.add(offset)
+        line = text.line(offset)
+        for match in phonenumbers.PhoneNumberMatcher(
+            line, "US", leniency=phonenumbers.Leniency.VALID
+        ):
+            _add_phone(
+                by_number,
+                match.number,
+                match.raw_string,
+                line[: match.start],
+                text,
+                offset + match.start,
+                vanity=False,
+            )
+    for match in _VANITY.finditer(text.text):
+        line_start = text.line_start(match.start())
+        prefix = _VANITY_PREFIX.search(
+            text.text[max(line_start, match.start() - 4) : match.start()]
+        )
+        if prefix is None:
+            continue  # the digits run on from a longer word or number
+        digits = phonenumbers.convert_alpha_characters_in_number(match.group(2))
+        digits = re.sub(r"\D", "", digits)[:7]  # "KETAMINE": letters past the seventh are extra
+        if len(digits) < 7:
+            continue
+        try:
+            number = phonenumbers.parse(match.group(1) + digits, "US")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            begin = match.start() - len(prefix.group(0))
+            raw = text.text[begin : match.end()]
+            before = text.text[line_start:begin]
+            _add_phone(by_number, number, raw, before, text, begin, vanity=True)
     phones = []
     for e164, phone in by_number.items():
         if e164 in NOT_CLINIC_NUMBERS:
@@ -537,6 +608,12 @@ def _locations(
     found: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for i, line in enumerate(lines):
+        if len(found) >= MAX_LOCATIONS:
+            warnings.append(
+                f"The page gives more than {MAX_LOCATIONS} addresses; only the first "
+                f"{MAX_LOCATIONS} are read (a clinic page lists a few)."
+            )
+            break
         for match in _STATE_ZIP.finditer(line):
             location = _address_at(lines, i, line[: match.end()])
             if location is None:
@@ -658,7 +735,7 @@ def _service_area(text: _Text) -> tuple[list[str], list[str]]:
     """The states a telehealth or at-home program says it serves."""
     states: list[str] = []
     quotes: list[str] = []
-    for start, end in zip(text.starts, text.ends, strict=True):
+    for start, end in text.sentences_with(ANCHORS["telehealth"]):
         sentence = text.text[start:end]
         if not (_TELEHEALTH.search(sentence) and _SERVES.search(sentence)):
             continue
@@ -719,11 +796,13 @@ def _name(
             quote = text.sentence(pos) if pos >= 0 else name
             return {"value": name, "quote": quote if pages.normalise(quote) else name}
     votes: dict[str, list[str]] = {}
-    for pattern in _NAME_PATTERNS:
-        for match in pattern.finditer(text.text):
-            name = _clean_name(match.group(1))
-            if name:
-                votes.setdefault(name, []).append(text.sentence(match.start(1)))
+    for pattern, anchors in _NAME_PATTERNS:
+        for start, end in text.sentences_with(anchors):
+            sentence = text.text[start:end].strip()
+            for match in pattern.finditer(sentence):
+                name = _clean_name(match.group(1))
+                if name:
+                    votes.setdefault(name, []).append(sentence)
     lines = text.lines()
     heading = _heading_name(heading_text or (lines[0] if lines else ""))
     if heading:
@@ -747,19 +826,15 @@ def _email(text: _Text) -> dict[str, Any] | None:
     return {"value": match.group(0).lower(), "quote": text.sentence(match.start())}
 
 
-def _website(
-    text: _Text,
-    clinic_items: list[dict[str, Any]],
-    url: str | None,
-    email: dict[str, Any] | None,
-) -> dict[str, Any] | None:
+def _website(text: _Text) -> dict[str, Any] | None:
     """The clinic's own site, as the page writes it (never a cited source or a social site)."""
-    for match in _WEBSITE.finditer(text.text):
-        raw = match.group(0).rstrip(".,;:)")
-        if _NOT_CLINIC_SITES.search(raw):
-            continue
-        site = raw if raw.startswith("http") else f"https://{raw}"
-        return {"value": site, "quote": text.sentence(match.start())}
+    for start, end in text.sentences_with(("www.", "http")):
+        sentence = text.text[start:end].strip()
+        for match in _WEBSITE.finditer(sentence):
+            raw = match.group(0).rstrip(".,;:)")
+            if not _NOT_CLINIC_SITES.search(raw):
+                site = raw if raw.startswith("http") else f"https://{raw}"
+                return {"value": site, "quote": sentence}
     return None
 
 
@@ -771,21 +846,22 @@ def _mentions(
 ) -> list[dict[str, Any]]:
     """Each slug whose words appear in a sentence with the right context, or a short heading."""
     found = []
-    for slug, pattern in patterns.items():
+    for slug in patterns:
         quote = None
-        inside = [
-            m.span()
-            for other in _SPECIFIC.get(slug, ())
-            for m in re.finditer(patterns[other], text.text, re.I)
-        ]
-        for match in re.finditer(pattern, text.text, re.I):
-            if any(a <= match.start() and match.end() <= b for a, b in inside):
-                continue
-            sentence = text.sentence(match.start())
+        for start, end in text.sentences_with(ANCHORS[slug]):
+            sentence = text.text[start:end].strip()
             if _MARKET.search(sentence) and not _FIRST_PERSON.search(sentence):
                 continue
             heading = headings and len(sentence.split()) <= 8 and not sentence.endswith("?")
-            if context.search(sentence) or heading:
+            if not (heading or context.search(sentence)):
+                continue
+            # Each specific pattern ends with the general word, so a shared end means inside.
+            inside = {
+                m.end()
+                for other in _SPECIFIC.get(slug, ())
+                for m in _COMPILED[other].finditer(sentence)
+            }
+            if any(m.end() not in inside for m in _COMPILED[slug].finditer(sentence)):
                 quote = sentence
                 break
         if quote:
@@ -812,7 +888,8 @@ def _prices(text: _Text, warnings: list[str], offered: set[str]) -> list[dict[st
     """Prices the clinic states for itself, each with its unit."""
     prices: list[dict[str, Any]] = []
     said_call = False
-    for start, end in zip(text.starts, text.ends, strict=True):
+    market = 0
+    for start, end in text.sentences_with(ANCHORS["prices"]):
         sentence = text.text[start:end].strip()
         if _CALL_FOR_PRICING.search(sentence) and not said_call:
             said_call = True
@@ -820,12 +897,20 @@ def _prices(text: _Text, warnings: list[str], offered: set[str]) -> list[dict[st
         if "$" not in sentence and not _FREE_PRICE_LINE.search(sentence):
             continue
         if _MARKET.search(sentence) and not _FIRST_PERSON.search(sentence):
-            warnings.append(f"Left out a sentence about prices in general: {sentence!r}.")
+            market += 1
+            if market <= MAX_SAME_WARNING:
+                warnings.append(f"Left out a sentence about prices in general: {sentence!r}.")
             continue
         if _RANGE.search(sentence):
-            warnings.append(f"Left out a price range, not one price: {sentence!r}.")
+            market += 1
+            if market <= MAX_SAME_WARNING:
+                warnings.append(f"Left out a price range, not one price: {sentence!r}.")
             continue
         prices.extend(_prices_in(sentence, warnings, offered))
+    if market > MAX_SAME_WARNING:
+        warnings.append(
+            f"Left out {market - MAX_SAME_WARNING} more sentences about prices in general."
+        )
     unique: list[dict[str, Any]] = []
     for price in prices:
         key = (price["treatment"], price["amount_cents"], price["unit"], price["sessions_included"])
@@ -909,17 +994,20 @@ def _unit(treatment: str, left: str, right: str) -> tuple[str | None, int | None
 
 
 def _free_consultation(text: _Text) -> dict[str, Any] | None:
-    match = _FREE_CONSULTATION.search(text.text)
-    if match is None:
-        return None
-    return {"value": True, "quote": text.sentence(match.start())}
+    for start, end in text.sentences_with(("free", "complimentary", "no-cost", "no cost")):
+        sentence = text.text[start:end].strip()
+        if _FREE_CONSULTATION.search(sentence):
+            return {"value": True, "quote": sentence}
+    return None
 
 
 def _payment_options(text: _Text) -> list[dict[str, Any]]:
     found = []
     for option, pattern in PAYMENT_PATTERNS.items():
-        for match in re.finditer(pattern, text.text, re.I):
-            sentence = text.sentence(match.start())
+        for start, end in text.sentences_with(ANCHORS[option]):
+            sentence = text.text[start:end].strip()
+            if not re.search(pattern, sentence, re.I):
+                continue
             if option == "insurance" and _NEGATED.search(sentence):
                 continue
             if _MARKET.search(sentence) and not _FIRST_PERSON.search(sentence):
@@ -931,11 +1019,13 @@ def _payment_options(text: _Text) -> list[dict[str, Any]]:
 
 def _languages(text: _Text) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for match in _LANGUAGE.finditer(text.text):
-        words = " ".join(g for g in match.groups() if g).lower()
-        for name, code in LANGUAGES.items():
-            if re.search(r"\b" + name + r"\b", words) and code not in found:
-                found[code] = {"value": code, "quote": text.sentence(match.start())}
-        if ("espanol" in words or "español" in words) and "es" not in found:
-            found["es"] = {"value": "es", "quote": text.sentence(match.start())}
+    for start, end in text.sentences_with(ANCHORS["languages"]):
+        sentence = text.text[start:end].strip()
+        for match in _LANGUAGE.finditer(sentence):
+            words = " ".join(g for g in match.groups() if g).lower()
+            for name, code in LANGUAGES.items():
+                if re.search(r"\b" + name + r"\b", words) and code not in found:
+                    found[code] = {"value": code, "quote": sentence}
+            if ("espanol" in words or "español" in words) and "es" not in found:
+                found["es"] = {"value": "es", "quote": sentence}
     return list(found.values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import extruct
@@ -33,7 +34,7 @@ class Page:
     heading: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
+    @cached_property
     def flat(self) -> str:
         """The visible text with all whitespace collapsed, for checking quotes."""
         return normalise(self.text)
@@ -50,7 +51,7 @@ def normalise(text: str) -> str:
 
 
 def _clean_lines(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    lines = (line.strip() for line in _SPACES.sub(" ", text).splitlines())
     return "\n".join(line for line in lines if line)
 
 
@@ -84,7 +85,7 @@ def from_html(raw: str, url: str | None = None) -> Page:
         node.insert_after(_BREAK)
     root = tree.body or tree.root
     rendered = root.text(separator="") if root is not None else ""
-    rendered = re.sub(r"[\r\n\t]+", " ", rendered).replace(_BREAK, "\n")
+    rendered = rendered.replace("\r", " ").replace("\n", " ").replace(_BREAK, "\n")
     return Page(
         text=_clean_lines(rendered),
         content_type="text/html",
@@ -117,6 +118,9 @@ def _charset(content_type: str | None) -> str | None:
 
 def _items(raw: str, url: str | None) -> list[dict[str, Any]]:
     """schema.org items from JSON-LD and microdata, flattened out of @graph lists."""
+    head = raw.lower()
+    if "application/ld+json" not in head and "itemscope" not in head:
+        return []  # nothing for extruct to find; skip parsing the page a second time
     try:
         data = extruct.extract(
             raw, base_url=url, syntaxes=["json-ld", "microdata"], uniform=True, errors="ignore"
