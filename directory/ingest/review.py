@@ -174,7 +174,7 @@ def _prices(
             dollars = Decimal(_text(values, f"{key}-amount", 20).replace(",", "").lstrip("$"))
         except InvalidOperation as exc:
             raise ReviewError("A ticked price needs an amount in dollars.") from exc
-        if not (0 <= dollars < 1_000_000):
+        if not dollars.is_finite() or not (0 <= dollars < 1_000_000):
             raise ReviewError("A price must be between $0 and $1,000,000.")
         unit = _text(values, f"{key}-unit", 20)
         if unit not in {u.value for u in PriceUnit}:
