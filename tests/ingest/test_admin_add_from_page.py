@@ -187,3 +187,61 @@ def test_giving_both_or_neither_source_is_a_clear_error(admin_client) -> None:
     response = post_form(admin_client, ADD, {"url": ""})
     assert response.status_code == 400
     assert "Give a web page address or a file" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("prices-0-amount", "NaN", "between $0 and $1,000,000"),
+        ("prices-0-amount", "lots", "amount in dollars"),
+        ("prices-0-unit", "per-decade", "needs a unit"),
+        ("treatments-0-slug", "magic", "Unknown treatment"),
+        ("locations-0-state", "Atlantis", "needs a US state"),
+        ("locations-0-postal_code", "6060", "5-digit ZIP"),
+        ("phones-0-display", "call us", "not a phone number"),
+        ("phones-0-kind", "fax", "fax number is not listed"),
+        ("name-value", "x" * 300, "longer than 200"),
+    ],
+)
+def test_bad_values_are_clear_errors_and_nothing_is_saved(
+    admin_client, site, field, value, message
+) -> None:
+    response = _read(admin_client, f"{site}/clinic.html")
+    values = form_values(admin_client.get(response.headers["Location"]).get_data(as_text=True))
+    values[field] = value
+    saved = admin_client.post(response.headers["Location"], data=values, follow_redirects=True)
+    assert saved.status_code == 200
+    assert message in saved.get_data(as_text=True)
+    assert db.session.execute(select(func.count()).select_from(Revision)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("ftp://example.com/clinic.html", "Only http"), ("http://", "names no host")],
+)
+def test_bad_addresses_are_clear_errors(admin_client, url, message) -> None:
+    response = _read(admin_client, url)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_a_binary_or_oversized_upload_is_refused(admin_client) -> None:
+    token = csrf_token(admin_client, ADD)
+    binary = admin_client.post(
+        ADD,
+        data={"csrf_token": token, "page_file": (io.BytesIO(bytes(range(256)) * 40), "x.png")},
+        content_type="multipart/form-data",
+    )
+    assert binary.status_code == 400
+    # The body is built here so the test client spools nothing to a temporary file.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + token.encode()
+        + b'\r\n--b\r\nContent-Disposition: form-data; name="page_file"; filename="x.html"'
+        + b"\r\nContent-Type: text/html\r\n\r\n"
+        + b"a" * (2 * 1024 * 1024)
+        + b"\r\n--b--\r\n"
+    )
+    big = admin_client.post(ADD, data=body, content_type="multipart/form-data; boundary=b")
+    assert big.status_code == 413
+    assert db.session.execute(select(func.count()).select_from(SourceDocument)).scalar_one() == 0
