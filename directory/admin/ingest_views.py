@@ -18,11 +18,6 @@ from directory.taxonomy import CONDITION_NAMES, TREATMENT_NAMES
 UPLOAD_MAX_BYTES = 1024 * 1024  # the site's request limit; larger uploads get a 413 first
 
 
-def _limits() -> fetch.Limits:
-    allow = current_app.config.get("INGEST_ALLOW_PRIVATE_ADDRESSES") is True
-    return fetch.Limits(allow_private=allow)
-
-
 @bp.route("/add-from-page", methods=["GET", "POST"])
 @admin_required
 def add_from_page() -> str | Response | tuple[str, int]:
@@ -36,7 +31,7 @@ def add_from_page() -> str | Response | tuple[str, int]:
         return render_template("admin/add_from_page.html", form=form), 400
     try:
         if form.url.data and form.url.data.strip():
-            read = documents.read_url(form.url.data, _limits())
+            read = documents.read_url(form.url.data, fetch.limits_from(current_app.config))
         else:
             upload = form.page_file.data
             body = upload.read(UPLOAD_MAX_BYTES + 1)

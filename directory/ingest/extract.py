@@ -493,8 +493,7 @@ def _require_quotes(page: Page, found: Candidate) -> None:
 
 
 def _display(number: phonenumbers.PhoneNumber) -> str:
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return national
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _kind(number: phonenumbers.PhoneNumber, before: str) -> str:
@@ -698,12 +697,11 @@ def _item_addresses(item: dict[str, Any]) -> list[dict[str, Any]]:
     return [a for a in raw if isinstance(a, dict)]
 
 
+_METROS = {alias: m for m in geo.METROS for alias in (m.name.lower(), *m.aliases)}
 _METRO_RE = re.compile(
     r"\b("
     + "|".join(
-        re.escape(alias)
-        for alias in sorted(geo._METRO_BY_ALIAS, key=len, reverse=True)
-        if len(alias) > 3
+        re.escape(alias) for alias in sorted(_METROS, key=len, reverse=True) if len(alias) > 3
     )
     + r")(?:[’']s)?\b",
     re.I,
@@ -718,7 +716,7 @@ def _metro(text: _Text) -> dict[str, Any] | None:
             r"provider|clinic|serving|located|offices?", sentence, re.I
         ):
             continue
-        metro = geo._METRO_BY_ALIAS[match.group(1).lower()]
+        metro = _METROS[match.group(1).lower()]
         return {
             "address_1": None,
             "address_2": None,

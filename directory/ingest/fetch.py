@@ -6,8 +6,10 @@ import hashlib
 import ipaddress
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -51,6 +53,11 @@ class Limits:
     max_bytes: int = MAX_BYTES
     max_redirects: int = MAX_REDIRECTS
     user_agent: str = USER_AGENT
+
+
+def limits_from(config: Mapping[str, Any]) -> Limits:
+    """The site's limits; private addresses only if INGEST_ALLOW_PRIVATE_ADDRESSES is true."""
+    return Limits(allow_private=config.get("INGEST_ALLOW_PRIVATE_ADDRESSES") is True)
 
 
 def check_url(url: str, allow_private: bool) -> None:

@@ -11,13 +11,6 @@ from flask import current_app
 from directory.ingest import documents, extract, fetch
 
 
-def limits_from_settings() -> fetch.Limits:
-    """Fetch limits, allowing private addresses only when the setting says so."""
-    return fetch.Limits(
-        allow_private=current_app.config.get("INGEST_ALLOW_PRIVATE_ADDRESSES") is True
-    )
-
-
 @click.command("extract-page")
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="Print the candidate as JSON.")
@@ -25,7 +18,7 @@ def extract_page_command(source: str, as_json: bool) -> None:
     """Print the listing a clinic's page (a file or an http(s) URL) states, with quotes."""
     try:
         if documents.is_url(source):
-            read = documents.read_url(source, limits_from_settings())
+            read = documents.read_url(source, fetch.limits_from(current_app.config))
         else:
             path = Path(source)
             if not path.is_file():
