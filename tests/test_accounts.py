@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from directory import create_app
 from directory.config import DEV_SECRET_KEY
 from directory.extensions import db, limiter
-from directory.models import AuditEvent, Clinic, OutboxMessage, Role, User
+from directory.models import AuditEvent, Clinic, OutboxMessage, Role, SourceDocument, User
 from directory.services import accounts, moderation, snapshots
 from directory.services.accounts import SIGN_IN_REFUSED
 from tests.conftest import PASSWORD, IsolatedClient, _config, csrf_token, login, post_form
@@ -540,7 +540,16 @@ def test_every_page_for_every_role_has_the_headers_and_no_inline_script(app, see
     payload = snapshots.snapshot(michigan) | {"website": "https://kim.example.org"}
     revision = moderation.propose_edit(db.session, owner, michigan, payload, "Our new site")
     db.session.commit()
-    values = {"slug": MICHIGAN, "state": "MI", "revision_id": revision.id, "token": "not-a-token"}
+    document = SourceDocument(sha256="0" * 64, text="Lakeview Ketamine Clinic\nCall (312) 555-0142")
+    db.session.add(document)
+    db.session.commit()
+    values = {
+        "slug": MICHIGAN,
+        "state": "MI",
+        "revision_id": revision.id,
+        "token": "not-a-token",
+        "document_id": document.id,
+    }
     values |= dict.fromkeys(("org_id", "service_id", "sal_id", "taxonomy_id", "term_id"), "none")
     queries = {
         "public.search_page": "?near=48336",

@@ -28,6 +28,7 @@ from directory.models import (
     Decision,
     ReportCategory,
     Revision,
+    SourceDocument,
     User,
 )
 from directory.services import accounts, moderation, snapshots
@@ -105,6 +106,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "admin.clinic": ADMIN_PAGE,
     "admin.set_status": admin_action("/admin/clinics/{slug}"),
     "admin.audit_log": ADMIN_PAGE,
+    "admin.add_from_page": ADMIN_PAGE,
+    "admin.review_page": ADMIN_PAGE,
+    # Nothing ticked: the admin is sent back to the review with a message.
+    "admin.save_page": admin_action("/admin/add-from-page/{document_id}"),
+    "admin.source_document": ADMIN_PAGE,
     # The JSON API is public.
     "api.clinics": EVERYONE,
     "api.clinic": EVERYONE,
@@ -214,6 +220,18 @@ class World:
         db.session.commit()
         return item.id
 
+    def source_document(self) -> int:
+        """A stored clinic page, as the add-from-page screen keeps it."""
+        document = SourceDocument(
+            url="https://example.com/lakeview",
+            sha256="0" * 64,
+            content_type="text/html",
+            text="Lakeview Ketamine Clinic\nCall (312) 555-0142 to book a free consultation.",
+        )
+        db.session.add(document)
+        db.session.commit()
+        return document.id
+
     def values(self, rule: Rule, slug: str | None = None) -> dict[str, Any]:
         """Concrete values for the rule's arguments; the ids are new pending requests."""
         owner_a = self.users[OWNER_A]
@@ -229,6 +247,8 @@ class World:
                 values[name] = self.pending_claim().id
             elif name == "report_id":
                 values[name] = self.pending_report()
+            elif name == "document_id":
+                values[name] = self.source_document()
             elif name == "token":
                 purpose = rule.endpoint.split(".")[1]
                 data = (

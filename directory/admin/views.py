@@ -238,3 +238,7 @@ def _page_arg(name: str) -> int:
 
 def _local(url: str | None) -> bool:
     return bool(url) and url.startswith(public_base() + "/")  # type: ignore[union-attr]
+
+
+# Routes for adding a clinic from its web page live in their own module, on this blueprint.
+from directory.admin import ingest_views  # noqa: E402,F401

@@ -22,6 +22,7 @@ from directory.models.clinic import (
     ServiceArea,
     VerifiedBy,
 )
+from directory.models.document import SourceDocument
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
 from directory.models.revision import (
@@ -77,6 +78,7 @@ __all__ = [
     "PriceUnit",
     "Provenance",
     "ServiceArea",
+    "SourceDocument",
     "Treatment",
     "VerifiedBy",
     "utcnow",

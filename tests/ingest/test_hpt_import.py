@@ -276,10 +276,10 @@ def test_from_site_reads_cms_hpt_txt_and_imports_each_file(app, runner, loopback
 def test_loopback_and_private_addresses_are_refused_unless_allowed(app, runner, loopback_site):
     result = runner.invoke(args=["import-hpt", "--from-site", loopback_site])
     assert result.exit_code != 0
-    assert "private or local address" in result.output
-    with pytest.raises(fetch.FetchError, match="Only http and https"):
+    assert "private, loopback or link-local address" in result.output
+    with pytest.raises(fetch.FetchError, match="Only http:// and https://"):
         fetch.check_url("file:///etc/passwd", allow_private=True)
-    with pytest.raises(fetch.FetchError, match="private or local"):
+    with pytest.raises(fetch.FetchError, match="private, loopback or link-local"):
         fetch.check_url("http://10.0.0.1/prices.json", allow_private=False)
     assert _count(Clinic) == 0
 

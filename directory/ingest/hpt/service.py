@@ -47,11 +47,24 @@ def import_location(
             raise fetch.FetchError(f"No such file: {location}")
         return import_path(session, path, path.name, geocoder, website)
     max_bytes = int(settings.get("HPT_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
-    limits = fetch.FetchLimits.from_settings(settings, max_bytes=max_bytes)
+    # A price file may take minutes to arrive: a wait limit, no limit on the whole.
+    limits = _limits(settings, max_bytes)
     with tempfile.NamedTemporaryFile(prefix="price-file-", suffix=".download") as tmp:
         final_url = fetch.fetch_to(location, tmp, limits)
         tmp.flush()
         return import_path(session, Path(tmp.name), final_url, geocoder, website)
+
+
+def _limits(settings: Mapping[str, Any], max_bytes: int) -> fetch.Limits:
+    """Price files are published for machines (45 CFR 180.50): no robots.txt to consult."""
+    return fetch.limits_from(
+        settings,
+        max_bytes=max_bytes,
+        timeout=float(settings.get("INGEST_FETCH_TIMEOUT_SECONDS", 30.0)),
+        total_seconds=None,
+        robots=False,
+        user_agent=f"{fetch.USER_AGENT} (price transparency import)",
+    )
 
 
 def parse_index(text: str, base_url: str) -> list[str]:
@@ -70,7 +83,7 @@ def site_files(site_url: str, settings: Mapping[str, Any]) -> list[str]:
     """The price files a hospital's site lists in /cms-hpt.txt at its root."""
     parts = urlsplit(site_url if is_url(site_url) else f"https://{site_url}")
     index_url = f"{parts.scheme}://{parts.netloc}/{CMS_HPT_TXT}"
-    limits = fetch.FetchLimits.from_settings(settings, max_bytes=MAX_INDEX_BYTES)
+    limits = _limits(settings, MAX_INDEX_BYTES)
     urls = parse_index(fetch.fetch_text(index_url, limits), index_url)
     if not urls:
         raise fetch.FetchError(f"{index_url} lists no mrf-url entries.")
