@@ -14,6 +14,7 @@ from directory.models.clinic import (
     ServiceArea,
     VerifiedBy,
 )
+from directory.models.ingest import DuplicateStatus, ExternalId, ImportUpload, PossibleDuplicate
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
 from directory.models.revision import (
@@ -47,6 +48,10 @@ __all__ = [
     "ClinicQuote",
     "ClinicStatus",
     "Condition",
+    "DuplicateStatus",
+    "ExternalId",
+    "ImportUpload",
+    "PossibleDuplicate",
     "GeocodePrecision",
     "Location",
     "Phone",
