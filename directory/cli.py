@@ -13,6 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from directory import backup
 from directory.extensions import MIGRATIONS_DIR, db
+from directory.ingest.commands import import_listings_command
 from directory.services import accounts, demo_data, seeding
 
 
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(import_listings_command)
 
 
 def apply_migrations() -> None:

@@ -251,7 +251,9 @@ def approve_revision(
     fields = snapshots.changed_fields(revision.base_snapshot, revision.payload)
     _decided(revision, admin, Decision.APPROVED, reason)
     revision.overrode_conflict = bool(since or revision.clinic.version != revision.base_version)
-    note = (
+    # A bulk import cites its file and row; anything else came from the clinic's owner.
+    imported_from = revision.payload.get("x_source_note")
+    note = imported_from or (
         f"Supplied by the clinic's owner (proposal {revision.id}), approved by a moderator "
         f"on {date.today().isoformat()}."
     )
@@ -262,7 +264,7 @@ def approve_revision(
             raise ModerationError("A new listing needs a name and an address to be published.")
         clinic.status = ClinicStatus.PUBLISHED
         clinic.status_note = ""
-        if not revision.submitter.owns(clinic):
+        if not imported_from and not revision.submitter.owns(clinic):
             revision.submitter.clinics.append(clinic)
     try:
         session.flush()
