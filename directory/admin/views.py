@@ -221,3 +221,6 @@ def _clinic_or_404(slug: str) -> Clinic:
 
 def _local(url: str | None) -> bool:
     return bool(url) and url.startswith(request.host_url)  # type: ignore[union-attr]
+
+
+from directory.admin import import_views  # noqa: E402, F401  (registers its routes on bp)

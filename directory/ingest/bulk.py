@@ -83,11 +83,13 @@ class ListingRecord:
     service_areas: list[str] = field(default_factory=list)
     slug: str | None = None
     is_example: bool = False
+    # valid_from and valid_to of each price, in order (HSDS cost options carry them).
+    price_dates: list[tuple[str | None, str | None]] = field(default_factory=list)
 
     @property
     def row_hash(self) -> str:
         """A fingerprint of what the row says, to tell an unchanged row from an update."""
-        data = [self.payload, self.service_areas, self.is_example]
+        data = [self.payload, self.service_areas, self.is_example, self.price_dates]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -146,6 +148,13 @@ def csv_template() -> str:
 
 def _csv_rows(stream: IO[bytes], source: str | None) -> Iterator[ParsedRow]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+    try:
+        yield from _csv_reader_rows(text, source)
+    finally:
+        text.detach()  # the caller closes the file it opened
+
+
+def _csv_reader_rows(text: IO[str], source: str | None) -> Iterator[ParsedRow]:
     reader = csv.DictReader(text)
     try:
         header = [h.strip() for h in reader.fieldnames or []]
@@ -261,9 +270,12 @@ def _hsds_record(number: int, org: dict[str, Any], source: str) -> ParsedRow:
                 "postal_code": _str(address.get("postal_code")),
                 "metro": _str(address.get("region")),
             }
+            if values["city"] and values["city"] == values["metro"]:
+                values["city"] = ""  # the export names the metro area where no city is known
     treatments: list[str] = []
     states: list[str] = []
     prices: list[dict[str, Any]] = []
+    dates: list[tuple[str | None, str | None]] = []
     for service in org.get("services") or []:
         if not isinstance(service, dict):
             err("services", "not an object")
@@ -284,6 +296,7 @@ def _hsds_record(number: int, org: dict[str, Any], source: str) -> ParsedRow:
             price = _cost_option(option, slug, err)
             if price is not None:
                 prices.append(price)
+                dates.append((_date(option, "valid_from", err), _date(option, "valid_to", err)))
     values["service_area_states"] = ";".join(states)
     location, areas = _place(values, err)
     listed = [p for p in org.get("phones") or [] if isinstance(p, dict)]
@@ -308,7 +321,7 @@ def _hsds_record(number: int, org: dict[str, Any], source: str) -> ParsedRow:
         "prices": prices,
     }
     record = ListingRecord(
-        number, ident[0], ident[1], payload, tuple(payload), areas, slug, is_example
+        number, ident[0], ident[1], payload, tuple(payload), areas, slug, is_example, dates
     )
     return ParsedRow(number, record, [])
 
@@ -350,6 +363,14 @@ def _cost_option(option: Any, treatment: str, err: Any) -> dict[str, Any] | None
         "source_url": _str(option.get("x_source_url")) or None,
         "as_of": as_of,
     }
+
+
+def _date(option: dict[str, Any], name: str, err: Any) -> str | None:
+    value = _str(option.get(name)) or None
+    if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        err(f"cost_options.{name}", "not a date (YYYY-MM-DD)")
+        return None
+    return value
 
 
 # --- fields -----------------------------------------------------------------------------------
@@ -396,7 +417,7 @@ def _place(v: dict[str, str], err: Any) -> tuple[dict[str, Any] | None, list[str
             err("service_area_states", f"unknown state {part!r}")
         elif code not in areas:
             areas.append(code)
-    has_address = any(v.get(k) for k in ("address_1", "address_2", "city", "postal_code"))
+    has_address = any(v.get(k) for k in ("address_1", "address_2", "city", "postal_code", "metro"))
     if not has_address:
         if not areas and not v.get("state"):
             err("postal_code", "give an address with a ZIP code, or service_area_states")
@@ -409,7 +430,7 @@ def _place(v: dict[str, str], err: Any) -> tuple[dict[str, Any] | None, list[str
     postal = v.get("postal_code", "")
     if postal and not geo.ZIP_RE.match(postal):
         err("postal_code", "not a ZIP code (12345 or 12345-6789)")
-    elif not postal and not v.get("city"):
+    elif not postal and not v.get("city") and not v.get("metro"):
         err("postal_code", "required (or a city)")
     for name in ("address_1", "address_2", "city"):
         if len(v.get(name, "")) > (120 if name == "city" else 200):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -19,6 +20,10 @@ from directory.models import (
     Decision,
     DuplicateStatus,
     ExternalId,
+    GeocodePrecision,
+    Location,
+    Phone,
+    PhoneKind,
     PossibleDuplicate,
     Revision,
     RevisionKind,
@@ -215,7 +220,7 @@ class _Placer:
             if len(self.cache) > 50_000:
                 self.cache.clear()
             try:
-                self.cache[key] = self.geocoder.locate(self.session, location)
+                self.cache[key] = self._locate(location)
             except geo.UnknownPlace:
                 self.cache[key] = "postal_code" if location.get("postal_code") else "city"
         found = self.cache[key]
@@ -227,6 +232,14 @@ class _Placer:
             geocode_precision=found.precision.value,
         )
         return []
+
+    def _locate(self, location: dict[str, Any]) -> Position:
+        if location.get("postal_code") or location.get("city"):
+            return self.geocoder.locate(self.session, location)
+        place = geo.resolve_place(self.session, str(location.get("metro") or ""))
+        if place.latitude is None or place.longitude is None:
+            raise geo.UnknownPlace("no such metro area")
+        return Position(place.latitude, place.longitude, GeocodePrecision.REGION)
 
 
 class _Importer:
@@ -328,6 +341,7 @@ def _stored(record: bulk.ListingRecord) -> dict[str, Any]:
         "service_areas": record.service_areas,
         "slug": record.slug,
         "is_example": record.is_example,
+        "price_dates": record.price_dates,
     }
 
 
@@ -342,6 +356,7 @@ def record_from_stored(data: dict[str, Any]) -> bulk.ListingRecord:
         service_areas=list(data["service_areas"]),
         slug=data.get("slug"),
         is_example=bool(data.get("is_example")),
+        price_dates=[tuple(d) for d in data.get("price_dates") or []],  # type: ignore[misc]
     )
 
 
@@ -352,11 +367,15 @@ def _full_payload(record: bulk.ListingRecord, base: dict[str, Any]) -> dict[str,
     return payload
 
 
-def _cite(clinic: Clinic, note: str, filename: str) -> None:
-    """Name the file on the provenance rows snapshots.apply wrote for these fields."""
+def _cite(clinic: Clinic, note: str, filename: str, record: bulk.ListingRecord) -> None:
+    """Name the file on the provenance rows snapshots.apply wrote; keep prices' validity."""
     for source in clinic.sources:
         if source.quote == note and source.source_document is None:
             source.source_document = filename[:200]
+    if "prices" in record.fields and len(record.price_dates) == len(clinic.prices):
+        for price, (valid_from, valid_to) in zip(clinic.prices, record.price_dates, strict=True):
+            price.valid_from = date.fromisoformat(valid_from) if valid_from else None
+            price.valid_to = date.fromisoformat(valid_to) if valid_to else None
 
 
 def create_listing(
@@ -384,8 +403,9 @@ def create_listing(
     if publish:
         fields = snapshots.changed_fields(moderation.EMPTY_LISTING, payload)
         snapshots.apply(session, clinic, payload, fields, GazetteerGeocoder(), note)
-        _cite(clinic, note, filename)
+        _cite(clinic, note, filename, record)
         return clinic
+    _hold_contact_facts(clinic, payload)
     payload["x_source_note"] = note
     session.add(
         Revision(
@@ -399,6 +419,38 @@ def create_listing(
         )
     )
     return clinic
+
+
+def _hold_contact_facts(clinic: Clinic, payload: dict[str, Any]) -> None:
+    """Put the address and phones on a pending listing, where duplicate checks look.
+
+    Only related rows change, never the clinic row itself, so the version the
+    pending revision was based on stays the same; approval writes them again.
+    """
+    data = payload.get("location")
+    clinic.locations = (
+        [
+            Location(
+                address_1=data.get("address_1"),
+                address_2=data.get("address_2"),
+                city=data.get("city"),
+                state=data["state"],
+                postal_code=data.get("postal_code"),
+                metro=data.get("metro"),
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                geocode_precision=GeocodePrecision(data["geocode_precision"]),
+            )
+        ]
+        if data
+        else []
+    )
+    clinic.phones = [
+        Phone(
+            e164=p["e164"], display=p["display"], vanity=p.get("vanity"), kind=PhoneKind(p["kind"])
+        )
+        for p in payload.get("phones") or []
+    ]
 
 
 def update_listing(
@@ -428,12 +480,13 @@ def update_listing(
     )
     new_clinic = next((r for r in pending if r.kind is RevisionKind.NEW_CLINIC), None)
     if new_clinic is not None and not publish:
-        clinic.name = payload["name"]
-        payload["x_source_note"] = note
-        new_clinic.payload = _full_payload(record, moderation.EMPTY_LISTING) | {
-            "x_source_note": note
-        }
+        fresh = _full_payload(record, moderation.EMPTY_LISTING)
+        clinic.name = fresh["name"]
+        _hold_contact_facts(clinic, fresh)
+        new_clinic.payload = fresh | {"x_source_note": note}
         new_clinic.note = f"Imported from {note}"
+        session.flush()
+        new_clinic.base_version = clinic.version  # a new listing has nothing to conflict with
         return
     fields = snapshots.changed_fields(current, payload)
     for older in pending:
@@ -444,7 +497,7 @@ def update_listing(
         return
     if publish:
         snapshots.apply(session, clinic, payload, fields, GazetteerGeocoder(), note)
-        _cite(clinic, note, filename)
+        _cite(clinic, note, filename, record)
         clinic.updated_at = utcnow()
         if clinic.status is ClinicStatus.PENDING:
             clinic.status = ClinicStatus.PUBLISHED
