@@ -200,7 +200,7 @@ def test_the_same_file_again_changes_nothing(runner, tmp_path):
 
 
 def test_a_later_file_updates_its_own_listing_by_external_id(runner, tmp_path, make_clinic):
-    other = make_clinic("Unrelated Clinic", near="60601")
+    website = make_clinic("Unrelated Clinic", near="60601").website
     assert run(runner, write_csv(tmp_path / "v1.csv", LAKESIDE), "--publish").exit_code == 0
     lakeside = clinic_named("Lakeside Ketamine Center")
     changed = {**LAKESIDE, "website": "https://new.lakeside.example.com"}
@@ -224,7 +224,7 @@ def test_a_later_file_updates_its_own_listing_by_external_id(runner, tmp_path, m
     assert [s.source_document for s in lakeside.sources_for("website")] == ["v3.csv"]
     db.session.expire_all()
     assert db.session.get(Revision, edit.id).status is Decision.WITHDRAWN
-    assert clinic_named("Unrelated Clinic").website == other.website
+    assert clinic_named("Unrelated Clinic").website == website
     assert counts()["clinics"] == 2
 
 

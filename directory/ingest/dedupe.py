@@ -102,39 +102,80 @@ def close_names(a: str | None, b: str | None) -> bool:
     return bool(ka and kb) and fuzz.token_sort_ratio(ka, kb) >= NAME_THRESHOLD
 
 
-def find_matches(session: Session, payload: dict[str, Any]) -> list[Match]:
-    """Live listings that share a phone, a street address or (in one ZIP) a close name."""
-    found: dict[int, Match] = {}
+class LiveIndex:
+    """Phones and addresses of live listings near a batch of rows, loaded in two queries."""
 
-    def hit(clinic_id: int, reason: str) -> None:
-        match = found.setdefault(clinic_id, Match(clinic_id))
-        if reason not in match.reasons:
-            match.reasons.append(reason)
+    def __init__(self) -> None:
+        self.phones: dict[str, set[int]] = defaultdict(set)
+        self.by_zip: dict[str, list[tuple[int, str | None, str | None]]] = defaultdict(list)
 
-    numbers = [p["e164"] for p in payload.get("phones") or []]
-    if numbers:
-        for clinic_id, e164 in session.execute(
-            select(Phone.clinic_id, Phone.e164)
-            .join(Clinic, Clinic.id == Phone.clinic_id)
-            .where(Phone.e164.in_(numbers), Clinic.status.in_(LIVE))
-        ):
-            hit(clinic_id, f"same phone {e164}")
-    location = payload.get("location") or {}
-    code = zip5(location.get("postal_code"))
-    if code:
-        key = address_key(location.get("address_1"), location.get("address_2"), code)
-        for clinic_id, name, address_1, address_2, postal in session.execute(
-            select(
-                Clinic.id, Clinic.name, Location.address_1, Location.address_2, Location.postal_code
-            )
-            .join(Location, Location.clinic_id == Clinic.id)
-            .where(_in_zip(code), Clinic.status.in_(LIVE))
-        ):
-            if key and address_key(address_1, address_2, postal) == key:
+    @classmethod
+    def load(cls, session: Session, payloads: list[dict[str, Any]]) -> LiveIndex:
+        """What the database holds for the phones and ZIP codes of these rows."""
+        index = cls()
+        numbers = sorted({p["e164"] for row in payloads for p in row.get("phones") or []})
+        for chunk in _chunks(numbers):
+            for clinic_id, e164 in session.execute(
+                select(Phone.clinic_id, Phone.e164)
+                .join(Clinic, Clinic.id == Phone.clinic_id)
+                .where(Phone.e164.in_(chunk), Clinic.status.in_(LIVE))
+            ):
+                index.phones[e164].add(clinic_id)
+        codes = sorted(
+            {c for row in payloads if (c := zip5((row.get("location") or {}).get("postal_code")))}
+        )
+        for chunk in _chunks(codes):
+            for clinic_id, name, address_1, address_2, postal in session.execute(
+                select(
+                    Clinic.id,
+                    Clinic.name,
+                    Location.address_1,
+                    Location.address_2,
+                    Location.postal_code,
+                )
+                .join(Location, Location.clinic_id == Clinic.id)
+                .where(or_(*[_in_zip(c) for c in chunk]), Clinic.status.in_(LIVE))
+            ):
+                key = address_key(address_1, address_2, postal)
+                index.by_zip[zip5(postal) or ""].append((clinic_id, name, key))
+        return index
+
+    def matches(self, payload: dict[str, Any], key: str | None) -> list[Match]:
+        """Listings the row resembles, most reasons first; key is the row's address_key."""
+        found: dict[int, Match] = {}
+
+        def hit(clinic_id: int, reason: str) -> None:
+            match = found.setdefault(clinic_id, Match(clinic_id))
+            if reason not in match.reasons:
+                match.reasons.append(reason)
+
+        for phone in payload.get("phones") or []:
+            for clinic_id in self.phones.get(phone["e164"], ()):
+                hit(clinic_id, f"same phone {phone['e164']}")
+        code = zip5((payload.get("location") or {}).get("postal_code"))
+        for clinic_id, name, other_key in self.by_zip.get(code or "", ()):
+            if key and other_key == key:
                 hit(clinic_id, "same address")
             if close_names(payload.get("name"), name):
                 hit(clinic_id, f"similar name in ZIP {code}")
-    return sorted(found.values(), key=lambda m: (-len(m.reasons), m.clinic_id))
+        return sorted(found.values(), key=lambda m: (-len(m.reasons), m.clinic_id))
+
+
+def row_address_key(payload: dict[str, Any]) -> str | None:
+    """The address_key of a row's location."""
+    location = payload.get("location") or {}
+    return address_key(
+        location.get("address_1"), location.get("address_2"), location.get("postal_code")
+    )
+
+
+def find_matches(session: Session, payload: dict[str, Any]) -> list[Match]:
+    """Live listings that share a phone, a street address or (in one ZIP) a close name."""
+    return LiveIndex.load(session, [payload]).matches(payload, row_address_key(payload))
+
+
+def _chunks(values: list[str], size: int = 200) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _in_zip(code: str) -> Any:

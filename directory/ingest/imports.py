@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,7 +37,7 @@ from directory.services import audit, moderation, snapshots
 
 IMPORT_ACCOUNT = "bulk-import@directory.invalid"  # submits imported rows; cannot sign in
 MAX_LISTED_ERRORS = 200
-RELEASE_EVERY = 500  # rows between flushes that also drop loaded objects, so memory stays flat
+BATCH = 250  # rows per flush; with release_memory the loaded objects go too, so memory stays flat
 
 
 class DuplicateDecisionError(ValueError):
@@ -66,6 +67,8 @@ class ImportReport:
     errors: list[bulk.RowError] = field(default_factory=list)
     outcomes: list[RowOutcome] = field(default_factory=list)
     written: bool = False
+    # The places found while checking, reused when writing (bounded by the gazetteer's size).
+    placer: _Placer | None = field(default=None, repr=False)
 
     def summary(self) -> str:
         """One line for the terminal and the admin page."""
@@ -129,6 +132,7 @@ def check_file(
                 report.invalid += 1
                 room = MAX_LISTED_ERRORS - len(report.errors)
                 report.errors.extend(errors[: max(room, 0)])
+    report.placer = placer
     return report
 
 
@@ -146,22 +150,32 @@ def write_file(
     keep_outcomes: int = 1000,
 ) -> ImportReport:
     """Write the valid rows of a checked file into the report check_file returned."""
-    placer = _Placer(session)
+    placer = report.placer or _Placer(session)
     importer = _Importer(session, filename, publish)
-    with open_file() as stream:
-        for n, parsed in enumerate(bulk.read_rows(stream, filename, source), start=1):
-            record = parsed.record
-            if record is not None and not placer.check(record):
-                outcome = importer.row(record)
-                _count(report, outcome)
-                if len(report.outcomes) < keep_outcomes:
-                    report.outcomes.append(outcome)
+    # Rows are written in batches: each batch is looked up in a few queries and flushed
+    # once, so the database inserts many rows at a time. Within a batch the importer
+    # remembers its own new listings, so a row can be a duplicate of one just before it.
+    batch: list[bulk.ListingRecord] = []
+
+    def write_batch() -> None:
+        for outcome in importer.batch(batch):
+            _count(report, outcome)
+            if len(report.outcomes) < keep_outcomes:
+                report.outcomes.append(outcome)
+        batch.clear()
+        session.flush()
+        if release_memory:
+            session.expunge_all()
+
+    with open_file() as stream, session.no_autoflush:
+        for parsed in bulk.read_rows(stream, filename, source):
+            if parsed.record is not None and not placer.check(parsed.record):
+                batch.append(parsed.record)
             if progress:
                 progress(1)
-            if release_memory and n % RELEASE_EVERY == 0:
-                session.flush()
-                session.expunge_all()
-    session.flush()
+            if len(batch) >= BATCH:
+                write_batch()
+        write_batch()
     if report.new or report.updated or report.duplicates:
         audit.record(
             session,
@@ -243,7 +257,7 @@ class _Placer:
 
 
 class _Importer:
-    """Writes one valid row at a time."""
+    """Writes one valid row at a time; remembers the rows not yet flushed."""
 
     def __init__(self, session: Session, filename: str, publish: bool) -> None:
         self.session = session
@@ -251,14 +265,42 @@ class _Importer:
         self.publish = publish
         self.account_id = import_account(session).id
 
+    def batch(self, records: list[bulk.ListingRecord]) -> list[RowOutcome]:
+        """Write a batch of rows: one query each for ids, waiting rows, phones, ZIPs, slugs."""
+        if not records:
+            return []
+        sources = {r.source for r in records}
+        ids = {r.external_id for r in records}
+        self.ext_ids = {
+            (e.source, e.external_id): e
+            for e in self.session.execute(
+                select(ExternalId).where(
+                    ExternalId.source.in_(sources), ExternalId.external_id.in_(ids)
+                )
+            ).scalars()
+        }
+        self.waiting = {
+            (w.source or "", w.external_id or ""): w
+            for w in self.session.execute(
+                select(PossibleDuplicate).where(
+                    PossibleDuplicate.source.in_(sources),
+                    PossibleDuplicate.external_id.in_(ids),
+                    PossibleDuplicate.status == DuplicateStatus.PENDING,
+                )
+            ).scalars()
+        }
+        self.live = dedupe.LiveIndex.load(self.session, [r.payload for r in records])
+        self.phones: dict[str, Clinic] = {}
+        self.by_zip: dict[str, list[tuple[Clinic, str, str | None]]] = {}
+        self.slugs: set[str] = set()
+        self.taken = _taken_slugs(self.session, records)
+        return [self.row(record) for record in records]
+
     def row(self, record: bulk.ListingRecord) -> RowOutcome:
         """New, updated, unchanged or a possible duplicate."""
         name = record.payload["name"]
-        ext = self.session.execute(
-            select(ExternalId).where(
-                ExternalId.source == record.source, ExternalId.external_id == record.external_id
-            )
-        ).scalar_one_or_none()
+        key = (record.source, record.external_id)
+        ext = self.ext_ids.get(key)
         digest = record.row_hash
         if ext is not None:
             if ext.row_hash == digest:
@@ -266,13 +308,7 @@ class _Importer:
             self._update(ext.clinic, record)
             ext.row_hash, ext.citation = digest, citation(self.filename, record)
             return RowOutcome(record.row, "updated", name, ext.clinic.slug)
-        waiting = self.session.execute(
-            select(PossibleDuplicate).where(
-                PossibleDuplicate.source == record.source,
-                PossibleDuplicate.external_id == record.external_id,
-                PossibleDuplicate.status == DuplicateStatus.PENDING,
-            )
-        ).scalar_one_or_none()
+        waiting = self.waiting.get(key)
         if waiting is not None:
             if waiting.row_hash != digest:
                 waiting.payload = _stored(record)
@@ -281,28 +317,33 @@ class _Importer:
             return RowOutcome(
                 record.row, "duplicate", name, f"possible duplicate of {waiting.clinic.slug}"
             )
-        matches = dedupe.find_matches(self.session, record.payload)
-        if matches:
-            best = matches[0]
-            self.session.add(
-                PossibleDuplicate(
-                    clinic_id=best.clinic_id,
-                    source=record.source,
-                    external_id=record.external_id,
-                    citation=citation(self.filename, record),
-                    row_hash=digest,
-                    payload=_stored(record),
-                    publish=self.publish,
-                    reasons="; ".join(best.reasons),
-                )
+        address = dedupe.row_address_key(record.payload)
+        found = self._in_batch(record.payload, address)
+        if found is None:
+            matches = self.live.matches(record.payload, address)
+            if matches:
+                clinic = self.session.get(Clinic, matches[0].clinic_id)
+                assert clinic is not None  # noqa: S101
+                found = (clinic, matches[0].reasons)
+        if found is not None:
+            like, reasons = found
+            item = PossibleDuplicate(
+                clinic=like,
+                source=record.source,
+                external_id=record.external_id,
+                citation=citation(self.filename, record),
+                row_hash=digest,
+                payload=_stored(record),
+                publish=self.publish,
+                reasons="; ".join(reasons),
             )
-            other = self.session.get(Clinic, best.clinic_id)
-            slug = other.slug if other else best.clinic_id
+            self.session.add(item)
+            self.waiting[key] = item
             return RowOutcome(
                 record.row,
                 "duplicate",
                 name,
-                f"possible duplicate of {slug} ({'; '.join(best.reasons)})",
+                f"possible duplicate of {like.slug} ({'; '.join(reasons)})",
             )
         clinic = create_listing(
             self.session,
@@ -311,17 +352,46 @@ class _Importer:
             self.publish,
             citation(self.filename, record),
             self.filename,
+            self.slugs,
+            self.taken,
         )
-        self.session.add(
-            ExternalId(
-                source=record.source,
-                external_id=record.external_id,
-                clinic=clinic,
-                row_hash=digest,
-                citation=citation(self.filename, record),
-            )
+        ext = ExternalId(
+            source=record.source,
+            external_id=record.external_id,
+            clinic=clinic,
+            row_hash=digest,
+            citation=citation(self.filename, record),
         )
+        self.session.add(ext)
+        self.ext_ids[key] = ext
+        self._remember(clinic, record.payload, address)
         return RowOutcome(record.row, "new", name, clinic.slug)
+
+    def _remember(self, clinic: Clinic, payload: dict[str, Any], address: str | None) -> None:
+        for phone in payload.get("phones") or []:
+            self.phones.setdefault(phone["e164"], clinic)
+        code = dedupe.zip5((payload.get("location") or {}).get("postal_code"))
+        if code:
+            self.by_zip.setdefault(code, []).append((clinic, payload["name"], address))
+
+    def _in_batch(
+        self, payload: dict[str, Any], key: str | None
+    ) -> tuple[Clinic, list[str]] | None:
+        """A listing created earlier in this batch that the row resembles."""
+        reasons: dict[int, tuple[Clinic, list[str]]] = {}
+        for phone in payload.get("phones") or []:
+            other = self.phones.get(phone["e164"])
+            if other is not None:
+                reasons.setdefault(id(other), (other, []))[1].append(f"same phone {phone['e164']}")
+        code = dedupe.zip5((payload.get("location") or {}).get("postal_code"))
+        for other, name, other_key in self.by_zip.get(code or "", []):
+            if key and key == other_key:
+                reasons.setdefault(id(other), (other, []))[1].append("same address")
+            if dedupe.close_names(payload.get("name"), name):
+                reasons.setdefault(id(other), (other, []))[1].append(f"similar name in ZIP {code}")
+        if not reasons:
+            return None
+        return max(reasons.values(), key=lambda found: len(found[1]))
 
     def _update(self, clinic: Clinic, record: bulk.ListingRecord) -> None:
         note = citation(self.filename, record)
@@ -385,12 +455,18 @@ def create_listing(
     publish: bool,
     note: str,
     filename: str,
+    reserved: set[str] | None = None,
+    taken: set[str] | None = None,
 ) -> Clinic:
-    """A new listing: published at once with --publish, else pending in the moderation queue."""
+    """A new listing: published at once with --publish, else pending in the moderation queue.
+
+    `reserved` holds slugs given to listings not yet flushed (the new slug joins them);
+    `taken`, if given, the slugs in the database that this batch's names could want.
+    """
     payload = _full_payload(record, moderation.EMPTY_LISTING)
-    slug = record.slug
-    if not slug or session.execute(select(Clinic.id).where(Clinic.slug == slug)).first():
-        slug = moderation.slug_for(session, payload["name"])
+    reserved = set() if reserved is None else reserved
+    slug = _free_slug(session, record, reserved, taken)
+    reserved.add(slug)
     clinic = Clinic(
         slug=slug,
         name=payload["name"],
@@ -419,6 +495,55 @@ def create_listing(
         )
     )
     return clinic
+
+
+def _slug_base(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "clinic"
+
+
+def _taken_slugs(session: Session, records: list[bulk.ListingRecord]) -> set[str]:
+    """Slugs in the database among those the batch would pick first (one query)."""
+    wanted = {r.slug for r in records if r.slug}
+    for record in records:
+        base = _slug_base(record.payload["name"])
+        wanted.update([base, *(f"{base}-{n}" for n in range(2, 6))])
+    taken: set[str] = set()
+    values = sorted(wanted)
+    for i in range(0, len(values), 500):
+        taken.update(
+            session.execute(select(Clinic.slug).where(Clinic.slug.in_(values[i : i + 500])))
+            .scalars()
+            .all()
+        )
+    return taken
+
+
+def _free_slug(
+    session: Session, record: bulk.ListingRecord, reserved: set[str], taken: set[str] | None
+) -> str:
+    """The record's own slug if free, else one from its name (name, name-2, ...)."""
+
+    def free(slug: str) -> bool:
+        if slug in reserved:
+            return False
+        if taken is not None:
+            return slug not in taken
+        return session.execute(select(Clinic.id).where(Clinic.slug == slug)).first() is None
+
+    if record.slug and free(record.slug):
+        return record.slug
+    base = _slug_base(record.payload["name"])
+    for n in range(1, 6):
+        slug = base if n == 1 else f"{base}-{n}"
+        if free(slug):
+            return slug
+    n = 6
+    while True:  # beyond the prefetched few: ask the database one at a time
+        slug = f"{base}-{n}"
+        exists = session.execute(select(Clinic.id).where(Clinic.slug == slug)).first()
+        if slug not in reserved and exists is None:
+            return slug
+        n += 1
 
 
 def _hold_contact_facts(clinic: Clinic, payload: dict[str, Any]) -> None:
