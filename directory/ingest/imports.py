@@ -25,6 +25,7 @@ from directory.models import (
     Location,
     Phone,
     PhoneKind,
+    Place,
     PossibleDuplicate,
     Revision,
     RevisionKind,
@@ -223,6 +224,7 @@ class _Placer:
         self.session = session
         self.geocoder = GazetteerGeocoder()
         self.cache: dict[tuple[str, str], Position | str] = {}
+        self.zips: dict[str, tuple[float, float]] | None = None
 
     def check(self, record: bulk.ListingRecord) -> list[bulk.RowError]:
         """Place the record's location; an error when the gazetteer does not know it."""
@@ -248,7 +250,22 @@ class _Placer:
         return []
 
     def _locate(self, location: dict[str, Any]) -> Position:
-        if location.get("postal_code") or location.get("city"):
+        code = dedupe.zip5(location.get("postal_code"))
+        if code:
+            if self.zips is None:  # every ZIP centroid in one query, not one query a row
+                self.zips = {
+                    key: (lat, lng)
+                    for key, lat, lng in self.session.execute(
+                        select(Place.key, Place.latitude, Place.longitude).where(
+                            Place.kind == "zip"
+                        )
+                    )
+                }
+            if code not in self.zips:
+                raise geo.UnknownPlace(code)
+            lat, lng = self.zips[code]
+            return Position(lat, lng, GeocodePrecision.POSTAL_CODE)
+        if location.get("city"):
             return self.geocoder.locate(self.session, location)
         place = geo.resolve_place(self.session, str(location.get("metro") or ""))
         if place.latitude is None or place.longitude is None:
