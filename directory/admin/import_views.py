@@ -149,10 +149,12 @@ def import_confirm(upload_token: str) -> Response:
 @admin_required
 def duplicates() -> str:
     """Imported rows that look like existing listings, and look-alike published listings."""
+    pairs, pair_count = dedupe.published_pairs(db.session)
     return render_template(
         "admin/duplicates.html",
         candidates=dedupe.pending_candidates(db.session),
-        pairs=dedupe.published_pairs(db.session),
+        pairs=pairs,
+        pair_count=pair_count,
         form=DuplicateForm(),
         pair_form=PairForm(),
     )

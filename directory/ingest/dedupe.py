@@ -192,8 +192,8 @@ class Pair:
     reasons: list[str]
 
 
-def published_pairs(session: Session, limit: int = 200) -> list[Pair]:
-    """Pairs of published listings that may be one clinic, minus pairs already decided."""
+def published_pairs(session: Session, limit: int = 50) -> tuple[list[Pair], int]:
+    """Pairs of published listings that may be one clinic (minus decided ones), and how many."""
     published = Clinic.status == ClinicStatus.PUBLISHED
     reasons: dict[tuple[int, int], list[str]] = defaultdict(list)
 
@@ -241,10 +241,11 @@ def published_pairs(session: Session, limit: int = 200) -> list[Pair]:
             )
         )
     }
-    keys = sorted(k for k in reasons if k not in decided)[:limit]
+    undecided = sorted(k for k in reasons if k not in decided)
+    keys = undecided[:limit]
     ids = {i for k in keys for i in k}
     clinics = {c.id: c for c in session.execute(select(Clinic).where(Clinic.id.in_(ids))).scalars()}
-    return [Pair(clinics[a], clinics[b], reasons[(a, b)]) for a, b in keys]
+    return [Pair(clinics[a], clinics[b], reasons[(a, b)]) for a, b in keys], len(undecided)
 
 
 def pending_candidates(session: Session, limit: int = 200) -> list[Candidate]:
