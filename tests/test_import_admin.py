@@ -116,22 +116,28 @@ def test_upload_needs_a_file_csrf_and_a_size_cap(admin):
         content_type="multipart/form-data",
     )
     assert no_token.status_code == 400
-    big = HEADER.encode() + LAKESIDE.encode() * (3 * 1024 * 1024 // len(LAKESIDE))
-    # A body built here, not by the test client, which would spool it to an unclosed file.
+    # Bodies built here, not by the test client, which would spool them to unclosed files.
     boundary = "bulkboundary"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
-            "Content-Type: text/csv\r\n\r\n"
-        ).encode()
-        + big
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    too_big = admin.post(
-        "/admin/imports", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
-    assert too_big.status_code in (400, 413)
+
+    def post_raw(size: int):
+        rows = HEADER.encode() + LAKESIDE.encode() * (size // len(LAKESIDE))
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f'{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                'filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'
+            ).encode()
+            + rows
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return admin.post(
+            "/admin/imports", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
+
+    over_cap = post_raw(530 * 1024)
+    assert over_cap.status_code == 400
+    assert "larger than 512 KB" in over_cap.get_data(as_text=True)
+    assert post_raw(3 * 1024 * 1024).status_code == 413
     assert clinic_count() == 0
 
 

@@ -3,9 +3,10 @@
 Each size runs in a fresh process on a fresh SQLite database (migrated, with the
 taxonomy and the ZIP gazetteer loaded before the clock starts). The rows are
 fictional: example.com websites, 555-01xx numbers, numbered street addresses in
-real ZIP codes. It prints the wall time of the command and the process's peak
-memory before and after the import, so a flat figure as the file doubles shows the
-importer streams. It asserts nothing: the figures are for reading.
+real ZIP codes. The database is built in one process and the import runs in a
+fresh one, which prints the wall time of the command and its peak memory (RSS)
+before and after the import: a flat figure as the file doubles shows the importer
+streams. It asserts nothing: the figures are for reading.
 
     .venv/bin/python tests/bench/bench_import.py [--sizes 10000 20000] [--publish]
 """
@@ -107,24 +108,23 @@ def generate(path: Path, rows: int, zips: list[tuple[str, str, str]]) -> None:
             )
 
 
-def child(size: int, publish: bool) -> dict[str, float]:
-    """Build a database, import `size` rows through the CLI, return the figures."""
+def _app(database: Path):  # type: ignore[no-untyped-def]
+    from directory import create_app
+
+    uri = f"sqlite:///{database}"
+    return create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "TESTING": True})
+
+
+def setup(work: Path, size: int) -> None:
+    """A migrated database with the taxonomy and the gazetteer, and the CSV file."""
     from sqlalchemy import select
 
-    from directory import create_app
     from directory.cli import apply_migrations
     from directory.extensions import db
     from directory.models import Place
     from directory.services import seeding
 
-    work = Path(tempfile.mkdtemp(prefix="bench-import-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'db.sqlite3'}",
-            "SECRET_KEY": "bench",
-            "TESTING": True,
-        }
-    )
+    app = _app(work / "db.sqlite3")
     with app.app_context():
         apply_migrations()
         seeding.load_taxonomy(db.session)
@@ -135,21 +135,26 @@ def child(size: int, publish: bool) -> dict[str, float]:
             .where(Place.kind == "zip")
             .order_by(Place.key)
         ).all()
-        zips = [tuple(row) for row in every_zip[::10]]  # about 4,000 ZIPs across the country
         db.session.remove()
+    zips = [tuple(row) for row in every_zip[::10]]  # about 4,000 ZIPs across the country
+    generate(work / f"listings-{size}.csv", size, zips)
+
+
+def child(work: Path, size: int, publish: bool) -> dict[str, float | str]:
+    """Import the prepared file through the CLI in this fresh process; return the figures."""
+    app = _app(work / "db.sqlite3")
     csv_path = work / f"listings-{size}.csv"
-    generate(csv_path, size, zips)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     runner = app.test_cli_runner()
     args = ["import-listings", str(csv_path), *(["--publish"] if publish else [])]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with app.app_context():
         start = time.perf_counter()
         result = runner.invoke(args=args)
         elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    summary = [line for line in result.output.splitlines() if line.startswith("Imported")]
     if result.exit_code != 0:
         raise SystemExit(result.output[-2000:])
+    summary = [line for line in result.output.splitlines() if line.startswith("Imported")]
     return {
         "rows": size,
         "seconds": elapsed,
@@ -166,9 +171,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 20_000])
     parser.add_argument("--publish", action="store_true", help="Import with --publish.")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--setup", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.setup:
+        setup(args.work, args.setup)
+        return
     if args.child:
-        print(json.dumps(child(args.child, args.publish)))
+        print(json.dumps(child(args.work, args.child, args.publish)))
         return
     mode = "--publish" if args.publish else "pending (moderation queue)"
     print(f"import-listings, SQLite, {mode}")
@@ -178,9 +188,10 @@ def main() -> None:
     )
     env = {**os.environ, "DIRECTORY_DEPLOYMENT": "development"}
     for size in args.sizes:
-        command = [sys.executable, __file__, "--child", str(size)]
-        if args.publish:
-            command.append("--publish")
+        work = Path(tempfile.mkdtemp(prefix="bench-import-"))
+        base = [sys.executable, __file__, "--work", str(work)]
+        subprocess.run([*base, "--setup", str(size)], env=env, check=True, capture_output=True)  # noqa: S603
+        command = [*base, "--child", str(size), *(["--publish"] if args.publish else [])]
         out = subprocess.run(command, capture_output=True, text=True, env=env, check=False)  # noqa: S603
         if out.returncode != 0:
             print(out.stdout[-2000:], out.stderr[-2000:])
