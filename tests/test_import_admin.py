@@ -189,7 +189,10 @@ def test_merge_proposes_the_rows_facts_as_an_edit_of_the_existing_listing(admin,
     assert clinic_count() == 1
     edit = db.session.execute(select(Revision).where(Revision.clinic_id == alpha.id)).scalar_one()
     assert edit.kind is RevisionKind.EDIT and edit.status is Decision.PENDING
-    assert edit.payload["name"] == "Alpha Infusions of Farmington"
+    # The row adds what it states (here its address); the listing keeps its name.
+    assert edit.payload["name"] == "Alpha Infusions"
+    assert edit.payload["location"]["address_1"] == "9 Other Road"
+    assert "x_source_note" in edit.payload and "row 2" in edit.note
     ext = db.session.execute(select(ExternalId)).scalar_one()
     assert ext.clinic_id == alpha.id
     # The same file again now updates nothing: the row is known.

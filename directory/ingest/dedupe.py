@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -72,6 +73,7 @@ def _word(token: str) -> str:
     return _ABBREVIATIONS.get(token, token)
 
 
+@lru_cache(maxsize=65_536)  # the same stored addresses come back batch after batch
 def address_key(
     address_1: str | None, address_2: str | None, postal_code: str | None
 ) -> str | None:

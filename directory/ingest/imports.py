@@ -447,10 +447,20 @@ def record_from_stored(data: dict[str, Any]) -> bulk.ListingRecord:
     )
 
 
-def _full_payload(record: bulk.ListingRecord, base: dict[str, Any]) -> dict[str, Any]:
+def _full_payload(
+    record: bulk.ListingRecord, base: dict[str, Any], merging: bool = False
+) -> dict[str, Any]:
+    """The base listing with the record's fields laid over it.
+
+    A row merged into another listing only adds what it states, and keeps that
+    listing's name; a row updating its own listing replaces every field it carries.
+    """
     payload = copy.deepcopy(base)
     for name in record.fields:
-        payload[name] = copy.deepcopy(record.payload[name])
+        value = record.payload[name]
+        if merging and (name == "name" or value in (None, "", [])):
+            continue
+        payload[name] = copy.deepcopy(value)
     return payload
 
 
@@ -603,10 +613,11 @@ def update_listing(
     publish: bool,
     note: str,
     filename: str,
+    merging: bool = False,
 ) -> None:
-    """A later file changed the row: apply it (publish) or propose it for review."""
+    """A later file changed the row (or a row is merged): apply it, or propose it for review."""
     current = snapshots.snapshot(clinic)
-    payload = _full_payload(record, current)
+    payload = _full_payload(record, current, merging)
     areas = sorted(record.service_areas)
     if publish or clinic.status is not ClinicStatus.PUBLISHED:
         if sorted(a.state for a in clinic.service_areas) != areas:
@@ -622,7 +633,10 @@ def update_listing(
     )
     new_clinic = next((r for r in pending if r.kind is RevisionKind.NEW_CLINIC), None)
     if new_clinic is not None and not publish:
-        fresh = _full_payload(record, moderation.EMPTY_LISTING)
+        fresh = _full_payload(
+            record, new_clinic.payload if merging else moderation.EMPTY_LISTING, merging
+        )
+        fresh.pop("x_source_note", None)
         clinic.name = fresh["name"]
         _hold_contact_facts(clinic, fresh)
         new_clinic.payload = fresh | {"x_source_note": note}
@@ -675,7 +689,9 @@ def decide_candidate(session: Session, admin: User, item: PossibleDuplicate, mer
     filename = item.citation.split(", row ")[0]
     if merge:
         target = item.clinic
-        update_listing(session, target, record, account_id, item.publish, item.citation, filename)
+        update_listing(
+            session, target, record, account_id, item.publish, item.citation, filename, True
+        )
     else:
         target = create_listing(session, record, account_id, item.publish, item.citation, filename)
     session.add(
