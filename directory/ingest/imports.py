@@ -18,6 +18,7 @@ from directory.ingest import bulk, dedupe
 from directory.models import (
     Clinic,
     ClinicStatus,
+    Condition,
     Decision,
     DuplicateStatus,
     ExternalId,
@@ -27,10 +28,14 @@ from directory.models import (
     PhoneKind,
     Place,
     PossibleDuplicate,
+    Price,
+    PriceUnit,
+    Provenance,
     Revision,
     RevisionKind,
     Role,
     ServiceArea,
+    Treatment,
     User,
     utcnow,
 )
@@ -281,6 +286,7 @@ class _Importer:
         self.filename = filename
         self.publish = publish
         self.account_id = import_account(session).id
+        self.taxonomy = Taxonomy.load(session) if publish else None
 
     def batch(self, records: list[bulk.ListingRecord]) -> list[RowOutcome]:
         """Write a batch of rows: one query each for ids, waiting rows, phones, ZIPs, slugs."""
@@ -371,6 +377,7 @@ class _Importer:
             self.filename,
             self.slugs,
             self.taken,
+            self.taxonomy,
         )
         ext = ExternalId(
             source=record.source,
@@ -484,6 +491,7 @@ def create_listing(
     filename: str,
     reserved: set[str] | None = None,
     taken: set[str] | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> Clinic:
     """A new listing: published at once with --publish, else pending in the moderation queue.
 
@@ -504,8 +512,7 @@ def create_listing(
     )
     session.add(clinic)
     if publish:
-        fields = snapshots.changed_fields(moderation.EMPTY_LISTING, payload)
-        snapshots.apply(session, clinic, payload, fields, GazetteerGeocoder(), note)
+        _fill_new(clinic, payload, note, filename, taxonomy or Taxonomy.load(session))
         _cite(clinic, note, filename, record)
         return clinic
     _hold_contact_facts(clinic, payload)
@@ -522,6 +529,53 @@ def create_listing(
         )
     )
     return clinic
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Treatments and conditions by slug, loaded once per import rather than once a row."""
+
+    treatments: dict[str, Treatment]
+    conditions: dict[str, Condition]
+
+    @classmethod
+    def load(cls, session: Session) -> Taxonomy:
+        """Both taxonomies from the database."""
+        return cls(
+            {t.slug: t for t in session.execute(select(Treatment)).scalars()},
+            {c.slug: c for c in session.execute(select(Condition)).scalars()},
+        )
+
+
+def _fill_new(
+    clinic: Clinic, payload: dict[str, Any], note: str, filename: str, taxonomy: Taxonomy
+) -> None:
+    """Every fact of a new published listing, as snapshots.apply writes them, each cited."""
+    for name in ("website", "email", "free_consultation", "accepts_insurance"):
+        setattr(clinic, name, payload.get(name) if payload.get(name) != "" else None)
+    clinic.description = payload.get("description") or ""
+    _hold_contact_facts(clinic, payload)
+    clinic.treatments = [taxonomy.treatments[s] for s in payload.get("treatments") or []]
+    clinic.conditions = [taxonomy.conditions[s] for s in payload.get("conditions") or []]
+    clinic.prices = [
+        Price(
+            treatment=taxonomy.treatments[p["treatment"]],
+            amount_cents=int(p["amount_cents"]),
+            unit=PriceUnit(p["unit"]),
+            sessions_included=p.get("sessions_included"),
+            included=p.get("included") or "",
+            insurance_accepted=bool(p.get("insurance_accepted")),
+            source_url=p.get("source_url"),
+            as_of=date.fromisoformat(p["as_of"]) if p.get("as_of") else None,
+            valid_from=date.fromisoformat(p["as_of"]) if p.get("as_of") else None,
+        )
+        for p in payload.get("prices") or []
+    ]
+    clinic.sources = [
+        Provenance(field=field, source_document=filename[:200], quote=note)
+        for field in snapshots.changed_fields(moderation.EMPTY_LISTING, payload)
+        if field != "prices"  # every price carries its own source URL and as-of date
+    ]
 
 
 def _slug_base(name: str) -> str:
