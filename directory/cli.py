@@ -14,6 +14,7 @@ from sqlalchemy import inspect as sa_inspect
 from directory import backup
 from directory.extensions import MIGRATIONS_DIR, db
 from directory.ingest import page_commands
+from directory.ingest.commands import import_listings_command
 from directory.ingest.hpt.commands import import_hpt_command
 from directory.ingest.hsds_command import import_hsds_datapackage_command
 from directory.services import accounts, demo_data, seeding
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_hsds_datapackage_command)
     app.cli.add_command(import_hpt_command)
     app.cli.add_command(page_commands.extract_page_command)
+    app.cli.add_command(import_listings_command)
 
 
 def apply_migrations() -> None:

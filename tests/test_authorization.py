@@ -7,6 +7,7 @@ makes the walk fail, so nobody can ship a page without deciding who may see it.
 
 from __future__ import annotations
 
+import io
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +21,14 @@ from werkzeug.routing import Rule
 
 from directory.api import hsds
 from directory.extensions import db
+from directory.ingest import imports
 from directory.models import (
     AuditEvent,
     Claim,
     Clinic,
     ClinicStatus,
     Decision,
+    PossibleDuplicate,
     ReportCategory,
     Revision,
     SourceDocument,
@@ -111,6 +114,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # Nothing ticked: the admin is sent back to the review with a message.
     "admin.save_page": admin_action("/admin/add-from-page/{document_id}"),
     "admin.source_document": ADMIN_PAGE,
+    # Bulk files and possible duplicates. A check without a file is a 400 with the form.
+    "admin.import_form": ADMIN_PAGE,
+    "admin.import_template": ADMIN_PAGE,
+    "admin.import_check": row(LOGIN, 403, 403, 400),
+    "admin.import_confirm": admin_action("/admin/imports"),
+    "admin.duplicates": ADMIN_PAGE,
+    "admin.decide_duplicate": admin_action("/admin/duplicates"),
+    "admin.decide_pair": admin_action("/admin/duplicates"),
     # The JSON API is public.
     "api.clinics": EVERYONE,
     "api.clinic": EVERYONE,
@@ -232,6 +243,18 @@ class World:
         db.session.commit()
         return document.id
 
+    def pending_duplicate(self) -> int:
+        """An imported row with clinic A's phone, waiting for a merge-or-keep-apart decision."""
+        row = f"walk,{next(self.counter)},Alpha Look-alike,,,MI,48336,(555) 555-0100\n"
+        content = "source,external_id,name,address_1,city,state,postal_code,phones\n" + row
+        imports.import_file(db.session, lambda: io.BytesIO(content.encode()), "walk.csv")
+        db.session.commit()
+        return (
+            db.session.execute(select(PossibleDuplicate.id).order_by(PossibleDuplicate.id.desc()))
+            .scalars()
+            .first()
+        )
+
     def values(self, rule: Rule, slug: str | None = None) -> dict[str, Any]:
         """Concrete values for the rule's arguments; the ids are new pending requests."""
         owner_a = self.users[OWNER_A]
@@ -249,6 +272,10 @@ class World:
                 values[name] = self.pending_report()
             elif name == "document_id":
                 values[name] = self.source_document()
+            elif name == "duplicate_id":
+                values[name] = self.pending_duplicate()
+            elif name == "upload_token":
+                values[name] = "no-such-upload"
             elif name == "token":
                 purpose = rule.endpoint.split(".")[1]
                 data = (
@@ -375,6 +402,8 @@ def test_every_route_for_every_identity(app, world):
             "claim.rejected",
             "report.resolved",
             "report.dismissed",
+            "duplicate.merged",
+            "duplicate.kept_apart",
         },
     }
 

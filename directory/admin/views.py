@@ -240,5 +240,5 @@ def _local(url: str | None) -> bool:
     return bool(url) and url.startswith(public_base() + "/")  # type: ignore[union-attr]
 
 
-# Routes for adding a clinic from its web page live in their own module, on this blueprint.
-from directory.admin import ingest_views  # noqa: E402,F401
+# Routes for adding clinics from pages and files live in their own modules, on this blueprint.
+from directory.admin import import_views, ingest_views  # noqa: E402, F401

@@ -23,6 +23,7 @@ from directory.models.clinic import (
     VerifiedBy,
 )
 from directory.models.document import SourceDocument
+from directory.models.ingest import DuplicateStatus, ExternalId, ImportUpload, PossibleDuplicate
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
 from directory.models.revision import (
@@ -69,6 +70,10 @@ __all__ = [
     "ClinicQuote",
     "ClinicStatus",
     "Condition",
+    "DuplicateStatus",
+    "ExternalId",
+    "ImportUpload",
+    "PossibleDuplicate",
     "GeocodePrecision",
     "Location",
     "Phone",

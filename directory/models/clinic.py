@@ -170,7 +170,7 @@ class Location(Base):
     address_2: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(120))
     state: Mapped[str] = mapped_column(String(2), index=True)
-    postal_code: Mapped[str | None] = mapped_column(String(10))
+    postal_code: Mapped[str | None] = mapped_column(String(10), index=True)
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
     geocode_precision: Mapped[GeocodePrecision] = mapped_column(str_enum(GeocodePrecision))
@@ -191,7 +191,7 @@ class Phone(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
-    e164: Mapped[str] = mapped_column(String(20))
+    e164: Mapped[str] = mapped_column(String(20), index=True)
     display: Mapped[str] = mapped_column(String(40))
     vanity: Mapped[str | None] = mapped_column(String(40))  # "(855) KETAMINE"
     kind: Mapped[PhoneKind] = mapped_column(str_enum(PhoneKind), default=PhoneKind.MAIN)

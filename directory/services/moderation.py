@@ -270,7 +270,9 @@ def approve_revision(
     supplier = (
         "the hospital's price transparency file" if clinic.is_hospital else "the clinic's owner"
     )
-    note = (
+    # A bulk import cites its file and row; anything else names who supplied it.
+    imported_from = revision.payload.get("x_source_note")
+    note = imported_from or (
         f"Supplied by {supplier} (proposal {revision.id}), approved by a moderator "
         f"on {date.today().isoformat()}."
     )
@@ -281,7 +283,8 @@ def approve_revision(
             raise ModerationError("A new listing needs a name and an address to be published.")
         clinic.status = ClinicStatus.PUBLISHED
         clinic.status_note = ""
-        if not revision.submitter.owns(clinic):
+        # Files (bulk lists, price files) do not make their importing account an owner.
+        if not imported_from and not clinic.is_hospital and not revision.submitter.owns(clinic):
             revision.submitter.clinics.append(clinic)
     try:
         session.flush()
