@@ -271,3 +271,21 @@ def test_clinic_page_names_sources_by_title_and_date_and_links_directions(client
     assert directions.startswith("https://www.openstreetmap.org/directions?route=%3B42.")
     # an area-centre position gives no directions to a street it does not know
     assert "Directions" not in text(main(get(client, f"/clinics/{RENEW_SLUG}")))
+
+
+def test_costs_page_labels_example_figures(client, make_clinic):
+    make_clinic("Real Priced", prices=(price("iv-infusion", 500),), **at_fh(0.1))
+    make_clinic("Sample Priced", is_example=True, prices=(price("iv-infusion", 600),), **at_fh(0.2))
+    words = text(main(get(client, "/costs?state=MI")))
+    assert "1 of these 2 prices are example figures from fictional clinics" in words
+    make_clinic(
+        "Only Example",
+        is_example=True,
+        prices=(price("iv-infusion", 700),),
+        state="OH",
+        near="43215",
+    )
+    assert "This price is an example figure from a fictional clinic" in text(
+        main(get(client, "/costs?state=OH"))
+    )
+    assert "example figures" not in text(main(get(client, "/costs?state=WY")))

@@ -882,11 +882,12 @@ def test_costs_page_draws_an_accessible_svg_chart(client, priced_region):
     assert svg.count('class="chart-median"') == 3
     labels = re.findall(r'class="chart-label">([^<]*)<', svg)
     assert labels == [row[0] for row in summary_rows(page)]
-    # Bars are scaled to the highest price ($2,200) over 420 units from x=360: the IV
-    # per-session bar runs from $400 (x=436.4) to $900 (x=531.8), its median $575 at x=469.8.
+    # Bars are scaled to the highest price ($2,200) over 330 units from x=4, each under its
+    # label: the IV per-session bar runs from $400 (x=64.0) to $900 (x=139.0), its median
+    # $575 at x=90.25.
     first = between(svg, "<g>", "</g>")
-    assert '<rect x="436.4"' in first and 'width="95.5"' in first
-    assert '<rect x="467.8"' in first  # the 4-unit median mark is centred on x=469.8
+    assert '<rect x="64.0"' in first and 'width="75.0"' in first
+    assert '<rect x="88.2"' in first  # the 4-unit median mark is centred on x=90.25
     assert ">$575<" in first
 
 
