@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from directory import geo, taxonomy
+from directory import geo, source_documents, taxonomy
 from directory.extensions import db
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.validators import mixed_script
@@ -36,6 +37,12 @@ def miles(value: float | None) -> str:
     if value is None:
         return ""
     return f"{value:,.1f} mi"
+
+
+def source_host(url: str | None) -> str:
+    """A source link's site name ("clinic.example.com"), so a patient sees where it points."""
+    host = urlsplit(url or "").hostname or ""
+    return host.removeprefix("www.") or "source"
 
 
 def long_date(value: date | None) -> str:
@@ -72,8 +79,10 @@ def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(miles)
     app.add_template_filter(long_date)
+    app.add_template_filter(source_host)
     app.add_template_filter(geo.state_name, "state_name")
     app.add_template_global(is_stale)
+    app.add_template_global(source_documents.describe, "source_document")
     app.add_template_test(mixed_script, "mixed_script")
 
     @app.context_processor

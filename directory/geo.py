@@ -14,9 +14,11 @@ from geopy.distance import great_circle
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from directory import place_suggestions
 from directory.models import Place
 
 MAX_PLACE_LENGTH = 100
+MAX_ALTERNATIVES = 8
 MILES_PER_DEGREE_LATITUDE = 68.7  # the shortest degree, so the box never cuts a result off
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
@@ -28,7 +30,14 @@ _JURISDICTIONS = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.stat
 
 
 class UnknownPlace(ValueError):
-    """The text names no place the gazetteer knows; the message says what to try."""
+    """The text names no place the gazetteer knows; the message says what to try.
+
+    `suggestions` are places the patient may have meant ("Chicago, IL"), to offer as links.
+    """
+
+    def __init__(self, message: str, suggestions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,8 @@ class SearchPlace:
     latitude: float | None = None
     longitude: float | None = None
     default_radius: float | None = None
+    # Other places the same words could mean ("Portland, ME" beside "Portland, OR").
+    alternatives: tuple[str, ...] = ()
 
     @property
     def has_point(self) -> bool:
@@ -211,9 +222,21 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
     if metro:
         return _metro_place(session, metro)
 
+    short = place_suggestions.abbreviation(cleaned)
+    if short:
+        place = _lookup(session, "city", short)
+        if place is not None:
+            return SearchPlace(
+                "city", f"{place.name}, {place.state}", place.state, place.latitude, place.longitude
+            )
+
     code = state_code(cleaned)
     if code:
-        return SearchPlace(kind="state", label=state_name(code), state=code)
+        city_key = place_suggestions.STATE_CODE_CITIES.get(cleaned.lower())
+        alternatives = tuple(place_suggestions.city_labels(session, [city_key] if city_key else []))
+        return SearchPlace(
+            kind="state", label=state_name(code), state=code, alternatives=alternatives
+        )
 
     return _city_place(session, cleaned)
 
@@ -275,7 +298,8 @@ def _city_place(session: Session, text: str) -> SearchPlace:
         if place is None:
             raise UnknownPlace(
                 f"We could not find {city} in {state_name(code)}. Check the spelling, "
-                "or try a ZIP code."
+                "or try a ZIP code.",
+                tuple(place_suggestions.fuzzy_places(session, normalise_city(city), code)),
             )
         return SearchPlace(
             "city", f"{place.name}, {place.state}", place.state, place.latitude, place.longitude
@@ -284,17 +308,27 @@ def _city_place(session: Session, text: str) -> SearchPlace:
     matches = _cities_named(session, normalise_city(city))
     if len(matches) == 1 or (matches and _clearly_largest(session, matches)):
         place = matches[0]
+        # The largest city wins, but the page names the others so nobody is silently moved.
+        others = tuple(f"{p.name}, {p.state}" for p in matches[1:MAX_ALTERNATIVES])
         return SearchPlace(
-            "city", f"{place.name}, {place.state}", place.state, place.latitude, place.longitude
+            "city",
+            f"{place.name}, {place.state}",
+            place.state,
+            place.latitude,
+            place.longitude,
+            alternatives=others,
         )
     if matches:
         examples = ", ".join(f"{p.name}, {p.state}" for p in matches[:3])
         raise UnknownPlace(
-            f"There is more than one {matches[0].name}. Add the state, for example: {examples}."
+            f"There is more than one {matches[0].name}. Add the state, for example: {examples}.",
+            tuple(f"{p.name}, {p.state}" for p in matches[:MAX_ALTERNATIVES]),
         )
+    extra = [m.name for m in METROS] + [name for _, name in all_states()]
     raise UnknownPlace(
         f"We could not find “{text}”. Try a ZIP code, a city and state such as "
-        "“Farmington Hills, MI”, a state, or a metro area such as “Chicagoland”."
+        "“Farmington Hills, MI”, a state, or a metro area such as “Chicagoland”.",
+        tuple(place_suggestions.fuzzy_places(session, normalise_city(city), None, extra)),
     )
 
 

@@ -159,8 +159,8 @@ def test_every_page_shows_the_crisis_line_and_no_medical_advice_note(
 ):
     make_clinic("Priced Clinic", prices=(price("iv-infusion", 500),), **at_fh(0.1))
     page = get(client, url, status)
-    assert 'href="tel:988"' in page
-    assert "Call or text 988" in text(page)
+    assert 'href="tel:988"' in page and 'href="sms:988"' in page
+    assert "Call 988" in text(page) and "Text 988" in text(page)
     assert "Suicide & Crisis Lifeline" in text(page)
     assert "Not medical advice." in text(page)
 
@@ -256,8 +256,9 @@ def test_search_with_nothing_in_the_radius_shows_the_nearest_beyond_and_teleheal
     page = main(get(client, "/search?near=48336&radius=5"))
     words = text(page)
 
-    assert "0 clinics found" in words
-    assert "No clinic matching your filters lies within 5 miles of 48336" in words
+    assert "0 clinics found" not in words
+    assert "No clinics within 5 mi" in words
+    assert "The 2 nearest are 17 to 35 mi away" in words
     assert "Nearest clinics beyond 5 miles" in words
     nearby = between(page, "Nearest clinics beyond 5 miles", "</ol>")
     assert card_slugs(nearby) == [nearer.slug, farther.slug]
@@ -271,8 +272,8 @@ def test_search_with_nothing_in_the_radius_shows_the_nearest_beyond_and_teleheal
 
 def test_search_with_nothing_anywhere_says_so_and_suggests_what_to_try(client):
     words = text(main(get(client, "/search?near=48336&radius=5")))
-    assert "No clinic matching your filters lies within 5 miles of 48336" in words
-    assert "Try a larger radius" in words
+    assert "No clinics within 5 mi" in words
+    assert "Try a larger radius, or browse by state" in words
 
 
 def test_search_for_an_unknown_place_explains_it(client):
@@ -281,24 +282,21 @@ def test_search_for_an_unknown_place_explains_it(client):
     assert "Xyzzyville" in words
 
 
-def test_search_cards_carry_compare_checkboxes_for_one_compare_form(client, make_clinic):
+def test_search_cards_carry_add_to_compare_links_that_keep_the_search(client, make_clinic):
     one = make_clinic("One Clinic", **at_fh(0.1))
     two = make_clinic("Two Clinic", **at_fh(0.2))
 
     page = main(get(client, "/search?near=48336"))
 
-    form = between(page, '<form id="compare-form"', "</form>")
-    assert 'action="/compare"' in form
-    assert '<input type="hidden" name="near" value="48336">' in form
     for clinic in (one, two):
-        box = re.search(
-            rf'<input type="checkbox"[^>]*value="{clinic.slug}"[^>]*>', card_for(page, clinic.slug)
+        link = re.search(
+            r'<a class="button small-button" href="([^"]+)"', card_for(page, clinic.slug)
         )
-        assert box, f"no compare checkbox for {clinic.slug}"
-        assert 'name="clinics"' in box.group(0)
-        assert 'form="compare-form"' in box.group(0)
-        assert f'<label for="cmp-{clinic.slug}">' in card_for(page, clinic.slug)
-    assert 'form="compare-form" class="button">Compare selected clinics' in page
+        assert link, f"no compare link for {clinic.slug}"
+        assert html.unescape(link.group(1)) == (
+            f"/search?near=48336&compare={clinic.slug}#card-{clinic.slug}"
+        )
+    assert "Your comparison" not in text(page)  # the tray appears with the first pick
 
 
 # --- /search.csv ----------------------------------------------------------------------------
@@ -393,13 +391,15 @@ def test_michigan_clinic_page_cites_the_seed_document_with_its_words(client, see
     assert len(quotes) == 6
     for quote in quotes:
         assert re.sub(r"\s+", " ", quote) in sources
-    assert "Clinic web page (000_ae40677ab993d68a.txt)" in sources
+    assert "A page on the clinic's web site: “Ketamine Institute of Michigan”" in sources
+    assert "000_ae40677ab993d68a.txt" not in page
     assert "We can be contacted at (855) KETAMINE" in sources
     # The clinic's claims about ketamine are its words, with the document they come from.
     claims = between(page, '<section aria-labelledby="quotes-heading">', "</section>")
     assert "quoted as published" in text(claims)
     assert "treatment-resistant depression." in text(claims)
-    assert text(claims).count("Source: 000_ae40677ab993d68a.txt") == 2
+    source = "Source: a page on the clinic's web site, “Ketamine Institute of Michigan”, read"
+    assert text(claims).count(source) == 2
 
 
 def test_michigan_clinic_page_carries_medical_clinic_json_ld(client, seeded):
@@ -477,8 +477,8 @@ def test_clinic_page_prices_show_source_date_and_staleness(client, make_clinic):
     series_row = next(r for r in iv_rows if "for a series of 6 sessions" in r[1])
     assert session_row[1] == "$450 per session"
     assert series_row[1] == "$2,400 for a series of 6 sessions"
-    assert session_row[4] == f"source , as of {long_date(fresh)}"
-    assert series_row[4] == f"source , as of {long_date(stale)} Over 12 months old"
+    assert session_row[4] == f"priced.example , as of {long_date(fresh)}"
+    assert series_row[4] == f"priced.example , as of {long_date(stale)} Over 12 months old"
     assert 'href="https://priced.example/iv"' in body
     assert 'href="https://priced.example/series"' in body
     assert "No published prices" not in text(body)
@@ -666,9 +666,13 @@ def test_compare_of_only_unpublished_clinics_is_not_found(client, seeded):
     get(client, "/compare?clinics=serenity-mental-health-centers", 404)
 
 
-def test_compare_refuses_more_than_six_clinics(client):
-    slugs = ",".join(f"c{i}" for i in range(7))
-    assert "Compare at most 6 clinics" in text(get(client, f"/compare?clinics={slugs}", 400))
+def test_compare_of_more_than_six_clinics_shows_six_and_says_so(client, make_clinic):
+    made = [make_clinic(f"Clinic {i}", **at_fh(0.01 * (i + 1))) for i in range(7)]
+    slugs = ",".join(c.slug for c in made)
+    page = main(get(client, f"/compare?clinics={slugs}"))
+    assert "You can compare up to 6 clinics at a time; showing the first 6." in text(page)
+    head = table_rows(between(page, '<table class="compare">', "</table>"))[0]
+    assert head[1:] == [f"{c.name} Remove {c.name}" for c in made[:6]]
 
 
 def test_compare_labels_example_clinics(client, make_clinic):
@@ -676,7 +680,10 @@ def test_compare_labels_example_clinics(client, make_clinic):
     make_clinic("Real Clinic", slug="real", **at_fh(0.2))
     page = main(get(client, "/compare?clinics=sample,real"))
     head = table_rows(between(page, '<table class="compare">', "</table>"))[0]
-    assert head[1:] == ["Sample Clinic Example data", "Real Clinic"]
+    assert head[1:] == [
+        "Sample Clinic Example data Remove Sample Clinic",
+        "Real Clinic Remove Real Clinic",
+    ]
 
 
 # --- /regions -------------------------------------------------------------------------------
@@ -875,11 +882,12 @@ def test_costs_page_draws_an_accessible_svg_chart(client, priced_region):
     assert svg.count('class="chart-median"') == 3
     labels = re.findall(r'class="chart-label">([^<]*)<', svg)
     assert labels == [row[0] for row in summary_rows(page)]
-    # Bars are scaled to the highest price ($2,200) over 420 units from x=360: the IV
-    # per-session bar runs from $400 (x=436.4) to $900 (x=531.8), its median $575 at x=469.8.
+    # Bars are scaled to the highest price ($2,200) over 330 units from x=4, each under its
+    # label: the IV per-session bar runs from $400 (x=64.0) to $900 (x=139.0), its median
+    # $575 at x=90.25.
     first = between(svg, "<g>", "</g>")
-    assert '<rect x="436.4"' in first and 'width="95.5"' in first
-    assert '<rect x="467.8"' in first  # the 4-unit median mark is centred on x=469.8
+    assert '<rect x="64.0"' in first and 'width="75.0"' in first
+    assert '<rect x="88.2"' in first  # the 4-unit median mark is centred on x=90.25
     assert ">$575<" in first
 
 

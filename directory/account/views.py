@@ -57,7 +57,10 @@ def register() -> str | Response:
                 form.email.data,
                 form.password.data,
                 current_app.config,
-                lambda token: external_url("account.verify", token=token),
+                # the claim (or other page) that sent the visitor here survives the round trip
+                lambda token: external_url(
+                    "account.verify", token=token, next=safe_next(request.args.get("next"))
+                ),
             )
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))
@@ -78,7 +81,7 @@ def verify(token: str) -> str | Response:
         ), 400  # type: ignore[return-value]
     db.session.commit()
     flash("Your e-mail is confirmed. You can sign in now.", "success")
-    return redirect(url_for("account.login"))
+    return redirect(url_for("account.login", next=safe_next(request.args.get("next"))))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -13,9 +13,9 @@ from directory import geocoding
 from directory.admin.forms import ApproveForm, RejectForm, StatusForm
 from directory.auth import admin_required
 from directory.extensions import db
-from directory.links import public_base
+from directory.links import external_url, public_base
 from directory.models import AuditEvent, Claim, Clinic, ClinicStatus, PatientReport, Revision
-from directory.services import listings, moderation, snapshots
+from directory.services import decisions, listings, moderation, snapshots
 
 bp = Blueprint("admin", __name__)
 AUDIT_PER_PAGE = 50
@@ -83,6 +83,7 @@ def approve_revision(revision_id: int) -> Response:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("admin.revision", revision_id=revision_id))
+    decisions.revision_decided(db.session, current_app.config, rev, _dashboard())
     db.session.commit()
     flash(f"Approved: {rev.clinic.display_name} is updated.", "success")
     return redirect(url_for("admin.queue"))
@@ -95,7 +96,10 @@ def reject_revision(revision_id: int) -> Response:
     rev = db.get_or_404(Revision, revision_id)
     return _decide(
         RejectForm(),
-        lambda reason: moderation.reject_revision(db.session, current_user, rev, reason),
+        lambda reason: (
+            moderation.reject_revision(db.session, current_user, rev, reason),
+            decisions.revision_decided(db.session, current_app.config, rev, _dashboard()),
+        ),
         "Rejected.",
         url_for("admin.revision", revision_id=revision_id),
     )
@@ -109,7 +113,10 @@ def revert(revision_id: int) -> Response:
     geocoder = geocoding.current()
     return _decide(
         RejectForm(),
-        lambda reason: moderation.revert(db.session, current_user, rev, geocoder, reason),
+        lambda reason: (
+            moderation.revert(db.session, current_user, rev, geocoder, reason),
+            decisions.revision_undone(db.session, current_app.config, rev, _dashboard()),
+        ),
         "The listing is restored.",
         url_for("admin.clinic", slug=rev.clinic.slug),
     )
@@ -123,8 +130,9 @@ def decide_claim(claim_id: int, decision: str) -> Response:
     form = ApproveForm() if decision == "approve" else RejectForm()
     return _decide(
         form,
-        lambda reason: moderation.decide_claim(
-            db.session, current_user, claim, decision == "approve", reason
+        lambda reason: (
+            moderation.decide_claim(db.session, current_user, claim, decision == "approve", reason),
+            decisions.claim_decided(db.session, current_app.config, claim, _dashboard()),
         ),
         "Claim approved." if decision == "approve" else "Claim rejected.",
         url_for("admin.queue"),
@@ -164,6 +172,7 @@ def clinic(slug: str) -> str:
         "admin/clinic.html",
         clinic=found,
         revisions=revisions,
+        undone=decisions.undone_by(db.session, revisions),
         status_form=StatusForm(),
         revert_form=RejectForm(),
     )
@@ -197,6 +206,11 @@ def audit_log() -> str:
         error_out=False,
     )
     return render_template("admin/audit.html", page=page)
+
+
+def _dashboard() -> str:
+    """The owner's dashboard, as mail about a decision links to it."""
+    return external_url("owner.dashboard")
 
 
 def _decide(form, action, done: str, back: str) -> Response:  # type: ignore[no-untyped-def]

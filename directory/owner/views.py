@@ -11,7 +11,7 @@ from directory.auth import login_required
 from directory.extensions import db, limiter
 from directory.models import Claim, Clinic, Revision
 from directory.owner.forms import ActionForm, ClaimForm, ListingForm, NewClinicForm
-from directory.services import listings, moderation, snapshots
+from directory.services import decisions, listings, moderation, snapshots
 
 bp = Blueprint("owner", __name__)
 
@@ -58,7 +58,24 @@ def dashboard() -> str:
         clinics=user.clinics,
         claims=claims,
         revisions=revisions,
+        undone=decisions.undone_by(db.session, revisions),
+        open_items={c.id: decisions.open_items(db.session, c) for c in user.clinics},
         action_form=ActionForm(),
+    )
+
+
+@bp.get("/revisions/<int:revision_id>")
+@login_required
+def proposal(revision_id: int) -> str:
+    """One of the owner's own proposals: what it changed, and what became of it."""
+    revision = db.get_or_404(Revision, revision_id)
+    if revision.submitter_id != current_user.id:
+        abort(404)
+    return render_template(
+        "owner/proposal.html",
+        rev=revision,
+        changes=snapshots.diff(revision.base_snapshot, revision.payload),
+        undo=decisions.undone_by(db.session, [revision]).get(revision.id),
     )
 
 

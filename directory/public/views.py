@@ -25,7 +25,7 @@ from directory.models import ReportCategory
 from directory.prices import hospital
 from directory.public import jsonld
 from directory.public.forms import ReportForm
-from directory.services import listings, moderation, pricing, search
+from directory.services import listings, moderation, pricing, refine, search
 from directory.services.search import InvalidSearch, SearchQuery
 from directory.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
 
@@ -41,17 +41,17 @@ def _parse(args) -> SearchQuery:  # type: ignore[no-untyped-def]
 
 
 def _run_search(args):  # type: ignore[no-untyped-def]
-    """(result, errors): a search, or the field errors that stopped it."""
+    """(result, errors, suggestions): a search, or what stopped it and what to try instead."""
     try:
         query = _parse(args)
     except InvalidSearch as exc:
-        return None, exc.errors
+        return None, exc.errors, ()
     if not query.has_place:
-        return None, {}
+        return None, {}, ()
     try:
-        return search.search(db.session, query), {}
+        return search.search(db.session, query), {}, ()
     except geo.UnknownPlace as exc:
-        return None, {"near": str(exc)}
+        return None, {"near": str(exc)}, exc.suggestions
 
 
 @bp.get("/")
@@ -63,18 +63,44 @@ def index() -> str:
 @bp.get("/search")
 def search_page() -> tuple[str, int]:
     """Results for a place, with filters, sorting and pagination."""
-    result, errors = _run_search(request.args)
+    result, errors, suggestions = _run_search(request.args)
     status = 400 if errors else 200
+    chips = refine.filter_chips(db.session, result) if result else []
+    picks, compare_error = _compare_picks(request.args.getlist("compare"))
     return render_template(
-        "public/search.html", result=result, errors=errors, args=request.args
+        "public/search.html",
+        result=result,
+        errors=errors,
+        args=request.args,
+        suggestions=suggestions,
+        chips=chips,
+        picks=picks,
+        compare_error=compare_error,
+        compare_max=current_app.config["COMPARE_MAX_CLINICS"],
     ), status
+
+
+def _compare_picks(values: list[str]):  # type: ignore[no-untyped-def]
+    """(clinics, message): the compare tray's published picks, and why any were left out."""
+    limit = current_app.config["COMPARE_MAX_CLINICS"]
+    try:
+        slugs = listings.parse_slugs(values, limit)
+    except listings.InvalidSelection:
+        try:
+            slugs = listings.parse_slugs(values, 10_000)[:limit]
+        except listings.InvalidSelection:
+            return [], "Some of the clinics picked to compare do not exist."
+        clinics, _ = listings.clinics_to_compare(db.session, slugs)
+        return clinics, f"You can compare up to {limit} clinics; remove one to add another."
+    clinics, missing = listings.clinics_to_compare(db.session, slugs)
+    return clinics, ("Some picked clinics are no longer listed." if missing else None)
 
 
 @bp.get("/search.csv")
 @limiter.limit(_export_limit)
 def search_csv() -> Response | tuple[str, int]:
     """The whole result list of a search as CSV."""
-    result, errors = _run_search(request.args)
+    result, errors, _ = _run_search(request.args)
     if errors or result is None:
         message = "; ".join(errors.values()) or "Enter a place to search."
         return render_template("errors/error.html", status=400, message=message), 400
@@ -102,6 +128,8 @@ def clinic_page(slug: str) -> str:
         hospital_charges=hospital.charge_sheet(db.session, clinic.id)
         if clinic.is_hospital
         else None,
+        managed=listings.is_managed(db.session, clinic),
+        compare_near=listings.search_place_for(clinic),
     )
 
 
@@ -115,6 +143,12 @@ def _compare_error(message: str) -> tuple[str, int]:
         place=None,
         distances={},
         treatment="iv-infusion",
+        notice=None,
+        search_near=None,
+        compare_max=current_app.config["COMPARE_MAX_CLINICS"],
+        args={},
+        errors={},
+        result=None,
     ), 400
 
 
@@ -147,10 +181,16 @@ def report(slug: str) -> str | Response | tuple[str, int]:
 def compare() -> tuple[str, int]:
     """Chosen clinics side by side, with an estimated first-course total."""
     cfg = current_app.config
+    limit = cfg["COMPARE_MAX_CLINICS"]
+    notice = None
     try:
-        slugs = listings.parse_slugs(request.args.getlist("clinics"), cfg["COMPARE_MAX_CLINICS"])
+        slugs = listings.parse_slugs(request.args.getlist("clinics"), limit)
     except listings.InvalidSelection as exc:
-        return _compare_error(str(exc))
+        try:  # too many picks: show the first ones and say so, rather than an error page
+            slugs = listings.parse_slugs(request.args.getlist("clinics"), 10_000)[:limit]
+        except listings.InvalidSelection:
+            return _compare_error(str(exc))
+        notice = f"You can compare up to {limit} clinics at a time; showing the first {limit}."
     treatment = request.args.get("treatment") or "iv-infusion"
     if treatment not in TREATMENT_SLUGS:
         return _compare_error("Choose a treatment from the list.")
@@ -167,6 +207,9 @@ def compare() -> tuple[str, int]:
         pricing.cost_profile(c, treatment, today, cfg["PRICE_STALE_AFTER_DAYS"]) for c in clinics
     ]
     distances = {c.slug: geo.nearest_distance(place, c.locations) for c in clinics}
+    search_near = near or next(
+        (found for c in clinics if (found := listings.search_place_for(c))), None
+    )
     return render_template(
         "public/compare.html",
         profiles=profiles,
@@ -179,6 +222,12 @@ def compare() -> tuple[str, int]:
         distances=distances,
         treatment=treatment,
         error=None,
+        notice=notice,
+        search_near=search_near,
+        compare_max=limit,
+        args={},
+        errors={},
+        result=None,
     ), 200
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from directory import geo
 from directory.models import Clinic, ClinicQuote, ClinicStatus, Location, ServiceArea
+from directory.models.user import clinic_owners
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 
@@ -205,3 +206,23 @@ def published_quotes(session: Session) -> list[ClinicQuote]:
             .order_by(Clinic.name, ClinicQuote.id)
         ).scalars()
     )
+
+
+def is_managed(session: Session, clinic: Clinic) -> bool:
+    """True once an approved claim links an owner's account to the clinic."""
+    stmt = select(clinic_owners.c.user_id).where(clinic_owners.c.clinic_id == clinic.id).limit(1)
+    return session.execute(stmt).first() is not None
+
+
+def search_place_for(clinic: Clinic) -> str | None:
+    """What to type in the search box to find clinics around this one (ZIP, city or state)."""
+    loc = clinic.location
+    if loc is not None:
+        if loc.postal_code:
+            return loc.postal_code
+        if loc.city:
+            return f"{loc.city}, {loc.state}"
+        return loc.state
+    if clinic.service_areas:
+        return clinic.service_areas[0].state
+    return None

@@ -29,7 +29,7 @@ from directory.models import (
     VerifiedBy,
     utcnow,
 )
-from directory.services import audit, snapshots
+from directory.services import audit, decisions, snapshots
 from directory.slugs import free_slug
 
 EMPTY_LISTING: dict[str, Any] = {
@@ -331,6 +331,8 @@ def revert(
     _require_reason(reason)
     if revision.status is not Decision.APPROVED or revision.kind is RevisionKind.NEW_CLINIC:
         raise ModerationError("Only an approved change to an existing listing can be undone.")
+    if decisions.undone_by(session, [revision]):
+        raise ModerationError("This change has already been undone.")
     clinic = revision.clinic
     before = snapshots.snapshot(clinic)
     target = revision.base_snapshot
@@ -344,7 +346,7 @@ def revert(
         payload=target,
         base_version=clinic.version,
         base_snapshot=before,
-        note=f"Undo of change {revision.id}",
+        note=decisions.UNDO_NOTE.format(revision.id),
         status=Decision.APPROVED,
         reviewer_id=admin.id,
         reason=reason.strip(),
@@ -407,8 +409,26 @@ def set_status(
 
 
 def confirm_listing(session: Session, user: User, clinic: Clinic) -> None:
-    """The owner says the listing is still correct: a fresh last-verified date, nothing else."""
+    """The owner says the listing is still correct: a fresh last-verified date, nothing else.
+
+    Refused while a proposal or a patient report on the listing is open: the listing is
+    then not known to be correct, and the date would tell patients otherwise.
+    """
     _require_editor(user, clinic)
+    proposals, reports = decisions.open_items(session, clinic)
+    if proposals or reports:
+        waiting = " and ".join(
+            words
+            for count, words in (
+                (proposals, f"{proposals} proposed change{'s' if proposals > 1 else ''}"),
+                (reports, f"{reports} patient report{'s' if reports > 1 else ''}"),
+            )
+            if count
+        )
+        raise ModerationError(
+            f"{clinic.display_name} has {waiting} waiting for a moderator. Once they are "
+            "decided, you can confirm the listing is correct."
+        )
     if clinic.status is not ClinicStatus.PUBLISHED:
         raise ModerationError(
             f"Only a published listing can be marked as checked; this one is {clinic.status.value}."

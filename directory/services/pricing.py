@@ -176,6 +176,7 @@ class RegionSummary:
     state: str | None = None
     place: geo.SearchPlace | None = None
     radius: float | None = None
+    example_price_count: int = 0  # prices from fictional example clinics, labelled as such
 
 
 def _region_filter(
@@ -252,7 +253,18 @@ def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
         state=state,
         place=place,
         radius=radius,
+        example_price_count=_example_price_count(session, conditions) if rows else 0,
     )
+
+
+def _example_price_count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
+    """How many of a region's published prices belong to fictional example clinics."""
+    stmt = (
+        select(func.count(Price.id))
+        .join(Clinic, Clinic.id == Price.clinic_id)
+        .where(*conditions, *_publishable(), Clinic.is_example.is_(True))
+    )
+    return session.execute(stmt).scalar_one()
 
 
 def _summary_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list[SummaryRow]:

@@ -80,6 +80,28 @@ class SearchQuery:
         return {k: v for k, v in params.items() if v is not None}
 
 
+# Short treatment names for a result card's price line ("IV from $525 · Spravato $775").
+SHORT_TREATMENT_NAMES = {
+    "iv-infusion": "IV",
+    "esketamine": "Spravato",
+    "im-ketamine": "IM",
+    "oral-ketamine": "Oral",
+    "at-home": "At-home",
+    "kap": "Psychotherapy (KAP)",
+    "consultation": "Consultation",
+    "integration": "Integration",
+}
+
+
+@dataclass(frozen=True)
+class SessionPrice:
+    """The lowest published per-session price of one treatment; `several` when it varies."""
+
+    treatment: str
+    cents: int
+    several: bool
+
+
 @dataclass
 class ClinicHit:
     """A clinic in a result list, with its distance and lowest per-session price."""
@@ -87,6 +109,25 @@ class ClinicHit:
     clinic: Clinic
     distance_miles: float | None = None
     lowest_session_cents: int | None = None
+
+    @property
+    def session_prices(self) -> list[SessionPrice]:
+        """Each treatment's lowest published per-session price, cheapest first."""
+        by_treatment: dict[str, list[int]] = {}
+        for price in self.clinic.public_prices:
+            if price.unit == PriceUnit.SESSION:
+                by_treatment.setdefault(price.treatment.slug, []).append(price.amount_cents)
+        found = [
+            SessionPrice(SHORT_TREATMENT_NAMES.get(slug, slug), min(c), len(set(c)) > 1)
+            for slug, c in by_treatment.items()
+        ]
+        return sorted(found, key=lambda p: (p.cents, p.treatment))
+
+    @property
+    def insured_treatments(self) -> list[str]:
+        """Treatments with a published price that insurance covers, by name."""
+        names = {p.treatment.name for p in self.clinic.public_prices if p.insurance_accepted}
+        return sorted(names)
 
 
 @dataclass
@@ -253,6 +294,16 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     if search_state:
         result.remote = _remote_programs(session, search_state, filters, query)
     return result
+
+
+def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace | None) -> int:
+    """How many clinics a query finds around an already resolved place (no page loaded)."""
+    state = query.state or (place.state if place and place.kind == "state" else None)
+    filters = _clinic_filters(query)
+    if place is not None and place.has_point:
+        radius = query.radius if query.radius_given else (place.default_radius or query.radius)
+        return len(_within(session, place, radius, filters, state))
+    return len(_in_region(session, state, filters))
 
 
 def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:

@@ -1,28 +1,41 @@
-// A map beside the result list, built from the cards' data attributes. The list is the
+// A map behind the "Map" toggle, built from the cards' data attributes. The list is the
 // primary view: without JavaScript, or when tiles cannot load, the page is complete.
 (function () {
   "use strict";
   var holder = document.getElementById("results-map");
-  if (!holder || !window.L) return;
+  var toggle = document.getElementById("map-toggle");
+  if (!holder || !toggle || !window.L) return;
   var cards = Array.prototype.slice.call(document.querySelectorAll("[data-lat][data-lng]"));
   if (!cards.length) return;
-  holder.hidden = false;
-  var map = L.map(holder, { scrollWheelZoom: false });
-  L.tileLayer(holder.dataset.tiles, {
-    attribution: holder.dataset.attribution,
-    maxZoom: 18,
-  }).addTo(map);
-  var points = [];
-  cards.forEach(function (card) {
-    var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)];
-    if (isNaN(point[0]) || isNaN(point[1])) return;
-    points.push(point);
-    var link = document.createElement("a");
-    link.href = card.dataset.url;
-    link.textContent = card.dataset.name; // text, never HTML
-    L.marker(point, { title: card.dataset.name, alt: card.dataset.name, keyboard: true })
-      .addTo(map)
-      .bindPopup(link);
+  toggle.hidden = false;
+  var map = null;
+
+  function build() {
+    map = L.map(holder, { scrollWheelZoom: false });
+    L.tileLayer(holder.dataset.tiles, {
+      attribution: holder.dataset.attribution,
+      maxZoom: 18,
+    }).addTo(map);
+    var points = [];
+    cards.forEach(function (card) {
+      var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)];
+      if (isNaN(point[0]) || isNaN(point[1])) return;
+      points.push(point);
+      var link = document.createElement("a");
+      link.href = card.dataset.url;
+      link.textContent = card.dataset.name; // text, never HTML
+      L.marker(point, { title: card.dataset.name, alt: card.dataset.name, keyboard: true })
+        .addTo(map)
+        .bindPopup(link);
+    });
+    if (points.length) map.fitBounds(points, { padding: [40, 40], maxZoom: 12 });
+  }
+
+  // Leaflet measures its container, so the map is drawn the first time it is opened.
+  toggle.addEventListener("toggle", function () {
+    if (!toggle.open) return;
+    if (map === null) build();
+    else map.invalidateSize();
   });
-  if (points.length) map.fitBounds(points, { padding: [40, 40], maxZoom: 12 });
+  if (toggle.open) build();
 })();

@@ -1,0 +1,65 @@
+"""Loosening a search: each active filter as a chip, and what removing it would add."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from directory.services.search import SearchResult, count_matches
+from directory.taxonomy import CONDITION_NAMES, TREATMENT_NAMES
+
+# URL parameter -> (query attribute, its value when the filter is off).
+FILTERS: dict[str, tuple[str, Any]] = {
+    "treatment": ("treatment", None),
+    "condition": ("condition", None),
+    "max_price": ("max_price_cents", None),
+    "free_consultation": ("free_consultation", False),
+    "insurance": ("insurance", False),
+}
+
+
+@dataclass
+class FilterChip:
+    """One active filter: its words, the search without it, and the clinics that would add."""
+
+    name: str
+    label: str
+    params: dict[str, Any]
+    adds: int | None = None
+
+
+def _label(name: str, value: Any) -> str:
+    if name == "treatment":
+        return TREATMENT_NAMES.get(value, value)
+    if name == "condition":
+        return f"Treats {CONDITION_NAMES.get(value, value).lower()}"
+    if name == "max_price_cents":
+        return f"Up to ${value // 100:,} a session"
+    if name == "free_consultation":
+        return "Free consultation"
+    return "Accepts insurance"
+
+
+def filter_count(result: SearchResult) -> int:
+    """How many filters narrow the search (the "Filters (2)" of the summary line)."""
+    query = result.query
+    return sum(1 for attr, off in FILTERS.values() if getattr(query, attr) != off)
+
+
+def filter_chips(session: Session, result: SearchResult, counts: bool = True) -> list[FilterChip]:
+    """The active filters in display order; with counts, how many clinics each one hides."""
+    query = result.query
+    chips: list[FilterChip] = []
+    for name, (attr, off) in FILTERS.items():
+        value = getattr(query, attr)
+        if value == off:
+            continue
+        chip = FilterChip(name, _label(attr, value), query.as_params(**{name: None, "page": None}))
+        if counts and (result.place is not None or query.state):
+            loosened = dataclasses.replace(query, **{attr: off})
+            chip.adds = max(0, count_matches(session, loosened, result.place) - result.total)
+        chips.append(chip)
+    return chips
