@@ -403,15 +403,20 @@ def gunicorn(env: dict[str, str], workers: int = 3) -> Iterator[tuple[str, Any]]
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(150):
+        # Booting loads the whole application in the master first; on a busy two-core
+        # machine that can take a while, so wait on the clock rather than a count.
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {server.returncode} while starting")
             try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
                     if response.status == 200:
                         break
             except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not come up")
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not come up within 90 s") from None
+                time.sleep(0.2)
         yield url, server
     finally:
         server.send_signal(signal.SIGTERM)  # graceful shutdown
