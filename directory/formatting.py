@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory import geo, taxonomy
+from directory.caching import VersionedMemo
 from directory.extensions import db
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.validators import mixed_script
@@ -44,19 +45,30 @@ def is_stale(as_of: date | None) -> bool:
     return (date.today() - as_of).days > current_app.config["PRICE_STALE_AFTER_DAYS"]
 
 
+_EXAMPLE_DATA = VersionedMemo(size=1)
+
+
+def _any_published_example() -> bool:
+    found = db.session.execute(
+        select(Clinic.id)
+        .where(Clinic.is_example.is_(True), Clinic.status == ClinicStatus.PUBLISHED)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def example_data_present() -> bool:
-    """Whether any example clinic is published (the banner shows while one is)."""
+    """Whether any example clinic is published (the banner shows while one is).
+
+    Every page's layout asks; the answer is kept per data version, so a page pays for the
+    version read (shared with its HTTP validators) instead of a search of the clinics.
+    """
     try:
-        found = db.session.execute(
-            select(Clinic.id)
-            .where(Clinic.is_example.is_(True), Clinic.status == ClinicStatus.PUBLISHED)
-            .limit(1)
-        ).first()
+        return _EXAMPLE_DATA.get(db.session, "example", _any_published_example)
     except SQLAlchemyError:
         # The error page for an unreachable database must still render.
         db.session.rollback()
         return False
-    return found is not None
 
 
 def register(app: Flask) -> None:

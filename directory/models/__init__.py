@@ -14,6 +14,7 @@ from directory.models.clinic import (
     ServiceArea,
     VerifiedBy,
 )
+from directory.models.data_version import DataVersion
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
 from directory.models.revision import (
@@ -54,6 +55,7 @@ __all__ = [
     "ClinicQuote",
     "ClinicStatus",
     "Condition",
+    "DataVersion",
     "GeocodePrecision",
     "Location",
     "Phone",
