@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from flask import Flask, current_app
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,6 +38,16 @@ def long_date(value: date | None) -> str:
     if value is None:
         return ""
     return f"{value.day} {value:%B %Y}"
+
+
+_BLANK_LINES = re.compile(r"[ \t]*\n\s*")
+
+
+def squeeze(html: Markup | str) -> Markup:
+    """Fold each run of whitespace that spans lines into one newline (browsers show both
+    alike), so a long list of indented cards weighs less."""
+    safe = html if isinstance(html, Markup) else escape(html)
+    return Markup(_BLANK_LINES.sub("\n", str(safe)))  # noqa: S704 - escaped already
 
 
 def is_stale(as_of: date | None) -> bool:
@@ -76,6 +88,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(miles)
     app.add_template_filter(long_date)
+    app.add_template_filter(squeeze)
     app.add_template_filter(geo.state_name, "state_name")
     app.add_template_global(is_stale)
     app.add_template_test(mixed_script, "mixed_script")

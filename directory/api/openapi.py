@@ -72,7 +72,7 @@ SEARCH_PARAMS = [
     ),
     _param(
         "programs_page",
-        "Page of the telehealth programs serving the state (10 a page), from 1.",
+        "Page of the telehealth programs serving the state (5 a page), from 1.",
         {"type": "integer", "minimum": 1, "maximum": 100000},
     ),
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, Select, Subquery, and_, func
 from sqlalchemy.orm import Session, selectinload
 
 from directory import geo, spatial
+from directory.caching import VersionedMemo
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -28,7 +29,7 @@ SORTS = ("distance", "price", "name")
 MAX_PRICE_DOLLARS = 100_000
 NEARBY_COUNT = 5
 NEARBY_MAX_MILES = 3000.0
-REMOTE_PER_PAGE = 10  # telehealth programs shown a page; a large state has thousands
+REMOTE_PER_PAGE = 5  # telehealth programs shown a page; a large state has thousands
 TRUE_WORDS = {"1", "true", "yes", "on", "y"}
 FALSE_WORDS = {"", "0", "false", "no", "off", "n"}
 
@@ -253,10 +254,9 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     if point is not None:
         radius = query.radius if query.radius_given else (place.default_radius or query.radius)
     matches = _matches(point, radius, filters, state)
-    total = session.execute(select(func.count()).select_from(matches)).scalar_one()
-    pages = max(1, math.ceil(total / query.per_page))
     start = (query.page - 1) * query.per_page
-    page = _page(session, matches, query, point, start, query.per_page)
+    page, total = _page(session, matches, query, point, start, query.per_page)
+    pages = max(1, math.ceil(total / query.per_page))
 
     nearby: list[_Candidate] = []
     if point is not None and total == 0:
@@ -384,15 +384,16 @@ def _page(
     point: geo.SearchPlace | None,
     offset: int,
     limit: int,
-) -> list[_Candidate]:
-    """One page of matches, ordered and cut by the database."""
+) -> tuple[list[_Candidate], int]:
+    """One page of matches, ordered and cut by the database, and how many match."""
     name = func.lower(func.coalesce(Clinic.name, ""))
     nearest = matches.c.closeness.desc()
     sort = query.sort
     if sort == "distance" and point is None:
         sort = "name"
     lowest = _lowest_price(matches.c.clinic_id, query.treatment).label("lowest")
-    columns: list[Any] = [matches.c.clinic_id]
+    # The total rides along with the page: one pass over the matches instead of two.
+    columns: list[Any] = [matches.c.clinic_id, func.count().over().label("total")]
     if sort == "price":
         columns.append(lowest)
         order = [lowest.is_(None), lowest, nearest, name, Clinic.id]
@@ -407,9 +408,16 @@ def _page(
         .offset(offset)
         .limit(limit)
     )
+    rows = session.execute(stmt).all()
+    if rows:
+        total = rows[0].total
+    elif offset:  # past the last page: count on its own
+        total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+    else:
+        total = 0
     if sort == "price":
-        return [_Candidate(cid, cents, priced=True) for cid, cents in session.execute(stmt).all()]
-    return [_Candidate(cid) for cid in session.execute(stmt).scalars()]
+        return [_Candidate(row.clinic_id, row.lowest, priced=True) for row in rows], total
+    return [_Candidate(row.clinic_id) for row in rows], total
 
 
 def clinics_within(session: Session, place: geo.SearchPlace, radius: float) -> dict[int, float]:
@@ -509,10 +517,13 @@ def _nearest_beyond(
     distance_first = SearchQuery(sort="distance")
     while True:
         matches = _matches(place, reach, filters, None)
-        nearest = _page(session, matches, distance_first, place, 0, NEARBY_COUNT)
+        nearest, _ = _page(session, matches, distance_first, place, 0, NEARBY_COUNT)
         if len(nearest) >= NEARBY_COUNT or reach >= NEARBY_MAX_MILES:
             return nearest
         reach = min(reach * 2, NEARBY_MAX_MILES)
+
+
+_PROGRAMS = VersionedMemo(size=512)
 
 
 def _remote_programs(
@@ -521,13 +532,29 @@ def _remote_programs(
     filters: list[ColumnElement[bool]],
     query: SearchQuery,
 ) -> tuple[list[_Candidate], int]:
-    """One page of the telehealth and at-home programs licensed in the state, by name."""
-    serving = (
-        select(Clinic.id)
-        .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
-        .where(ServiceArea.state == state, *filters)
+    """One page of the telehealth and at-home programs licensed in the state, by name.
+
+    A large state has thousands; their order is kept per data version and filter set (ids
+    only), so a search pays for the ten it shows, not for sorting them all again.
+    """
+    key = (
+        state,
+        query.treatment,
+        query.condition,
+        query.max_price_cents,
+        query.free_consultation,
+        query.insurance,
     )
-    total = session.execute(select(func.count()).select_from(serving.subquery())).scalar_one()
-    stmt = serving.order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
-    stmt = stmt.offset((query.remote_page - 1) * query.remote_per_page).limit(query.remote_per_page)
-    return [_Candidate(cid) for cid in session.execute(stmt).scalars()], total
+
+    def ordered_ids() -> tuple[int, ...]:
+        stmt = (
+            select(Clinic.id)
+            .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
+            .where(ServiceArea.state == state, *filters)
+            .order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
+        )
+        return tuple(session.execute(stmt).scalars())
+
+    ids = _PROGRAMS.get(session, key, ordered_ids)
+    start = (query.remote_page - 1) * query.remote_per_page
+    return [_Candidate(cid) for cid in ids[start : start + query.remote_per_page]], len(ids)
