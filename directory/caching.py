@@ -133,12 +133,15 @@ class VersionedMemo:
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._entries: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for key at the current data version, computed once per version."""
-        version = current_version(session).number
+        # The database's address and the time of the change tell apart equal version
+        # numbers of different databases (a restore, or each test's fresh database).
+        current = current_version(session)
+        version = (str(session.get_bind().url), current.number, current.changed_at)
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None and hit[0] == version:
@@ -157,7 +160,8 @@ def _validators(version: Version) -> tuple[str, datetime]:
     # Pages flag prices older than a year, so they also change with the date.
     today = date.today()
     midnight = datetime.combine(today, time(), tzinfo=UTC)
-    return f"v{version.number}-{today.isoformat()}", max(version.changed_at, midnight)
+    stamp = int(version.changed_at.timestamp() * 1_000_000)
+    return f"v{version.number}.{stamp:x}-{today.isoformat()}", max(version.changed_at, midnight)
 
 
 def _cacheable_request() -> bool:
