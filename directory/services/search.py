@@ -396,7 +396,8 @@ def _page(
     columns: list[Any] = [matches.c.clinic_id, func.count().over().label("total")]
     if sort == "price":
         columns.append(lowest)
-        order = [lowest.is_(None), lowest, nearest, name, Clinic.id]
+        # By the label, so the price subquery runs once a row (not again for the order).
+        order = [lowest.asc().nulls_last(), nearest, name, Clinic.id]
     elif sort == "distance":
         order = [nearest, name, Clinic.id]
     else:
