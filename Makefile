@@ -60,6 +60,7 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_http.py --backend sqlite
 	$(BIN)/python tests/pg_cluster.py $(BIN)/python tests/bench/bench_http.py --backend postgresql
+	$(BIN)/python tests/bench/bench_http.py --report
 
 # Production-style serving: gunicorn, JSON logs on stdout, and a local Redis for the rate
 # limits its workers share (started here unless REDIS_URL names one). Outside development

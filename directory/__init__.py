@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from directory import config, geocoding, security
+from directory import config, geocoding, security, spatial
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -29,10 +29,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from directory import assets, auth, cli, errors
+    from directory import assets, auth, caching, cli, errors
 
     assets.register(app)
     auth.register(app)
+    caching.register(app)
     errors.register(app)
     cli.register(app)
     security.register(app)
@@ -80,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         enable_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         enable_time_budget(db.engine)
+        spatial.install_sqlite_math(db.engine)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory import geo, source_documents, taxonomy
+from directory.caching import VersionedMemo
 from directory.extensions import db
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.validators import mixed_script
@@ -52,6 +55,16 @@ def long_date(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+_BLANK_LINES = re.compile(r"[ \t]*\n\s*")
+
+
+def squeeze(html: Markup | str) -> Markup:
+    """Fold each run of whitespace that spans lines into one newline (browsers show both
+    alike), so a long list of indented cards weighs less."""
+    safe = html if isinstance(html, Markup) else escape(html)
+    return Markup(_BLANK_LINES.sub("\n", str(safe)))  # noqa: S704 - escaped already
+
+
 def is_stale(as_of: date | None) -> bool:
     """True when a price's as-of date is older than the configured limit."""
     if as_of is None:
@@ -59,19 +72,30 @@ def is_stale(as_of: date | None) -> bool:
     return (date.today() - as_of).days > current_app.config["PRICE_STALE_AFTER_DAYS"]
 
 
+_EXAMPLE_DATA = VersionedMemo(size=1)
+
+
+def _any_published_example() -> bool:
+    found = db.session.execute(
+        select(Clinic.id)
+        .where(Clinic.is_example.is_(True), Clinic.status == ClinicStatus.PUBLISHED)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def example_data_present() -> bool:
-    """Whether any example clinic is published (the banner shows while one is)."""
+    """Whether any example clinic is published (the banner shows while one is).
+
+    Every page's layout asks; the answer is kept per data version, so a page pays for the
+    version read (shared with its HTTP validators) instead of a search of the clinics.
+    """
     try:
-        found = db.session.execute(
-            select(Clinic.id)
-            .where(Clinic.is_example.is_(True), Clinic.status == ClinicStatus.PUBLISHED)
-            .limit(1)
-        ).first()
+        return _EXAMPLE_DATA.get(db.session, "example", _any_published_example)
     except SQLAlchemyError:
         # The error page for an unreachable database must still render.
         db.session.rollback()
         return False
-    return found is not None
 
 
 def register(app: Flask) -> None:
@@ -80,6 +104,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(miles)
     app.add_template_filter(long_date)
     app.add_template_filter(source_host)
+    app.add_template_filter(squeeze)
     app.add_template_filter(geo.state_name, "state_name")
     app.add_template_global(is_stale)
     app.add_template_global(source_documents.describe, "source_document")

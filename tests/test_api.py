@@ -847,6 +847,7 @@ def test_openapi_document_describes_every_route(client):
         "sort",
         "page",
         "per_page",
+        "programs_page",
     }
     assert all(p["in"] == "query" for p in params.values())
     assert params["per_page"]["schema"]["maximum"] == 100

@@ -70,6 +70,11 @@ SEARCH_PARAMS = [
         "Results a page, at most 100.",
         {"type": "integer", "minimum": 1, "maximum": 100},
     ),
+    _param(
+        "programs_page",
+        "Page of the telehealth programs serving the state (5 a page), from 1.",
+        {"type": "integer", "minimum": 1, "maximum": 100000},
+    ),
 ]
 
 SCHEMAS: dict[str, Any] = {
@@ -317,6 +322,7 @@ def document(server_url: str) -> dict[str, Any]:
                                     "results": _LIST,
                                     "nearest_beyond_radius": _LIST,
                                     "telehealth_programs": _LIST,
+                                    "telehealth_programs_total": {"type": "integer"},
                                 },
                             },
                             "One page of results.",

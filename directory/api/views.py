@@ -71,6 +71,7 @@ def clinics() -> ResponseReturnValue:
             "results": [serializers.hit(h, today, stale) for h in result.hits],
             "nearest_beyond_radius": [serializers.hit(h, today, stale) for h in result.nearby],
             "telehealth_programs": [serializers.hit(h, today, stale) for h in result.remote],
+            "telehealth_programs_total": result.remote_total,
         }
     )
 

@@ -22,6 +22,7 @@ from directory.models.clinic import (
     ServiceArea,
     VerifiedBy,
 )
+from directory.models.data_version import DataVersion
 from directory.models.document import SourceDocument
 from directory.models.ingest import DuplicateStatus, ExternalId, ImportUpload, PossibleDuplicate
 from directory.models.place import Place
@@ -74,6 +75,7 @@ __all__ = [
     "ExternalId",
     "ImportUpload",
     "PossibleDuplicate",
+    "DataVersion",
     "GeocodePrecision",
     "Location",
     "Phone",

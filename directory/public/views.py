@@ -104,8 +104,9 @@ def search_csv() -> Response | tuple[str, int]:
     if errors or result is None:
         message = "; ".join(errors.values()) or "Enter a place to search."
         return render_template("errors/error.html", status=400, message=message), 400
+    rows = current_app.config["EXPORT_MAX_ROWS"]
     query = dataclasses.replace(
-        result.query, page=1, per_page=current_app.config["EXPORT_MAX_ROWS"]
+        result.query, page=1, per_page=rows, remote_page=1, remote_per_page=rows
     )
     full = search.search(db.session, query)
     rows = search_rows(full, base_url=public_base())

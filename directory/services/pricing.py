@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from directory import geo
+from directory.caching import VersionedMemo
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -185,8 +186,7 @@ def _region_filter(
     """Conditions on Clinic for a state (with the programs serving it) or a radius."""
     conditions: list[ColumnElement[bool]] = [Clinic.status == ClinicStatus.PUBLISHED]
     if place is not None and place.has_point and radius:
-        ids = list(search.clinics_within(session, place, radius))
-        conditions.append(Clinic.id.in_(ids))
+        conditions.append(Clinic.id.in_(search.within_ids(place, radius)))
     elif state:
         # Uncorrelated IN subqueries run once; a correlated EXISTS per clinic would let
         # SQLite scan the whole state's locations for every clinic in the table.
@@ -228,8 +228,15 @@ def _listing_count(session: Session, conditions: list[ColumnElement[bool]]) -> i
     return session.execute(select(func.count(Clinic.id)).where(*conditions)).scalar_one()
 
 
+_SUMMARIES = VersionedMemo(size=512)
+
+
 def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
-    """The summary for a validated query's state or place; geo.UnknownPlace if unknown."""
+    """The summary for a validated query's state or place; geo.UnknownPlace if unknown.
+
+    Summaries are kept per data version: every approval and import moves the version in
+    its own transaction, so a kept summary is never older than the data it describes.
+    """
     place = geo.resolve_place(session, query.near) if query.near else None
     state = query.state
     radius = None
@@ -237,6 +244,16 @@ def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
         state, place = place.state, None
     if place is not None:
         radius = query.radius if query.radius_given else (place.default_radius or query.radius)
+    return _SUMMARIES.get(
+        session,
+        (state, place, radius),
+        lambda: _region_summary(session, state, place, radius),
+    )
+
+
+def _region_summary(
+    session: Session, state: str | None, place: geo.SearchPlace | None, radius: float | None
+) -> RegionSummary:
     conditions = _region_filter(session, state, place, radius)
     rows = _summary_rows(session, conditions)
     if place is not None:

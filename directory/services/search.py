@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, Subquery, and_, func, null, select
 from sqlalchemy.orm import Session, selectinload
 
-from directory import geo
+from directory import geo, spatial
+from directory.caching import VersionedMemo
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -28,6 +29,7 @@ SORTS = ("distance", "price", "name")
 MAX_PRICE_DOLLARS = 100_000
 NEARBY_COUNT = 5
 NEARBY_MAX_MILES = 3000.0
+REMOTE_PER_PAGE = 5  # telehealth programs shown a page; a large state has thousands
 TRUE_WORDS = {"1", "true", "yes", "on", "y"}
 FALSE_WORDS = {"", "0", "false", "no", "off", "n"}
 
@@ -56,6 +58,8 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     radius_given: bool = False
+    remote_page: int = 1
+    remote_per_page: int = REMOTE_PER_PAGE
 
     @property
     def has_place(self) -> bool:
@@ -75,6 +79,7 @@ class SearchQuery:
             "insurance": "1" if self.insurance else None,
             "sort": self.sort if self.sort != "distance" else None,
             "page": self.page if self.page != 1 else None,
+            "programs_page": self.remote_page if self.remote_page != 1 else None,
         }
         params.update(overrides)
         return {k: v for k, v in params.items() if v is not None}
@@ -142,6 +147,12 @@ class SearchResult:
     pages: int
     nearby: list[ClinicHit] = field(default_factory=list)
     remote: list[ClinicHit] = field(default_factory=list)
+    remote_total: int = 0
+
+    @property
+    def remote_pages(self) -> int:
+        """How many pages the telehealth programs serving the state fill."""
+        return max(1, math.ceil(self.remote_total / self.query.remote_per_page))
 
     @property
     def state(self) -> str | None:
@@ -232,6 +243,9 @@ def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = No
         query.sort = sort
 
     query.page = _positive_int(args.get("page"), 1, "page", errors, upper=100_000)
+    query.remote_page = _positive_int(
+        args.get("programs_page"), 1, "programs_page", errors, upper=100_000
+    )
     query.per_page = _positive_int(
         args.get("per_page"), default_per_page, "per_page", errors, upper=max_per_page
     )
@@ -264,7 +278,12 @@ def _positive_int(
 
 
 def search(session: Session, query: SearchQuery) -> SearchResult:
-    """Run a validated search; raise geo.UnknownPlace when the place is unknown."""
+    """Run a validated search; raise geo.UnknownPlace when the place is unknown.
+
+    The database counts, orders and pages the matches (nearest first through the indexed
+    latitude/longitude box); only the clinics shown are loaded, in a fixed number of
+    queries, and only they are measured in miles.
+    """
     place = geo.resolve_place(session, query.near) if query.near else None
     if place is None and query.state:
         place = geo.SearchPlace("state", geo.state_name(query.state), query.state)
@@ -272,38 +291,49 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     filters = _clinic_filters(query)
 
     radius: float | None = None
-    if place is not None and place.has_point:
+    point = place if place is not None and place.has_point else None
+    if point is not None:
         radius = query.radius if query.radius_given else (place.default_radius or query.radius)
-        candidates = _within(session, place, radius, filters, state)
-    else:
-        candidates = _in_region(session, state, filters)
-
-    ranked = _rank(session, candidates, query, place)
-    total = len(ranked)
-    pages = max(1, math.ceil(total / query.per_page))
+    matches = _matches(point, radius, filters, state)
     start = (query.page - 1) * query.per_page
-    page = ranked[start : start + query.per_page]
-    if query.sort != "price":  # otherwise known already, for the sort
-        _add_lowest_prices(session, page, query.treatment)
-    page_hits = _hits(session, page)
+    page, total = _page(session, matches, query, point, start, query.per_page)
+    pages = max(1, math.ceil(total / query.per_page))
 
-    result = SearchResult(query, place, radius, page_hits, total, pages)
-    if place is not None and place.has_point and total == 0:
-        result.nearby = _nearest_beyond(session, place, radius or query.radius, filters, query)
+    nearby: list[_Candidate] = []
+    if point is not None and total == 0:
+        nearby = _nearest_beyond(session, point, radius or query.radius, filters)
     search_state = state or (place.state if place else None)
+    remote: list[_Candidate] = []
+    remote_total = 0
     if search_state:
-        result.remote = _remote_programs(session, search_state, filters, query)
+        remote, remote_total = _remote_programs(session, search_state, filters, query)
+
+    shown = [*page, *nearby, *remote]
+    _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
+    loaded = _load(session, {c.clinic_id for c in shown})
+    result = SearchResult(
+        query,
+        place,
+        radius,
+        _hits(loaded, page, point, state),
+        total,
+        pages,
+        nearby=_hits(loaded, nearby, point, None),
+        remote=_hits(loaded, remote, None, None),
+        remote_total=remote_total,
+    )
     return result
 
 
 def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace | None) -> int:
     """How many clinics a query finds around an already resolved place (no page loaded)."""
     state = query.state or (place.state if place and place.kind == "state" else None)
-    filters = _clinic_filters(query)
-    if place is not None and place.has_point:
-        radius = query.radius if query.radius_given else (place.default_radius or query.radius)
-        return len(_within(session, place, radius, filters, state))
-    return len(_in_region(session, state, filters))
+    point = place if place is not None and place.has_point else None
+    radius = None
+    if point is not None:
+        radius = query.radius if query.radius_given else (point.default_radius or query.radius)
+    matches = _matches(point, radius, _clinic_filters(query), state)
+    return int(session.execute(select(func.count()).select_from(matches)).scalar_one())
 
 
 def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
@@ -351,127 +381,157 @@ def _publishable() -> list[ColumnElement[bool]]:
 
 @dataclass
 class _Candidate:
-    """A matching clinic before its page is loaded: only what sorting needs."""
+    """A matching clinic of the page shown, before it is loaded."""
 
     clinic_id: int
-    name: str
-    distance: float | None
     lowest_cents: int | None = None
+    priced: bool = False  # lowest_cents came from the database already (None or not)
 
 
-def _within(
-    session: Session,
-    place: geo.SearchPlace,
-    radius: float,
+def _matches(
+    point: geo.SearchPlace | None,
+    radius: float | None,
     filters: list[ColumnElement[bool]],
     state: str | None,
-) -> dict[int, _Candidate]:
-    """Clinics within radius: an indexed latitude/longitude box, then exact distance."""
-    assert place.latitude is not None and place.longitude is not None  # noqa: S101
-    box = geo.bounding_box(place.latitude, place.longitude, radius)
-    stmt = (
-        select(Location.clinic_id, Clinic.name, Location.latitude, Location.longitude)
-        .join(Clinic, Clinic.id == Location.clinic_id)
-        .where(
-            Location.latitude.between(box.min_lat, box.max_lat),
-            Location.longitude.between(box.min_lng, box.max_lng),
-            *filters,
+) -> Subquery:
+    """Matching clinic ids, each with the closeness of its nearest location (or NULL)."""
+    if point is not None and radius is not None:
+        assert point.latitude is not None and point.longitude is not None  # noqa: S101
+        near = spatial.closeness(point.latitude, point.longitude)
+        stmt = (
+            select(Location.clinic_id.label("clinic_id"), func.max(near).label("closeness"))
+            .join(Clinic, Clinic.id == Location.clinic_id)
+            .where(*spatial.within(point.latitude, point.longitude, radius), *filters)
+            .group_by(Location.clinic_id)
         )
-    )
+    else:
+        stmt = (
+            select(Location.clinic_id.label("clinic_id"), null().label("closeness"))
+            .join(Clinic, Clinic.id == Location.clinic_id)
+            .where(*filters)
+            .distinct()
+        )
     if state:
         stmt = stmt.where(Location.state == state)
-    found: dict[int, _Candidate] = {}
-    for clinic_id, name, lat, lng in session.execute(stmt):
-        distance = geo.distance_miles(place.latitude, place.longitude, lat, lng)
-        if distance > radius:
-            continue
-        seen = found.get(clinic_id)
-        if seen is None or (seen.distance is not None and distance < seen.distance):
-            found[clinic_id] = _Candidate(clinic_id, name or "", distance)
-    return found
+    return stmt.subquery("matches")
+
+
+def _lowest_price(clinic_id: Any, treatment: str | None) -> ScalarSelect[Any]:
+    """The lowest published per-session price of a clinic (for one treatment), in SQL."""
+    stmt = select(func.min(Price.amount_cents)).where(
+        Price.clinic_id == clinic_id, Price.unit == PriceUnit.SESSION, *_publishable()
+    )
+    if treatment:
+        stmt = stmt.where(
+            Price.treatment_id
+            == select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
+        )
+    return stmt.scalar_subquery()
+
+
+def _page(
+    session: Session,
+    matches: Subquery,
+    query: SearchQuery,
+    point: geo.SearchPlace | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[_Candidate], int]:
+    """One page of matches, ordered and cut by the database, and how many match."""
+    name = func.lower(func.coalesce(Clinic.name, ""))
+    nearest = matches.c.closeness.desc()
+    sort = query.sort
+    if sort == "distance" and point is None:
+        sort = "name"
+    lowest = _lowest_price(matches.c.clinic_id, query.treatment).label("lowest")
+    # The total rides along with the page: one pass over the matches instead of two.
+    columns: list[Any] = [matches.c.clinic_id, func.count().over().label("total")]
+    if sort == "price":
+        columns.append(lowest)
+        # By the label, so the price subquery runs once a row (not again for the order).
+        order = [lowest.asc().nulls_last(), nearest, name, Clinic.id]
+    elif sort == "distance":
+        order = [nearest, name, Clinic.id]
+    else:
+        order = [name, nearest, Clinic.id]
+    stmt = (
+        select(*columns)
+        .join(Clinic, Clinic.id == matches.c.clinic_id)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = session.execute(stmt).all()
+    if rows:
+        total = rows[0].total
+    elif offset:  # past the last page: count on its own
+        total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+    else:
+        total = 0
+    if sort == "price":
+        return [_Candidate(row.clinic_id, row.lowest, priced=True) for row in rows], total
+    return [_Candidate(row.clinic_id) for row in rows], total
 
 
 def clinics_within(session: Session, place: geo.SearchPlace, radius: float) -> dict[int, float]:
     """Published clinics within radius of a place: clinic id -> miles."""
-    published = [Clinic.status == ClinicStatus.PUBLISHED]
-    return {
-        cid: c.distance or 0.0
-        for cid, c in _within(session, place, radius, published, None).items()
-    }
+    assert place.latitude is not None and place.longitude is not None  # noqa: S101
+    stmt = (
+        select(Location.clinic_id, Location.latitude, Location.longitude)
+        .join(Clinic, Clinic.id == Location.clinic_id)
+        .where(
+            Clinic.status == ClinicStatus.PUBLISHED,
+            *spatial.within(place.latitude, place.longitude, radius),
+        )
+    )
+    found: dict[int, float] = {}
+    for clinic_id, lat, lng in session.execute(stmt):
+        miles = geo.distance_miles(place.latitude, place.longitude, lat, lng)
+        found[clinic_id] = min(miles, found.get(clinic_id, miles))
+    return found
 
 
-def _in_region(
-    session: Session, state: str | None, filters: list[ColumnElement[bool]]
-) -> dict[int, _Candidate]:
-    stmt = select(Clinic.id, Clinic.name).join(Location, Location.clinic_id == Clinic.id)
-    stmt = stmt.where(*filters).distinct()
-    if state:
-        stmt = stmt.where(Location.state == state)
-    return {cid: _Candidate(cid, name or "", None) for cid, name in session.execute(stmt)}
+def within_ids(place: geo.SearchPlace, radius: float) -> Select[tuple[int]]:
+    """SQL for the ids of published clinics within radius of a place."""
+    assert place.latitude is not None and place.longitude is not None  # noqa: S101
+    return (
+        select(Location.clinic_id)
+        .join(Clinic, Clinic.id == Location.clinic_id)
+        .where(
+            Clinic.status == ClinicStatus.PUBLISHED,
+            *spatial.within(place.latitude, place.longitude, radius),
+        )
+    )
 
 
 def _add_lowest_prices(
     session: Session, candidates: list[_Candidate], treatment: str | None
 ) -> None:
     """Fill in each candidate's lowest published per-session price (for one treatment)."""
-    by_id = {c.clinic_id: c for c in candidates}
-    ids = list(by_id)
-    for start in range(0, len(ids), 900):
-        stmt = (
-            select(Price.clinic_id, func.min(Price.amount_cents))
-            .where(
-                Price.clinic_id.in_(ids[start : start + 900]),
-                Price.unit == PriceUnit.SESSION,
-                *_publishable(),
-            )
-            .group_by(Price.clinic_id)
+    by_id = {c.clinic_id: c for c in candidates if not c.priced}
+    if not by_id:
+        return
+    stmt = (
+        select(Price.clinic_id, func.min(Price.amount_cents))
+        .where(Price.clinic_id.in_(list(by_id)), Price.unit == PriceUnit.SESSION, *_publishable())
+        .group_by(Price.clinic_id)
+    )
+    if treatment:
+        stmt = stmt.where(
+            Price.treatment_id
+            == select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
         )
-        if treatment:
-            stmt = stmt.where(Price.treatment.has(Treatment.slug == treatment))
-        for clinic_id, cents in session.execute(stmt):
-            by_id[clinic_id].lowest_cents = cents
+    for clinic_id, cents in session.execute(stmt):
+        by_id[clinic_id].lowest_cents = cents
 
 
-def _rank(
-    session: Session,
-    candidates: dict[int, _Candidate],
-    query: SearchQuery,
-    place: geo.SearchPlace | None,
-) -> list[_Candidate]:
-    ranked = list(candidates.values())
-    if query.sort == "price":
-        _add_lowest_prices(session, ranked, query.treatment)
-    far = float("inf")
-
-    def by_distance(c: _Candidate) -> float:
-        return c.distance if c.distance is not None else far
-
-    sort = query.sort
-    if sort == "distance" and not (place and place.has_point):
-        sort = "name"
-    if sort == "distance":
-        ranked.sort(key=lambda c: (by_distance(c), c.name.lower()))
-    elif sort == "price":
-        ranked.sort(
-            key=lambda c: (
-                c.lowest_cents is None,
-                c.lowest_cents or 0,
-                by_distance(c),
-                c.name.lower(),
-            )
-        )
-    else:
-        ranked.sort(key=lambda c: (c.name.lower(), by_distance(c)))
-    return ranked
-
-
-def _hits(session: Session, candidates: list[_Candidate]) -> list[ClinicHit]:
-    """Load the clinics of one page, each collection in a single query."""
-    if not candidates:
-        return []
+def _load(session: Session, ids: set[int]) -> dict[int, Clinic]:
+    """The clinics shown, each collection in a single query whatever their number."""
+    if not ids:
+        return {}
     stmt = (
         select(Clinic)
-        .where(Clinic.id.in_([c.clinic_id for c in candidates]))
+        .where(Clinic.id.in_(ids))
         .options(
             selectinload(Clinic.locations),
             selectinload(Clinic.phones),
@@ -480,8 +540,23 @@ def _hits(session: Session, candidates: list[_Candidate]) -> list[ClinicHit]:
             selectinload(Clinic.service_areas),
         )
     )
-    loaded = {c.id: c for c in session.execute(stmt).scalars()}
-    return [ClinicHit(loaded[c.clinic_id], c.distance, c.lowest_cents) for c in candidates]
+    return {c.id: c for c in session.execute(stmt).scalars()}
+
+
+def _hits(
+    loaded: dict[int, Clinic],
+    candidates: list[_Candidate],
+    point: geo.SearchPlace | None,
+    state: str | None,
+) -> list[ClinicHit]:
+    """Loaded clinics in the page's order, with exact distances for these rows only."""
+    hits = []
+    for candidate in candidates:
+        clinic = loaded[candidate.clinic_id]
+        locations = [loc for loc in clinic.locations if state is None or loc.state == state]
+        distance = geo.nearest_distance(point, locations) if point is not None else None
+        hits.append(ClinicHit(clinic, distance, candidate.lowest_cents))
+    return hits
 
 
 def _nearest_beyond(
@@ -489,19 +564,19 @@ def _nearest_beyond(
     place: geo.SearchPlace,
     radius: float,
     filters: list[ColumnElement[bool]],
-    query: SearchQuery,
-) -> list[ClinicHit]:
+) -> list[_Candidate]:
     """The nearest matching clinics outside the radius, widening the search until found."""
     reach = max(radius * 2, 50.0)
+    distance_first = SearchQuery(sort="distance")
     while True:
-        found = _within(session, place, reach, filters, None)
-        if len(found) >= NEARBY_COUNT or reach >= NEARBY_MAX_MILES:
-            break
+        matches = _matches(place, reach, filters, None)
+        nearest, _ = _page(session, matches, distance_first, place, 0, NEARBY_COUNT)
+        if len(nearest) >= NEARBY_COUNT or reach >= NEARBY_MAX_MILES:
+            return nearest
         reach = min(reach * 2, NEARBY_MAX_MILES)
-    nearest = sorted(found.values(), key=lambda c: (c.distance or 0.0, c.name.lower()))
-    nearest = nearest[:NEARBY_COUNT]
-    _add_lowest_prices(session, nearest, query.treatment)
-    return _hits(session, nearest)
+
+
+_PROGRAMS = VersionedMemo(size=512)
 
 
 def _remote_programs(
@@ -509,15 +584,30 @@ def _remote_programs(
     state: str,
     filters: list[ColumnElement[bool]],
     query: SearchQuery,
-) -> list[ClinicHit]:
-    """Telehealth and at-home programs licensed in the state, by name."""
-    stmt = (
-        select(Clinic.id, Clinic.name)
-        .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
-        .where(ServiceArea.state == state, *filters)
-        .order_by(Clinic.name)
-        .limit(50)
+) -> tuple[list[_Candidate], int]:
+    """One page of the telehealth and at-home programs licensed in the state, by name.
+
+    A large state has thousands; their order is kept per data version and filter set (ids
+    only), so a search pays for the ten it shows, not for sorting them all again.
+    """
+    key = (
+        state,
+        query.treatment,
+        query.condition,
+        query.max_price_cents,
+        query.free_consultation,
+        query.insurance,
     )
-    programs = [_Candidate(cid, name or "", None) for cid, name in session.execute(stmt)]
-    _add_lowest_prices(session, programs, query.treatment)
-    return _hits(session, programs)
+
+    def ordered_ids() -> tuple[int, ...]:
+        stmt = (
+            select(Clinic.id)
+            .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
+            .where(ServiceArea.state == state, *filters)
+            .order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
+        )
+        return tuple(session.execute(stmt).scalars())
+
+    ids = _PROGRAMS.get(session, key, ordered_ids)
+    start = (query.remote_page - 1) * query.remote_per_page
+    return [_Candidate(cid) for cid in ids[start : start + query.remote_per_page]], len(ids)

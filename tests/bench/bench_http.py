@@ -1,40 +1,51 @@
 """HTTP benchmark: gunicorn serving 1,000 / 10,000 / 100,000 example clinics under load.
 
-Run by `make bench` (SQLite, then PostgreSQL through tests/pg_cluster.py). For each
-directory size it builds a database once (kept under instance/bench/ for SQLite),
-starts gunicorn on a free loopback port, and drives each request from separate
-load-generator processes with keep-alive connections for a fixed time. It prints
-requests per second and p50/p95/p99 latency, throughput as a ratio to /healthz
-measured in the same run, and the growth from the smallest to the largest
-directory. It asserts nothing: the figures are for reading.
+Run by `make bench` (SQLite, then PostgreSQL through tests/pg_cluster.py, then one table of
+both). For each directory size it builds a database once (`demo-data --seed 7`; SQLite
+files are kept under instance/bench/), starts gunicorn on a free loopback port, and drives
+each request from load-generator connections with keep-alive for a fixed time. Every
+dynamic request cycles through 300 real ZIP codes or 300 clinic slugs drawn at random, so
+no single answer is measured. It prints requests per second, p50 and p99 latency, and
+throughput as a ratio to /healthz and to /about measured in the same run; results are kept
+in instance/bench/results-<backend>.json so `--report` prints both databases in one table.
+It asserts nothing: the figures are for reading.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import multiprocessing as mp
 import os
+import random
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "instance" / "bench"
 SIZES = (1_000, 10_000, 100_000)
+SEED = 7
+SAMPLES = 300
+# label -> path template; {zip} and {slug} cycle through the samples.
 REQUESTS = {
-    "healthz": "/healthz",
-    "ZIP radius search (25 mi, IV filter)": "/search?near=60614&radius=25&treatment=iv-infusion",
-    "metro search (Chicagoland)": "/search?near=Chicagoland",
+    "/healthz": "/healthz",
+    "/about": "/about",
     "clinic page": "/clinics/{slug}",
-    "compare 5 clinics": "/compare?clinics={five}",
-    "state price summary (TX)": "/costs?state=TX",
-    "API search (ZIP, 25 mi)": "/api/v1/clinics?near=10001&radius=25",
+    "search page, 25 mi": "/search?near={zip}&radius=25",
+    "API search, 25 mi": "/api/v1/clinics?near={zip}&radius=25",
+    "API search, 100 mi, by price": "/api/v1/clinics?near={zip}&radius=100&sort=price",
+    "/costs?state=TX": "/costs?state=TX",
+    "API costs summary, TX": "/api/v1/costs/summary?state=TX",
 }
+SIZE_PROBE = "/search?near=60614"  # a dense metro: the page's weight in bytes
 
 
 def free_port() -> int:
@@ -49,15 +60,26 @@ def database_url(size: int, backend: str) -> str:
     if backend == "postgresql":
         base = os.environ["TEST_DATABASE_URL"].rsplit("/", 1)[0]
         return f"{base}/bench_{size}"
-    path = ROOT / "instance" / "bench" / f"http-{size}.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{OUT / f'http-{size}-seed{SEED}.sqlite3'}"
+
+
+def _flask(args: list[str], env: dict[str, str], quiet: bool = False) -> None:
+    subprocess.run(  # noqa: S603 - the site's own CLI
+        [sys.executable, "-m", "flask", "--app", "directory", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
 
 
 def build(size: int, backend: str, env: dict[str, str]) -> None:
-    """Create and fill the database for a size, unless a SQLite one is already there."""
+    """Create and fill the database for a size; a kept SQLite file is only migrated."""
     url = database_url(size, backend)
+    run_env = {**env, "DATABASE_URL": url}
     if backend == "sqlite" and Path(url.removeprefix("sqlite:///")).exists():
+        _flask(["db", "upgrade", "--directory", "directory/migrations"], run_env, quiet=True)
         return
     if backend == "postgresql":
         from sqlalchemy import create_engine
@@ -67,31 +89,38 @@ def build(size: int, backend: str, env: dict[str, str]) -> None:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS bench_{size}")
             connection.exec_driver_sql(f"CREATE DATABASE bench_{size}")
         admin.dispose()
-    run_env = {**env, "DATABASE_URL": url}
-    flask = [sys.executable, "-m", "flask", "--app", "directory"]
     print(f"building {size:,} example clinics on {backend} ...", flush=True)
-    subprocess.run(  # noqa: S603 - the site's own CLI
-        [*flask, "seed"],
-        env=run_env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    subprocess.run(  # noqa: S603 - the site's own CLI
-        [*flask, "demo-data", "--clinics", str(size), "--seed", "1"],
-        env=run_env,
-        cwd=ROOT,
-        check=True,
-    )
+    _flask(["seed"], run_env, quiet=True)
+    _flask(["demo-data", "--clinics", str(size), "--seed", str(SEED)], run_env)
 
 
-def _client(port: int, path: str, seconds: float, queue: mp.Queue) -> None:
-    """One load-generator process: sequential keep-alive requests for `seconds`."""
+def samples(url: str) -> tuple[list[str], list[str]]:
+    """300 real ZIP codes from the gazetteer and 300 published clinic slugs, at random."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        zips = connection.execute(
+            text("SELECT key FROM places WHERE kind = 'zip' ORDER BY key")
+        ).scalars()
+        zips = list(zips)
+        slugs = connection.execute(
+            text("SELECT slug FROM clinics WHERE status = 'published' ORDER BY id")
+        ).scalars()
+        slugs = list(slugs)
+    engine.dispose()
+    rng = random.Random(SEED)
+    return rng.sample(zips, min(SAMPLES, len(zips))), rng.sample(slugs, min(SAMPLES, len(slugs)))
+
+
+def _connection_loop(port: int, paths: list[str], end: float, out: list, start_at: int) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies: list[float] = []
     errors = 0
-    end = time.perf_counter() + seconds
+    i = start_at
     while time.perf_counter() < end:
+        path = paths[i % len(paths)]
+        i += 1
         start = time.perf_counter()
         try:
             conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
@@ -105,23 +134,47 @@ def _client(port: int, path: str, seconds: float, queue: mp.Queue) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             continue
         latencies.append((time.perf_counter() - start) * 1000)
-    queue.put((latencies, errors))
+    out.append((latencies, errors))
 
 
-def load(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
-    """Requests per second and latency percentiles for one path."""
-    for _ in range(10):  # warm the workers
+def _client(
+    port: int, paths: list[str], seconds: float, threads: int, offset: int, queue: mp.Queue
+) -> None:
+    """One load-generator process: `threads` keep-alive connections for `seconds`."""
+    end = time.perf_counter() + seconds
+    out: list = []
+    workers = [
+        threading.Thread(target=_connection_loop, args=(port, paths, end, out, (offset + n) * 37))
+        for n in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    queue.put(out)
+
+
+def load(port: int, paths: list[str], connections: int, seconds: float) -> dict[str, float]:
+    """Requests per second and latency percentiles for one request type."""
+    for path in paths[:10]:  # warm the workers
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:  # noqa: S310
             response.read()
+    processes = 2 if connections >= 2 else 1
+    per = connections // processes
     queue: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=_client, args=(port, path, seconds, queue)) for _ in range(clients)]
+    procs = [
+        mp.Process(target=_client, args=(port, paths, seconds, per, n * per, queue))
+        for n in range(processes)
+    ]
     for proc in procs:
         proc.start()
-    results = [queue.get() for _ in procs]
+    results = [r for _ in procs for r in queue.get()]
     for proc in procs:
         proc.join()
     latencies = sorted(x for lat, _ in results for x in lat)
     errors = sum(e for _, e in results)
+    if not latencies:
+        return {"rps": 0.0, "p50": 0.0, "p99": 0.0, "errors": errors}
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
@@ -129,39 +182,22 @@ def load(port: int, path: str, clients: int, seconds: float) -> dict[str, float]
     return {
         "rps": len(latencies) / seconds,
         "p50": statistics.median(latencies),
-        "p95": pct(0.95),
         "p99": pct(0.99),
         "errors": errors,
     }
 
 
-def sample_slugs(url: str) -> list[str]:
-    """Five example clinics to open and compare."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        rows = (
-            connection.execute(
-                text(
-                    "SELECT slug FROM clinics WHERE is_example AND status = 'published' "
-                    "ORDER BY id LIMIT 5"
-                )
-            )
-            .scalars()
-            .all()
-        )
-    engine.dispose()
-    return list(rows)
+def _page_bytes(port: int, path: str) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:  # noqa: S310
+        return len(response.read())
 
 
 def serve_and_measure(
-    size: int, backend: str, env: dict[str, str], workers: int, clients: int, seconds: float
+    size: int, backend: str, url: str, env: dict[str, str], args: argparse.Namespace
 ) -> dict[str, dict[str, float]]:
     """Serve one database with gunicorn and load each request in turn."""
-    url = database_url(size, backend)
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(  # noqa: S603 - gunicorn from this environment
         [
             sys.executable,
             "-m",
@@ -171,7 +207,7 @@ def serve_and_measure(
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            str(workers),
+            str(args.workers),
             "--access-logfile",
             "/dev/null",
             "directory.wsgi:app",
@@ -182,7 +218,7 @@ def serve_and_measure(
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
                 with urllib.request.urlopen(  # noqa: S310
                     f"http://127.0.0.1:{port}/healthz", timeout=1
@@ -190,67 +226,100 @@ def serve_and_measure(
                     break
             except OSError:
                 time.sleep(0.1)
-        slugs = sample_slugs(url)
-        figures = {}
+        zips, slugs = samples(url)
+        figures: dict[str, dict[str, float]] = {}
         for label, template in REQUESTS.items():
-            path = template.format(slug=slugs[0], five=",".join(slugs))
-            figures[label] = load(port, path, clients, seconds)
+            if args.only and label not in args.only and label not in ("/healthz", "/about"):
+                continue
+            count = len(zips) if "{zip}" in template else len(slugs) if "{slug}" in template else 1
+            paths = [
+                template.format(zip=zips[i % len(zips)], slug=slugs[i % len(slugs)])
+                for i in range(count)
+            ]
+            figures[label] = load(port, paths, args.connections, args.seconds)
+            print(
+                f"  {backend} {size:,} {label}: {figures[label]['rps']:.0f} req/s, "
+                f"p50 {figures[label]['p50']:.1f} ms, p99 {figures[label]['p99']:.1f} ms",
+                flush=True,
+            )
+        figures["_bytes"] = {"search page": float(_page_bytes(port, SIZE_PROBE))}
         return figures
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
 
-def report(backend: str, table: dict[int, dict[str, dict[str, float]]]) -> None:
-    """Print the table for one backend."""
-    sizes = sorted(table)
-    print(f"\n### {backend}\n")
-    print("| request | clinics | req/s | × healthz | p50 ms | p95 ms | p99 ms | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+def report(results: dict[str, dict[str, dict[str, dict[str, float]]]]) -> None:
+    """Print one table: every request at every size on every database measured."""
+    print("\n| request | db | clinics | req/s | p50 ms | p99 ms | × /healthz | × /about | errors |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for label in REQUESTS:
-        for size in sizes:
-            f, h = table[size][label], table[size]["healthz"]
-            print(
-                f"| {label} | {size:,} | {f['rps']:.0f} | {f['rps'] / h['rps']:.2f} | "
-                f"{f['p50']:.1f} | {f['p95']:.1f} | {f['p99']:.1f} | {f['errors']:.0f} |"
-            )
-    print(f"\nGrowth of p50 latency from {sizes[0]:,} to {sizes[-1]:,} clinics:\n")
-    for label in REQUESTS:
-        growth = table[sizes[-1]][label]["p50"] / table[sizes[0]][label]["p50"]
-        print(f"- {label}: {growth:.2f}x")
+        for backend, table in results.items():
+            for size in sorted(table, key=int):
+                f = table[size].get(label)
+                if f is None:
+                    continue
+                h, a = table[size]["/healthz"]["rps"], table[size]["/about"]["rps"]
+                print(
+                    f"| {label} | {backend} | {int(size):,} | {f['rps']:,.0f} | {f['p50']:.1f} | "
+                    f"{f['p99']:.1f} | {f['rps'] / h:.2f} | {f['rps'] / a:.2f} | "
+                    f"{f['errors']:.0f} |"
+                )
+    for backend, table in results.items():
+        sizes = sorted(table, key=int)
+        if len(sizes) < 2:
+            continue
+        small, large = table[sizes[0]], table[sizes[-1]]
+        print(f"\n{backend}: growth of p50 from {int(sizes[0]):,} to {int(sizes[-1]):,} clinics")
+        for label in REQUESTS:
+            if label in small and label in large and small[label]["p50"]:
+                print(f"- {label}: {large[label]['p50'] / small[label]['p50']:.2f}x")
+        print(
+            f"- search page near 60614: {small['_bytes']['search page'] / 1024:.1f} KB -> "
+            f"{large['_bytes']['search page'] / 1024:.1f} KB of HTML"
+        )
 
 
 def main() -> None:
-    """Build, serve, load and report for each size."""
+    """Build, serve, load and report for each size; or print the kept results."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--only", nargs="*", help="request labels to run (and the baselines)")
+    parser.add_argument("--database-url", help="serve this database (one size) instead")
+    parser.add_argument("--report", action="store_true", help="print the kept results only")
     args = parser.parse_args()
+    if args.report:
+        results = {}
+        for backend in ("sqlite", "postgresql"):
+            path = OUT / f"results-{backend}.json"
+            if path.exists():
+                results[backend] = json.loads(path.read_text())
+        report(results)
+        return
     env = {
         **os.environ,
         "DIRECTORY_DEPLOYMENT": "development",
         "DIRECTORY_SECRET_KEY": "bench-secret",
         "DIRECTORY_RATELIMIT_ENABLED": "false",
     }
-    table = {}
+    table: dict[str, dict[str, dict[str, float]]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        build(size, args.backend, env)
-        table[size] = serve_and_measure(
-            size, args.backend, env, args.workers, args.clients, args.seconds
-        )
-        print(
-            f"{args.backend} {size:,}: healthz {table[size]['healthz']['rps']:.0f} req/s",
-            flush=True,
-        )
+        url = args.database_url or database_url(size, args.backend)
+        if not args.database_url:
+            build(size, args.backend, env)
+        table[str(size)] = serve_and_measure(size, args.backend, url, env, args)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"results-{args.backend}.json").write_text(json.dumps(table, indent=1))
     print(
-        f"\nLoad: {args.clients} client processes with keep-alive, {args.seconds:g} s per "
-        f"request, gunicorn with {args.workers} sync workers, {os.cpu_count()} cores "
-        "shared by server and load generator."
+        f"\nLoad: {args.connections} keep-alive connections from 2 processes, "
+        f"{args.seconds:g} s per request, gunicorn with {args.workers} sync workers, "
+        f"{os.cpu_count()} cores shared by server and load generator."
     )
-    report(args.backend, table)
+    report({args.backend: table})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,226 @@
+"""The data version every listing change moves, what is cached against it, and HTTP validators.
+
+Every transaction that writes a published-data table (clinics and what hangs off them)
+bumps the single `data_version` row just before it commits, so the new version becomes
+visible together with the change. Per-process memos keyed by the version and the ETag of
+anonymous pages therefore change in the same instant as the data they describe.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any, TypeVar
+
+from flask import Flask, Response, g, request, session
+from flask_login import current_user
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from directory.models import DataVersion, utcnow
+
+T = TypeVar("T")
+
+# Tables whose rows patients see; a write to any of them changes public pages.
+PUBLIC_TABLES = frozenset(
+    {
+        "clinics",
+        "locations",
+        "phones",
+        "service_areas",
+        "prices",
+        "provenance",
+        "clinic_quotes",
+        "clinic_treatments",
+        "clinic_conditions",
+        "treatments",
+        "conditions",
+        # Hospitals: their charges, the files they come from, their identifiers.
+        "hospital_charges",
+        "price_file_imports",
+        "clinic_identifiers",
+    }
+)
+# Anonymous GET pages and API answers that depend only on the URL and the data version.
+# Forms with CSRF tokens (sign-in, the report form) and exports are not among them.
+CACHEABLE_ENDPOINTS = frozenset(
+    {
+        "public.index",
+        "public.search_page",
+        "public.clinic_page",
+        "public.compare",
+        "public.regions",
+        "public.region",
+        "public.costs",
+        "public.about",
+        "api.clinics",
+        "api.clinic",
+        "api.regions",
+        "api.costs_summary",
+        "api.openapi_document",
+    }
+)
+SHARED_CACHE_SECONDS = 60
+_FLAG = "public_data_changed"
+
+
+@dataclass(frozen=True)
+class Version:
+    """The data version and when it last moved."""
+
+    number: int
+    changed_at: datetime
+
+
+def _writes_public_data(instances: Any) -> bool:
+    return any(getattr(i, "__tablename__", None) in PUBLIC_TABLES for i in instances)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, _context: Any) -> None:
+    if _writes_public_data([*session.new, *session.dirty, *session.deleted]):
+        session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_statements(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in PUBLIC_TABLES:
+            state.session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_before_commit(session: Session) -> None:
+    # Flush first so changes made since the last flush are noticed; the bump is the
+    # transaction's last statement, so its row lock is held only for the commit itself.
+    session.flush()
+    if session.info.pop(_FLAG, False):
+        session.execute(
+            update(DataVersion)
+            .where(DataVersion.id == 1)
+            .values(version=DataVersion.version + 1, changed_at=utcnow())
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+def current_version(session: Session) -> Version:
+    """The committed data version, read once per request."""
+    cached = g.get("data_version") if _in_request() else None
+    if cached is not None:
+        return cached
+    row = session.execute(select(DataVersion.version, DataVersion.changed_at)).first()
+    changed = row[1] if row else datetime(2026, 1, 1, tzinfo=UTC)
+    if changed.tzinfo is None:  # SQLite hands back naive datetimes
+        changed = changed.replace(tzinfo=UTC)
+    found = Version(row[0] if row else 0, changed)
+    if _in_request():
+        g.data_version = found
+    return found
+
+
+def _in_request() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
+class VersionedMemo:
+    """A small per-process LRU whose entries hold only while the data version stands."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value for key at the current data version, computed once per version."""
+        # The database's address and the time of the change tell apart equal version
+        # numbers of different databases (a restore, or each test's fresh database).
+        current = current_version(session)
+        version = (str(session.get_bind().url), current.number, current.changed_at)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == version:
+                self._entries.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self._lock:
+            self._entries[key] = (version, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+
+def _validators(version: Version) -> tuple[str, datetime]:
+    # Pages flag prices older than a year, so they also change with the date.
+    today = date.today()
+    midnight = datetime.combine(today, time(), tzinfo=UTC)
+    stamp = int(version.changed_at.timestamp() * 1_000_000)
+    return f"v{version.number}.{stamp:x}-{today.isoformat()}", max(version.changed_at, midnight)
+
+
+def _cacheable_request() -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and request.endpoint in CACHEABLE_ENDPOINTS
+        and "_flashes" not in session
+        and not current_user.is_authenticated
+    )
+
+
+def register(app: Flask) -> None:
+    """Answer 304 to anonymous revalidations and let shared caches keep anonymous pages."""
+    from directory.extensions import db
+
+    @app.before_request
+    def _not_modified() -> Response | None:
+        if not _cacheable_request():
+            return None
+        etag, last_modified = _validators(current_version(db.session))
+        g.validators = (etag, last_modified)
+        if request.if_none_match:
+            fresh = request.if_none_match.contains_weak(etag)
+        else:
+            since = request.if_modified_since
+            fresh = since is not None and since >= last_modified.replace(microsecond=0)
+        if not fresh:
+            return None
+        response = Response(status=304)
+        _mark_cacheable(response, etag, last_modified)
+        return response
+
+    @app.after_request
+    def _cache_headers(response: Response) -> Response:
+        validators = g.get("validators")
+        if response.status_code == 304:
+            return response
+        if (
+            validators is None
+            or response.status_code != 200
+            or current_user.is_authenticated
+            or session.modified
+            or b'name="csrf_token"' in response.get_data()
+        ):
+            if current_user.is_authenticated:
+                response.headers["Cache-Control"] = "private, no-store"
+            return response
+        _mark_cacheable(response, *validators)
+        return response
+
+
+def _mark_cacheable(response: Response, etag: str, last_modified: datetime) -> None:
+    response.set_etag(etag, weak=True)
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = (
+        f"public, max-age={SHARED_CACHE_SECONDS // 2}, s-maxage={SHARED_CACHE_SECONDS}"
+    )
+    response.vary.add("Cookie")

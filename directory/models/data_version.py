@@ -1,0 +1,20 @@
+"""One counter that every change to published data moves, for caches and HTTP validators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime
+from sqlalchemy.orm import Mapped, mapped_column
+
+from directory.models.base import Base, utcnow
+
+
+class DataVersion(Base):
+    """The single row (id 1) whose version goes up in every transaction that changes listings."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
