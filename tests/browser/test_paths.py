@@ -119,6 +119,8 @@ def test_owner_registers_claims_proposes_and_admin_approves(live_server, new_pag
     shot(admin, "admin-queue", viewport)
     claim = admin.locator("article.card", has_text=email)
     claim.locator("button:has-text('Approve claim')").click()
+    subjects = [r[0] for r in live_server.query('SELECT subject FROM outbox WHERE "to" = ?', email)]
+    assert any(s.startswith("Approved: you now manage") for s in subjects)  # the owner hears
 
     owner.goto(f"{url}/owner/clinics/{slug}/edit")
     owner.select_option("#prices-0-treatment", "iv-infusion")
@@ -138,7 +140,14 @@ def test_owner_registers_claims_proposes_and_admin_approves(live_server, new_pag
     shot(admin, "admin-diff", viewport)
     admin.click("text=Approve and publish")
 
+    subjects = [r[0] for r in live_server.query('SELECT subject FROM outbox WHERE "to" = ?', email)]
+    assert any(s.startswith("Approved: your proposed changes") for s in subjects)
+    owner.goto(url + "/owner/")
+    assert "Approved" in owner.inner_text("section[aria-labelledby=proposals-heading]")
+    shot(owner, "owner-dashboard-after-approval", viewport)
+
     patient.reload()
+    assert "Managed by the clinic" in patient.inner_text("main")
     prices = patient.inner_text("section[aria-labelledby=prices-heading]")
     assert "$525" in prices and re.search(r"as of \d+ \w+ \d{4}", prices)
     shot(patient, "patient-sees-new-price", viewport)
