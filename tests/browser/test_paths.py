@@ -30,7 +30,7 @@ def test_patient_searches_filters_opens_compares_and_reads_costs(live_server, ne
     # a wider radius than the choices offers still works from a link (the API accepts it too)
     page.goto(page.url.replace("radius=100", "radius=500"))
     page.click("details.search-edit > summary")  # the form is folded into one line
-    page.click("summary:has-text('Filters')")
+    page.click("details.filters > summary")
     page.select_option("#f-treatment", "iv-infusion")
     page.click("text=Find clinics")
     assert "treatment=iv-infusion" in page.url
