@@ -221,3 +221,13 @@ def test_a_price_row_error_is_linked_from_the_summary_and_its_row_is_shown(owner
     shown = page.partition('<details class="more-rows">')[0]
     assert 'id="prices-1-amount"' in shown  # the row with the error is not hidden
     assert shown.count('aria-label="Price ') == 3  # two filled rows and one blank one
+
+
+def test_audit_log_shows_what_a_decision_changed_not_the_whole_listing(owner_client, admin_client):
+    revision = propose(owner_client, website="https://kim.example.org")
+    post_form(admin_client, f"/admin/revisions/{revision.id}/approve", {}, form_page="/admin/")
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    diff = page[page.index('<table class="diff stack">') :]
+    diff = diff[: diff.index("</table>")]
+    assert "Website" in diff and "https://kim.example.org" in diff
+    assert "Farmington Hills" not in diff  # unchanged fields are left out
