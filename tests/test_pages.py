@@ -807,7 +807,7 @@ def expected_row(label: str, amounts: list[int]) -> list[str]:
 
 
 def summary_rows(page: str) -> list[list[str]]:
-    return table_rows(between(page, '<table class="summary">', "</table>"))[1:]
+    return table_rows(between(page, '<table class="summary stack">', "</table>"))[1:]
 
 
 def assert_summary(page: str, expected: list[tuple[str, list[int]]]) -> None:
