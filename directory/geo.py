@@ -309,7 +309,7 @@ def _city_place(session: Session, text: str) -> SearchPlace:
     if len(matches) == 1 or (matches and _clearly_largest(session, matches)):
         place = matches[0]
         # The largest city wins, but the page names the others so nobody is silently moved.
-        others = tuple(f"{p.name}, {p.state}" for p in matches[1:MAX_ALTERNATIVES])
+        others = tuple(f"{p.name}, {p.state}" for p in matches[1:5])
         return SearchPlace(
             "city",
             f"{place.name}, {place.state}",

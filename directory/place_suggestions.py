@@ -108,3 +108,33 @@ def _zip_counts(session: Session, labels: list[str]) -> dict[str, int]:
         .group_by(Place.name, Place.state)
     ).all()
     return {f"{name}, {state}": count for name, state, count in rows}
+
+
+def starting_with(session: Session, text: str, limit: int = 8) -> list[str]:
+    """Places whose name starts with what was typed so far, for suggestions while typing."""
+    from directory import geo  # geo imports this module; the import is deferred to call time
+
+    typed = re.sub(r"\s+", " ", text).strip()
+    if len(typed) < 2 or len(typed) > geo.MAX_PLACE_LENGTH or typed.isdigit():
+        return []
+    folded = typed.lower()
+    found = [m.name for m in geo.METROS if m.name.lower().startswith(folded)]
+    found += [name for _, name in geo.all_states() if name.lower().startswith(folded)]
+    short = abbreviation(typed)
+    if short:
+        found += city_labels(session, [short])
+    pattern = geo.normalise_city(typed).replace("\\", "\\\\").replace("%", "\\%")
+    pattern = pattern.replace("_", "\\_") + "%"
+    rows = session.execute(
+        select(Place.name, Place.state)
+        .where(Place.kind == "city", Place.key.like(pattern, escape="\\"))
+        .order_by(Place.key)
+        .limit(limit * 3)
+    ).all()
+    # "Nyc, NY" is in the gazetteer as another spelling; the abbreviation names the city.
+    names = sorted(
+        {f"{name}, {state}" for name, state in rows if name.lower() not in ABBREVIATIONS}
+    )
+    sizes = _zip_counts(session, names)
+    names.sort(key=lambda label: (-sizes.get(label, 0), label))
+    return list(dict.fromkeys([*found, *names]))[:limit]

@@ -72,6 +72,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "public.index": EVERYONE,
     "public.search_page": EVERYONE,
     "public.search_csv": EVERYONE,
+    "public.place_suggestions": EVERYONE,
     "public.clinic_page": EVERYONE,
     "public.report": EVERYONE,
     "public.compare": EVERYONE,
@@ -163,6 +164,7 @@ HSDS_IDS = {
 QUERY = {
     "public.search_page": "near=48336",
     "public.search_csv": "near=48336",
+    "public.place_suggestions": "q=Chic",
     "public.compare": "clinics={slug}",
     "public.costs": "state=MI",
     "public.costs_csv": "state=MI",

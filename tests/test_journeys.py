@@ -289,3 +289,17 @@ def test_costs_page_labels_example_figures(client, make_clinic):
         main(get(client, "/costs?state=OH"))
     )
     assert "example figures" not in text(main(get(client, "/costs?state=WY")))
+
+
+def test_suggestions_while_typing_name_places_that_start_with_the_text(client):
+    found = client.get("/places/suggest?q=Chicag").get_json()["suggestions"]
+    assert found[0] == "Chicagoland"  # the metro area, then the cities
+    assert "Chicago, IL" in found and "Chicago Heights, IL" in found
+    assert len(found) <= 8
+    assert client.get("/places/suggest?q=nyc").get_json()["suggestions"] == ["New York, NY"]
+    for quiet in ("", "c", "4833", "x" * 500, "%_%"):
+        assert client.get("/places/suggest", query_string={"q": quiet}).get_json() == {
+            "suggestions": []
+        }
+    page = get(client, "/")
+    assert 'data-suggest="/places/suggest"' in page and '<datalist id="place-suggestions">' in page

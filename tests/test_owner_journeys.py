@@ -18,6 +18,7 @@ from tests.test_moderation_flow import (  # noqa: F401 (fixtures)
     admin,
     admin_client,
     last_mail,
+    listing_data,
     owner,
     owner_client,
     price_row,
@@ -199,3 +200,34 @@ def test_audit_log_reads_as_words(owner_client, admin_client):
     post_form(admin_client, f"/admin/revisions/{revision.id}/approve", {}, form_page="/admin/")
     page = admin_client.get("/admin/audit").get_data(as_text=True)
     assert "Proposed changes approved" in page
+
+
+def test_edit_form_shows_one_blank_price_row_and_keeps_the_rest_behind_add_a_price(owner_client):
+    page = owner_client.get(f"/owner/clinics/{MICHIGAN}/edit").get_data(as_text=True)
+    shown, _, spare = page.partition('<details class="more-rows">')
+    assert shown.count('aria-label="Price ') == 1
+    assert "<summary>Add a price</summary>" in spare
+    assert spare.count('aria-label="Price ') == 7
+
+
+def test_a_price_row_error_is_linked_from_the_summary_and_its_row_is_shown(owner_client):
+    data = listing_data(**price_row(0), **price_row(1, amount="-5"))
+    response = post_form(owner_client, f"/owner/clinics/{MICHIGAN}/edit", data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page[page.index('<div class="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert 'href="#prices-1-amount"' in summary and "row 2" in summary
+    shown = page.partition('<details class="more-rows">')[0]
+    assert 'id="prices-1-amount"' in shown  # the row with the error is not hidden
+    assert shown.count('aria-label="Price ') == 3  # two filled rows and one blank one
+
+
+def test_audit_log_shows_what_a_decision_changed_not_the_whole_listing(owner_client, admin_client):
+    revision = propose(owner_client, website="https://kim.example.org")
+    post_form(admin_client, f"/admin/revisions/{revision.id}/approve", {}, form_page="/admin/")
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    diff = page[page.index('<table class="diff stack">') :]
+    diff = diff[: diff.index("</table>")]
+    assert "Website" in diff and "https://kim.example.org" in diff
+    assert "Farmington Hills" not in diff  # unchanged fields are left out

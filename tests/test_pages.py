@@ -807,7 +807,7 @@ def expected_row(label: str, amounts: list[int]) -> list[str]:
 
 
 def summary_rows(page: str) -> list[list[str]]:
-    return table_rows(between(page, '<table class="summary">', "</table>"))[1:]
+    return table_rows(between(page, '<table class="summary stack">', "</table>"))[1:]
 
 
 def assert_summary(page: str, expected: list[tuple[str, list[int]]]) -> None:
@@ -882,12 +882,12 @@ def test_costs_page_draws_an_accessible_svg_chart(client, priced_region):
     assert svg.count('class="chart-median"') == 3
     labels = re.findall(r'class="chart-label">([^<]*)<', svg)
     assert labels == [row[0] for row in summary_rows(page)]
-    # Bars are scaled to the highest price ($2,200) over 330 units from x=4, each under its
-    # label: the IV per-session bar runs from $400 (x=64.0) to $900 (x=139.0), its median
-    # $575 at x=90.25.
+    # Bars are scaled to the highest price ($2,200) over 350 units from x=4, each under its
+    # label: the IV per-session bar runs from $400 (x=67.6) to $900 (x=147.2), its median
+    # $575 at x=95.5.
     first = between(svg, "<g>", "</g>")
-    assert '<rect x="64.0"' in first and 'width="75.0"' in first
-    assert '<rect x="88.2"' in first  # the 4-unit median mark is centred on x=90.25
+    assert '<rect x="67.6"' in first and 'width="79.5"' in first
+    assert '<rect x="93.5"' in first  # the 4-unit median mark is centred on x=95.5
     assert ">$575<" in first
 
 

@@ -205,7 +205,7 @@ def audit_log() -> str:
         max_per_page=AUDIT_PER_PAGE,
         error_out=False,
     )
-    return render_template("admin/audit.html", page=page)
+    return render_template("admin/audit.html", page=page, listing_diff=decisions.listing_diff)
 
 
 def _dashboard() -> str:

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -18,6 +19,7 @@ from flask import (
 )
 
 from directory import geo
+from directory import place_suggestions as place_suggestions_service
 from directory.exports import csv_response, price_rows, search_rows
 from directory.extensions import db, limiter
 from directory.links import external_url, public_base
@@ -94,6 +96,14 @@ def _compare_picks(values: list[str]):  # type: ignore[no-untyped-def]
         return clinics, f"You can compare up to {limit} clinics; remove one to add another."
     clinics, missing = listings.clinics_to_compare(db.session, slugs)
     return clinics, ("Some picked clinics are no longer listed." if missing else None)
+
+
+@bp.get("/places/suggest")
+def place_suggestions() -> Response:
+    """Places starting with what was typed, for the search box's suggestions (JSON)."""
+    typed = (request.args.get("q") or "")[: geo.MAX_PLACE_LENGTH * 2]
+    names = place_suggestions_service.starting_with(db.session, typed)
+    return jsonify({"suggestions": names})
 
 
 @bp.get("/search.csv")

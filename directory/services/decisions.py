@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.models import Claim, Clinic, Decision, PatientReport, Revision, RevisionKind
-from directory.services import mail
+from directory.services import mail, snapshots
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,15 @@ def open_items(session: Session, clinic: Clinic) -> tuple[int, int]:
         )
     ).scalar_one()
     return proposals, reports
+
+
+def listing_diff(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> list[snapshots.FieldChange]:
+    """What a recorded decision changed on a listing, field by field (empty if not a listing)."""
+    if not before or not after or "name" not in after or "name" not in before:
+        return []
+    return snapshots.diff(dict(before), dict(after))
 
 
 def _send(

@@ -22,6 +22,14 @@ PUBLIC_PAGES = {
     "register": "/account/register",
     "report": "/clinics/renew-ketamine/report",
     "bad-search": "/search?near=Nowhere%2C+ZZ&radius=-1",
+    "did-you-mean": "/search?near=Chicgo",
+    "place-choices": "/search?near=Springfield",
+    "chips-and-tray": (
+        "/search?near=48336&radius=100&treatment=iv-infusion&max_price=600"
+        "&compare=ketamine-institute-of-michigan"
+    ),
+    "crisis-notice": "/search?near=Michigan&condition=suicidal-ideation",
+    "compare-empty": "/compare",
 }
 SIGNED_IN_PAGES = {
     "owner dashboard": "/owner/",

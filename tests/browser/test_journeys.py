@@ -100,6 +100,8 @@ def test_compare_tray_add_remove_and_back(live_server, new_page, viewport):
 def test_did_you_mean_and_place_choices(live_server, new_page, viewport):
     page = new_page()
     page.goto(live_server.url + "/")
+    page.locator("#f-near").press_sequentially("Chicag")  # suggestions while typing
+    page.wait_for_selector("#place-suggestions option[value='Chicago, IL']", state="attached")
     page.fill("#f-near", "Chicgo")
     page.click("text=Find clinics")
     assert page.locator(".field-error:has-text('could not find')").count() == 1

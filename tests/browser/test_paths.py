@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, shot
 
@@ -30,7 +31,7 @@ def test_patient_searches_filters_opens_compares_and_reads_costs(live_server, ne
     # a wider radius than the choices offers still works from a link (the API accepts it too)
     page.goto(page.url.replace("radius=100", "radius=500"))
     page.click("details.search-edit > summary")  # the form is folded into one line
-    page.click("summary:has-text('Filters')")
+    page.click("details.filters > summary")
     page.select_option("#f-treatment", "iv-infusion")
     page.click("text=Find clinics")
     assert "treatment=iv-infusion" in page.url
@@ -51,7 +52,8 @@ def test_patient_searches_filters_opens_compares_and_reads_costs(live_server, ne
     for _ in range(3):  # each pick reloads the page with the picks in its URL
         page.locator(".cards a:has-text('Add to compare')").first.click()
     page.click(".compare-tray a:has-text('Compare 3 clinics')")
-    assert page.url.count("%2C") == 2  # clinics=a,b,c
+    picked = parse_qs(urlsplit(page.url).query)["clinics"][0].split(",")
+    assert len(picked) == 3
     assert page.locator("table.compare thead th").count() == 4
     # a table on a desktop, one card per clinic on a phone: only one of them is shown
     shown = page.locator("text=Estimated first course >> visible=true").count()
@@ -119,6 +121,8 @@ def test_owner_registers_claims_proposes_and_admin_approves(live_server, new_pag
     shot(admin, "admin-queue", viewport)
     claim = admin.locator("article.card", has_text=email)
     claim.locator("button:has-text('Approve claim')").click()
+    subjects = [r[0] for r in live_server.query('SELECT subject FROM outbox WHERE "to" = ?', email)]
+    assert any(s.startswith("Approved: you now manage") for s in subjects)  # the owner hears
 
     owner.goto(f"{url}/owner/clinics/{slug}/edit")
     owner.select_option("#prices-0-treatment", "iv-infusion")
@@ -138,7 +142,14 @@ def test_owner_registers_claims_proposes_and_admin_approves(live_server, new_pag
     shot(admin, "admin-diff", viewport)
     admin.click("text=Approve and publish")
 
+    subjects = [r[0] for r in live_server.query('SELECT subject FROM outbox WHERE "to" = ?', email)]
+    assert any(s.startswith("Approved: your proposed changes") for s in subjects)
+    owner.goto(url + "/owner/")
+    assert "Approved" in owner.inner_text("section[aria-labelledby=proposals-heading]")
+    shot(owner, "owner-dashboard-after-approval", viewport)
+
     patient.reload()
+    assert "Managed by the clinic" in patient.inner_text("main")
     prices = patient.inner_text("section[aria-labelledby=prices-heading]")
     assert "$525" in prices and re.search(r"as of \d+ \w+ \d{4}", prices)
     shot(patient, "patient-sees-new-price", viewport)
