@@ -59,11 +59,11 @@ def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
             "lowest_session_price_usd",
             "free_consultation",
             "accepts_insurance",
+            "last_verified",
+            "url",
             "payment_options",
             "languages",
             "accepting_new_patients",
-            "last_verified",
-            "url",
         ]
     ]
     for hit in [*result.hits, *result.nearby, *result.remote]:
@@ -87,11 +87,11 @@ def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
                 plain_dollars(hit.lowest_session_cents),
                 _yes_no(c.free_consultation),
                 _yes_no(c.accepts_insurance),
+                c.last_verified_on.isoformat() if c.last_verified_on else "",
+                f"{base_url}/clinics/{c.slug}",
                 "; ".join(c.payment_codes),
                 "; ".join(c.language_codes),
                 _yes_no(c.accepting_new_patients),
-                c.last_verified_on.isoformat() if c.last_verified_on else "",
-                f"{base_url}/clinics/{c.slug}",
             ]
         )
     return rows

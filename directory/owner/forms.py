@@ -165,14 +165,16 @@ class ListingForm(FlaskForm):
         "Ways patients can pay", choices=choice_list(list(PAYMENT_OPTIONS))
     )
     languages = MultiCheckboxField("Languages staff speak", choices=choice_list(list(LANGUAGES)))
-    accepting_new_patients = SelectField("Accepting new patients", choices=choice_list(TRISTATE))
+    accepting_new_patients = SelectField(
+        "Accepting new patients", choices=choice_list(TRISTATE), default=""
+    )
     first_appointment_wait = StringField(
         "Usual wait for a first appointment",
         filters=[nfkc],
         validators=[Optional(), Length(max=120), visible_text],
     )
     rems_certified = SelectField(
-        "Spravato REMS-certified treatment center", choices=choice_list(TRISTATE)
+        "Spravato REMS-certified treatment center", choices=choice_list(TRISTATE), default=""
     )
     phones = FieldList(FormField(PhoneRow), min_entries=PHONE_ROWS, max_entries=PHONE_ROWS)
     prices = FieldList(FormField(PriceRow), min_entries=PRICE_ROWS, max_entries=PRICE_ROWS)
