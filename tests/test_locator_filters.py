@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Clinic, Revision
-from tests.conftest import login, post_form, price
+from tests.conftest import csrf_token, login, post_form, price
 
 RECENT = date.today() - timedelta(days=20)
 OLD = date.today() - timedelta(days=400)
@@ -252,3 +252,32 @@ def test_example_data_covers_the_new_facts(app, runner, seeded):
     assert any("es" in c.language_codes for c in examples)
     assert any(c.accepting_new_patients is False for c in examples)
     assert all(c.access_as_of is not None for c in examples)
+
+
+def test_ways_to_pay_and_languages_from_a_page_reach_the_proposal(app, client, make_user):
+    import io
+
+    from directory.models import SourceDocument
+    from tests.ingest import scoring
+    from tests.ingest.test_admin_add_from_page import form_values
+
+    make_user("admin@example.org", admin=True)
+    assert login(client, "admin@example.org").status_code == 302
+    body = (scoring.PAGES / "10_se_habla_espanol.html").read_bytes()
+    token = csrf_token(client, "/admin/add-from-page")
+    response = client.post(
+        "/admin/add-from-page",
+        data={"csrf_token": token, "page_file": (io.BytesIO(body), "rio-grande.html")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    document = db.session.execute(select(SourceDocument)).scalar_one()
+    review = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "HSA or FSA card" in review and "Spanish" in review
+    values = form_values(review)
+    assert values["languages-0-value"] == "es"
+    saved = client.post(f"/admin/add-from-page/{document.id}", data=values)
+    assert saved.status_code == 302
+    payload = db.session.execute(select(Revision)).scalar_one().payload
+    assert payload["payment_options"] == ["hsa-fsa", "financing"]
+    assert payload["languages"] == ["es"]
