@@ -281,3 +281,26 @@ def test_ways_to_pay_and_languages_from_a_page_reach_the_proposal(app, client, m
     payload = db.session.execute(select(Revision)).scalar_one().payload
     assert payload["payment_options"] == ["hsa-fsa", "financing"]
     assert payload["languages"] == ["es"]
+
+
+def test_bulk_csv_carries_ways_to_pay_and_languages(app, runner, client, tmp_path):
+    path = tmp_path / "board.csv"
+    header = "source,external_id,name,city,state,postal_code,payment_options,languages\n"
+    path.write_text(
+        header
+        + "test-list,1,Lakeside Ketamine Center,Ann Arbor,MI,48104,self-pay;medicare,en;es\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["import-listings", str(path), "--publish"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    clinic = db.session.execute(select(Clinic).where(Clinic.name.like("Lakeside%"))).scalar_one()
+    assert clinic.payment_codes == ["self-pay", "medicare"]
+    assert clinic.language_codes == ["en", "es"]
+    assert clinic.sources_for("payment_options")[0].source_document == "board.csv"
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "test-list,2,Other Clinic,Ann Arbor,MI,48104,bitcoin,en\n")
+    result = runner.invoke(args=["import-listings", str(bad)])
+    assert result.exit_code != 0
+    assert "payment_options" in result.output and "bitcoin" in result.output
