@@ -121,6 +121,8 @@ def test_search_page_filters_and_shows_how_to_pay(client, clinics):
     assert "Languages: English, Spanish" in html
     assert "Accepting new patients" in html
 
+    assert "Pay by Medicaid" in html  # the active filter, removable
+
     html = client.get("/search?near=48336&language=vi").get_data(as_text=True)
     assert "Tricare Vietnamese Clinic" in html and "Medicaid Spanish Clinic" not in html
 
