@@ -306,3 +306,14 @@ def test_bulk_csv_carries_ways_to_pay_and_languages(app, runner, client, tmp_pat
     result = runner.invoke(args=["import-listings", str(bad)])
     assert result.exit_code != 0
     assert "payment_options" in result.output and "bitcoin" in result.output
+
+
+def test_no_phone_map_link_when_only_the_area_is_known(client, make_clinic):
+    from directory.models import GeocodePrecision
+
+    clinic = make_clinic("Area Clinic", slug="area-clinic")
+    clinic.location.address_1 = None
+    clinic.location.geocode_precision = GeocodePrecision.REGION
+    db.session.commit()
+    html = client.get("/clinics/area-clinic").get_data(as_text=True)
+    assert 'href="geo:' not in html and "openstreetmap.org/search" not in html
