@@ -303,9 +303,3 @@ def costs_csv() -> Response | tuple[str, int]:
 def about() -> str:
     """How the directory works, and what clinic pages claim, as their words."""
     return render_template("public/about.html", quotes=listings.published_quotes(db.session))
-
-
-@bp.get("/favicon.ico")
-def favicon() -> Response:
-    """Browsers and feed readers that ask for /favicon.ico get the site icon."""
-    return redirect(url_for("static", filename="favicon.svg"), code=301)
