@@ -155,6 +155,8 @@ def test_clinic_page_shows_how_to_pay_languages_and_new_patients(client, clinics
     assert "<dt>Languages spoken</dt><dd>English, Spanish</dd>" in html
     assert "Accepting new patients; first appointment: About a week" in html
     assert "Spravato REMS-certified treatment center</dt><dd>Yes" in html
+    assert '"paymentAccepted": "Self-pay, Medicaid"' in html
+    assert '"availableLanguage": ["English", "Spanish"]' in html
     html = client.get("/clinics/tricare-vietnamese").get_data(as_text=True)
     assert "<dt>New patients</dt><dd>Not stated</dd>" in html
 
