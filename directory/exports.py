@@ -61,6 +61,9 @@ def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
             "accepts_insurance",
             "last_verified",
             "url",
+            "payment_options",
+            "languages",
+            "accepting_new_patients",
         ]
     ]
     for hit in [*result.hits, *result.nearby, *result.remote]:
@@ -86,6 +89,9 @@ def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
                 _yes_no(c.accepts_insurance),
                 c.last_verified_on.isoformat() if c.last_verified_on else "",
                 f"{base_url}/clinics/{c.slug}",
+                "; ".join(c.payment_codes),
+                "; ".join(c.language_codes),
+                _yes_no(c.accepting_new_patients),
             ]
         )
     return rows

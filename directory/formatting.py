@@ -118,6 +118,10 @@ def register(app: Flask) -> None:
             "condition_choices": taxonomy.CONDITIONS,
             "treatment_names": taxonomy.TREATMENT_NAMES,
             "condition_names": taxonomy.CONDITION_NAMES,
+            "payment_choices": taxonomy.PAYMENT_OPTIONS,
+            "language_choices": taxonomy.LANGUAGES,
+            "payment_names": taxonomy.PAYMENT_NAMES,
+            "language_names": taxonomy.LANGUAGE_NAMES,
             "example_data_present": example_data_present,
             "report_labels": REPORT_LABELS,
         }

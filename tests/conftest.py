@@ -104,21 +104,27 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def app(template_db: Path | str, tmp_path: Path) -> Iterator[Flask]:
     """An app on its own copy of the template database (a file, or a PostgreSQL database)."""
-    if PG_URL:
-        name = f"directory_test_{uuid.uuid4().hex[:12]}"
-        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-        database: Path | str = _pg_database_url(name)
-    else:
-        database = tmp_path / "test.sqlite3"
-        shutil.copyfile(template_db, database)
+    database, drop = copy_of_template(template_db, tmp_path / "test.sqlite3")
     app = create_app(_config(database))
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+    drop()
+
+
+def copy_of_template(template_db: Path | str, path: Path) -> tuple[Path | str, Callable[[], None]]:
+    """A new database with the template's schema and reference data, and how to drop it:
+    a file at `path` on SQLite, a database of its own on PostgreSQL."""
     if PG_URL:
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        name = f"directory_test_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+        return _pg_database_url(name), lambda: _pg_admin(
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )
+    shutil.copyfile(template_db, path)
+    return path, lambda: None
 
 
 @pytest.fixture

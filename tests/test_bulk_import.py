@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from directory.models import (
     RevisionKind,
 )
 from directory.services import moderation
-from tests.conftest import _config, price
+from tests.conftest import _config, copy_of_template, price
 
 COLUMNS = [
     "source",
@@ -478,16 +477,20 @@ def test_round_trip_export_import_into_an_empty_database(
     path = tmp_path / "export.json"
     path.write_text(json.dumps(exported), encoding="utf-8")
 
-    empty = tmp_path / "empty.sqlite3"
-    shutil.copyfile(template_db, empty)
+    empty, drop = copy_of_template(template_db, tmp_path / "empty.sqlite3")
     other = create_app(_config(empty))
-    with other.app_context():
-        result = other.test_cli_runner().invoke(args=["import-listings", str(path), "--publish"])
-        assert result.exit_code == 0, result.output
-        assert f"{exported['total_items']} new" in result.output
-        again = other.test_client().get(HSDS_EXPORT).get_json()
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        with other.app_context():
+            result = other.test_cli_runner().invoke(
+                args=["import-listings", str(path), "--publish"]
+            )
+            assert result.exit_code == 0, result.output
+            assert f"{exported['total_items']} new" in result.output
+            again = other.test_client().get(HSDS_EXPORT).get_json()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
 
     def by_slug(doc: dict[str, Any]) -> dict[str, Any]:
         return {

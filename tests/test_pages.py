@@ -319,6 +319,9 @@ CSV_HEADER = [
     "accepts_insurance",
     "last_verified",
     "url",
+    "payment_options",
+    "languages",
+    "accepting_new_patients",
 ]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from directory.api import hsds_openapi
 from directory.geo import all_states
-from directory.taxonomy import CONDITION_SLUGS, TREATMENT_SLUGS
+from directory.taxonomy import CONDITION_SLUGS, LANGUAGES, PAYMENT_OPTIONS, TREATMENT_SLUGS
 
 STATE_CODES = [code for code, _ in all_states()]
 
@@ -58,6 +58,34 @@ SEARCH_PARAMS = [
         "insurance",
         "1 to keep only clinics that accept insurance.",
         {"type": "string", "enum": ["0", "1"]},
+    ),
+    _param(
+        "payment",
+        "Ways to pay; repeat it or give a comma list to keep clinics taking any of them.",
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": [c for c, _ in PAYMENT_OPTIONS]},
+            "maxItems": len(PAYMENT_OPTIONS),
+        },
+    ),
+    _param(
+        "language",
+        "ISO 639 codes of languages staff speak; clinics speaking any of them are kept.",
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": [c for c, _ in LANGUAGES]},
+            "maxItems": 10,
+        },
+    ),
+    _param(
+        "accepting",
+        "1 to keep only clinics that say they accept new patients.",
+        {"type": "string", "enum": ["0", "1"]},
+    ),
+    _param(
+        "verified_within_months",
+        "Keep only listings confirmed within this many months, for example 6.",
+        {"type": "integer", "minimum": 1, "maximum": 120},
     ),
     _param(
         "sort",
@@ -159,6 +187,12 @@ SCHEMAS: dict[str, Any] = {
             "treatments": {"type": "array", "items": {"type": "string"}},
             "free_consultation": _NULLABLE_BOOL,
             "accepts_insurance": _NULLABLE_BOOL,
+            "payment_options": {"type": "array", "items": {"type": "string"}},
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "accepting_new_patients": _NULLABLE_BOOL,
+            "first_appointment_wait": _NULLABLE_STR,
+            "rems_certified": _NULLABLE_BOOL,
+            "access_as_of": _NULLABLE_STR,
             "prices": {"type": "array", "items": {"$ref": "#/components/schemas/Price"}},
             "lowest_session_price_cents": _NULLABLE_INT,
             "last_verified": {

@@ -85,6 +85,12 @@ def clinic_summary(
         "treatments": [t.slug for t in clinic.treatments],
         "free_consultation": clinic.free_consultation,
         "accepts_insurance": clinic.accepts_insurance,
+        "payment_options": clinic.payment_codes,
+        "languages": clinic.language_codes,
+        "accepting_new_patients": clinic.accepting_new_patients,
+        "first_appointment_wait": clinic.first_appointment_wait,
+        "rems_certified": clinic.rems_certified,
+        "access_as_of": _iso(clinic.access_as_of),
         "prices": [price(p, today, stale_after_days) for p in clinic.public_prices],
         "last_verified": {
             "on": _iso(clinic.last_verified_on),

@@ -17,7 +17,13 @@ import phonenumbers
 
 from directory import geo
 from directory.api import hsds
-from directory.taxonomy import CONDITION_SLUGS, TREATMENT_NAMES, TREATMENT_SLUGS
+from directory.taxonomy import (
+    CONDITION_SLUGS,
+    LANGUAGE_CODES,
+    PAYMENT_CODES,
+    TREATMENT_NAMES,
+    TREATMENT_SLUGS,
+)
 from directory.validators import EMAIL_RE
 
 # The CSV columns, in template order, with what each holds (the README repeats this).
@@ -39,6 +45,8 @@ CSV_COLUMNS: dict[str, str] = {
     "free_consultation": "yes, no or empty",
     "accepts_insurance": "yes, no or empty",
     "description": "A short description",
+    "payment_options": "Ways to pay separated by ; (e.g. self-pay;hsa-fsa;medicare)",
+    "languages": "ISO 639 codes of languages staff speak, separated by ; (e.g. en;es)",
 }
 REQUIRED_COLUMNS = ("source", "external_id", "name")
 SOURCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
@@ -205,6 +213,12 @@ def _csv_record(number: int, v: dict[str, str]) -> ParsedRow:
     free = _yes_no(v.get("free_consultation", ""), "free_consultation", err)
     insurance = _yes_no(v.get("accepts_insurance", ""), "accepts_insurance", err)
     description = _text(v.get("description", ""), "description", MAX_DESCRIPTION, err)
+    # Only a file with these columns states them; without, an update keeps what is listed.
+    access = {
+        name: _slugs(v[name], known, name, err)
+        for name, known in (("payment_options", PAYMENT_CODES), ("languages", LANGUAGE_CODES))
+        if name in v
+    }
     if errors or ident is None:
         return ParsedRow(number, None, errors)
     payload = {
@@ -218,6 +232,7 @@ def _csv_record(number: int, v: dict[str, str]) -> ParsedRow:
         "phones": phones,
         "treatments": treatments,
         "conditions": conditions,
+        **access,
     }
     record = ListingRecord(number, ident[0], ident[1], payload, tuple(payload), areas)
     return ParsedRow(number, record, [])

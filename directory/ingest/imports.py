@@ -39,6 +39,7 @@ from directory.models import (
     User,
     utcnow,
 )
+from directory.models.clinic import join_codes
 from directory.services import audit, moderation, snapshots
 
 IMPORT_ACCOUNT = "bulk-import@directory.invalid"  # submits imported rows; cannot sign in
@@ -554,6 +555,10 @@ def _fill_new(
     for name in ("website", "email", "free_consultation", "accepts_insurance"):
         setattr(clinic, name, payload.get(name) if payload.get(name) != "" else None)
     clinic.description = payload.get("description") or ""
+    clinic.payment_options = join_codes(payload.get("payment_options") or [])
+    clinic.languages = join_codes(payload.get("languages") or [])
+    if clinic.payment_options or clinic.languages:
+        clinic.access_as_of = date.today()
     _hold_contact_facts(clinic, payload)
     clinic.treatments = [taxonomy.treatments[s] for s in payload.get("treatments") or []]
     clinic.conditions = [taxonomy.conditions[s] for s in payload.get("conditions") or []]

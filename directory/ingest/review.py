@@ -17,7 +17,7 @@ from directory import geo
 from directory.ingest import pages
 from directory.models import Clinic, Phone, PriceUnit, Revision, SourceDocument, User
 from directory.services import moderation, snapshots
-from directory.taxonomy import CONDITION_SLUGS, TREATMENT_SLUGS
+from directory.taxonomy import CONDITION_SLUGS, LANGUAGE_CODES, PAYMENT_CODES, TREATMENT_SLUGS
 
 MAX_FACTS = 20  # per list on the review form, which stays under the form's part limit
 PHONE_KINDS = ("main", "toll_free", "text")
@@ -41,7 +41,25 @@ def trim(candidate: dict[str, Any]) -> dict[str, Any]:
     trimmed = dict(candidate)
     for key in ("locations", "phones", "treatments", "conditions", "prices"):
         trimmed[key] = candidate[key][:MAX_FACTS]
+    trimmed["payment_options"] = [
+        {**o, "code": PAYMENT_FROM_PAGE.get(o["value"])}
+        for o in candidate.get("payment_options", [])[:MAX_FACTS]
+    ]
+    trimmed["languages"] = [
+        {**o, "code": o["value"] if o["value"] in LANGUAGE_CODES else None}
+        for o in candidate.get("languages", [])[:MAX_FACTS]
+    ]
     return trimmed
+
+
+# What the page extractor calls a way to pay, as the listing's payment code (card brands
+# say nothing about how a treatment is paid for, so they stay a note for the moderator).
+PAYMENT_FROM_PAGE = {
+    "insurance": "private-insurance",
+    "self_pay": "self-pay",
+    "hsa_fsa": "hsa-fsa",
+    "financing": "financing",
+}
 
 
 def _on(values: Mapping[str, str], key: str) -> bool:
@@ -92,6 +110,15 @@ def payload_from_review(
                 _cited(values, f"{key}-{i}", document, quotes)
                 if slug not in payload[key]:
                     payload[key].append(slug)
+    for key, allowed in (("payment_options", PAYMENT_CODES), ("languages", LANGUAGE_CODES)):
+        for i in range(MAX_FACTS):
+            if _on(values, f"{key}-{i}"):
+                code = _text(values, f"{key}-{i}-value", 20)
+                if code not in allowed:
+                    raise ReviewError(f"Unknown {key.replace('_', ' ')}: {code!r}.")
+                _cited(values, f"{key}-{i}", document, quotes)
+                if code not in payload[key]:
+                    payload[key].append(code)
     payload["prices"] = _prices(values, document, quotes)
     for price in payload["prices"]:
         if price["treatment"] not in payload["treatments"]:
@@ -230,7 +257,7 @@ def _merge(current: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
     for key in ("name", "website", "email", "free_consultation", "location"):
         if found.get(key) not in (None, ""):
             merged[key] = found[key]
-    for key in ("treatments", "conditions"):
+    for key in ("treatments", "conditions", "payment_options", "languages"):
         merged[key] = merged[key] + [s for s in found[key] if s not in merged[key]]
     known = {p["e164"] for p in merged["phones"]}
     merged["phones"] = merged["phones"] + [p for p in found["phones"] if p["e164"] not in known]

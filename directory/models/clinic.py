@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from directory.models.base import Base, str_enum, utcnow
 from directory.models.price import Price
 from directory.models.treatment import Condition, Treatment, clinic_conditions, clinic_treatments
+from directory.taxonomy import LANGUAGE_NAMES, PAYMENT_NAMES
 
 if TYPE_CHECKING:
     from directory.models.charge import HospitalCharge
@@ -83,6 +84,15 @@ class Clinic(Base):
     monitoring: Mapped[str | None] = mapped_column(String(200))
     private_room: Mapped[bool | None]
     year_opened: Mapped[int | None]
+    # How to pay and who is seen: comma-separated codes from taxonomy.PAYMENT_OPTIONS and
+    # taxonomy.LANGUAGES; each fact's source is a Provenance row named after the column,
+    # and access_as_of is the date the source stated them.
+    payment_options: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    languages: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    accepting_new_patients: Mapped[bool | None]
+    first_appointment_wait: Mapped[str | None] = mapped_column(String(120))
+    rems_certified: Mapped[bool | None]
+    access_as_of: Mapped[date | None]
     last_verified_on: Mapped[date | None]
     last_verified_by: Mapped[VerifiedBy | None] = mapped_column(str_enum(VerifiedBy))
     version: Mapped[int] = mapped_column(default=1)
@@ -150,12 +160,42 @@ class Clinic(Base):
         """Prices that have a source and an as-of date, the only ones patients see."""
         return [p for p in self.prices if p.is_publishable]
 
+    @property
+    def payment_codes(self) -> list[str]:
+        """The payment option codes, in stored order."""
+        return split_codes(self.payment_options)
+
+    @property
+    def language_codes(self) -> list[str]:
+        """The ISO 639 codes of the languages staff speak."""
+        return split_codes(self.languages)
+
+    @property
+    def payment_labels(self) -> list[str]:
+        """The payment options as patients read them."""
+        return [PAYMENT_NAMES.get(c, c) for c in self.payment_codes]
+
+    @property
+    def language_labels(self) -> list[str]:
+        """The languages staff speak, by name."""
+        return [LANGUAGE_NAMES.get(c, c) for c in self.language_codes]
+
     def sources_for(self, field: str) -> list[Provenance]:
         """Where the given fact came from."""
         return [s for s in self.sources if s.field == field]
 
     def __repr__(self) -> str:
         return f"<Clinic {self.slug}>"
+
+
+def split_codes(text: str | None) -> list[str]:
+    """Codes stored comma-separated, as a list."""
+    return [c for c in (text or "").split(",") if c]
+
+
+def join_codes(codes: list[str]) -> str:
+    """A list of codes as stored: comma-separated, no duplicates."""
+    return ",".join(dict.fromkeys(c.strip() for c in codes if c.strip()))
 
 
 class Location(Base):

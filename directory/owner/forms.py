@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from directory import geo
 from directory.models import PhoneKind, PriceUnit
-from directory.taxonomy import CONDITIONS, TREATMENTS
+from directory.taxonomy import CONDITIONS, LANGUAGES, PAYMENT_OPTIONS, TREATMENTS
 from directory.validators import (
     choice_list,
     email_address,
@@ -161,6 +161,21 @@ class ListingForm(FlaskForm):
     accepts_insurance = SelectField("Accepts insurance", choices=choice_list(TRISTATE))
     treatments = MultiCheckboxField("Treatments offered", choices=choice_list(TREATMENT_CHOICES))
     conditions = MultiCheckboxField("Conditions treated", choices=choice_list(list(CONDITIONS)))
+    payment_options = MultiCheckboxField(
+        "Ways patients can pay", choices=choice_list(list(PAYMENT_OPTIONS))
+    )
+    languages = MultiCheckboxField("Languages staff speak", choices=choice_list(list(LANGUAGES)))
+    accepting_new_patients = SelectField(
+        "Accepting new patients", choices=choice_list(TRISTATE), default=""
+    )
+    first_appointment_wait = StringField(
+        "Usual wait for a first appointment",
+        filters=[nfkc],
+        validators=[Optional(), Length(max=120), visible_text],
+    )
+    rems_certified = SelectField(
+        "Spravato REMS-certified treatment center", choices=choice_list(TRISTATE), default=""
+    )
     phones = FieldList(FormField(PhoneRow), min_entries=PHONE_ROWS, max_entries=PHONE_ROWS)
     prices = FieldList(FormField(PriceRow), min_entries=PRICE_ROWS, max_entries=PRICE_ROWS)
     note = TextAreaField("Note for the moderator", validators=[Optional(), Length(max=2000)])
@@ -177,16 +192,23 @@ class ListingForm(FlaskForm):
 
     def fill(self, snapshot: dict[str, Any]) -> None:
         """Pre-fill from a listing snapshot (GET only)."""
-        for name in ("name", "description", "website", "email", "hours"):
+        for name in ("name", "description", "website", "email", "hours", "first_appointment_wait"):
             getattr(self, name).data = snapshot.get(name) or ""
         loc = snapshot.get("location") or {}
         for name in ("address_1", "address_2", "city", "state", "postal_code"):
             getattr(self, name).data = loc.get(name) or ""
-        for name in ("free_consultation", "accepts_insurance"):
+        for name in (
+            "free_consultation",
+            "accepts_insurance",
+            "accepting_new_patients",
+            "rems_certified",
+        ):
             value = snapshot.get(name)
             getattr(self, name).data = "" if value is None else ("yes" if value else "no")
         self.treatments.data = list(snapshot.get("treatments") or [])
         self.conditions.data = list(snapshot.get("conditions") or [])
+        self.payment_options.data = list(snapshot.get("payment_options") or [])
+        self.languages.data = list(snapshot.get("languages") or [])
         for row, phone in zip(self.phones, snapshot.get("phones") or [], strict=False):
             row.form.display.data = phone.get("vanity") or phone["display"]
             row.form.kind.data = phone["kind"]
@@ -257,6 +279,13 @@ class ListingForm(FlaskForm):
             "treatments": [s for s, _ in TREATMENT_CHOICES if s in (self.treatments.data or [])],
             "conditions": [s for s, _ in CONDITIONS if s in (self.conditions.data or [])],
             "prices": prices,
+            "payment_options": [
+                c for c, _ in PAYMENT_OPTIONS if c in (self.payment_options.data or [])
+            ],
+            "languages": [c for c, _ in LANGUAGES if c in (self.languages.data or [])],
+            "accepting_new_patients": tristate(self.accepting_new_patients.data),
+            "first_appointment_wait": (self.first_appointment_wait.data or "").strip(),
+            "rems_certified": tristate(self.rems_certified.data),
         }
 
 

@@ -44,6 +44,10 @@ def medical_clinic(clinic: Clinic, url: str) -> dict[str, Any]:
             }
     if clinic.service_areas:
         data["areaServed"] = [{"@type": "State", "name": a.state} for a in clinic.service_areas]
+    if clinic.payment_labels:
+        data["paymentAccepted"] = ", ".join(clinic.payment_labels)
+    if clinic.language_labels:
+        data["availableLanguage"] = clinic.language_labels
     if clinic.treatments:
         data["availableService"] = [
             {"@type": "MedicalTherapy", "name": t.name} for t in clinic.treatments

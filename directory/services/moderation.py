@@ -45,6 +45,11 @@ EMPTY_LISTING: dict[str, Any] = {
     "treatments": [],
     "conditions": [],
     "prices": [],
+    "payment_options": [],
+    "languages": [],
+    "accepting_new_patients": None,
+    "first_appointment_wait": "",
+    "rems_certified": None,
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from directory.services.search import SearchResult, count_matches
-from directory.taxonomy import CONDITION_NAMES, TREATMENT_NAMES
+from directory.taxonomy import CONDITION_NAMES, LANGUAGE_NAMES, PAYMENT_NAMES, TREATMENT_NAMES
 
 # URL parameter -> (query attribute, its value when the filter is off).
 FILTERS: dict[str, tuple[str, Any]] = {
@@ -18,6 +18,10 @@ FILTERS: dict[str, tuple[str, Any]] = {
     "max_price": ("max_price_cents", None),
     "free_consultation": ("free_consultation", False),
     "insurance": ("insurance", False),
+    "payment": ("payment", []),
+    "language": ("language", []),
+    "accepting": ("accepting", False),
+    "verified_within_months": ("verified_within_months", None),
 }
 
 
@@ -40,6 +44,14 @@ def _label(name: str, value: Any) -> str:
         return f"Up to ${value // 100:,} a session"
     if name == "free_consultation":
         return "Free consultation"
+    if name == "payment":
+        return "Pay by " + " or ".join(PAYMENT_NAMES.get(c, c) for c in value)
+    if name == "language":
+        return "Speaks " + " or ".join(LANGUAGE_NAMES.get(c, c) for c in value)
+    if name == "accepting":
+        return "Accepting new patients"
+    if name == "verified_within_months":
+        return f"Verified in the last {value} months"
     return "Accepts insurance"
 
 

@@ -5,9 +5,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, Subquery, and_, func, null, select
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    Subquery,
+    and_,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from directory import geo, spatial
@@ -23,10 +35,18 @@ from directory.models import (
     Treatment,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
-from directory.taxonomy import CONDITION_SLUGS, TREATMENT_SLUGS
+from directory.taxonomy import (
+    CONDITION_SLUGS,
+    LANGUAGE_CODES,
+    LANGUAGES,
+    PAYMENT_CODES,
+    PAYMENT_OPTIONS,
+    TREATMENT_SLUGS,
+)
 
 SORTS = ("distance", "price", "name")
 MAX_PRICE_DOLLARS = 100_000
+MAX_VERIFIED_MONTHS = 120
 NEARBY_COUNT = 5
 NEARBY_MAX_MILES = 3000.0
 REMOTE_PER_PAGE = 5  # telehealth programs shown a page; a large state has thousands
@@ -60,6 +80,10 @@ class SearchQuery:
     radius_given: bool = False
     remote_page: int = 1
     remote_per_page: int = REMOTE_PER_PAGE
+    payment: list[str] = field(default_factory=list)
+    language: list[str] = field(default_factory=list)
+    accepting: bool = False
+    verified_within_months: int | None = None
 
     @property
     def has_place(self) -> bool:
@@ -80,6 +104,10 @@ class SearchQuery:
             "sort": self.sort if self.sort != "distance" else None,
             "page": self.page if self.page != 1 else None,
             "programs_page": self.remote_page if self.remote_page != 1 else None,
+            "payment": list(self.payment) or None,
+            "language": list(self.language) or None,
+            "accepting": "1" if self.accepting else None,
+            "verified_within_months": self.verified_within_months,
         }
         params.update(overrides)
         return {k: v for k, v in params.items() if v is not None}
@@ -236,6 +264,8 @@ def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = No
         elif raw not in FALSE_WORDS:
             errors[name] = "Use 1 for yes or leave it out."
 
+    _parse_access(args, query, errors)
+
     sort = (args.get("sort") or "distance").strip()
     if sort not in SORTS:
         errors["sort"] = "Sort by distance, price or name."
@@ -252,6 +282,56 @@ def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = No
     if errors:
         raise InvalidSearch(errors)
     return query
+
+
+def _codes(args: Mapping[str, str], name: str) -> list[str]:
+    """A repeatable parameter, each value possibly a comma list, as trimmed codes."""
+    getlist = getattr(args, "getlist", None)
+    values = getlist(name) if getlist else [args.get(name) or ""]
+    codes = [c.strip().lower() for v in values for c in (v or "").split(",")]
+    return list(dict.fromkeys(c for c in codes if c))
+
+
+def _parse_access(args: Mapping[str, str], query: SearchQuery, errors: dict[str, str]) -> None:
+    """How to pay, languages, new patients and how recently the listing was verified."""
+    payment = _codes(args, "payment")
+    if any(c not in PAYMENT_CODES for c in payment) or len(payment) > len(PAYMENT_CODES):
+        errors["payment"] = (
+            "Choose ways to pay from the list: " + ", ".join(c for c, _ in PAYMENT_OPTIONS) + "."
+        )
+    else:
+        query.payment = [c for c, _ in PAYMENT_OPTIONS if c in payment]
+    language = _codes(args, "language")
+    if any(c not in LANGUAGE_CODES for c in language) or len(language) > 10:
+        errors["language"] = (
+            "Choose a language by its ISO 639 code, for example es for Spanish "
+            f"(known codes: {', '.join(c for c, _ in LANGUAGES)})."
+        )
+    else:
+        query.language = language
+    raw = (args.get("accepting") or "").strip().lower()
+    if raw in TRUE_WORDS:
+        query.accepting = True
+    elif raw not in FALSE_WORDS:
+        errors["accepting"] = "Use 1 for yes or leave it out."
+    if (args.get("verified_within_months") or "").strip():
+        query.verified_within_months = _positive_int(
+            args.get("verified_within_months"),
+            6,
+            "verified_within_months",
+            errors,
+            upper=MAX_VERIFIED_MONTHS,
+        )
+
+
+def _has_code(column: Any, code: str) -> ColumnElement[bool]:
+    """A comma-separated code column holds the code."""
+    return (literal(",") + column + literal(",")).like(f"%,{code},%")
+
+
+def verified_since(months: int, today: date | None = None) -> date:
+    """The earliest verification date that counts as within the last `months` months."""
+    return (today or date.today()) - timedelta(days=math.ceil(months * 30.44))
 
 
 def _number(text: str) -> float | None:
@@ -363,6 +443,14 @@ def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
         clauses.append(Clinic.free_consultation.is_(True))
     if query.insurance:
         clauses.append(Clinic.accepts_insurance.is_(True))
+    if query.payment:
+        clauses.append(or_(*(_has_code(Clinic.payment_options, c) for c in query.payment)))
+    if query.language:
+        clauses.append(or_(*(_has_code(Clinic.languages, c) for c in query.language)))
+    if query.accepting:
+        clauses.append(Clinic.accepting_new_patients.is_(True))
+    if query.verified_within_months is not None:
+        clauses.append(Clinic.last_verified_on >= verified_since(query.verified_within_months))
     if query.max_price_cents is not None:
         price_clauses = [
             Price.unit == PriceUnit.SESSION,

@@ -23,7 +23,8 @@ from directory.models import (
     Provenance,
     Treatment,
 )
-from directory.taxonomy import CONDITION_NAMES, TREATMENT_NAMES
+from directory.models.clinic import join_codes
+from directory.taxonomy import CONDITION_NAMES, LANGUAGE_NAMES, PAYMENT_NAMES, TREATMENT_NAMES
 
 FIELDS = (
     "name",
@@ -38,6 +39,11 @@ FIELDS = (
     "treatments",
     "conditions",
     "prices",
+    "payment_options",
+    "languages",
+    "accepting_new_patients",
+    "first_appointment_wait",
+    "rems_certified",
 )
 FIELD_LABELS = {
     "name": "Name",
@@ -52,7 +58,20 @@ FIELD_LABELS = {
     "treatments": "Treatments",
     "conditions": "Conditions treated",
     "prices": "Prices",
+    "payment_options": "Ways to pay",
+    "languages": "Languages spoken",
+    "accepting_new_patients": "Accepting new patients",
+    "first_appointment_wait": "Wait for a first appointment",
+    "rems_certified": "Spravato REMS-certified",
 }
+# Facts about access whose as-of date moves when an owner's proposal is approved.
+ACCESS_FIELDS = (
+    "payment_options",
+    "languages",
+    "accepting_new_patients",
+    "first_appointment_wait",
+    "rems_certified",
+)
 # Which provenance rows describe each snapshot field.
 _SOURCE_FIELDS = {
     "location": ("location",),
@@ -105,6 +124,11 @@ def snapshot(clinic: Clinic) -> dict[str, Any]:
             }
             for p in clinic.prices
         ],
+        "payment_options": clinic.payment_codes,
+        "languages": clinic.language_codes,
+        "accepting_new_patients": clinic.accepting_new_patients,
+        "first_appointment_wait": clinic.first_appointment_wait or "",
+        "rems_certified": clinic.rems_certified,
     }
 
 
@@ -115,7 +139,7 @@ def _comparable(field: str, value: Any) -> Any:
             k: value.get(k) or None
             for k in ("address_1", "address_2", "city", "state", "postal_code")
         }
-    if field in ("treatments", "conditions"):
+    if field in ("treatments", "conditions", "payment_options", "languages"):
         return sorted(value or [])
     if field == "prices":
         return sorted((sorted(p.items()) for p in value or []), key=repr)
@@ -167,6 +191,10 @@ def describe(field: str, value: Any) -> str:
         return "\n".join(TREATMENT_NAMES.get(s, s) for s in value)
     if field == "conditions":
         return "\n".join(CONDITION_NAMES.get(s, s) for s in value)
+    if field == "payment_options":
+        return "\n".join(PAYMENT_NAMES.get(s, s) for s in value)
+    if field == "languages":
+        return "\n".join(LANGUAGE_NAMES.get(s, s) for s in value)
     if field == "prices":
         lines = []
         for p in value:
@@ -252,6 +280,14 @@ def _apply_fields(
             clinic.conditions = [conditions[s] for s in value or []]
         elif field == "prices":
             clinic.prices = [_price(p, treatments) for p in value or []]
+        elif field in ("payment_options", "languages"):
+            setattr(clinic, field, join_codes(list(value or [])))
+        elif field in ("accepting_new_patients", "rems_certified"):
+            setattr(clinic, field, value)
+        elif field == "first_appointment_wait":
+            clinic.first_appointment_wait = (value or "").strip() or None
+        if field in ACCESS_FIELDS:
+            clinic.access_as_of = date.today()
         _replace_sources(clinic, field, source_note)
 
 
