@@ -128,6 +128,24 @@ def copy_of_template(template_db: Path | str, path: Path) -> tuple[Path | str, C
 
 
 @pytest.fixture
+def app_like(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Other apps on the test's database with other settings; closed after the test."""
+    made: list[Flask] = []
+
+    def make(**settings: Any) -> Flask:
+        other = create_app({**_config(app.config["SQLALCHEMY_DATABASE_URI"]), **settings})
+        other.test_client_class = IsolatedClient
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A test client for the app."""
     return app.test_client()

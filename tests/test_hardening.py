@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select, text
 
 from directory import create_app
@@ -31,8 +30,6 @@ from directory.services import accounts, moderation
 from directory.validators import mixed_script
 from tests.conftest import (
     PASSWORD,
-    IsolatedClient,
-    _config,
     csrf_token,
     login,
     post_form,
@@ -42,14 +39,6 @@ from tests.test_moderation_flow import listing_data, price_row
 
 NEW_PASSWORD = "purple elephants juggle quietly"
 BASE = "https://directory.example.org"
-
-
-def _app_like(app: Flask, **settings: Any) -> Flask:
-    """A second app on the same database with other settings."""
-    config = {**_config(app.config["SQLALCHEMY_DATABASE_URI"]), **settings}
-    other = create_app(config)
-    other.test_client_class = IsolatedClient
-    return other
 
 
 def _links(body: str) -> list[str]:
@@ -73,9 +62,11 @@ def test_a_forged_host_header_is_refused_and_no_reset_mail_is_sent(client, make_
     assert mails_to("victim@example.org") == []
 
 
-def test_reset_and_verify_links_use_the_public_base_url_whatever_host_was_asked(app, make_user):
-    site = _app_like(
-        app, PUBLIC_BASE_URL=BASE, TRUSTED_HOSTS=["localhost", "alias.directory.example.org"]
+def test_reset_and_verify_links_use_the_public_base_url_whatever_host_was_asked(
+    app_like, app, make_user
+):
+    site = app_like(
+        PUBLIC_BASE_URL=BASE, TRUSTED_HOSTS=["localhost", "alias.directory.example.org"]
     )
     make_user("owner@example.org")
     with site.app_context():
@@ -96,9 +87,9 @@ def test_reset_and_verify_links_use_the_public_base_url_whatever_host_was_asked(
         assert link.startswith(BASE + path), link
 
 
-def test_json_ld_openapi_and_csv_links_use_the_public_base_url(app, seeded, make_clinic):
+def test_json_ld_openapi_and_csv_links_use_the_public_base_url(app_like, app, seeded, make_clinic):
     make_clinic("Base URL Clinic", slug="base-url-clinic")
-    site = _app_like(app, PUBLIC_BASE_URL=BASE, TRUSTED_HOSTS=["localhost", "other.example"])
+    site = app_like(PUBLIC_BASE_URL=BASE, TRUSTED_HOSTS=["localhost", "other.example"])
     headers = {"Host": "other.example"}
     with site.app_context():
         browser = site.test_client()
@@ -130,7 +121,7 @@ def test_production_needs_a_public_base_url(monkeypatch):
         )
 
 
-def test_forwarded_headers_count_only_through_a_configured_proxy(app):
+def test_forwarded_headers_count_only_through_a_configured_proxy(app_like, app):
     seen: list[str] = []
 
     def show() -> str:
@@ -140,7 +131,7 @@ def test_forwarded_headers_count_only_through_a_configured_proxy(app):
         return "ok"
 
     app.add_url_rule("/_peer", view_func=show)
-    proxied = _app_like(app, PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1)
+    proxied = app_like(PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1)
     proxied.add_url_rule("/_peer", view_func=show)
     forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
     app.test_client().get("/_peer", headers=forwarded)
@@ -342,10 +333,10 @@ def test_a_stranger_cannot_lock_the_owner_out_of_a_known_browser(app, make_user)
 # --- Low: mail, tokens, sessions -------------------------------------------------------------
 
 
-def test_no_token_is_logged_in_any_deployment(app, make_user, caplog):
+def test_no_token_is_logged_in_any_deployment(app_like, app, make_user, caplog):
     make_user("owner@example.org")
     caplog.set_level("DEBUG")
-    dev = _app_like(app, TESTING=False, DEPLOYMENT="development")
+    dev = app_like(TESTING=False, DEPLOYMENT="development")
     with dev.app_context():
         post_form(dev.test_client(), "/account/forgot", {"email": "owner@example.org"})
     (message,) = mails_to("owner@example.org")
@@ -519,9 +510,8 @@ def test_mixed_script_names_are_flagged_to_admins(app, make_user):
 # --- Low: headers, claims, suspended listings, form parts ------------------------------------
 
 
-def test_production_sends_hsts(app):
-    site = _app_like(
-        app,
+def test_production_sends_hsts(app_like, app):
+    site = app_like(
         TESTING=False,
         DEPLOYMENT="production",
         PUBLIC_BASE_URL="https://localhost",

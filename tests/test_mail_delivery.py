@@ -12,10 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from directory import create_app
 from directory.extensions import db
 from directory.models import OutboxMessage, PendingRegistration
-from tests.conftest import IsolatedClient, _config, free_port, post_form
+from tests.conftest import free_port, post_form
 
 BASE = "https://directory.example.org"
 PASSWORD = "purple elephants juggle quietly"
@@ -43,22 +42,15 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def _smtp_app(app: Any, port: int) -> Any:
-    config = {
-        **_config(app.config["SQLALCHEMY_DATABASE_URI"]),
-        "MAIL_BACKEND": "smtp",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": port,
-        "PUBLIC_BASE_URL": BASE,
-    }
-    site = create_app(config)
-    site.test_client_class = IsolatedClient
-    return site
+def _smtp_app(app_like: Any, port: int) -> Any:
+    return app_like(
+        MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, PUBLIC_BASE_URL=BASE
+    )
 
 
-def test_registration_mail_is_delivered_by_smtp_and_kept_nowhere(app, inbox, caplog):
+def test_registration_mail_is_delivered_by_smtp_and_kept_nowhere(app_like, inbox, caplog):
     handler, port = inbox
-    site = _smtp_app(app, port)
+    site = _smtp_app(app_like, port)
     caplog.set_level("DEBUG")
     with site.app_context():
         response = post_form(
@@ -80,8 +72,8 @@ def test_registration_mail_is_delivered_by_smtp_and_kept_nowhere(app, inbox, cap
     assert db.session.execute(select(func.count(OutboxMessage.id))).scalar_one() == 0
 
 
-def test_when_smtp_is_down_the_person_is_told_and_nothing_is_kept(app):
-    site = _smtp_app(app, free_port())  # nothing listens there
+def test_when_smtp_is_down_the_person_is_told_and_nothing_is_kept(app_like):
+    site = _smtp_app(app_like, free_port())  # nothing listens there
     with site.app_context():
         response = post_form(
             site.test_client(),
