@@ -41,8 +41,11 @@ def test_stylesheet_is_fingerprinted_and_cached_for_a_year(client):
     assert client.get("/static/css/site.0000000000.css").status_code == 404
 
 
-def test_html_is_not_kept_by_shared_caches(client):
-    assert client.get("/").headers["Cache-Control"] == "private, no-cache"
+def test_pages_with_forms_or_errors_are_not_kept_by_shared_caches(client):
+    # Anonymous read-only pages may be cached briefly (tests/test_speed.py); pages that
+    # carry a CSRF token, and error pages, never are.
+    for path in ("/account/login", "/account/register", "/clinics/no-such-clinic"):
+        assert client.get(path).headers["Cache-Control"] == "private, no-cache", path
 
 
 def test_text_responses_are_compressed_when_asked(client, seeded):
