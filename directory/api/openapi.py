@@ -106,15 +106,8 @@ SEARCH_PARAMS = [
 ]
 
 SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["status", "message"],
-        "properties": {
-            "status": {"type": "integer"},
-            "message": {"type": "string"},
-            "errors": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-    },
+    # Both APIs answer errors with the same JSON body.
+    "Error": hsds_openapi.ERROR,
     "Location": {
         "type": "object",
         "required": ["state", "latitude", "longitude", "geocode_precision"],
