@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from directory import config, geocoding, security, spatial
+from directory import config, security
+from directory.search import geocoding, spatial
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -12,9 +12,9 @@ from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from sqlalchemy.exc import SQLAlchemyError
 
+from directory.accounts import service as accounts
 from directory.errors import wants_json
 from directory.extensions import db, login_manager
-from directory.services import accounts
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,12 +12,14 @@ from flask import Flask, current_app
 from sqlalchemy import inspect as sa_inspect
 
 from directory import backup
+from directory.accounts import service as accounts
+from directory.demo import data as demo_data
 from directory.extensions import MIGRATIONS_DIR, db
 from directory.ingest import page_commands
 from directory.ingest.commands import import_listings_command
 from directory.ingest.hpt.commands import import_hpt_command
 from directory.ingest.hsds_command import import_hsds_datapackage_command
-from directory.services import accounts, demo_data, seeding
+from directory.listings import seeding
 
 
 def register(app: Flask) -> None:

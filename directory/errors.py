@@ -8,8 +8,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 from werkzeug.wrappers import Response
 
+from directory.accounts.mail import MailError
 from directory.extensions import db
-from directory.services.mail import MailError
 
 
 def wants_json() -> bool:

@@ -11,7 +11,7 @@ from flask import Response
 
 from directory.formatting import plain_dollars
 from directory.models import Price
-from directory.services.search import SearchResult
+from directory.search.query import SearchResult
 
 # A cell that a spreadsheet could read as a formula is prefixed with an apostrophe, so a
 # listing's text can never run as one when the file is opened (CSV injection). Some

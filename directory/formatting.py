@@ -12,10 +12,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from directory import geo, source_documents, taxonomy
 from directory.caching import VersionedMemo
 from directory.extensions import db
+from directory.listings import source_documents, taxonomy
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
+from directory.search import places as geo
 from directory.validators import mixed_script
 
 

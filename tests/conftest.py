@@ -17,9 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, select
 
-from directory import create_app, geo
+from directory import create_app
 from directory.cli import apply_migrations
 from directory.extensions import db
+from directory.listings import seeding
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -32,7 +33,7 @@ from directory.models import (
     ServiceArea,
     Treatment,
 )
-from directory.services import seeding
+from directory.search import places as geo
 
 # Set by tests/pg_cluster.py: run the whole suite on a real PostgreSQL server.
 PG_URL = os.environ.get("TEST_DATABASE_URL")

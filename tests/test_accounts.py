@@ -13,11 +13,12 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from directory import create_app
+from directory.accounts import service as accounts
+from directory.accounts.service import SIGN_IN_REFUSED
 from directory.config import DEV_SECRET_KEY
 from directory.extensions import db, limiter
+from directory.listings import moderation, snapshots
 from directory.models import AuditEvent, Clinic, OutboxMessage, Role, SourceDocument, User
-from directory.services import accounts, moderation, snapshots
-from directory.services.accounts import SIGN_IN_REFUSED
 from tests.conftest import PASSWORD, IsolatedClient, _config, csrf_token, login, post_form
 
 MICHIGAN = "ketamine-institute-of-michigan"

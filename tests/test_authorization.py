@@ -19,9 +19,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from directory.accounts import service as accounts
 from directory.api import hsds
 from directory.extensions import db
 from directory.ingest import imports
+from directory.listings import moderation, snapshots
 from directory.models import (
     AuditEvent,
     Claim,
@@ -34,7 +36,6 @@ from directory.models import (
     SourceDocument,
     User,
 )
-from directory.services import accounts, moderation, snapshots
 from tests.conftest import csrf_token, login
 
 ANON, OWNER_A, OWNER_B, ADMIN = "anonymous", "owner of A", "owner of B", "admin"

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from directory import create_app, geo
+from directory import create_app
 from directory.api import hsds
 from directory.extensions import db
-from directory.geocoding import GazetteerGeocoder
 from directory.ingest import dedupe
+from directory.listings import moderation
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -28,7 +28,8 @@ from directory.models import (
     Revision,
     RevisionKind,
 )
-from directory.services import moderation
+from directory.search import places as geo
+from directory.search.geocoding import GazetteerGeocoder
 from tests.conftest import _config, copy_of_template, price
 
 COLUMNS = [

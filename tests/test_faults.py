@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from directory import create_app
 from directory.extensions import db
+from directory.listings import moderation, snapshots
 from directory.models import AuditEvent, Clinic, Decision, Revision
-from directory.services import moderation, snapshots
 from tests.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,

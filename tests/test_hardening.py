@@ -18,7 +18,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from directory import create_app
+from directory.accounts import service as accounts
 from directory.extensions import db, limiter
+from directory.listings import moderation
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -26,7 +28,6 @@ from directory.models import (
     Revision,
     RevisionKind,
 )
-from directory.services import accounts, moderation
 from directory.validators import mixed_script
 from tests.conftest import (
     PASSWORD,

@@ -13,10 +13,11 @@ from hsds_validation import check
 from sqlalchemy import event, func, select, update
 
 from directory.api.hsds import TERM_INDEX
+from directory.demo import data as demo_data
 from directory.extensions import db
-from directory.geocoding import GazetteerGeocoder
+from directory.listings import moderation, seeding, snapshots
 from directory.models import Clinic, ClinicStatus, PhoneKind
-from directory.services import demo_data, moderation, seeding, snapshots
+from directory.search.geocoding import GazetteerGeocoder
 
 BASE = "/api/v1/hsds"
 KIM = "ketamine-institute-of-michigan"

@@ -15,10 +15,11 @@ from conftest import price
 from hsds_validation import schema, validator
 from sqlalchemy import func, select
 
+from directory.demo import data as demo_data
 from directory.extensions import db
 from directory.ingest import hsds_tabular
+from directory.listings import seeding
 from directory.models import Clinic, ClinicStatus, Location
-from directory.services import demo_data, seeding
 
 URL = "/api/v1/hsds/datapackage.zip"
 

@@ -244,7 +244,7 @@ def test_owner_proposes_payment_and_languages_through_moderation(app, make_clini
 
 
 def test_example_data_covers_the_new_facts(app, runner, seeded):
-    from directory.services import demo_data
+    from directory.demo import data as demo_data
 
     demo_data.create_example_clinics(db.session, 40, seed=7, today=date(2026, 6, 1))
     db.session.commit()

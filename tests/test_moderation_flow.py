@@ -448,8 +448,8 @@ def test_a_decision_and_a_withdrawal_at_once_cannot_both_win(
 
     token = csrf_token(admin_client, page)
     # ... and the owner withdraws it meanwhile, in another session.
+    from directory.listings import moderation
     from directory.models import Revision as RevisionModel
-    from directory.services import moderation
 
     other = create_app_session(app)
     stale = other.get(RevisionModel, revision.id)

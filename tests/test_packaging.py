@@ -16,7 +16,7 @@ SERVE_FROM_WHEEL = textwrap.dedent(
     from directory import create_app
     from directory.cli import apply_migrations
     from directory.extensions import db
-    from directory.services import seeding
+    from directory.listings import seeding
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x",
                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1]})

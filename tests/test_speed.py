@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import event, select
 
 from directory.extensions import db
+from directory.listings import moderation, snapshots
 from directory.models import Clinic, DataVersion, Revision
-from directory.services import moderation, snapshots
 from tests.conftest import login, post_form, price
 
 CHICAGO = "60614"

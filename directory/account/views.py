@@ -23,11 +23,11 @@ from directory.account.forms import (
     RegisterForm,
     ResetForm,
 )
+from directory.accounts import service as accounts
 from directory.auth import login_required, safe_next
 from directory.extensions import db, limiter
 from directory.links import external_url
 from directory.owner.forms import ActionForm
-from directory.services import accounts
 
 bp = Blueprint("account", __name__)
 

@@ -16,8 +16,8 @@ from directory.admin.views import bp
 from directory.auth import admin_required
 from directory.extensions import db
 from directory.ingest import bulk, dedupe, imports
+from directory.listings import moderation
 from directory.models import Clinic, ImportUpload, PossibleDuplicate, utcnow
-from directory.services import moderation
 
 # About 3,000 CSV rows: the dry run and the import each finish well within a worker's
 # 30 s timeout. Larger files go through the import-listings command.

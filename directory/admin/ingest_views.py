@@ -12,8 +12,8 @@ from directory.auth import admin_required
 from directory.extensions import db
 from directory.ingest import documents, extract, fetch, review
 from directory.ingest.pages import Page
+from directory.listings.taxonomy import CONDITION_NAMES, TREATMENT_NAMES
 from directory.models import SourceDocument
-from directory.taxonomy import CONDITION_NAMES, TREATMENT_NAMES
 
 UPLOAD_MAX_BYTES = 1024 * 1024  # the site's request limit; larger uploads get a 413 first
 

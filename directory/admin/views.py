@@ -9,13 +9,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from directory import geocoding
 from directory.admin.forms import ApproveForm, RejectForm, StatusForm
 from directory.auth import admin_required
 from directory.extensions import db
 from directory.links import external_url, public_base
+from directory.listings import decisions, moderation, snapshots
+from directory.listings import published as listings
 from directory.models import AuditEvent, Claim, Clinic, ClinicStatus, PatientReport, Revision
-from directory.services import decisions, listings, moderation, snapshots
+from directory.search import geocoding
 
 bp = Blueprint("admin", __name__)
 AUDIT_PER_PAGE = 50

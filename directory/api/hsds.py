@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from directory.listings.taxonomy import CONDITIONS, TREATMENTS
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Treatment
-from directory.taxonomy import CONDITIONS, TREATMENTS
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://docs.openreferral.org/en/v3.0/"

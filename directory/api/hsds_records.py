@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from directory import geo
 from directory.api import hsds
+from directory.listings import snapshots
 from directory.models import (
     AuditEvent,
     Clinic,
@@ -27,8 +27,9 @@ from directory.models import (
     User,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
-from directory.services import search, snapshots
-from directory.services.search import InvalidSearch
+from directory.search import places as geo
+from directory.search import query as search
+from directory.search.query import InvalidSearch
 
 MAX_SEARCH_LENGTH = 200
 # Audit actions that changed what the public sees, and how HSDS metadata names them.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from directory.api import hsds_openapi
-from directory.geo import all_states
-from directory.taxonomy import CONDITION_SLUGS, LANGUAGES, PAYMENT_OPTIONS, TREATMENT_SLUGS
+from directory.listings.taxonomy import CONDITION_SLUGS, LANGUAGES, PAYMENT_OPTIONS, TREATMENT_SLUGS
+from directory.search.places import all_states
 
 STATE_CODES = [code for code, _ in all_states()]
 

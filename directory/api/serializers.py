@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from directory import geo
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Provenance
-from directory.services.pricing import SummaryRow
-from directory.services.search import ClinicHit
+from directory.prices.pricing import SummaryRow
+from directory.search import places as geo
+from directory.search.query import ClinicHit
 
 
 def _iso(value: date | None) -> str | None:

@@ -9,14 +9,15 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from directory import geo
 from directory.api import hsds_views, openapi, serializers
 from directory.errors import MESSAGES
 from directory.extensions import db
 from directory.links import external_url, public_base
-from directory.prices import hospital
-from directory.services import listings, pricing, search
-from directory.services.search import InvalidSearch
+from directory.listings import published as listings
+from directory.prices import hospital, pricing
+from directory.search import places as geo
+from directory.search import query as search
+from directory.search.query import InvalidSearch
 
 bp = Blueprint("api", __name__)
 bp.register_blueprint(hsds_views.bp, url_prefix="/hsds")

@@ -15,15 +15,15 @@ from urllib.parse import urlparse
 import ijson
 import phonenumbers
 
-from directory import geo
 from directory.api import hsds
-from directory.taxonomy import (
+from directory.listings.taxonomy import (
     CONDITION_SLUGS,
     LANGUAGE_CODES,
     PAYMENT_CODES,
     TREATMENT_NAMES,
     TREATMENT_SLUGS,
 )
+from directory.search import places as geo
 from directory.validators import EMAIL_RE
 
 # The CSV columns, in template order, with what each holds (the README repeats this).

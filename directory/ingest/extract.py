@@ -17,9 +17,9 @@ import phonenumbers
 import usaddress
 from price_parser import Price
 
-from directory import geo
 from directory.ingest import pages
 from directory.ingest.pages import Page
+from directory.search import places as geo
 
 
 class NotAClinicPage(ValueError):

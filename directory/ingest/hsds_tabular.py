@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import geo
 from directory.api import hsds, hsds_datapackage
-from directory.geocoding import GazetteerGeocoder
+from directory.listings.slugs import slugify
 from directory.models import (
     Clinic,
     ClinicQuote,
@@ -35,7 +34,8 @@ from directory.models import (
     Treatment,
     VerifiedBy,
 )
-from directory.slugs import slugify
+from directory.search import places as geo
+from directory.search.geocoding import GazetteerGeocoder
 from directory.validators import us_phone_e164
 
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024

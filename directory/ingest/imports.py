@@ -12,9 +12,8 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import geo
-from directory.geocoding import GazetteerGeocoder, Position
 from directory.ingest import bulk, dedupe
+from directory.listings import audit, moderation, snapshots
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -40,7 +39,8 @@ from directory.models import (
     utcnow,
 )
 from directory.models.clinic import join_codes
-from directory.services import audit, moderation, snapshots
+from directory.search import places as geo
+from directory.search.geocoding import GazetteerGeocoder, Position
 
 IMPORT_ACCOUNT = "bulk-import@directory.invalid"  # submits imported rows; cannot sign in
 MAX_LISTED_ERRORS = 200

@@ -13,11 +13,16 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import geo
 from directory.ingest import pages
+from directory.listings import moderation, snapshots
+from directory.listings.taxonomy import (
+    CONDITION_SLUGS,
+    LANGUAGE_CODES,
+    PAYMENT_CODES,
+    TREATMENT_SLUGS,
+)
 from directory.models import Clinic, Phone, PriceUnit, Revision, SourceDocument, User
-from directory.services import moderation, snapshots
-from directory.taxonomy import CONDITION_SLUGS, LANGUAGE_CODES, PAYMENT_CODES, TREATMENT_SLUGS
+from directory.search import places as geo
 
 MAX_FACTS = 20  # per list on the review form, which stays under the form's part limit
 PHONE_KINDS = ("main", "toll_free", "text")

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from directory.listings.taxonomy import LANGUAGE_NAMES, PAYMENT_NAMES
 from directory.models.base import Base, str_enum, utcnow
 from directory.models.price import Price
 from directory.models.treatment import Condition, Treatment, clinic_conditions, clinic_treatments
-from directory.taxonomy import LANGUAGE_NAMES, PAYMENT_NAMES
 
 if TYPE_CHECKING:
     from directory.models.charge import HospitalCharge

@@ -24,9 +24,9 @@ from wtforms import (
 from wtforms.fields import FieldList
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from directory import geo
+from directory.listings.taxonomy import CONDITIONS, LANGUAGES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import PhoneKind, PriceUnit
-from directory.taxonomy import CONDITIONS, LANGUAGES, PAYMENT_OPTIONS, TREATMENTS
+from directory.search import places as geo
 from directory.validators import (
     choice_list,
     email_address,

@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 
 from directory.auth import login_required
 from directory.extensions import db, limiter
+from directory.listings import decisions, moderation, snapshots
+from directory.listings import published as listings
 from directory.models import Claim, Clinic, Revision
 from directory.owner.forms import ActionForm, ClaimForm, ListingForm, NewClinicForm
-from directory.services import decisions, listings, moderation, snapshots
 
 bp = Blueprint("owner", __name__)
 

@@ -8,7 +8,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import geo
 from directory.formatting import money
 from directory.ingest.hpt.codes import note_for
 from directory.models import (
@@ -21,7 +20,8 @@ from directory.models import (
     PriceFileImport,
     Treatment,
 )
-from directory.services import search
+from directory.search import places as geo
+from directory.search import query as search
 
 PAYER_KINDS = (
     ChargeKind.NEGOTIATED_DOLLAR,

@@ -18,18 +18,21 @@ from flask import (
     url_for,
 )
 
-from directory import geo
-from directory import place_suggestions as place_suggestions_service
 from directory.exports import csv_response, price_rows, search_rows
 from directory.extensions import db, limiter
 from directory.links import external_url, public_base
+from directory.listings import moderation
+from directory.listings import published as listings
+from directory.listings.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
 from directory.models import ReportCategory
-from directory.prices import hospital
+from directory.prices import hospital, pricing
 from directory.public import jsonld
 from directory.public.forms import ReportForm
-from directory.services import listings, moderation, pricing, refine, search
-from directory.services.search import InvalidSearch, SearchQuery
-from directory.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
+from directory.search import place_suggestions as place_suggestions_service
+from directory.search import places as geo
+from directory.search import query as search
+from directory.search import refine
+from directory.search.query import InvalidSearch, SearchQuery
 
 bp = Blueprint("public", __name__)
 

@@ -34,9 +34,9 @@ def child(path: Path, database: Path) -> None:
     from directory import create_app
     from directory.cli import apply_migrations
     from directory.extensions import db
-    from directory.geocoding import GazetteerGeocoder
     from directory.ingest.hpt import service
-    from directory.services import seeding
+    from directory.listings import seeding
+    from directory.search.geocoding import GazetteerGeocoder
 
     app = create_app(
         {"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"}

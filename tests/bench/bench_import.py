@@ -121,8 +121,8 @@ def setup(work: Path, size: int) -> None:
 
     from directory.cli import apply_migrations
     from directory.extensions import db
+    from directory.listings import seeding
     from directory.models import Place
-    from directory.services import seeding
 
     app = _app(work / "db.sqlite3")
     with app.app_context():

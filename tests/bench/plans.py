@@ -11,10 +11,11 @@ import os
 
 from sqlalchemy import text
 
-from directory import create_app, geo
+from directory import create_app
 from directory.extensions import db
 from directory.models import Clinic, Location, Price, ServiceArea
-from directory.services import search
+from directory.search import places as geo
+from directory.search import query as search
 
 
 def _explain(sql: str) -> list[str]:

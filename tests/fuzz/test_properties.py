@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from directory import geo
 from directory.extensions import db
 from directory.models import PatientReport, Price, Revision, User
+from directory.search import places as geo
 from tests.conftest import csrf_token, login
 
 # `make stress` raises the number of examples through FUZZ_EXAMPLES.

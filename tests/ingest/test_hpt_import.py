@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from directory.api import hsds
 from directory.extensions import db
-from directory.geocoding import GazetteerGeocoder
 from directory.ingest import fetch
 from directory.ingest.hpt import service
+from directory.listings import moderation
 from directory.models import (
     AuditEvent,
     Clinic,
@@ -31,7 +31,7 @@ from directory.models import (
     Revision,
     RevisionKind,
 )
-from directory.services import moderation
+from directory.search.geocoding import GazetteerGeocoder
 
 FILES = Path(__file__).parent / "hpt_files"
 

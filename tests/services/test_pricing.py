@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from directory import geo
 from directory.extensions import db
 from directory.models import ClinicStatus, PriceUnit
-from directory.services import pricing
-from directory.services.search import parse_query
+from directory.prices import pricing
+from directory.search import places as geo
+from directory.search.query import parse_query
 from tests.conftest import price
 
 TODAY = date.today()

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from directory import geo
 from directory.extensions import db
-from directory.services import search
+from directory.search import places as geo
+from directory.search import query as search
 from tests.conftest import price
 
 EARTH_RADIUS_MILES = 3958.7613

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
+from directory.listings import seeding
 from directory.models import Clinic, ClinicStatus, GeocodePrecision, Price
-from directory.services import seeding
 
 DOCUMENTS = seeding.SEED_FILE.parent / "documents"
 # The shared originals, beside the checkout; the copies under seeds/ must match them.

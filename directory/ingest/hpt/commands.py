@@ -6,11 +6,11 @@ import click
 from flask import current_app
 
 from directory.extensions import db
-from directory.geocoding import GazetteerGeocoder
 from directory.ingest.fetch import FetchError
 from directory.ingest.hpt import service
 from directory.ingest.hpt.importer import ImportReport
 from directory.ingest.hpt.records import HptFormatError
+from directory.search.geocoding import GazetteerGeocoder
 
 
 def _describe(report: ImportReport) -> str:
@@ -49,7 +49,7 @@ def _describe(report: ImportReport) -> str:
 def import_hpt_command(location: str | None, site: str | None) -> None:
     """Import a hospital price transparency file (path or URL; JSON or CSV, gzip or zip)."""
     from directory.cli import apply_migrations
-    from directory.services import seeding
+    from directory.listings import seeding
 
     if bool(location) == bool(site):
         raise click.UsageError("Give either a file path or URL, or --from-site URL.")

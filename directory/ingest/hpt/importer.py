@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import geo
-from directory.geocoding import Geocoder
 from directory.ingest.hpt.records import ChargeRecord, FileHeader, ParsedFile
+from directory.listings import audit
+from directory.listings.moderation import EMPTY_LISTING
+from directory.listings.slugs import free_slug
 from directory.models import (
     ChargeKind,
     Clinic,
@@ -33,9 +34,8 @@ from directory.models import (
     Treatment,
     User,
 )
-from directory.services import audit
-from directory.services.moderation import EMPTY_LISTING
-from directory.slugs import free_slug
+from directory.search import places as geo
+from directory.search.geocoding import Geocoder
 
 # Proposals need a submitter: price files are submitted by this account, which cannot sign in.
 IMPORTER_EMAIL = "price-files@directory.invalid"

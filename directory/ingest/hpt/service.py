@@ -10,10 +10,10 @@ from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
-from directory.geocoding import Geocoder
 from directory.ingest import fetch
 from directory.ingest.hpt import importer, opener, reader
 from directory.ingest.hpt.importer import ImportReport
+from directory.search.geocoding import Geocoder
 
 CMS_HPT_TXT = "cms-hpt.txt"
 MAX_INDEX_BYTES = 1024 * 1024

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from directory.listings.slugs import slugify
+from directory.listings.taxonomy import PAYMENT_OPTIONS
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -32,8 +34,6 @@ from directory.models import (
     utcnow,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
-from directory.slugs import slugify
-from directory.taxonomy import PAYMENT_OPTIONS
 
 BATCH = 1000
 STATES_50_DC = (

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from directory import geo, taxonomy
+from directory.listings import taxonomy
 from directory.models import (
     Clinic,
     ClinicQuote,
@@ -25,6 +25,7 @@ from directory.models import (
     Provenance,
     Treatment,
 )
+from directory.search import places as geo
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "seeds" / "clinics.toml"
 

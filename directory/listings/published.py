@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from directory import geo
 from directory.models import Clinic, ClinicQuote, ClinicStatus, Location, ServiceArea
 from directory.models.user import clinic_owners
+from directory.search import places as geo
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 

@@ -15,7 +15,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from directory.geocoding import Geocoder
+from directory.listings import audit, decisions, snapshots
+from directory.listings.slugs import free_slug
 from directory.models import (
     Claim,
     Clinic,
@@ -29,8 +30,7 @@ from directory.models import (
     VerifiedBy,
     utcnow,
 )
-from directory.services import audit, decisions, snapshots
-from directory.slugs import free_slug
+from directory.search.geocoding import Geocoder
 
 EMPTY_LISTING: dict[str, Any] = {
     "name": None,

@@ -10,7 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.formatting import money
-from directory.geocoding import Geocoder
+from directory.listings.taxonomy import (
+    CONDITION_NAMES,
+    LANGUAGE_NAMES,
+    PAYMENT_NAMES,
+    TREATMENT_NAMES,
+)
 from directory.models import (
     Clinic,
     Condition,
@@ -24,7 +29,7 @@ from directory.models import (
     Treatment,
 )
 from directory.models.clinic import join_codes
-from directory.taxonomy import CONDITION_NAMES, LANGUAGE_NAMES, PAYMENT_NAMES, TREATMENT_NAMES
+from directory.search.geocoding import Geocoder
 
 FIELDS = (
     "name",

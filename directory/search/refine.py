@@ -8,8 +8,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from directory.services.search import SearchResult, count_matches
-from directory.taxonomy import CONDITION_NAMES, LANGUAGE_NAMES, PAYMENT_NAMES, TREATMENT_NAMES
+from directory.listings.taxonomy import (
+    CONDITION_NAMES,
+    LANGUAGE_NAMES,
+    PAYMENT_NAMES,
+    TREATMENT_NAMES,
+)
+from directory.search.query import SearchResult, count_matches
 
 # URL parameter -> (query attribute, its value when the filter is off).
 FILTERS: dict[str, tuple[str, Any]] = {

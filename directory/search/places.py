@@ -1,12 +1,14 @@
-"""Places a patient types, the offline gazetteer behind them, and distances."""
+"""Places a patient types, resolved against the gazetteer and metros.json, and distances."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import us
@@ -14,8 +16,8 @@ from geopy.distance import great_circle
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from directory import place_suggestions
 from directory.models import Place
+from directory.search import place_suggestions
 
 MAX_PLACE_LENGTH = 100
 MAX_ALTERNATIVES = 8
@@ -50,96 +52,9 @@ class Metro:
     radius_miles: float
 
 
-METROS: tuple[Metro, ...] = (
-    Metro(
-        "Chicagoland",
-        ("chicagoland", "chicago area", "chicago metro", "greater chicago"),
-        "chicago, il",
-        50,
-    ),
-    Metro(
-        "Metro Detroit",
-        ("metro detroit", "detroit metro", "detroit area", "greater detroit"),
-        "detroit, mi",
-        40,
-    ),
-    Metro(
-        "Bay Area", ("bay area", "sf bay area", "san francisco bay area"), "san francisco, ca", 50
-    ),
-    Metro(
-        "Greater Los Angeles",
-        ("greater los angeles", "la area", "los angeles area", "southern california", "socal"),
-        "los angeles, ca",
-        50,
-    ),
-    Metro(
-        "New York Metro",
-        (
-            "new york metro",
-            "nyc metro",
-            "tri-state area",
-            "tristate area",
-            "new york area",
-            "nyc area",
-        ),
-        "new york, ny",
-        40,
-    ),
-    Metro("Greater Boston", ("greater boston", "boston area", "boston metro"), "boston, ma", 35),
-    Metro(
-        "DC Metro",
-        ("dc metro", "dmv", "washington metro", "dc area", "washington dc area"),
-        "washington, dc",
-        35,
-    ),
-    Metro(
-        "Dallas-Fort Worth",
-        ("dallas-fort worth", "dfw", "metroplex", "dallas fort worth"),
-        "dallas, tx",
-        50,
-    ),
-    Metro(
-        "Greater Houston", ("greater houston", "houston area", "houston metro"), "houston, tx", 45
-    ),
-    Metro("South Florida", ("south florida", "miami area", "miami metro"), "miami, fl", 50),
-    Metro("Metro Atlanta", ("metro atlanta", "atlanta area", "atlanta metro"), "atlanta, ga", 40),
-    Metro(
-        "Puget Sound",
-        ("puget sound", "seattle area", "seattle metro", "greater seattle"),
-        "seattle, wa",
-        40,
-    ),
-    Metro(
-        "Twin Cities",
-        ("twin cities", "minneapolis-st paul", "minneapolis st paul"),
-        "minneapolis, mn",
-        35,
-    ),
-    Metro(
-        "Valley of the Sun",
-        ("valley of the sun", "phoenix area", "phoenix metro", "greater phoenix"),
-        "phoenix, az",
-        45,
-    ),
-    Metro("Denver Metro", ("denver metro", "denver area", "front range"), "denver, co", 40),
-    Metro(
-        "Greater Philadelphia",
-        ("greater philadelphia", "philly area", "philadelphia area", "delaware valley"),
-        "philadelphia, pa",
-        35,
-    ),
-    Metro(
-        "Research Triangle",
-        ("research triangle", "the triangle", "triangle area"),
-        "raleigh, nc",
-        35,
-    ),
-    Metro(
-        "Wasatch Front",
-        ("wasatch front", "salt lake area", "salt lake metro"),
-        "salt lake city, ut",
-        40,
-    ),
+METROS: tuple[Metro, ...] = tuple(
+    Metro(m["name"], tuple(m["aliases"]), m["anchor"], m["radius_miles"])
+    for m in json.loads((Path(__file__).parent / "metros.json").read_text(encoding="utf-8"))
 )
 _METRO_BY_ALIAS = {
     alias: metro for metro in METROS for alias in (metro.name.lower(), *metro.aliases)

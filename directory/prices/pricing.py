@@ -11,8 +11,8 @@ from datetime import date
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from directory import geo
 from directory.caching import VersionedMemo
+from directory.listings.taxonomy import TREATMENT_NAMES
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -22,9 +22,9 @@ from directory.models import (
     ServiceArea,
     Treatment,
 )
-from directory.services import search
-from directory.services.search import SearchQuery
-from directory.taxonomy import TREATMENT_NAMES
+from directory.search import places as geo
+from directory.search import query as search
+from directory.search.query import SearchQuery
 
 DEFAULT_SERIES_LENGTH = 6  # the usual initial series of IV infusions (DESIGN.md)
 

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from directory import geo
 from directory.models import GeocodePrecision
+from directory.search import places as geo
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from directory import geo, spatial
 from directory.caching import VersionedMemo
+from directory.listings.taxonomy import (
+    CONDITION_SLUGS,
+    LANGUAGE_CODES,
+    LANGUAGES,
+    PAYMENT_CODES,
+    PAYMENT_OPTIONS,
+    TREATMENT_SLUGS,
+)
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -35,14 +42,8 @@ from directory.models import (
     Treatment,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
-from directory.taxonomy import (
-    CONDITION_SLUGS,
-    LANGUAGE_CODES,
-    LANGUAGES,
-    PAYMENT_CODES,
-    PAYMENT_OPTIONS,
-    TREATMENT_SLUGS,
-)
+from directory.search import places as geo
+from directory.search import spatial
 
 SORTS = ("distance", "price", "name")
 MAX_PRICE_DOLLARS = 100_000

@@ -112,7 +112,9 @@ def _zip_counts(session: Session, labels: list[str]) -> dict[str, int]:
 
 def starting_with(session: Session, text: str, limit: int = 8) -> list[str]:
     """Places whose name starts with what was typed so far, for suggestions while typing."""
-    from directory import geo  # geo imports this module; the import is deferred to call time
+    from directory.search import (
+        places as geo,  # geo imports this module; the import is deferred to call time
+    )
 
     typed = re.sub(r"\s+", " ", text).strip()
     if len(typed) < 2 or len(typed) > geo.MAX_PLACE_LENGTH or typed.isdigit():

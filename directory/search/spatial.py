@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, event, func, literal
 
-from directory import geo
 from directory.models import Location
+from directory.search import places as geo
 
 # geopy's great_circle uses this mean Earth radius (6371.009 km), here in miles.
 EARTH_RADIUS_MILES = 6371.009 / 1.609344

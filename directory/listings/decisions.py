@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from directory.accounts import mail
+from directory.listings import snapshots
 from directory.models import Claim, Clinic, Decision, PatientReport, Revision, RevisionKind
-from directory.services import mail, snapshots
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from directory.accounts import mail
+from directory.listings import audit
 from directory.models import PendingRegistration, Role, User, new_session_token, utcnow
-from directory.services import audit, mail
 
 # Checked against when the e-mail is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")

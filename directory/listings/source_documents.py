@@ -8,7 +8,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-TITLES_FILE = Path(__file__).resolve().parents[1] / "seeds" / "documents" / "titles.toml"
+TITLES_FILE = Path(__file__).resolve().parents[2] / "seeds" / "documents" / "titles.toml"
 
 
 @dataclass(frozen=True)

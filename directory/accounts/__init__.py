@@ -1,0 +1,1 @@
+"""Accounts: users, sign-up and sign-in, tokens, and the mail they send."""

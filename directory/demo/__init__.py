@@ -1,0 +1,1 @@
+"""Fictional example clinics for demos and benchmarks: tooling, not domain logic."""

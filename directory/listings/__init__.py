@@ -1,0 +1,1 @@
+"""Listings: what is published, a listing as data, moderation, decisions and the audit log."""

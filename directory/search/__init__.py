@@ -1,0 +1,1 @@
+"""Search: places patients type, nearest-first queries, filters and ranking."""

@@ -1,1 +1,0 @@
-"""Domain logic as plain functions: they add and flush, the caller commits."""
