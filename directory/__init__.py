@@ -30,8 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from directory import assets, auth, caching, cli, errors
+    from directory import assets, auth, caching, cli, errors, i18n
 
+    i18n.register(app)
     assets.register(app)
     auth.register(app)
     caching.register(app)

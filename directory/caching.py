@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from directory.i18n import current_language
 from directory.models import DataVersion, utcnow
 
 T = TypeVar("T")
@@ -161,11 +162,13 @@ class VersionedMemo:
 
 
 def _validators(version: Version) -> tuple[str, datetime]:
-    # Pages flag prices older than a year, so they also change with the date.
+    # Pages flag prices older than a year, so they also change with the date; and a page
+    # in Spanish is another representation of the URL than the same page in English.
     today = date.today()
     midnight = datetime.combine(today, time(), tzinfo=UTC)
     stamp = int(version.changed_at.timestamp() * 1_000_000)
-    return f"v{version.number}.{stamp:x}-{today.isoformat()}", max(version.changed_at, midnight)
+    tag = f"v{version.number}.{stamp:x}-{today.isoformat()}-{current_language()}"
+    return tag, max(version.changed_at, midnight)
 
 
 def _cacheable_request() -> bool:
@@ -223,4 +226,6 @@ def _mark_cacheable(response: Response, etag: str, last_modified: datetime) -> N
     response.headers["Cache-Control"] = (
         f"public, max-age={SHARED_CACHE_SECONDS // 2}, s-maxage={SHARED_CACHE_SECONDS}"
     )
+    # The language follows the `lang` cookie, else Accept-Language.
     response.vary.add("Cookie")
+    response.vary.add("Accept-Language")

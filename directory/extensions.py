@@ -6,6 +6,7 @@ import time
 from contextvars import ContextVar
 from pathlib import Path
 
+from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +26,7 @@ login_manager = LoginManager()
 migrate = Migrate()
 compress = Compress()
 mail = Mail()
+babel = Babel()
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 limiter = Limiter(key_func=get_remote_address)
 

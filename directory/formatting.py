@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel import dates, numbers
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -14,18 +16,25 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from directory.caching import VersionedMemo
 from directory.extensions import db
+from directory.i18n import babel_locale
 from directory.listings import source_documents, taxonomy
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.search import places as geo
+from directory.terms import language_name, term
 from directory.validators import mixed_script
 
 
 def money(cents: int | None) -> str:
-    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for nothing."""
+    """$1,234 for whole dollars, $1,234.50 otherwise, in the page's locale; a dash for nothing."""
     if cents is None:
         return "—"
-    dollars, rest = divmod(cents, 100)
-    return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
+    amount = Decimal(cents) / 100
+    locale = babel_locale()
+    if cents % 100 == 0:
+        return numbers.format_currency(
+            amount, "USD", format="¤#,##0", locale=locale, currency_digits=False
+        )
+    return numbers.format_currency(amount, "USD", locale=locale)
 
 
 def plain_dollars(cents: int | None) -> str:
@@ -37,10 +46,17 @@ def plain_dollars(cents: int | None) -> str:
 
 
 def miles(value: float | None) -> str:
-    """A distance in miles to one decimal place."""
+    """A distance in miles to one decimal place, in the page's locale."""
     if value is None:
         return ""
-    return f"{value:,.1f} mi"
+    return f"{numbers.format_decimal(value, format='#,##0.0', locale=babel_locale())} mi"
+
+
+def number(value: float | int | None) -> str:
+    """A count or amount with the locale's grouping ("1,250")."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, locale=babel_locale())
 
 
 def source_host(url: str | None) -> str:
@@ -49,11 +65,17 @@ def source_host(url: str | None) -> str:
     return host.removeprefix("www.") or "source"
 
 
+# English keeps the site's "24 November 2026"; Spanish reads "24 de noviembre de 2026".
+_LONG_DATE = {"en": "d MMMM y", "es": "d 'de' MMMM 'de' y"}
+
+
 def long_date(value: date | None) -> str:
-    """24 November 2026."""
+    """24 November 2026, or 24 de noviembre de 2026 on a Spanish page."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    locale = babel_locale()
+    pattern = _LONG_DATE.get(locale.split("_")[0], _LONG_DATE["en"])
+    return dates.format_date(value, pattern, locale=locale)
 
 
 _BLANK_LINES = re.compile(r"[ \t]*\n\s*")
@@ -103,6 +125,9 @@ def register(app: Flask) -> None:
     """Install the filters and the values every template may use."""
     app.add_template_filter(money)
     app.add_template_filter(miles)
+    app.add_template_filter(number)
+    app.add_template_filter(term)
+    app.add_template_filter(language_name)
     app.add_template_filter(long_date)
     app.add_template_filter(source_host)
     app.add_template_filter(squeeze)

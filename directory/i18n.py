@@ -1,0 +1,110 @@
+"""The site's languages: which one a request gets, the switch, and the `lang` of a page."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    has_app_context,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+
+# Language code shown to visitors and in `lang` attributes -> the Babel locale behind it.
+# US Spanish: money as "$1,250", dates as "24 de noviembre de 2026".
+LOCALES = {"en": "en_US", "es": "es_US"}
+DEFAULT = "en"
+COOKIE = "lang"
+COOKIE_SECONDS = 365 * 24 * 60 * 60
+# Each language's name in itself, for the switch in the header.
+NAMES = {"en": "English", "es": "Español"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def chosen_language() -> str:
+    """The language for this request: ?lang=, else the cookie, else Accept-Language, else en."""
+    for explicit in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if explicit in LOCALES:
+            return explicit
+    return request.accept_languages.best_match(list(LOCALES), default=DEFAULT) or DEFAULT
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the Babel locale of the chosen language."""
+    if not has_request_context():  # commands and mail built outside a request
+        return LOCALES[DEFAULT]
+    return LOCALES[chosen_language()]
+
+
+def babel_locale() -> str:
+    """The Babel locale to format numbers and dates in: the request's, else en_US."""
+    locale = get_locale() if has_app_context() else None
+    return str(locale) if locale is not None else LOCALES[DEFAULT]
+
+
+def current_language() -> str:
+    """ "en" or "es": the language of the page being built, for `lang` attributes."""
+    locale = get_locale() if has_app_context() else None
+    return locale.language if locale is not None and locale.language in LOCALES else DEFAULT
+
+
+def _local_target(target: str | None) -> str:
+    """A path on this site to return to; anything else (another host, a scheme) goes home."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return "/"
+    return target
+
+
+@bp.get("/language")
+def choose() -> Response:
+    """Remember the visitor's language (?lang=) for a year and return to the page they were on."""
+    code = request.args.get("lang", "")
+    target = _local_target(request.args.get("next"))
+    response = redirect(target, code=303)
+    if code in LOCALES:
+        response.set_cookie(
+            COOKIE, code, max_age=COOKIE_SECONDS, samesite="Lax", secure=request.is_secure
+        )
+    return response
+
+
+def switch_links() -> list[dict[str, Any]]:
+    """The header's "English · Español" links, each returning to the current page."""
+    here = request.full_path if request.query_string else request.path
+    # Drop a ?lang= the visitor arrived with, so the choice they click wins on return.
+    if request.args.get("lang") is not None:
+        args = request.args.to_dict(flat=False)
+        args.pop("lang", None)
+        query = urlencode(args, doseq=True)
+        here = f"{request.path}?{query}" if query else request.path
+    current = current_language()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "url": url_for("i18n.choose", lang=code, next=here),
+            "current": code == current,
+        }
+        for code, name in NAMES.items()
+    ]
+
+
+def register(app: Flask) -> None:
+    """Bind Flask-Babel with the selector, the switch route and the template helpers."""
+    from directory.extensions import babel
+
+    babel.init_app(app, default_locale=LOCALES[DEFAULT], locale_selector=select_locale)
+    app.register_blueprint(bp)
+    app.add_template_global(current_language)
+    app.add_template_global(switch_links)

@@ -1,0 +1,69 @@
+"""Taxonomy names (treatments, conditions, ways to pay) in the page's language."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask_babel import gettext
+
+from directory.i18n import babel_locale
+from directory.listings import taxonomy
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name Babel's extractor looks for
+    """Mark a message for the catalogue without translating it here."""
+    return message
+
+
+# The taxonomy's English names and descriptions, so the catalogue holds each one.
+TERMS = frozenset(
+    {
+        N_("IV ketamine infusion"),
+        N_("Esketamine (Spravato)"),
+        N_("IM ketamine"),
+        N_("Oral or sublingual ketamine"),
+        N_("At-home program"),
+        N_("Ketamine-assisted psychotherapy"),
+        N_("Consultation"),
+        N_("Integration therapy"),
+        N_("Ketamine given through an intravenous drip."),
+        N_("A nasal spray taken in the office under observation."),
+        N_("Ketamine given as an intramuscular injection."),
+        N_("Ketamine taken as a tablet or lozenge."),
+        N_("Ketamine taken at home within a telehealth program."),
+        N_("Therapy sessions combined with ketamine."),
+        N_("An initial evaluation to decide whether ketamine fits."),
+        N_("Therapy after treatment to make sense of it."),
+        N_("Depression"),
+        N_("Treatment-resistant depression"),
+        N_("Anxiety"),
+        N_("PTSD"),
+        N_("OCD"),
+        N_("Chronic pain"),
+        N_("Suicidal ideation"),
+        N_("Bipolar depression"),
+        N_("Postpartum depression"),
+        N_("Self-pay"),
+        N_("Private insurance (in network)"),
+        N_("Out of network (superbill offered)"),
+        N_("Medicare"),
+        N_("Medicaid"),
+        N_("TRICARE"),
+        N_("VA Community Care"),
+        N_("Sliding-scale fees"),
+        N_("Financing (for example CareCredit)"),
+        N_("HSA or FSA card"),
+    }
+)
+
+
+def term(name: str) -> str:
+    """A taxonomy name in the page's language; any other text (a clinic's own) as it is."""
+    return gettext(name) if name in TERMS else name
+
+
+def language_name(code: str) -> str:
+    """A language's name in the page's language ("Spanish", "español"), from Babel's data."""
+    locale = Locale.parse(babel_locale())
+    english = taxonomy.LANGUAGE_NAMES.get(code, code)
+    name = locale.languages.get(code) if locale.language != "en" else None
+    return name or english

@@ -1,0 +1,64 @@
+"""Find user-facing text in templates that is outside a translation call."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Attributes whose values people read or hear.
+READ_ATTRIBUTES = frozenset({"title", "aria-label", "placeholder", "alt"})
+# Names and symbols that read the same in every language.
+ALLOWED = frozenset(
+    {"988", "911", "mi", "API", "CSV", "JSON", "ZIP", "HSDS", "OpenStreetMap", "×", "✕", "→", "←"}
+)
+_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_TRANS = re.compile(r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}", re.S)
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+MARK = "\x00"
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._raw = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._raw += 1
+        for name, value in attrs:
+            if name in READ_ATTRIBUTES and value:
+                self._check(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._raw:
+            self._raw -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._raw:
+            self._check(data)
+
+    def _check(self, text: str) -> None:
+        for piece in text.split(MARK):
+            words = [w for w in _LETTERS.findall(piece) if w not in ALLOWED]
+            if words:
+                self.found.append(piece.strip())
+
+
+def untranslated(source: str) -> list[str]:
+    """The pieces of text in a template's source that no translation call covers."""
+    source = _COMMENT.sub("", source)
+    source = _TRANS.sub(MARK, source)
+    source = _JINJA.sub(MARK, source)
+    collector = _Collector()
+    collector.feed(source)
+    collector.close()
+    return collector.found
+
+
+def templates() -> list[Path]:
+    """Every HTML template the site renders."""
+    return sorted(p for p in TEMPLATES.rglob("*.html"))
