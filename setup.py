@@ -4,7 +4,7 @@ installed from the wheel serves every page. Everything else lives in pyproject.t
 
 from setuptools import find_namespace_packages, setup
 
-DATA = ["*.json", "*.ini", "*.mako", "*.csv", "*.toml", "*.txt"]
+DATA = ["*.json", "*.ini", "*.mako", "*.csv", "*.toml", "*.txt", "*.po", "*.mo"]
 
 setup(
     packages=[

@@ -34,7 +34,12 @@ def chosen_language() -> str:
     for explicit in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if explicit in LOCALES:
             return explicit
-    return request.accept_languages.best_match(list(LOCALES), default=DEFAULT) or DEFAULT
+    # Best quality first; "es-MX" counts as Spanish even when a plain "en" is also listed.
+    for tag, quality in request.accept_languages:
+        primary = tag.split("-")[0].split("_")[0].lower()
+        if quality > 0 and primary in LOCALES:
+            return primary
+    return DEFAULT
 
 
 def select_locale() -> str:

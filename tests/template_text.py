@@ -16,6 +16,7 @@ ALLOWED = frozenset(
 _COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _TRANS = re.compile(r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}", re.S)
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_ATTRIBUTE = re.compile(r'^\s*[a-z][\w-]*="[^"]*"?\s*>?\s*$')
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 MARK = "\x00"
 
@@ -43,6 +44,8 @@ class _Collector(HTMLParser):
 
     def _check(self, text: str) -> None:
         for piece in text.split(MARK):
+            if _ATTRIBUTE.match(piece):  # a macro that writes attributes, not text
+                continue
             words = [w for w in _LETTERS.findall(piece) if w not in ALLOWED]
             if words:
                 self.found.append(piece.strip())
@@ -52,7 +55,7 @@ def untranslated(source: str) -> list[str]:
     """The pieces of text in a template's source that no translation call covers."""
     source = _COMMENT.sub("", source)
     source = _TRANS.sub(MARK, source)
-    source = _JINJA.sub(MARK, source)
+    source = _JINJA.sub(f" {MARK} ", source)
     collector = _Collector()
     collector.feed(source)
     collector.close()

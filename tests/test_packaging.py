@@ -31,6 +31,9 @@ SERVE_FROM_WHEEL = textwrap.dedent(
         status = client.get(path).status_code
         print(path, status)
         assert status == 200, path
+    spanish = client.get("/about?lang=es").get_data(as_text=True)
+    assert "Cómo funciona este directorio" in spanish, "the Spanish catalogue is missing"
+    print("spanish ok")
     """
 )
 
@@ -59,6 +62,8 @@ def test_an_install_from_the_wheel_serves_every_kind_of_page(tmp_path: Path) -> 
         "directory/static/css/site.css",
         "directory/migrations/alembic.ini",
         "directory/migrations/script.py.mako",
+        "directory/translations/es/LC_MESSAGES/messages.po",
+        "directory/translations/es/LC_MESSAGES/messages.mo",
     ):
         assert expected in names, expected
     assert not any("axe" in name for name in names), "test-only files stay out of the package"
@@ -74,3 +79,4 @@ def test_an_install_from_the_wheel_serves_every_kind_of_page(tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "/static/css/site.css 200" in result.stdout
+    assert "spanish ok" in result.stdout

@@ -1,0 +1,198 @@
+"""The site in Spanish: every page, the crisis line, the language switch, caching per language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from directory.extensions import db
+from directory.listings import moderation, snapshots
+from tests.conftest import login, price
+
+SPANISH = {"Accept-Language": "es"}
+MICHIGAN = "ketamine-institute-of-michigan"
+HTML_LANG = re.compile(r'<html lang="([a-z]+)"')
+
+
+def html_lang(page: str) -> str:
+    """The language the page declares on its root element."""
+    match = HTML_LANG.search(page)
+    assert match, "no <html lang>"
+    return match.group(1)
+
+
+def assert_spanish(response, url: str, status: int = 200) -> str:
+    """The page answered in Spanish, with the Spanish crisis line."""
+    assert response.status_code == status, url
+    page = response.get_data(as_text=True)
+    assert html_lang(page) == "es", url
+    assert "AYUDA" in page and 'href="sms:988?&amp;body=AYUDA"' in page, url
+    assert "¿Está en crisis?" in page and "marque 2" in page, url
+    assert 'href="tel:988"' in page, url
+    assert "Skip to main content" not in page, url
+    return page
+
+
+@pytest.fixture
+def listed(seeded, make_clinic, make_user):
+    """Two priced clinics near 48336, an owner of the seed Michigan clinic, and an admin."""
+    from directory.models import Clinic
+
+    first = make_clinic("Alpha Ketamine", prices=(price("iv-infusion", 450),), slug="alpha")
+    make_clinic("Beta Ketamine", prices=(price("iv-infusion", 1250.5),), slug="beta")
+    michigan = db.session.execute(db.select(Clinic).filter_by(slug=MICHIGAN)).scalar_one()
+    owner = make_user("owner@example.org", clinics=(michigan,))
+    make_user("admin@example.org", admin=True)
+    payload = snapshots.snapshot(michigan) | {"website": "https://kim.example.org"}
+    revision = moderation.propose_edit(db.session, owner, michigan, payload, "Our new site")
+    db.session.commit()
+    return {"clinic": first.slug, "revision": revision.id}
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/search?near=48336",
+    "/search?near=48336&condition=suicidal-ideation",
+    "/clinics/alpha",
+    f"/clinics/{MICHIGAN}",
+    "/clinics/alpha/report",
+    "/compare?clinics=alpha,beta",
+    "/costs?state=MI",
+    "/costs",
+    "/regions",
+    "/regions/MI",
+    "/about",
+    "/account/login",
+    "/account/register",
+    "/account/forgot",
+    "/no-such-page",
+]
+
+
+def test_every_public_page_renders_in_spanish_with_the_crisis_line(client, listed):
+    for url in PUBLIC_PAGES:
+        response = client.get(url, headers=SPANISH)
+        if url == "/no-such-page":
+            assert response.status_code == 404
+            page = response.get_data(as_text=True)
+            assert html_lang(page) == "es" and "No encontramos la página" in page
+            continue
+        assert_spanish(response, url)
+
+
+def test_a_search_that_finds_no_place_explains_in_spanish(client):
+    page = assert_spanish(client.get("/search?near=nowhere-at-all", headers=SPANISH), "", 400)
+    assert "Revise su búsqueda" in page
+
+
+def test_search_results_are_in_spanish_with_money_and_dates_for_the_locale(client, listed):
+    page = assert_spanish(client.get("/search?near=48336", headers=SPANISH), "search")
+    assert "Se encontraron 2 clínicas" in page or "clínicas" in page
+    assert "Clínicas de ketamina a menos de 25 millas de 48336" in page
+    assert "$450" in page and "$1,250.50" in page
+    assert "Infusión intravenosa de ketamina" in page
+    assert "Verificado por última vez" in page or "Todavía no lo ha verificado" in page
+    # Clinic names are the clinic's own words, marked as English on a Spanish page.
+    assert re.search(r'<h3 lang="en"><a [^>]*>Alpha Ketamine</a></h3>', page)
+
+
+def test_clinic_page_shows_spanish_dates(client, make_clinic):
+    from datetime import date
+
+    make_clinic(
+        "Dated Clinic",
+        slug="dated",
+        prices=(price("iv-infusion", 500, as_of=date(2026, 11, 24)),),
+    )
+    page = assert_spanish(client.get("/clinics/dated", headers=SPANISH), "clinic")
+    assert "24 de noviembre de 2026" in page
+    english = client.get("/clinics/dated").get_data(as_text=True)
+    assert "24 November 2026" in english and html_lang(english) == "en"
+
+
+def test_owner_and_admin_pages_render_in_spanish(app, listed):
+    owner = app.test_client()
+    owner.set_cookie("lang", "es")
+    assert login(owner, "owner@example.org").status_code == 302
+    for url in (
+        "/owner/",
+        f"/owner/clinics/{MICHIGAN}/edit",
+        "/owner/clinics/new",
+        "/owner/clinics/alpha/claim",
+        f"/owner/revisions/{listed['revision']}",
+        "/account/password",
+    ):
+        assert_spanish(owner.get(url), url)
+
+    admin = app.test_client()
+    admin.set_cookie("lang", "es")
+    assert login(admin, "admin@example.org").status_code == 302
+    for url in (
+        "/admin/",
+        f"/admin/revisions/{listed['revision']}",
+        f"/admin/clinics/{MICHIGAN}",
+        "/admin/audit",
+        "/admin/imports",
+        "/admin/duplicates",
+        "/admin/add-from-page",
+    ):
+        page = assert_spanish(admin.get(url), url)
+        assert "Cola" in page or "Moderación" in page, url
+
+
+def test_the_switch_sets_a_cookie_that_is_remembered(client):
+    english = client.get("/about")
+    assert html_lang(english.get_data(as_text=True)) == "en"
+    assert 'href="/language?lang=es&amp;next=/about"' in english.get_data(as_text=True)
+
+    chosen = client.get("/language?lang=es&next=/about")
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/about"
+    cookie = chosen.headers["Set-Cookie"]
+    assert cookie.startswith("lang=es;") and "SameSite=Lax" in cookie
+    assert "Max-Age=31536000" in cookie
+
+    again = client.get("/about").get_data(as_text=True)
+    assert html_lang(again) == "es" and "Cómo funciona este directorio" in again
+    # English comes back the same way, whatever the browser asks for.
+    client.get("/language?lang=en&next=/")
+    assert html_lang(client.get("/", headers=SPANISH).get_data(as_text=True)) == "en"
+
+
+def test_the_switch_returns_only_to_this_site(client):
+    for target in ("https://evil.example.com/", "//evil.example.com/", "/\\evil.example.com"):
+        response = client.get("/language", query_string={"lang": "es", "next": target})
+        assert response.status_code == 303 and response.headers["Location"] == "/"
+    unknown = client.get("/language?lang=xx&next=/about")
+    assert unknown.status_code == 303 and "Set-Cookie" not in unknown.headers
+
+
+def test_language_follows_the_query_then_the_cookie_then_accept_language(client):
+    assert html_lang(client.get("/about?lang=es").get_data(as_text=True)) == "es"
+    assert html_lang(client.get("/about", headers=SPANISH).get_data(as_text=True)) == "es"
+    prefers = {"Accept-Language": "fr-CA, es-MX;q=0.8, en;q=0.5"}
+    assert html_lang(client.get("/about", headers=prefers).get_data(as_text=True)) == "es"
+    german = {"Accept-Language": "de"}
+    assert html_lang(client.get("/about", headers=german).get_data(as_text=True)) == "en"
+    client.set_cookie("lang", "en")
+    assert html_lang(client.get("/about", headers=SPANISH).get_data(as_text=True)) == "en"
+    assert html_lang(client.get("/about?lang=es").get_data(as_text=True)) == "es"
+
+
+def test_etag_and_vary_differ_by_language(client, make_clinic):
+    make_clinic("Alpha Ketamine", prices=(price("iv-infusion", 450),))
+    for url in ("/", "/search?near=48336", "/about"):
+        english = client.get(url, headers={"Accept-Language": "en"})
+        spanish = client.get(url, headers=SPANISH)
+        assert english.status_code == spanish.status_code == 200
+        for response in (english, spanish):
+            vary = {v.strip() for v in response.headers["Vary"].split(",")}
+            assert {"Cookie", "Accept-Language"} <= vary
+        assert english.headers["ETag"] != spanish.headers["ETag"]
+        # A Spanish ETag does not revalidate the English page, and the other way round.
+        crossed = client.get(
+            url, headers={"Accept-Language": "en", "If-None-Match": spanish.headers["ETag"]}
+        )
+        assert crossed.status_code == 200 and html_lang(crossed.get_data(as_text=True)) == "en"
+        same = client.get(url, headers={**SPANISH, "If-None-Match": spanish.headers["ETag"]})
+        assert same.status_code == 304
