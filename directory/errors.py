@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -22,6 +23,7 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str, errors: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     """The same error as JSON or as a page."""
+    message = str(message)  # a lazy translation, now in the request's language
     if wants_json():
         body: dict[str, object] = {"status": status, "message": message}
         if errors:
@@ -72,24 +74,28 @@ def register(app: Flask) -> None:
 
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    404: "There is no page at this address.",
-    405: "That method is not allowed here.",
-    409: "Someone else changed this at the same moment, so nothing was saved. Reload the "
-    "page to see the latest version and try again.",
-    413: "The request is too large.",
-    414: "The address is too long.",
-    429: "Too many requests. Please wait a moment and try again.",
-    500: "Something went wrong on our side. Nothing you entered was lost; please try again.",
-    503: "The directory is briefly unavailable. Please try again in a minute.",
+    400: lazy_gettext("The request could not be understood."),
+    404: lazy_gettext("There is no page at this address."),
+    405: lazy_gettext("That method is not allowed here."),
+    409: lazy_gettext(
+        "Someone else changed this at the same moment, so nothing was saved. Reload the "
+        "page to see the latest version and try again."
+    ),
+    413: lazy_gettext("The request is too large."),
+    414: lazy_gettext("The address is too long."),
+    429: lazy_gettext("Too many requests. Please wait a moment and try again."),
+    500: lazy_gettext(
+        "Something went wrong on our side. Nothing you entered was lost; please try again."
+    ),
+    503: lazy_gettext("The directory is briefly unavailable. Please try again in a minute."),
 }
 
 
-MAIL_FAILED = (
+MAIL_FAILED = lazy_gettext(
     "We could not send the e-mail just now, so nothing was saved. Please try again in a "
     "few minutes."
 )
-OVER_BUDGET = (
+OVER_BUDGET = lazy_gettext(
     "This request needed more time than the directory allows for one page. Narrow it (a "
     "smaller radius, a state, a treatment) and try again."
 )
@@ -113,4 +119,4 @@ def _untrusted_host() -> Response:
 
 
 def _message(exc: HTTPException) -> str:
-    return MESSAGES.get(exc.code or 500, exc.description or "Error")
+    return str(MESSAGES.get(exc.code or 500, exc.description or "Error"))

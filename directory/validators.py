@@ -9,6 +9,7 @@ from datetime import date
 from urllib.parse import urlparse
 
 import phonenumbers
+from flask_babel import gettext
 from wtforms import Field, Form
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -55,10 +56,12 @@ def visible_text(_form: Form, field: Field) -> None:
     hidden = hidden_characters(field.data)
     if hidden:
         raise ValidationError(
-            "Remove the invisible characters (" + ", ".join(sorted(set(hidden))) + ")."
+            gettext(
+                "Remove the invisible characters (%(codes)s).", codes=", ".join(sorted(set(hidden)))
+            )
         )
     if not field.data.strip():
-        raise ValidationError("Enter visible text.")
+        raise ValidationError(gettext("Enter visible text."))
 
 
 def email_address(_form: Form, field: Field) -> None:
@@ -71,13 +74,13 @@ def email_address(_form: Form, field: Field) -> None:
         return
     value = unicodedata.normalize("NFKC", field.data).strip()
     if hidden_characters(value):
-        raise ValidationError("Remove the invisible characters from the e-mail address.")
+        raise ValidationError(gettext("Remove the invisible characters from the e-mail address."))
     if not EMAIL_RE.match(value):
-        raise ValidationError("Enter an e-mail address such as name@example.com.")
+        raise ValidationError(gettext("Enter an e-mail address such as name@example.com."))
     local, _, domain = value.partition("@")
     if any(len(scripts(part)) > 1 for part in (local, *domain.split("."))):
         raise ValidationError(
-            "This address mixes letters from different alphabets. Type it again in one."
+            gettext("This address mixes letters from different alphabets. Type it again in one.")
         )
 
 
@@ -87,13 +90,13 @@ def web_address(_form: Form, field: Field) -> None:
         return
     parsed = urlparse(field.data.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in field.data.strip():
-        raise ValidationError("Enter a full web address starting with https://.")
+        raise ValidationError(gettext("Enter a full web address starting with https://."))
 
 
 def not_in_future(_form: Form, field: Field) -> None:
     """A date no later than today."""
     if field.data and field.data > date.today():
-        raise ValidationError("The date cannot be in the future.")
+        raise ValidationError(gettext("The date cannot be in the future."))
 
 
 def us_phone_e164(text: str) -> str | None:
@@ -114,4 +117,6 @@ def us_phone_e164(text: str) -> str | None:
 def us_phone(_form: Form, field: Field) -> None:
     """A ten-digit US phone number, digits or letters."""
     if field.data and us_phone_e164(field.data) is None:
-        raise ValidationError("Enter a US phone number with area code, such as (555) 555-0100.")
+        raise ValidationError(
+            gettext("Enter a US phone number with area code, such as (555) 555-0100.")
+        )

@@ -48,7 +48,7 @@ def _not_found(_exc: listings.NotFound) -> ResponseReturnValue:
 @bp.errorhandler(HTTPException)
 def _http(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
-    return _error(code, MESSAGES.get(code, exc.description or "Error"))
+    return _error(code, str(MESSAGES.get(code, exc.description or "Error")))
 
 
 def _stale_days() -> int:

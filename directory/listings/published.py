@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -69,10 +70,10 @@ def parse_slugs(values: list[str], limit: int) -> list[str]:
             if slug and slug not in slugs:
                 slugs.append(slug)
     if len(slugs) > limit:
-        raise InvalidSelection(f"Compare at most {limit} clinics at a time.")
+        raise InvalidSelection(gettext("Compare at most %(limit)s clinics at a time.", limit=limit))
     bad = [s for s in slugs if not SLUG_RE.match(s)]
     if bad:
-        raise InvalidSelection("Some of the clinics asked for do not exist.")
+        raise InvalidSelection(gettext("Some of the clinics asked for do not exist."))
     return slugs
 
 

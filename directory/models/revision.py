@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -100,14 +101,14 @@ class ReportCategory(enum.StrEnum):
 
 
 REPORT_LABELS = {
-    ReportCategory.ADDRESS: "Wrong address",
-    ReportCategory.PHONE: "Wrong phone number",
-    ReportCategory.WEBSITE: "Wrong website",
-    ReportCategory.HOURS: "Wrong hours",
-    ReportCategory.PRICE: "Wrong price",
-    ReportCategory.TREATMENTS: "Wrong treatments",
-    ReportCategory.CLOSED: "The clinic has closed",
-    ReportCategory.OTHER: "Something else",
+    ReportCategory.ADDRESS: lazy_gettext("Wrong address"),
+    ReportCategory.PHONE: lazy_gettext("Wrong phone number"),
+    ReportCategory.WEBSITE: lazy_gettext("Wrong website"),
+    ReportCategory.HOURS: lazy_gettext("Wrong hours"),
+    ReportCategory.PRICE: lazy_gettext("Wrong price"),
+    ReportCategory.TREATMENTS: lazy_gettext("Wrong treatments"),
+    ReportCategory.CLOSED: lazy_gettext("The clinic has closed"),
+    ReportCategory.OTHER: lazy_gettext("Something else"),
 }
 
 

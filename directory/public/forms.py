@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -14,9 +15,13 @@ class ReportForm(FlaskForm):
     """What is wrong with a listing. `website_url` is a honeypot: people never see it."""
 
     category = RadioField(
-        "What is wrong?",
-        validators=[DataRequired("Choose what is wrong.")],
+        lazy_gettext("What is wrong?"),
+        validators=[DataRequired(lazy_gettext("Choose what is wrong."))],
         choices=choice_list([(c.value, label) for c, label in REPORT_LABELS.items()]),
     )
-    note = TextAreaField("Details (optional)", validators=[Optional(), Length(max=2000)])
-    website_url = StringField("Leave this empty", validators=[Optional(), Length(max=200)])
+    note = TextAreaField(
+        lazy_gettext("Details (optional)"), validators=[Optional(), Length(max=2000)]
+    )
+    website_url = StringField(
+        lazy_gettext("Leave this empty"), validators=[Optional(), Length(max=200)]
+    )

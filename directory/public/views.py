@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
 from directory.exports import csv_response, price_rows, search_rows
 from directory.extensions import db, limiter
@@ -94,11 +95,13 @@ def _compare_picks(values: list[str]):  # type: ignore[no-untyped-def]
         try:
             slugs = listings.parse_slugs(values, 10_000)[:limit]
         except listings.InvalidSelection:
-            return [], "Some of the clinics picked to compare do not exist."
+            return [], gettext("Some of the clinics picked to compare do not exist.")
         clinics, _ = listings.clinics_to_compare(db.session, slugs)
-        return clinics, f"You can compare up to {limit} clinics; remove one to add another."
+        return clinics, gettext(
+            "You can compare up to %(limit)s clinics; remove one to add another.", limit=limit
+        )
     clinics, missing = listings.clinics_to_compare(db.session, slugs)
-    return clinics, ("Some picked clinics are no longer listed." if missing else None)
+    return clinics, (gettext("Some picked clinics are no longer listed.") if missing else None)
 
 
 @bp.get("/places/suggest")
@@ -115,7 +118,7 @@ def search_csv() -> Response | tuple[str, int]:
     """The whole result list of a search as CSV."""
     result, errors, _ = _run_search(request.args)
     if errors or result is None:
-        message = "; ".join(errors.values()) or "Enter a place to search."
+        message = "; ".join(errors.values()) or gettext("Enter a place to search.")
         return render_template("errors/error.html", status=400, message=message), 400
     rows = current_app.config["EXPORT_MAX_ROWS"]
     query = dataclasses.replace(
@@ -185,7 +188,7 @@ def report(slug: str) -> str | Response | tuple[str, int]:
                 db.session, clinic, ReportCategory(form.category.data), form.note.data or ""
             )
             db.session.commit()
-        flash("Thank you. A moderator will check the listing.", "success")
+        flash(gettext("Thank you. A moderator will check the listing."), "success")
         return redirect(url_for("public.clinic_page", slug=clinic.slug))
     status = 400 if form.is_submitted() else 200
     return render_template("public/report.html", form=form, clinic=clinic), status
@@ -204,10 +207,13 @@ def compare() -> tuple[str, int]:
             slugs = listings.parse_slugs(request.args.getlist("clinics"), 10_000)[:limit]
         except listings.InvalidSelection:
             return _compare_error(str(exc))
-        notice = f"You can compare up to {limit} clinics at a time; showing the first {limit}."
+        notice = gettext(
+            "You can compare up to %(limit)s clinics at a time; showing the first %(limit)s.",
+            limit=limit,
+        )
     treatment = request.args.get("treatment") or "iv-infusion"
     if treatment not in TREATMENT_SLUGS:
-        return _compare_error("Choose a treatment from the list.")
+        return _compare_error(gettext("Choose a treatment from the list."))
     clinics, missing = listings.clinics_to_compare(db.session, slugs)
     if slugs and not clinics:
         abort(404)
@@ -298,7 +304,7 @@ def costs_csv() -> Response | tuple[str, int]:
     """The prices behind a region summary as CSV, for one state or place at a time."""
     summary, errors = _costs(request.args)
     if not errors and summary is not None and summary.state is None and summary.place is None:
-        errors = {"state": "Choose a state or a place to download its prices."}
+        errors = {"state": gettext("Choose a state or a place to download its prices.")}
     if errors or summary is None:
         return render_template(
             "errors/error.html", status=400, message="; ".join(errors.values())

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import us
+from flask_babel import gettext
 from geopy.distance import great_circle
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -117,11 +118,17 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
     """Turn what a patient typed into a place, or raise UnknownPlace with advice."""
     cleaned = re.sub(r"\s+", " ", text).strip()
     if not cleaned:
-        raise UnknownPlace("Enter a ZIP code, a city and state, a state, or a metro area.")
+        raise UnknownPlace(gettext("Enter a ZIP code, a city and state, a state, or a metro area."))
     if len(cleaned) > MAX_PLACE_LENGTH:
-        raise UnknownPlace(f"That place is too long (at most {MAX_PLACE_LENGTH} characters).")
+        raise UnknownPlace(
+            gettext(
+                "That place is too long (at most %(limit)s characters).", limit=MAX_PLACE_LENGTH
+            )
+        )
     if any(ord(c) < 32 or ord(c) == 127 for c in cleaned):
-        raise UnknownPlace("That place contains characters that are not letters or digits.")
+        raise UnknownPlace(
+            gettext("That place contains characters that are not letters or digits.")
+        )
 
     coords = COORDS_RE.match(cleaned)
     if coords:
@@ -159,7 +166,7 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
 def _point_place(session: Session, latitude: float, longitude: float) -> SearchPlace:
     """A position from the browser, named after and placed in the state of the nearest ZIP."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise UnknownPlace("Those coordinates are not on Earth.")
+        raise UnknownPlace(gettext("Those coordinates are not on Earth."))
     box = bounding_box(latitude, longitude, 60)
     nearby = session.execute(
         select(Place).where(
@@ -174,7 +181,9 @@ def _point_place(session: Session, latitude: float, longitude: float) -> SearchP
         default=None,
     )
     if nearest is None:
-        raise UnknownPlace("That location is outside the area the directory covers (the US).")
+        raise UnknownPlace(
+            gettext("That location is outside the area the directory covers (the US).")
+        )
     return SearchPlace(
         "point",
         f"your location (near {nearest.name}, {nearest.state})",
@@ -187,7 +196,9 @@ def _point_place(session: Session, latitude: float, longitude: float) -> SearchP
 def _zip_place(session: Session, zip_code: str) -> SearchPlace:
     place = _lookup(session, "zip", zip_code)
     if place is None:
-        raise UnknownPlace(f"We could not find the ZIP code {zip_code}. Check the digits.")
+        raise UnknownPlace(
+            gettext("We could not find the ZIP code %(zip)s. Check the digits.", zip=zip_code)
+        )
     return SearchPlace(
         "zip",
         f"{place.key} ({place.name}, {place.state})",
@@ -200,7 +211,7 @@ def _zip_place(session: Session, zip_code: str) -> SearchPlace:
 def _metro_place(session: Session, metro: Metro) -> SearchPlace:
     anchor = _lookup(session, "city", metro.anchor)
     if anchor is None:
-        raise UnknownPlace("The place list is not loaded yet. Try again shortly.")
+        raise UnknownPlace(gettext("The place list is not loaded yet. Try again shortly."))
     return SearchPlace(
         "metro", metro.name, anchor.state, anchor.latitude, anchor.longitude, metro.radius_miles
     )
@@ -212,8 +223,12 @@ def _city_place(session: Session, text: str) -> SearchPlace:
         place = _lookup(session, "city", f"{normalise_city(city)}, {code.lower()}")
         if place is None:
             raise UnknownPlace(
-                f"We could not find {city} in {state_name(code)}. Check the spelling, "
-                "or try a ZIP code.",
+                gettext(
+                    "We could not find %(city)s in %(state)s. Check the spelling, "
+                    "or try a ZIP code.",
+                    city=city,
+                    state=state_name(code),
+                ),
                 tuple(place_suggestions.fuzzy_places(session, normalise_city(city), code)),
             )
         return SearchPlace(
@@ -236,13 +251,20 @@ def _city_place(session: Session, text: str) -> SearchPlace:
     if matches:
         examples = ", ".join(f"{p.name}, {p.state}" for p in matches[:3])
         raise UnknownPlace(
-            f"There is more than one {matches[0].name}. Add the state, for example: {examples}.",
+            gettext(
+                "There is more than one %(city)s. Add the state, for example: %(examples)s.",
+                city=matches[0].name,
+                examples=examples,
+            ),
             tuple(f"{p.name}, {p.state}" for p in matches[:MAX_ALTERNATIVES]),
         )
     extra = [m.name for m in METROS] + [name for _, name in all_states()]
     raise UnknownPlace(
-        f"We could not find “{text}”. Try a ZIP code, a city and state such as "
-        "“Farmington Hills, MI”, a state, or a metro area such as “Chicagoland”.",
+        gettext(
+            "We could not find “%(text)s”. Try a ZIP code, a city and state such as "
+            "“Farmington Hills, MI”, a state, or a metro area such as “Chicagoland”.",
+            text=text,
+        ),
         tuple(place_suggestions.fuzzy_places(session, normalise_city(city), None, extra)),
     )
 

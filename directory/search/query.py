@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
@@ -210,16 +211,21 @@ def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = No
 
     near = (args.get("near") or "").strip()
     if len(near) > geo.MAX_PLACE_LENGTH:
-        errors["near"] = f"That place is too long (at most {geo.MAX_PLACE_LENGTH} characters)."
+        errors["near"] = gettext(
+            "That place is too long (at most %(limit)s characters).", limit=geo.MAX_PLACE_LENGTH
+        )
     query.near = near[: geo.MAX_PLACE_LENGTH * 2]
 
     raw_radius = (args.get("radius") or "").strip()
     if raw_radius:
         radius = _number(raw_radius)
         if radius is None or not math.isfinite(radius):
-            errors["radius"] = "The radius must be a number of miles, for example 25."
+            errors["radius"] = gettext("The radius must be a number of miles, for example 25.")
         elif radius <= 0 or radius > max_radius:
-            errors["radius"] = f"The radius must be more than 0 and at most {max_radius:g} miles."
+            errors["radius"] = gettext(
+                "The radius must be more than 0 and at most %(limit)s miles.",
+                limit=f"{max_radius:g}",
+            )
         else:
             query.radius = radius
             query.radius_given = True
@@ -228,21 +234,21 @@ def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = No
     if raw_state:
         code = geo.state_code(raw_state) if len(raw_state) <= 40 else None
         if code is None:
-            errors["state"] = "Choose a US state, for example MI or Michigan."
+            errors["state"] = gettext("Choose a US state, for example MI or Michigan.")
         else:
             query.state = code
 
     treatment = (args.get("treatment") or "").strip()
     if treatment:
         if treatment not in TREATMENT_SLUGS:
-            errors["treatment"] = "Choose a treatment from the list."
+            errors["treatment"] = gettext("Choose a treatment from the list.")
         else:
             query.treatment = treatment
 
     condition = (args.get("condition") or "").strip()
     if condition:
         if condition not in CONDITION_SLUGS:
-            errors["condition"] = "Choose a condition from the list."
+            errors["condition"] = gettext("Choose a condition from the list.")
         else:
             query.condition = condition
 
@@ -250,10 +256,13 @@ def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = No
     if raw_price:
         price = _number(raw_price)
         if price is None or not math.isfinite(price):
-            errors["max_price"] = "The price ceiling must be an amount in dollars, for example 600."
+            errors["max_price"] = gettext(
+                "The price ceiling must be an amount in dollars, for example 600."
+            )
         elif price < 0 or price > MAX_PRICE_DOLLARS:
-            errors["max_price"] = (
-                f"The price ceiling must be between $0 and ${MAX_PRICE_DOLLARS:,}."
+            errors["max_price"] = gettext(
+                "The price ceiling must be between $0 and $%(limit)s.",
+                limit=f"{MAX_PRICE_DOLLARS:,}",
             )
         else:
             query.max_price_cents = int(round(price * 100))
@@ -263,13 +272,13 @@ def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = No
         if raw in TRUE_WORDS:
             setattr(query, name, True)
         elif raw not in FALSE_WORDS:
-            errors[name] = "Use 1 for yes or leave it out."
+            errors[name] = gettext("Use 1 for yes or leave it out.")
 
     _parse_access(args, query, errors)
 
     sort = (args.get("sort") or "distance").strip()
     if sort not in SORTS:
-        errors["sort"] = "Sort by distance, price or name."
+        errors["sort"] = gettext("Sort by distance, price or name.")
     else:
         query.sort = sort
 
@@ -297,16 +306,18 @@ def _parse_access(args: Mapping[str, str], query: SearchQuery, errors: dict[str,
     """How to pay, languages, new patients and how recently the listing was verified."""
     payment = _codes(args, "payment")
     if any(c not in PAYMENT_CODES for c in payment) or len(payment) > len(PAYMENT_CODES):
-        errors["payment"] = (
-            "Choose ways to pay from the list: " + ", ".join(c for c, _ in PAYMENT_OPTIONS) + "."
+        errors["payment"] = gettext(
+            "Choose ways to pay from the list: %(codes)s.",
+            codes=", ".join(c for c, _name in PAYMENT_OPTIONS),
         )
     else:
         query.payment = [c for c, _ in PAYMENT_OPTIONS if c in payment]
     language = _codes(args, "language")
     if any(c not in LANGUAGE_CODES for c in language) or len(language) > 10:
-        errors["language"] = (
+        errors["language"] = gettext(
             "Choose a language by its ISO 639 code, for example es for Spanish "
-            f"(known codes: {', '.join(c for c, _ in LANGUAGES)})."
+            "(known codes: %(codes)s).",
+            codes=", ".join(c for c, _name in LANGUAGES),
         )
     else:
         query.language = language
@@ -314,7 +325,7 @@ def _parse_access(args: Mapping[str, str], query: SearchQuery, errors: dict[str,
     if raw in TRUE_WORDS:
         query.accepting = True
     elif raw not in FALSE_WORDS:
-        errors["accepting"] = "Use 1 for yes or leave it out."
+        errors["accepting"] = gettext("Use 1 for yes or leave it out.")
     if (args.get("verified_within_months") or "").strip():
         query.verified_within_months = _positive_int(
             args.get("verified_within_months"),

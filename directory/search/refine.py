@@ -6,15 +6,16 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from directory.listings.taxonomy import (
     CONDITION_NAMES,
-    LANGUAGE_NAMES,
     PAYMENT_NAMES,
     TREATMENT_NAMES,
 )
 from directory.search.query import SearchResult, count_matches
+from directory.terms import language_name, term
 
 # URL parameter -> (query attribute, its value when the filter is off).
 FILTERS: dict[str, tuple[str, Any]] = {
@@ -42,22 +43,26 @@ class FilterChip:
 
 def _label(name: str, value: Any) -> str:
     if name == "treatment":
-        return TREATMENT_NAMES.get(value, value)
+        return term(TREATMENT_NAMES.get(value, value))
     if name == "condition":
-        return f"Treats {CONDITION_NAMES.get(value, value).lower()}"
+        return gettext(
+            "Treats %(condition)s", condition=term(CONDITION_NAMES.get(value, value)).lower()
+        )
     if name == "max_price_cents":
-        return f"Up to ${value // 100:,} a session"
+        return gettext("Up to %(price)s a session", price=_money(value // 100 * 100))
     if name == "free_consultation":
-        return "Free consultation"
+        return gettext("Free consultation")
     if name == "payment":
-        return "Pay by " + " or ".join(PAYMENT_NAMES.get(c, c) for c in value)
+        ways = gettext(" or ").join(term(PAYMENT_NAMES.get(c, c)) for c in value)
+        return gettext("Pay by %(ways)s", ways=ways)
     if name == "language":
-        return "Speaks " + " or ".join(LANGUAGE_NAMES.get(c, c) for c in value)
+        names = gettext(" or ").join(language_name(c) for c in value)
+        return gettext("Speaks %(languages)s", languages=names)
     if name == "accepting":
-        return "Accepting new patients"
+        return gettext("Accepting new patients")
     if name == "verified_within_months":
-        return f"Verified in the last {value} months"
-    return "Accepts insurance"
+        return gettext("Verified in the last %(months)s months", months=value)
+    return gettext("Accepts insurance")
 
 
 def filter_count(result: SearchResult) -> int:
@@ -80,3 +85,9 @@ def filter_chips(session: Session, result: SearchResult, counts: bool = True) ->
             chip.adds = max(0, count_matches(session, loosened, result.place) - result.total)
         chips.append(chip)
     return chips
+
+
+def _money(cents: int) -> str:
+    from directory.formatting import money  # formatting reads the search package at import
+
+    return money(cents)
