@@ -9,12 +9,14 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.accounts import service as accounts
 from directory.errors import wants_json
 from directory.extensions import db, login_manager
+from directory.i18n import N_
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,7 +25,8 @@ def register(app: Flask) -> None:
     """Wire Flask-Login to the accounts service."""
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
-    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message = N_("Sign in to continue.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
@@ -49,7 +52,10 @@ def register(app: Flask) -> None:
         if isinstance(seen, int) and now - seen > limit:
             logout_user()
             session.clear()
-            flash("You were signed out after a while without activity. Sign in again.", "info")
+            flash(
+                gettext("You were signed out after a while without activity. Sign in again."),
+                "info",
+            )
             return
         if not isinstance(seen, int) or now - seen > 60:
             session["seen"] = now  # at most once a minute, so the cookie rarely changes

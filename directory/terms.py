@@ -5,14 +5,8 @@ from __future__ import annotations
 from babel import Locale
 from flask_babel import gettext
 
-from directory.i18n import babel_locale
+from directory.i18n import N_, babel_locale
 from directory.listings import taxonomy
-
-
-def N_(message: str) -> str:  # noqa: N802 - the name Babel's extractor looks for
-    """Mark a message for the catalogue without translating it here."""
-    return message
-
 
 # The taxonomy's English names and descriptions, so the catalogue holds each one.
 TERMS = frozenset(

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -77,10 +78,10 @@ def verify(token: str) -> str | Response:
         accounts.verify_email(db.session, current_app.config, token[:1000])
     except accounts.AccountError as exc:
         return render_template(
-            "account/message.html", title="Link not valid", message=str(exc)
+            "account/message.html", title=gettext("Link not valid"), message=str(exc)
         ), 400  # type: ignore[return-value]
     db.session.commit()
-    flash("Your e-mail is confirmed. You can sign in now.", "success")
+    flash(gettext("Your e-mail is confirmed. You can sign in now."), "success")
     return redirect(url_for("account.login", next=safe_next(request.args.get("next"))))
 
 
@@ -156,7 +157,7 @@ def logout() -> Response:
         db.session.commit()
         logout_user()
         session.clear()
-        flash("You are signed out.", "success")
+        flash(gettext("You are signed out."), "success")
     return redirect(url_for("public.index"))
 
 
@@ -168,7 +169,7 @@ def logout_everywhere() -> Response:
         accounts.sign_out_everywhere(db.session, current_user)
         db.session.commit()
         logout_user()
-        flash("You are signed out on every device.", "success")
+        flash(gettext("You are signed out on every device."), "success")
     return redirect(url_for("public.index"))
 
 
@@ -203,7 +204,7 @@ def reset(token: str) -> str | Response:
         else:
             db.session.commit()
             logout_user()
-            flash("Your password is changed. Sign in with the new one.", "success")
+            flash(gettext("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("account.login"))
     return render_template("account/reset.html", form=form), _status(form)
 
@@ -232,6 +233,6 @@ def change_password() -> str | Response:
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # the session token changed
-            flash("Your password is changed.", "success")
+            flash(gettext("Your password is changed."), "success")
             return redirect(url_for("owner.dashboard"))
     return render_template("account/password.html", form=form), _status(form)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from directory.accounts import mail
+from directory.i18n import N_
 from directory.listings import audit
 from directory.models import PendingRegistration, Role, User, new_session_token, utcnow
 
@@ -26,7 +28,7 @@ class AccountError(ValueError):
     """A request about an account that cannot be granted; the message is safe to show."""
 
 
-SIGN_IN_REFUSED = (
+SIGN_IN_REFUSED = N_(
     "E-mail or password is incorrect. If you have just registered, follow the link in the "
     "confirmation e-mail first. After several failed attempts sign-in pauses for a while; "
     "you can reset your password at any time."
@@ -77,15 +79,21 @@ def check_password_rules(
     """
     low, high = int(settings["PASSWORD_MIN_LENGTH"]), int(settings["PASSWORD_MAX_LENGTH"])
     if len(password) < low:
-        raise AccountError(f"Use at least {low} characters; a few words make a good password.")
+        raise AccountError(
+            gettext(
+                "Use at least %(count)s characters; a few words make a good password.", count=low
+            )
+        )
     if len(password) > high:
-        raise AccountError(f"Use at most {high} characters.")
+        raise AccountError(gettext("Use at most %(count)s characters.", count=high))
     words = [w for text in (*related, str(settings.get("SITE_NAME", ""))) for w in _words(text)]
     estimate = zxcvbn(password[:_SCORED_PREFIX], user_inputs=words)
     if estimate["score"] < MIN_PASSWORD_SCORE:
         raise AccountError(
-            "This password is too easy to guess (it is common, repeats itself, or uses your "
-            "e-mail). Try a few unrelated words, such as 'copper lantern orbit meadow'."
+            gettext(
+                "This password is too easy to guess (it is common, repeats itself, or uses "
+                "your e-mail). Try a few unrelated words, such as 'copper lantern orbit meadow'."
+            )
         )
 
 
@@ -114,9 +122,11 @@ def register(
             session,
             settings,
             existing.email,
-            "Someone tried to register your e-mail",
-            "An account already exists for this address. If this was you, sign in or "
-            "reset your password.",
+            gettext("Someone tried to register your e-mail"),
+            gettext(
+                "An account already exists for this address. If this was you, sign in or "
+                "reset your password."
+            ),
         )
         return None
     pending = PendingRegistration(email=email, password_hash=password_hash)
@@ -127,10 +137,13 @@ def register(
         session,
         settings,
         email,
-        "Confirm your e-mail address",
-        f"Confirm your address to finish creating your account:\n{verify_url(token)}\n\n"
-        "The link works for 24 hours. If you did not ask for an account, ignore this "
-        "message: nothing is created without it.",
+        gettext("Confirm your e-mail address"),
+        gettext(
+            "Confirm your address to finish creating your account:\n%(link)s\n\n"
+            "The link works for 24 hours. If you did not ask for an account, ignore this "
+            "message: nothing is created without it.",
+            link=verify_url(token),
+        ),
     )
     return pending
 
@@ -158,11 +171,11 @@ def read_token(
             token, max_age=max_age or int(settings["TOKEN_MAX_AGE_SECONDS"])
         )
     except SignatureExpired as exc:
-        raise AccountError("This link has expired. Ask for a new one.") from exc
+        raise AccountError(gettext("This link has expired. Ask for a new one.")) from exc
     except BadSignature as exc:
-        raise AccountError("This link is not valid.") from exc
+        raise AccountError(gettext("This link is not valid.")) from exc
     if not isinstance(data, dict):
-        raise AccountError("This link is not valid.")
+        raise AccountError(gettext("This link is not valid."))
     return data
 
 
@@ -174,7 +187,7 @@ def verify_email(session: Session, settings: Mapping[str, Any], token: str) -> U
         return _complete_registration(session, data)
     user = session.get(User, data.get("id"))
     if user is None or user.email != data.get("email"):
-        raise AccountError("This link is not valid.")
+        raise AccountError(gettext("This link is not valid."))
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     session.flush()
@@ -185,9 +198,11 @@ def _complete_registration(session: Session, data: dict[str, Any]) -> User:
     pending = session.get(PendingRegistration, data.get("registration"))
     existing = find_by_email(session, str(data.get("email", "")))
     if existing is not None and existing.email_verified_at is not None:
-        raise AccountError("This address is already confirmed. Sign in, or reset your password.")
+        raise AccountError(
+            gettext("This address is already confirmed. Sign in, or reset your password.")
+        )
     if pending is None or pending.email != data.get("email"):
-        raise AccountError("This link has already been used or is not valid.")
+        raise AccountError(gettext("This link has already been used or is not valid."))
     user = existing or User(email=pending.email, role=Role.OWNER, password_hash="")
     user.password_hash = pending.password_hash
     user.email_verified_at = utcnow()
@@ -240,14 +255,14 @@ def authenticate(
     now = utcnow()
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        raise InvalidCredentials(SIGN_IN_REFUSED)
+        raise InvalidCredentials(gettext(SIGN_IN_REFUSED))
     locked_until = _aware(user.locked_until)
     if locked_until and locked_until > now and known_device_user != user.id:
         check_password_hash(_DUMMY_HASH, password)
-        raise AccountLocked(SIGN_IN_REFUSED)
+        raise AccountLocked(gettext(SIGN_IN_REFUSED))
     if not check_password_hash(user.password_hash, password):
         if locked_until and locked_until > now:
-            raise AccountLocked(SIGN_IN_REFUSED)  # a known device guessing: no longer lock
+            raise AccountLocked(gettext(SIGN_IN_REFUSED))  # a known device guessing: no longer lock
         user.failed_logins += 1
         limit = int(settings["LOCKOUT_AFTER_FAILURES"])
         if user.failed_logins >= limit:
@@ -255,9 +270,11 @@ def authenticate(
             minutes = int(settings["LOCKOUT_MINUTES"]) * (2 ** min(extra, 6))
             user.locked_until = now + timedelta(minutes=minutes)
         session.flush()
-        raise InvalidCredentials(SIGN_IN_REFUSED)
+        raise InvalidCredentials(gettext(SIGN_IN_REFUSED))
     if user.email_verified_at is None:
-        raise AccountError("Confirm your e-mail address first: follow the link we sent you.")
+        raise AccountError(
+            gettext("Confirm your e-mail address first: follow the link we sent you.")
+        )
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -280,9 +297,12 @@ def request_password_reset(
         session,
         settings,
         user.email,
-        "Reset your password",
-        f"Choose a new password here:\n{reset_url(token)}\n\nThe link works once, "
-        "for 24 hours. If you did not ask for it, ignore this message.",
+        gettext("Reset your password"),
+        gettext(
+            "Choose a new password here:\n%(link)s\n\nThe link works once, "
+            "for 24 hours. If you did not ask for it, ignore this message.",
+            link=reset_url(token),
+        ),
     )
 
 
@@ -293,7 +313,7 @@ def reset_password(
     data = read_token(settings, "reset", token)
     user = session.get(User, data.get("id"))
     if user is None or user.password_hash[-16:] != data.get("pw"):
-        raise AccountError("This link has already been used or is not valid.")
+        raise AccountError(gettext("This link has already been used or is not valid."))
     _set_password(user, new_password, settings)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link proves the address
@@ -307,7 +327,7 @@ def change_password(
 ) -> None:
     """Change a password, given the current one."""
     if not check_password_hash(user.password_hash, old):
-        raise WrongPassword("Your current password is not right.")
+        raise WrongPassword(gettext("Your current password is not right."))
     _set_password(user, new, settings)
     session.flush()
     _tell_password_changed(session, settings, user)
@@ -319,10 +339,12 @@ def _tell_password_changed(session: Session, settings: Mapping[str, Any], user: 
         session,
         settings,
         user.email,
-        "Your password was changed",
-        "The password of your account was just changed, and every other session was "
-        "signed out.\n\nIf you did not do this, reset your password now from the sign-in "
-        "page and tell the moderators by replying to this message.",
+        gettext("Your password was changed"),
+        gettext(
+            "The password of your account was just changed, and every other session was "
+            "signed out.\n\nIf you did not do this, reset your password now from the sign-in "
+            "page and tell the moderators by replying to this message."
+        ),
     )
 
 

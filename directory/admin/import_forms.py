@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, TextAreaField
@@ -11,9 +12,14 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 class UploadForm(FlaskForm):
     """A CSV or HSDS JSON file to check (nothing is written until it is confirmed)."""
 
-    file = FileField("CSV or HSDS JSON file", validators=[FileRequired("Choose a file.")])
-    publish = BooleanField("Publish new listings at once (otherwise they wait in the queue)")
-    skip_invalid = BooleanField("Import the valid rows even if some rows are invalid")
+    file = FileField(
+        lazy_gettext("CSV or HSDS JSON file"),
+        validators=[FileRequired(lazy_gettext("Choose a file."))],
+    )
+    publish = BooleanField(
+        lazy_gettext("Publish new listings at once (otherwise they wait in the queue)")
+    )
+    skip_invalid = BooleanField(lazy_gettext("Import the valid rows even if some rows are invalid"))
 
 
 class ConfirmForm(FlaskForm):
@@ -23,7 +29,9 @@ class ConfirmForm(FlaskForm):
 class DuplicateForm(FlaskForm):
     """Merge or keep apart; the note is optional."""
 
-    reason = TextAreaField("Note (optional)", validators=[Optional(), Length(max=200)])
+    reason = TextAreaField(
+        lazy_gettext("Note (optional)"), validators=[Optional(), Length(max=200)]
+    )
 
 
 class PairForm(FlaskForm):
@@ -31,4 +39,6 @@ class PairForm(FlaskForm):
 
     first = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}$")])
     second = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}$")])
-    reason = TextAreaField("Note (optional)", validators=[Optional(), Length(max=200)])
+    reason = TextAreaField(
+        lazy_gettext("Note (optional)"), validators=[Optional(), Length(max=200)]
+    )

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import LazyString, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -27,6 +28,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from directory.listings.taxonomy import CONDITIONS, LANGUAGES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import PhoneKind, PriceUnit
 from directory.search import places as geo
+from directory.terms import language_name
 from directory.validators import (
     choice_list,
     email_address,
@@ -38,14 +40,19 @@ from directory.validators import (
     web_address,
 )
 
-TREATMENT_CHOICES = [(s, n) for s, n, _ in TREATMENTS]
+# Taxonomy names are in the catalogue (directory.terms); a label is translated when shown.
+TREATMENT_CHOICES = [(s, lazy_gettext(n)) for s, n, _ in TREATMENTS]
 UNIT_CHOICES = [
-    (PriceUnit.SESSION.value, "per session"),
-    (PriceUnit.SERIES.value, "per series"),
-    (PriceUnit.CONSULTATION.value, "per consultation"),
-    (PriceUnit.MONTH.value, "per month"),
+    (PriceUnit.SESSION.value, lazy_gettext("per session")),
+    (PriceUnit.SERIES.value, lazy_gettext("per series")),
+    (PriceUnit.CONSULTATION.value, lazy_gettext("per consultation")),
+    (PriceUnit.MONTH.value, lazy_gettext("per month")),
 ]
-TRISTATE = [("", "Not stated"), ("yes", "Yes"), ("no", "No")]
+TRISTATE = [
+    ("", lazy_gettext("Not stated")),
+    ("yes", lazy_gettext("Yes")),
+    ("no", lazy_gettext("No")),
+]
 PHONE_ROWS, PRICE_ROWS = 3, 8
 
 
@@ -59,9 +66,10 @@ class MultiCheckboxField(SelectMultipleField):
 class PhoneRow(Form):
     """One phone number; a blank row is ignored."""
 
-    display = StringField("Number", validators=[Optional(), Length(max=40), us_phone])
+    display = StringField(lazy_gettext("Number"), validators=[Optional(), Length(max=40), us_phone])
     kind = SelectField(
-        "Kind", choices=choice_list([(k.value, k.value.replace("_", "-")) for k in PhoneKind])
+        lazy_gettext("Kind"),
+        choices=choice_list([(k.value, k.value.replace("_", "-")) for k in PhoneKind]),
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -74,18 +82,23 @@ class PhoneRow(Form):
 class PriceRow(Form):
     """One published price; a blank row is ignored, a started row must be complete."""
 
-    treatment = SelectField("Treatment", choices=choice_list([("", "—"), *TREATMENT_CHOICES]))
-    amount = DecimalField("Amount ($)", places=2, validators=[Optional()])
-    unit = SelectField("Per", choices=choice_list(UNIT_CHOICES))
+    treatment = SelectField(
+        lazy_gettext("Treatment"), choices=choice_list([("", "—"), *TREATMENT_CHOICES])
+    )
+    amount = DecimalField(lazy_gettext("Amount ($)"), places=2, validators=[Optional()])
+    unit = SelectField(lazy_gettext("Per"), choices=choice_list(UNIT_CHOICES))
     sessions_included = IntegerField(
-        "Sessions included", validators=[Optional(), NumberRange(min=1, max=60)]
+        lazy_gettext("Sessions included"), validators=[Optional(), NumberRange(min=1, max=60)]
     )
-    included = StringField("What it includes", validators=[Optional(), Length(max=300)])
-    insurance_accepted = BooleanField("Insurance accepted")
+    included = StringField(
+        lazy_gettext("What it includes"), validators=[Optional(), Length(max=300)]
+    )
+    insurance_accepted = BooleanField(lazy_gettext("Insurance accepted"))
     source_url = URLField(
-        "Where it is published (URL)", validators=[Optional(), Length(max=500), web_address]
+        lazy_gettext("Where it is published (URL)"),
+        validators=[Optional(), Length(max=500), web_address],
     )
-    as_of = DateField("As of", validators=[Optional(), not_in_future])
+    as_of = DateField(lazy_gettext("As of"), validators=[Optional(), not_in_future])
 
     def is_blank(self) -> bool:
         """True when nothing was entered in the row."""
@@ -106,29 +119,29 @@ class PriceRow(Form):
             return True  # an unused row, whatever its selects say
         ok = super().validate(extra_validators)
         for name, message in (
-            ("treatment", "Choose the treatment."),
-            ("amount", "Enter the amount."),
-            ("source_url", "Give the web page where this price is published."),
-            ("as_of", "Give the date the price was published or checked."),
+            ("treatment", gettext("Choose the treatment.")),
+            ("amount", gettext("Enter the amount.")),
+            ("source_url", gettext("Give the web page where this price is published.")),
+            ("as_of", gettext("Give the date the price was published or checked.")),
         ):
             field = getattr(self, name)
             if not field.data and not field.errors:
                 field.errors = [*field.errors, message]
                 ok = False
         if self.amount.data is not None and not self.amount.data.is_finite():
-            self.amount.errors = [*self.amount.errors, "Enter the amount in dollars."]
+            self.amount.errors = [*self.amount.errors, gettext("Enter the amount in dollars.")]
             return False
         if self.amount.data is not None and self.amount.data < Decimal("0.01"):
             # Anything less would be stored as $0 and ranked first by price.
-            self.amount.errors = [*self.amount.errors, "The price must be at least $0.01."]
+            self.amount.errors = [*self.amount.errors, gettext("The price must be at least $0.01.")]
             ok = False
         if self.amount.data is not None and self.amount.data > Decimal("100000"):
-            self.amount.errors = [*self.amount.errors, "That amount is too large."]
+            self.amount.errors = [*self.amount.errors, gettext("That amount is too large.")]
             ok = False
         if self.unit.data == PriceUnit.SERIES.value and not self.sessions_included.data:
             self.sessions_included.errors = [
                 *self.sessions_included.errors,
-                "Say how many sessions the series includes.",
+                gettext("Say how many sessions the series includes."),
             ]
             ok = False
         return ok
@@ -138,57 +151,86 @@ class ListingForm(FlaskForm):
     """Everything an owner may propose about a listing."""
 
     name = StringField(
-        "Clinic name", filters=[nfkc], validators=[DataRequired(), Length(max=200), visible_text]
+        lazy_gettext("Clinic name"),
+        filters=[nfkc],
+        validators=[DataRequired(), Length(max=200), visible_text],
     )
     description = TextAreaField(
-        "Description", filters=[nfkc], validators=[Optional(), Length(max=4000), visible_text]
+        lazy_gettext("Description"),
+        filters=[nfkc],
+        validators=[Optional(), Length(max=4000), visible_text],
     )
-    website = URLField("Website", validators=[Optional(), Length(max=500), web_address])
-    email = StringField("Public e-mail", validators=[Optional(), Length(max=254), email_address])
+    website = URLField(
+        lazy_gettext("Website"), validators=[Optional(), Length(max=500), web_address]
+    )
+    email = StringField(
+        lazy_gettext("Public e-mail"), validators=[Optional(), Length(max=254), email_address]
+    )
     address_1 = StringField(
-        "Street address", filters=[nfkc], validators=[Optional(), Length(max=200), visible_text]
+        lazy_gettext("Street address"),
+        filters=[nfkc],
+        validators=[Optional(), Length(max=200), visible_text],
     )
     address_2 = StringField(
-        "Suite, floor", filters=[nfkc], validators=[Optional(), Length(max=200), visible_text]
+        lazy_gettext("Suite, floor"),
+        filters=[nfkc],
+        validators=[Optional(), Length(max=200), visible_text],
     )
     city = StringField(
-        "City", filters=[nfkc], validators=[Optional(), Length(max=120), visible_text]
+        lazy_gettext("City"), filters=[nfkc], validators=[Optional(), Length(max=120), visible_text]
     )
-    state = SelectField("State", choices=choice_list([("", "—"), *geo.all_states()]))
-    postal_code = StringField("ZIP code", validators=[Optional(), Length(max=10)])
-    hours = TextAreaField("Opening hours", validators=[Optional(), Length(max=1000)])
-    free_consultation = SelectField("Free consultation", choices=choice_list(TRISTATE))
-    accepts_insurance = SelectField("Accepts insurance", choices=choice_list(TRISTATE))
-    treatments = MultiCheckboxField("Treatments offered", choices=choice_list(TREATMENT_CHOICES))
-    conditions = MultiCheckboxField("Conditions treated", choices=choice_list(list(CONDITIONS)))
+    state = SelectField(lazy_gettext("State"), choices=choice_list([("", "—"), *geo.all_states()]))
+    postal_code = StringField(lazy_gettext("ZIP code"), validators=[Optional(), Length(max=10)])
+    hours = TextAreaField(lazy_gettext("Opening hours"), validators=[Optional(), Length(max=1000)])
+    free_consultation = SelectField(
+        lazy_gettext("Free consultation"), choices=choice_list(TRISTATE)
+    )
+    accepts_insurance = SelectField(
+        lazy_gettext("Accepts insurance"), choices=choice_list(TRISTATE)
+    )
+    treatments = MultiCheckboxField(
+        lazy_gettext("Treatments offered"), choices=choice_list(TREATMENT_CHOICES)
+    )
+    conditions = MultiCheckboxField(
+        lazy_gettext("Conditions treated"),
+        choices=choice_list([(s, lazy_gettext(n)) for s, n in CONDITIONS]),
+    )
     payment_options = MultiCheckboxField(
-        "Ways patients can pay", choices=choice_list(list(PAYMENT_OPTIONS))
+        lazy_gettext("Ways patients can pay"),
+        choices=choice_list([(c, lazy_gettext(n)) for c, n in PAYMENT_OPTIONS]),
     )
-    languages = MultiCheckboxField("Languages staff speak", choices=choice_list(list(LANGUAGES)))
+    languages = MultiCheckboxField(
+        lazy_gettext("Languages staff speak"),
+        choices=choice_list([(c, LazyString(language_name, c)) for c, _n in LANGUAGES]),
+    )
     accepting_new_patients = SelectField(
-        "Accepting new patients", choices=choice_list(TRISTATE), default=""
+        lazy_gettext("Accepting new patients"), choices=choice_list(TRISTATE), default=""
     )
     first_appointment_wait = StringField(
-        "Usual wait for a first appointment",
+        lazy_gettext("Usual wait for a first appointment"),
         filters=[nfkc],
         validators=[Optional(), Length(max=120), visible_text],
     )
     rems_certified = SelectField(
-        "Spravato REMS-certified treatment center", choices=choice_list(TRISTATE), default=""
+        lazy_gettext("Spravato REMS-certified treatment center"),
+        choices=choice_list(TRISTATE),
+        default="",
     )
     phones = FieldList(FormField(PhoneRow), min_entries=PHONE_ROWS, max_entries=PHONE_ROWS)
     prices = FieldList(FormField(PriceRow), min_entries=PRICE_ROWS, max_entries=PRICE_ROWS)
-    note = TextAreaField("Note for the moderator", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(
+        lazy_gettext("Note for the moderator"), validators=[Optional(), Length(max=2000)]
+    )
 
     def validate_postal_code(self, field: StringField) -> None:
         """Five digits, if given."""
         if field.data and not geo.ZIP_RE.match(field.data.strip()):
-            raise ValidationError("A ZIP code has five digits, for example 48336.")
+            raise ValidationError(gettext("A ZIP code has five digits, for example 48336."))
 
     def validate_state(self, field: SelectField) -> None:
         """An address needs its state."""
         if (self.address_1.data or self.city.data or self.postal_code.data) and not field.data:
-            raise ValidationError("Choose the state.")
+            raise ValidationError(gettext("Choose the state."))
 
     def fill(self, snapshot: dict[str, Any]) -> None:
         """Pre-fill from a listing snapshot (GET only)."""
@@ -296,14 +338,14 @@ class NewClinicForm(ListingForm):
         """A new listing needs a ZIP code, or a city and state, to be found."""
         super().validate_postal_code(field)
         if not field.data and not (self.city.data and self.state.data):
-            raise ValidationError("Give the ZIP code, or the city and state.")
+            raise ValidationError(gettext("Give the ZIP code, or the city and state."))
 
 
 class ClaimForm(FlaskForm):
     """Ask to manage a listing."""
 
     note = TextAreaField(
-        "How are you connected to this clinic?",
+        lazy_gettext("How are you connected to this clinic?"),
         validators=[DataRequired(), Length(min=10, max=2000)],
     )
 

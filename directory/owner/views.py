@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -108,7 +109,10 @@ def new_clinic() -> str | Response | tuple[str, int]:
             form.note.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("Thank you. Your clinic will appear once a moderator has checked it.", "success")
+            flash(
+                gettext("Thank you. Your clinic will appear once a moderator has checked it."),
+                "success",
+            )
             return redirect(url_for("owner.dashboard"))
     status = 400 if form.is_submitted() else 200
     return render_template("owner/listing_form.html", form=form, clinic=None), status
@@ -129,7 +133,7 @@ def claim(slug: str) -> str | Response | tuple[str, int]:
             form.note.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("Your claim is waiting for a moderator.", "success")
+            flash(gettext("Your claim is waiting for a moderator."), "success")
             return redirect(url_for("owner.dashboard"))
     status = 400 if form.is_submitted() else 200
     return render_template("owner/claim.html", form=form, clinic=clinic), status
@@ -153,8 +157,10 @@ def edit(slug: str) -> str | Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(
-                "Your changes are waiting for a moderator. The listing shows the current "
-                "details until then.",
+                gettext(
+                    "Your changes are waiting for a moderator. The listing shows the current "
+                    "details until then."
+                ),
                 "success",
             )
             return redirect(url_for("owner.dashboard"))
@@ -176,7 +182,12 @@ def confirm(slug: str) -> Response:
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(f"Thank you. {clinic.display_name} is marked as checked today.", "success")
+            flash(
+                gettext(
+                    "Thank you. %(name)s is marked as checked today.", name=clinic.display_name
+                ),
+                "success",
+            )
     return redirect(url_for("owner.dashboard"))
 
 
@@ -194,5 +205,5 @@ def withdraw(revision_id: int) -> Response:
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash("The proposal is withdrawn.", "success")
+            flash(gettext("The proposal is withdrawn."), "success")
     return redirect(url_for("owner.dashboard"))
