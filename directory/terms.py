@@ -46,6 +46,14 @@ TERMS = frozenset(
         N_("Sliding-scale fees"),
         N_("Financing (for example CareCredit)"),
         N_("HSA or FSA card"),
+        # Where a proposal, claim or report stands.
+        N_("pending"),
+        N_("approved"),
+        N_("rejected"),
+        N_("withdrawn"),
+        N_("draft"),
+        N_("published"),
+        N_("suspended"),
     }
 )
 

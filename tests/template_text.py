@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-# Attributes whose values people read or hear.
-READ_ATTRIBUTES = frozenset({"title", "aria-label", "placeholder", "alt"})
+# Attributes whose values people read or hear (data-label heads a table cell on phones).
+READ_ATTRIBUTES = frozenset({"title", "aria-label", "placeholder", "alt", "data-label"})
 # Names and symbols that read the same in every language.
 ALLOWED = frozenset(
     {"988", "911", "mi", "API", "CSV", "JSON", "ZIP", "HSDS", "OpenStreetMap", "×", "✕", "→", "←"}

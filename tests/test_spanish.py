@@ -196,3 +196,33 @@ def test_etag_and_vary_differ_by_language(client, make_clinic):
         assert crossed.status_code == 200 and html_lang(crossed.get_data(as_text=True)) == "en"
         same = client.get(url, headers={**SPANISH, "If-None-Match": spanish.headers["ETag"]})
         assert same.status_code == 304
+
+
+def test_search_errors_and_forms_speak_spanish(client, make_clinic):
+    make_clinic("Alpha Ketamine", slug="alpha")
+    unknown = client.get("/search?near=nowhere-at-all", headers=SPANISH)
+    assert unknown.status_code == 400
+    assert "No encontramos “nowhere-at-all”" in unknown.get_data(as_text=True)
+    bad_radius = client.get("/search?near=48336&radius=abc", headers=SPANISH)
+    assert bad_radius.status_code == 400
+    assert "La distancia debe ser un número de millas" in bad_radius.get_data(as_text=True)
+    report = client.get("/clinics/alpha/report", headers=SPANISH).get_data(as_text=True)
+    assert "¿Qué está mal?" in report and "Dirección equivocada" in report
+
+
+def test_account_mail_is_written_in_the_language_of_the_page(client):
+    from sqlalchemy import select
+
+    from directory.models import OutboxMessage
+    from tests.conftest import PASSWORD, post_form
+
+    client.set_cookie("lang", "es")
+    data = {"email": "nuevo@example.org", "password": PASSWORD, "confirm": PASSWORD}
+    response = post_form(client, "/account/register", data)
+    assert response.status_code in (200, 302)
+    (message,) = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.to == "nuevo@example.org")
+    ).scalars()
+    assert message.subject == "Confirme su dirección de correo electrónico"
+    assert "El enlace funciona durante 24 horas" in message.body
+    assert "/account/verify/" in message.body

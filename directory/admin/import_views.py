@@ -7,6 +7,7 @@ import secrets
 
 from flask import Response as FlaskResponse
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -65,7 +66,7 @@ def import_check() -> tuple[str, int] | str:
         return again(
             "; ".join(e for errors in form.errors.values() for e in errors)
             if "csrf_token" not in form.errors
-            else "The form expired; try again."
+            else gettext("The form expired; try again.")
         )
     upload = form.file.data
     content = upload.read(UPLOAD_LIMIT + 1)
@@ -118,13 +119,16 @@ def import_check() -> tuple[str, int] | str:
 def import_confirm(upload_token: str) -> Response:
     """Import a checked upload for real."""
     if not ConfirmForm().validate_on_submit():
-        flash("The form expired; upload the file again.", "error")
+        flash(gettext("The form expired; upload the file again."), "error")
         return redirect(url_for("admin.import_form"))
     upload = db.session.execute(
         select(ImportUpload).where(ImportUpload.token == upload_token[:64])
     ).scalar_one_or_none()
     if upload is None or upload.imported_at is not None:
-        flash("That upload is unknown or was already imported; upload the file again.", "error")
+        flash(
+            gettext("That upload is unknown or was already imported; upload the file again."),
+            "error",
+        )
         return redirect(url_for("admin.import_form"))
     content = upload.content
     try:
@@ -142,7 +146,9 @@ def import_confirm(upload_token: str) -> Response:
         return redirect(url_for("admin.import_form"))
     if not report.written:
         db.session.rollback()
-        flash(f"Nothing was imported: {report.invalid} invalid rows.", "error")
+        flash(
+            gettext("Nothing was imported: %(count)s invalid rows.", count=report.invalid), "error"
+        )
         return redirect(url_for("admin.import_form"))
     upload.imported_at = utcnow()
     db.session.commit()
@@ -171,7 +177,7 @@ def decide_duplicate(duplicate_id: int, decision: str) -> Response:
     """Merge an imported row into the listing it resembles, or keep it as its own listing."""
     item = db.get_or_404(PossibleDuplicate, duplicate_id)
     if not DuplicateForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(gettext("The form expired; try again."), "error")
         return redirect(url_for("admin.duplicates"))
     try:
         target = imports.decide_candidate(db.session, current_user, item, decision == "merge")
@@ -181,9 +187,17 @@ def decide_duplicate(duplicate_id: int, decision: str) -> Response:
         return redirect(url_for("admin.duplicates"))
     db.session.commit()
     if decision == "merge":
-        flash(f"Merged into {target.display_name}; its changes wait in the queue.", "success")
+        flash(
+            gettext(
+                "Merged into %(name)s; its changes wait in the queue.", name=target.display_name
+            ),
+            "success",
+        )
     else:
-        flash(f"Kept apart: {target.display_name} is a listing of its own.", "success")
+        flash(
+            gettext("Kept apart: %(name)s is a listing of its own.", name=target.display_name),
+            "success",
+        )
     return redirect(url_for("admin.duplicates"))
 
 
@@ -193,7 +207,7 @@ def decide_pair(decision: str) -> Response:
     """Two published listings: merge the second into the first, or keep both."""
     form = PairForm()
     if not form.validate_on_submit():
-        flash("Choose two listings from the list.", "error")
+        flash(gettext("Choose two listings from the list."), "error")
         return redirect(url_for("admin.duplicates"))
     first = db.session.get(Clinic, int(form.first.data))
     second = db.session.get(Clinic, int(form.second.data))
@@ -208,5 +222,5 @@ def decide_pair(decision: str) -> Response:
         flash(str(exc), "error")
         return redirect(url_for("admin.duplicates"))
     db.session.commit()
-    flash("Merged." if decision == "merge" else "Kept apart.", "success")
+    flash(gettext("Merged.") if decision == "merge" else gettext("Kept apart."), "success")
     return redirect(url_for("admin.duplicates"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -27,7 +28,7 @@ def add_from_page() -> str | Response | tuple[str, int]:
         return render_template("admin/add_from_page.html", form=form)
     if not form.validate_on_submit():
         if not form.errors and form.csrf_token.errors:
-            form.url.errors = ["The form expired; try again."]
+            form.url.errors = [gettext("The form expired; try again.")]
         return render_template("admin/add_from_page.html", form=form), 400
     try:
         if form.url.data and form.url.data.strip():
@@ -80,7 +81,7 @@ def save_page(document_id: int) -> Response:
     form = SaveReviewForm()
     back = url_for("admin.review_page", document_id=document_id)
     if not form.validate_on_submit():
-        flash("The form expired; try again.", "error")
+        flash(gettext("The form expired; try again."), "error")
         return redirect(back)
     try:
         saved = review.save(db.session, current_user, document, request.form)

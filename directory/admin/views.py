@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -86,7 +87,7 @@ def approve_revision(revision_id: int) -> Response:
         return redirect(url_for("admin.revision", revision_id=revision_id))
     decisions.revision_decided(db.session, current_app.config, rev, _dashboard())
     db.session.commit()
-    flash(f"Approved: {rev.clinic.display_name} is updated.", "success")
+    flash(gettext("Approved: %(name)s is updated.", name=rev.clinic.display_name), "success")
     return redirect(url_for("admin.queue"))
 
 
@@ -101,7 +102,7 @@ def reject_revision(revision_id: int) -> Response:
             moderation.reject_revision(db.session, current_user, rev, reason),
             decisions.revision_decided(db.session, current_app.config, rev, _dashboard()),
         ),
-        "Rejected.",
+        gettext("Rejected."),
         url_for("admin.revision", revision_id=revision_id),
     )
 
@@ -118,7 +119,7 @@ def revert(revision_id: int) -> Response:
             moderation.revert(db.session, current_user, rev, geocoder, reason),
             decisions.revision_undone(db.session, current_app.config, rev, _dashboard()),
         ),
-        "The listing is restored.",
+        gettext("The listing is restored."),
         url_for("admin.clinic", slug=rev.clinic.slug),
     )
 
@@ -135,7 +136,7 @@ def decide_claim(claim_id: int, decision: str) -> Response:
             moderation.decide_claim(db.session, current_user, claim, decision == "approve", reason),
             decisions.claim_decided(db.session, current_app.config, claim, _dashboard()),
         ),
-        "Claim approved." if decision == "approve" else "Claim rejected.",
+        gettext("Claim approved.") if decision == "approve" else gettext("Claim rejected."),
         url_for("admin.queue"),
     )
 
@@ -150,7 +151,7 @@ def decide_report(report_id: int, decision: str) -> Response:
         lambda reason: moderation.decide_report(
             db.session, current_user, item, decision == "resolve", reason
         ),
-        "Report closed.",
+        gettext("Report closed."),
         url_for("admin.queue"),
     )
 
@@ -190,7 +191,7 @@ def set_status(slug: str) -> Response:
         lambda reason: moderation.set_status(
             db.session, current_user, found, ClinicStatus(form.status.data), reason
         ),
-        "Status changed.",
+        gettext("Status changed."),
         url_for("admin.clinic", slug=found.slug),
     )
 
@@ -218,9 +219,9 @@ def _decide(form, action, done: str, back: str) -> Response:  # type: ignore[no-
     """Validate a decision form, run the decision, commit once, say what happened."""
     if not form.validate_on_submit():
         flash(
-            "Give a reason: the owner will see it."
+            gettext("Give a reason: the owner will see it.")
             if "reason" in form.errors
-            else "The form expired; try again.",
+            else gettext("The form expired; try again."),
             "error",
         )
         return redirect(request.referrer if _local(request.referrer) else back)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -70,7 +71,7 @@ class Conflict(ModerationError):
     overlap: list[str]
 
     def __str__(self) -> str:
-        return (
+        return gettext(
             "The listing has changed since this proposal was made. Review the changes "
             "before applying it."
         )
@@ -80,7 +81,9 @@ def _decided(
     obj: Claim | Revision | PatientReport, admin: User, status: Decision, reason: str
 ) -> None:
     if obj.status is not Decision.PENDING:
-        raise ModerationError(f"This request was already {obj.status.value}.")
+        raise ModerationError(
+            gettext("This request was already %(status)s.", status=gettext(obj.status.value))
+        )
     obj.status = status
     obj.reviewer_id = admin.id
     obj.reason = reason.strip()
@@ -89,7 +92,7 @@ def _decided(
 
 def _require_reason(reason: str) -> None:
     if not reason.strip():
-        raise ModerationError("Give a reason: the owner will see it.")
+        raise ModerationError(gettext("Give a reason: the owner will see it."))
 
 
 # --- claims ---------------------------------------------------------------------------------
@@ -103,16 +106,16 @@ def claimable(clinic: Clinic) -> bool:
 def claim_listing(session: Session, user: User, clinic: Clinic, note: str) -> Claim:
     """Ask to manage a listing; waits for an admin."""
     if user.owns(clinic):
-        raise ModerationError("You already manage this listing.")
+        raise ModerationError(gettext("You already manage this listing."))
     if not claimable(clinic):
-        raise ModerationError("This listing cannot be claimed.")
+        raise ModerationError(gettext("This listing cannot be claimed."))
     pending = session.execute(
         select(Claim.id).where(
             Claim.user_id == user.id, Claim.clinic_id == clinic.id, Claim.status == Decision.PENDING
         )
     ).first()
     if pending:
-        raise ModerationError("Your claim on this listing is already waiting for review.")
+        raise ModerationError(gettext("Your claim on this listing is already waiting for review."))
     claim = Claim(clinic_id=clinic.id, user_id=user.id, note=note.strip())
     session.add(claim)
     session.flush()
@@ -142,7 +145,7 @@ def decide_claim(session: Session, admin: User, claim: Claim, approve: bool, rea
 
 def _require_editor(user: User, clinic: Clinic) -> None:
     if not (user.is_admin or user.owns(clinic)):
-        raise PermissionDenied("You can only propose changes to listings you manage.")
+        raise PermissionDenied(gettext("You can only propose changes to listings you manage."))
 
 
 def propose_edit(
@@ -156,7 +159,7 @@ def propose_edit(
     _require_editor(user, clinic)
     current = snapshots.snapshot(clinic)
     if not snapshots.changed_fields(current, payload):
-        raise ModerationError("Nothing was changed.")
+        raise ModerationError(gettext("Nothing was changed."))
     for older in session.execute(
         select(Revision).where(
             Revision.clinic_id == clinic.id,
@@ -203,8 +206,11 @@ def submit_new_clinic(
         ).scalar_one()
         if waiting >= max_pending:
             raise ModerationError(
-                f"You have {waiting} new clinics waiting for a moderator. Please wait until "
-                "they are reviewed before adding more."
+                gettext(
+                    "You have %(count)s new clinics waiting for a moderator. Please wait "
+                    "until they are reviewed before adding more.",
+                    count=waiting,
+                )
             )
     clinic = Clinic(
         slug=free_slug(session, payload["name"]),
@@ -231,9 +237,11 @@ def submit_new_clinic(
 def withdraw(session: Session, user: User, revision: Revision) -> None:
     """The submitter takes back a pending proposal."""
     if revision.submitter_id != user.id:
-        raise PermissionDenied("You can only withdraw your own proposals.")
+        raise PermissionDenied(gettext("You can only withdraw your own proposals."))
     if revision.status is not Decision.PENDING:
-        raise ModerationError(f"This proposal was already {revision.status.value}.")
+        raise ModerationError(
+            gettext("This proposal was already %(status)s.", status=gettext(revision.status.value))
+        )
     revision.status = Decision.WITHDRAWN
     revision.decided_at = utcnow()
     if revision.kind is RevisionKind.NEW_CLINIC:
@@ -335,15 +343,17 @@ def revert(
     """Restore the listing as it was before an approved change; itself a recorded decision."""
     _require_reason(reason)
     if revision.status is not Decision.APPROVED or revision.kind is RevisionKind.NEW_CLINIC:
-        raise ModerationError("Only an approved change to an existing listing can be undone.")
+        raise ModerationError(
+            gettext("Only an approved change to an existing listing can be undone.")
+        )
     if decisions.undone_by(session, [revision]):
-        raise ModerationError("This change has already been undone.")
+        raise ModerationError(gettext("This change has already been undone."))
     clinic = revision.clinic
     before = snapshots.snapshot(clinic)
     target = revision.base_snapshot
     fields = snapshots.changed_fields(before, target)
     if not fields:
-        raise ModerationError("The listing already matches that version.")
+        raise ModerationError(gettext("The listing already matches that version."))
     undo = Revision(
         clinic_id=clinic.id,
         submitter_id=admin.id,
