@@ -54,6 +54,10 @@ TERMS = frozenset(
         N_("draft"),
         N_("published"),
         N_("suspended"),
+        # How a stored source document is described (seeds/documents/titles.toml).
+        N_("a page on the clinic's web site"),
+        N_("a web page"),
+        N_("Stored copy of a web page"),
     }
 )
 

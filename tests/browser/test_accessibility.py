@@ -31,6 +31,12 @@ PUBLIC_PAGES = {
     "crisis-notice": "/search?near=Michigan&condition=suicidal-ideation",
     "compare-empty": "/compare",
 }
+# The same checks on the Spanish site, chosen by the browser's Accept-Language.
+SPANISH_PAGES = {
+    "results": PUBLIC_PAGES["results"],
+    "clinic": PUBLIC_PAGES["clinic"],
+    "compare": PUBLIC_PAGES["compare"],
+}
 SIGNED_IN_PAGES = {
     "owner dashboard": "/owner/",
     "moderation queue": "/admin/",
@@ -54,6 +60,15 @@ def serious_violations(page) -> list[str]:
 def test_public_page_has_no_serious_violations(live_server, new_page, name):
     page = new_page()
     page.goto(live_server.url + PUBLIC_PAGES[name])
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("name", list(SPANISH_PAGES))
+def test_spanish_page_has_no_serious_violations(live_server, new_page, name):
+    page = new_page(locale="es-US", extra_http_headers={"Accept-Language": "es-US,es;q=0.9"})
+    page.goto(live_server.url + SPANISH_PAGES[name])
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator(".crisis").inner_text().count("AYUDA") == 1
     assert serious_violations(page) == []
 
 
