@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
@@ -80,13 +81,15 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
     if series:
         n = series.sessions_included
         profile.series = Amount(
-            series.amount_cents, note=f"{n} sessions" if n else "", price=series
+            series.amount_cents,
+            note=ngettext("%(num)s session", "%(num)s sessions", n) if n else "",
+            price=series,
         )
     elif session_price:
         profile.series = Amount(
             session_price.amount_cents * DEFAULT_SERIES_LENGTH,
             estimated=True,
-            note=f"{DEFAULT_SERIES_LENGTH} × the per-session price",
+            note=gettext("%(count)s × the per-session price", count=DEFAULT_SERIES_LENGTH),
         )
 
     consultation = lowest(published, "consultation", PriceUnit.CONSULTATION) or lowest(
@@ -95,7 +98,7 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
     if consultation:
         profile.consultation = Amount(consultation.amount_cents, price=consultation)
     elif clinic.free_consultation:
-        profile.consultation = Amount(0, note="as the clinic states")
+        profile.consultation = Amount(0, note=gettext("as the clinic states"))
 
     integration = lowest(published, "integration", PriceUnit.SESSION)
     if integration:
@@ -103,13 +106,13 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
 
     if profile.series is not None:
         total = profile.series.cents
-        parts = ["series"]
+        parts = [gettext("series")]
         if profile.consultation is not None:
             total += profile.consultation.cents
-            parts.insert(0, "consultation")
+            parts.insert(0, gettext("consultation"))
         if profile.integration is not None:
             total += profile.integration.cents
-            parts.append("one integration session")
+            parts.append(gettext("one integration session"))
         profile.first_course = Amount(total, estimated=True, note=" + ".join(parts))
     return profile
 
