@@ -46,6 +46,11 @@ TERMS = frozenset(
         N_("Sliding-scale fees"),
         N_("Financing (for example CareCredit)"),
         N_("HSA or FSA card"),
+        # Short names on a result card's price line (search.query.SHORT_TREATMENT_NAMES).
+        N_("Oral"),
+        N_("At-home"),
+        N_("Psychotherapy (KAP)"),
+        N_("Integration"),
         # Where a proposal, claim or report stands.
         N_("pending"),
         N_("approved"),
