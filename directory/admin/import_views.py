@@ -64,7 +64,7 @@ def import_check() -> tuple[str, int] | str:
 
     if not form.validate_on_submit():
         return again(
-            "; ".join(e for errors in form.errors.values() for e in errors)
+            "; ".join(str(e) for errors in form.errors.values() for e in errors)
             if "csrf_token" not in form.errors
             else gettext("The form expired; try again.")
         )
@@ -72,8 +72,11 @@ def import_check() -> tuple[str, int] | str:
     content = upload.read(UPLOAD_LIMIT + 1)
     if len(content) > UPLOAD_LIMIT:
         return again(
-            f"The file is larger than {UPLOAD_LIMIT // 1024} KB; "
-            "import it with flask --app directory import-listings."
+            gettext(
+                "The file is larger than %(limit)s KB; "
+                "import it with flask --app directory import-listings.",
+                limit=UPLOAD_LIMIT // 1024,
+            )
         )
     filename = (upload.filename or "upload.csv").rsplit("/", 1)[-1][:200]
     try:
