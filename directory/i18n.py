@@ -81,7 +81,7 @@ def choose() -> Response:
     """Remember the visitor's language (?lang=) for a year and return to the page they were on."""
     code = request.args.get("lang", "")
     target = _local_target(request.args.get("next"))
-    response = redirect(target, code=303)
+    response = redirect(target)
     if code in LOCALES:
         response.set_cookie(
             COOKIE, code, max_age=COOKIE_SECONDS, samesite="Lax", secure=request.is_secure

@@ -148,6 +148,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "api.hsds.datapackage": EVERYONE,
     "api.openapi_document": EVERYONE,
     "ops.healthz": EVERYONE,
+    # The language switch: sets a cookie and goes back (home, without ?next=), for anyone.
+    "i18n.choose": row(To("/"), To("/"), To("/"), To("/")),
 }
 
 # The HSDS API's record ids, from clinic A.
