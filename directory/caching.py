@@ -145,7 +145,7 @@ class VersionedMemo:
         # The database's address and the time of the change tell apart equal version
         # numbers of different databases (a restore, or each test's fresh database).
         current = current_version(session)
-        version = (str(session.get_bind().url), current.number, current.changed_at)
+        version = (str(session.get_bind().engine.url), current.number, current.changed_at)
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None and hit[0] == version:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -49,7 +51,7 @@ def add_from_page() -> str | Response | tuple[str, int]:
     return redirect(url_for("admin.review_page", document_id=document.id))
 
 
-def _candidate(document: SourceDocument) -> dict:  # type: ignore[type-arg]
+def _candidate(document: SourceDocument) -> dict[str, Any]:
     page = Page(text=document.text, content_type=document.content_type, url=document.url)
     try:
         return review.trim(extract.extract(page).as_json())

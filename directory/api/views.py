@@ -126,7 +126,7 @@ def costs_summary() -> ResponseReturnValue:
 @bp.get("/hsds")
 def hsds_export() -> ResponseReturnValue:
     """The first HSDS address: now the fully nested organizations of the HSDS API."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     args.setdefault("full_service", "true")
     return redirect(url_for("api.hsds.organizations", **args), 308)
 

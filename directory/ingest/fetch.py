@@ -96,7 +96,7 @@ def check_url(url: str, allow_private: bool) -> None:
     if allow_private:
         return
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address.is_global or address.is_multicast:
             raise FetchError(
                 f"{parts.hostname} is a private, loopback or link-local address; "
@@ -198,13 +198,14 @@ def _check_robots(
             status = response.status_code
             body = b"".join(_chunks(response, limits, deadline)) if status < 300 else b""
         if status in (401, 403):
-            parser.disallow_all = True
+            parser.disallow_all = True  # type: ignore[attr-defined]  # what read() sets on 401/403
         elif status >= 500:
             raise FetchError(f"{origin}/robots.txt could not be read; the page was not fetched.")
         elif status < 300:
             parser.parse(body.decode("utf-8", errors="replace").splitlines())
         else:
-            parser.allow_all = True  # no robots.txt (or one that moved): nothing is disallowed
+            # No robots.txt (or one that moved): nothing is disallowed, as read() decides.
+            parser.allow_all = True  # type: ignore[attr-defined]
         cache[origin] = parser
     if not cache[origin].can_fetch(ROBOT_NAME, url):
         raise FetchError(f"{origin}/robots.txt asks robots not to read {parts.path or '/'}.")

@@ -451,7 +451,7 @@ def record_from_stored(data: dict[str, Any]) -> bulk.ListingRecord:
         service_areas=list(data["service_areas"]),
         slug=data.get("slug"),
         is_example=bool(data.get("is_example")),
-        price_dates=[tuple(d) for d in data.get("price_dates") or []],  # type: ignore[misc]
+        price_dates=[tuple(d) for d in data.get("price_dates") or []],
     )
 
 

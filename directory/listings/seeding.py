@@ -52,10 +52,10 @@ def load_taxonomy(session: Session) -> None:
         session.add(row)
     existing_c = {c.slug: c for c in session.execute(select(Condition)).scalars()}
     for position, (slug, name) in enumerate(taxonomy.CONDITIONS):
-        row = existing_c.get(slug) or Condition(slug=slug)
-        if (row.name, row.position) != (name, position):
-            row.name, row.position = name, position
-        session.add(row)
+        condition = existing_c.get(slug) or Condition(slug=slug)
+        if (condition.name, condition.position) != (name, position):
+            condition.name, condition.position = name, position
+        session.add(condition)
     session.flush()
 
 

@@ -74,7 +74,7 @@ def current() -> Geocoder:
     limiter live as long as the process)."""
     from flask import current_app
 
-    return current_app.extensions["geocoder"]  # type: ignore[no-any-return]
+    return current_app.extensions["geocoder"]
 
 
 def from_settings(settings: Mapping[str, Any]) -> Geocoder:
