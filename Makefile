@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 EXAMPLE_CLINICS ?= 300
+# pytest-xdist: one worker per core; the live-site and browser tests share one worker.
+PYTEST_WORKERS ?= -n auto --dist loadgroup
 
 .PHONY: run test lint db clean bench serve stress
 
@@ -45,14 +47,15 @@ $(REDIS_SERVER):
 
 test: $(STAMP) $(CHROMIUM_STAMP) $(REDIS_SERVER)
 	$(BIN)/ruff check directory tests
-	@echo "== Test suite on SQLite, with the browser tests against gunicorn"
-	$(BIN)/python -m pytest
+	@echo "== Test suite on SQLite, with the browser tests against gunicorn (one worker per core)"
+	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 	@echo "== Test suite on PostgreSQL (a throwaway cluster; installs postgresql when missing)"
-	$(BIN)/python tests/pg_cluster.py $(BIN)/python -m pytest -p no:cacheprovider --ignore=tests/browser
+	$(BIN)/python tests/pg_cluster.py $(BIN)/python -m pytest $(PYTEST_WORKERS) -p no:cacheprovider --ignore=tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check directory tests
 	$(BIN)/ruff format --check directory tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,11 +31,17 @@ from directory.validators import mixed_script
 from tests.conftest import (
     PASSWORD,
     csrf_token,
+    field_error,
+    json_ld,
+    listing_data,
     login,
+    mails_to,
     post_form,
+    price_row,
+    register,
+    signed_in,
+    user_by_email,
 )
-from tests.test_accounts import field_error, mails_to, register, signed_in, user_by_email
-from tests.test_moderation_flow import listing_data, price_row
 
 NEW_PASSWORD = "purple elephants juggle quietly"
 BASE = "https://directory.example.org"
@@ -95,8 +100,8 @@ def test_json_ld_openapi_and_csv_links_use_the_public_base_url(app_like, app, se
     with site.app_context():
         browser = site.test_client()
         page = browser.get("/clinics/base-url-clinic", headers=headers).get_data(as_text=True)
-        block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
-        assert json.loads(block.group(1))["url"] == f"{BASE}/clinics/base-url-clinic"
+        [data] = json_ld(page)
+        assert data["url"] == f"{BASE}/clinics/base-url-clinic"
         spec = browser.get("/api/v1/openapi.json", headers=headers).get_json()
         assert spec["servers"][0]["url"] == f"{BASE}/api/v1"
         detail = browser.get("/api/v1/clinics/base-url-clinic", headers=headers).get_json()

@@ -7,16 +7,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import price
-from tests.test_pages import (
-    MICHIGAN_SLUG,
-    RENEW_SLUG,
+from tests.conftest import (
+    MICHIGAN,
+    RENEW,
     at_fh,
     between,
     card_for,
     card_slugs,
     get,
     main,
+    price,
     text,
 )
 
@@ -262,7 +262,7 @@ def test_compare_with_nothing_picked_helps_find_clinics(client):
 
 
 def test_clinic_page_names_sources_by_title_and_date_and_links_directions(client, seeded):
-    page = main(get(client, f"/clinics/{MICHIGAN_SLUG}"))
+    page = main(get(client, f"/clinics/{MICHIGAN}"))
     words = text(page)
     assert ".txt" not in words
     title = "“Ketamine Institute of Michigan” read 24 November 2026"
@@ -270,7 +270,7 @@ def test_clinic_page_names_sources_by_title_and_date_and_links_directions(client
     directions = links(page)["Directions to Ketamine Institute of Michigan (OpenStreetMap)"]
     assert directions.startswith("https://www.openstreetmap.org/directions?route=%3B42.")
     # an area-centre position gives no directions to a street it does not know
-    assert "Directions" not in text(main(get(client, f"/clinics/{RENEW_SLUG}")))
+    assert "Directions" not in text(main(get(client, f"/clinics/{RENEW}")))
 
 
 def test_costs_page_labels_example_figures(client, make_clinic):
