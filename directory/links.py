@@ -56,9 +56,7 @@ def link_urls(text: str | None) -> Markup:
         if href is None:
             continue
         out.append(str(escape(source[last : match.start()])))
-        out.append(
-            f'<a href="{escape(href)}" rel="noopener noreferrer nofollow">{escape(url)}</a>'
-        )
+        out.append(f'<a href="{escape(href)}" rel="noopener noreferrer nofollow">{escape(url)}</a>')
         last = end
     out.append(str(escape(source[last:])))
     return Markup("".join(out))  # noqa: S704 - every piece is escaped above
