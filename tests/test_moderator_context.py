@@ -60,7 +60,7 @@ def report_on_michigan(client, category: str = "price", note: str = "The price i
 def test_price_sources_in_the_diff_are_links_that_pass_no_referrer(owner_client, admin_client):
     revision = propose(owner_client, **price_row(source_url="https://kim.example.org/costs"))
     page = main(admin_client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True))
-    diff = between(page, '<table class="diff">', "</table>")
+    diff = between(page, '<table class="diff stack">', "</table>")
     links = anchors(diff)
     assert (
         "https://kim.example.org/costs",
@@ -78,7 +78,7 @@ def test_only_http_addresses_become_links_in_the_diff(owner_client, admin_client
     )
     revision = propose(owner_client, description=words)
     page = main(admin_client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True))
-    diff = between(page, '<table class="diff">', "</table>")
+    diff = between(page, '<table class="diff stack">', "</table>")
     hrefs = [href for href, _, _ in anchors(diff)]
     assert hrefs == ["https://kim.example.org/about"]
     assert "javascript:alert(1)" in text(diff) and "ftp://kim.example.org/x" in text(diff)
