@@ -229,3 +229,6 @@ def test_a_real_conflict_shows_what_changed_since_inside_the_box(
         "https://second.example.org",
     ) in anchors(box)
     assert 'name="override_conflict"' in page
+    # Approving writes only the website: the newer hours stay, and the diff says so.
+    rest = text(page[page.index("Current listing against the proposal") :])
+    assert "Website" in rest and "Hours" not in rest

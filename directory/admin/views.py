@@ -55,7 +55,7 @@ def revision(revision_id: int) -> str:
         "admin/revision.html",
         rev=rev,
         changes=snapshots.diff(rev.base_snapshot, rev.payload),
-        against_current=snapshots.diff(current, rev.payload),
+        against_current=moderation.against_current(rev),
         since=snapshots.diff(rev.base_snapshot, current) if since else [],
         overlap=overlap,
         also=related.open_on_listing(db.session, rev.clinic_id).others(revision=rev),

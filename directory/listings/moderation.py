@@ -255,6 +255,16 @@ def changes_since(revision: Revision) -> tuple[list[str], list[str]]:
     return since, [f for f in mine if f in since]
 
 
+def against_current(revision: Revision) -> list[snapshots.FieldChange]:
+    """The current listing against the proposal, for the fields approving would write.
+
+    A field the proposal left alone is not written, so a newer value there stays.
+    """
+    mine = snapshots.changed_fields(revision.base_snapshot, revision.payload)
+    current = snapshots.snapshot(revision.clinic)
+    return [c for c in snapshots.diff(current, revision.payload) if c.field in mine]
+
+
 def approve_revision(
     session: Session,
     admin: User,
