@@ -58,12 +58,12 @@ def test_hospital_charges_are_cards_with_amount_and_source_on_a_phone(hospital_s
         page.goto(f"{hospital_site.url}/clinics/{SLUG}")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-        card = page.locator("table.charges tbody tr").first
+        card = page.locator("table.charges tbody tr", has_text="G2082").first
         assert card.evaluate("tr => getComputedStyle(tr).display") == "block"
         box = card.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
         words = card.inner_text()
-        assert "$870.50" in words  # the cash price leads the card
+        assert "$870.50" in words  # the esketamine session's cash price
         assert "example.org price file, as of 1 March 2026" in words
         amount = card.locator("td.amount")
         label = "td => getComputedStyle(td, '::before').content"
