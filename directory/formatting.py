@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from directory.caching import VersionedMemo
 from directory.extensions import db
+from directory.links import link_urls, outside_url
 from directory.listings import source_documents, taxonomy
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.search import places as geo
@@ -106,6 +107,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(source_host)
     app.add_template_filter(squeeze)
+    app.add_template_filter(link_urls)
+    app.add_template_filter(outside_url)
     app.add_template_filter(geo.state_name, "state_name")
     app.add_template_global(is_stale)
     app.add_template_global(source_documents.describe, "source_document")

@@ -13,7 +13,7 @@ from directory.admin.forms import ApproveForm, RejectForm, StatusForm
 from directory.auth import admin_required
 from directory.extensions import db
 from directory.links import external_url, public_base
-from directory.listings import decisions, moderation, snapshots
+from directory.listings import decisions, moderation, related, snapshots
 from directory.listings import published as listings
 from directory.models import AuditEvent, Claim, Clinic, ClinicStatus, PatientReport, Revision
 from directory.search import geocoding
@@ -34,8 +34,13 @@ def queue() -> str:
         pages,
         per_page=current_app.config["QUEUE_PER_PAGE"],
     )
+    shown = [*items.new_clinics.items, *items.edits.items, *items.reports.items]
     return render_template(
-        "admin/queue.html", queue=items, approve=ApproveForm(), reject=RejectForm()
+        "admin/queue.html",
+        queue=items,
+        also=related.open_by_listing(db.session, (i.clinic_id for i in shown)),
+        approve=ApproveForm(),
+        reject=RejectForm(),
     )
 
 
@@ -50,12 +55,13 @@ def revision(revision_id: int) -> str:
         "admin/revision.html",
         rev=rev,
         changes=snapshots.diff(rev.base_snapshot, rev.payload),
-        against_current=snapshots.diff(current, rev.payload),
+        against_current=moderation.against_current(rev),
         since=snapshots.diff(rev.base_snapshot, current) if since else [],
         overlap=overlap,
+        also=related.open_on_listing(db.session, rev.clinic_id).others(revision=rev),
         approve=ApproveForm(),
         reject=RejectForm(),
-        conflict=rev.clinic.version != rev.base_version,
+        conflict=bool(since),
     )
 
 
@@ -137,6 +143,19 @@ def decide_claim(claim_id: int, decision: str) -> Response:
         ),
         "Claim approved." if decision == "approve" else "Claim rejected.",
         url_for("admin.queue"),
+    )
+
+
+@bp.get("/reports/<int:report_id>")
+@admin_required
+def report(report_id: int) -> str:
+    """One patient report, with whatever else is open on the same listing."""
+    item = db.get_or_404(PatientReport, report_id)
+    return render_template(
+        "admin/report.html",
+        item=item,
+        also=related.open_on_listing(db.session, item.clinic_id).others(report=item),
+        reject=RejectForm(),
     )
 
 

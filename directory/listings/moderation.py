@@ -243,12 +243,26 @@ def withdraw(session: Session, user: User, revision: Revision) -> None:
 
 
 def changes_since(revision: Revision) -> tuple[list[str], list[str]]:
-    """Fields changed on the listing since the proposal, and those the proposal also changes."""
+    """Fields changed on the listing since the proposal, and those the proposal also changes.
+
+    Only what the listing says counts: confirming that it is still correct moves its version
+    and its verified date, and changes nothing a proposal could overwrite.
+    """
     if revision.clinic.version == revision.base_version:
         return [], []
     since = snapshots.changed_fields(revision.base_snapshot, snapshots.snapshot(revision.clinic))
     mine = snapshots.changed_fields(revision.base_snapshot, revision.payload)
     return since, [f for f in mine if f in since]
+
+
+def against_current(revision: Revision) -> list[snapshots.FieldChange]:
+    """The current listing against the proposal, for the fields approving would write.
+
+    A field the proposal left alone is not written, so a newer value there stays.
+    """
+    mine = snapshots.changed_fields(revision.base_snapshot, revision.payload)
+    current = snapshots.snapshot(revision.clinic)
+    return [c for c in snapshots.diff(current, revision.payload) if c.field in mine]
 
 
 def approve_revision(
@@ -261,17 +275,17 @@ def approve_revision(
 ) -> None:
     """Apply the proposal's changed fields to the listing, in the caller's transaction.
 
-    If the listing changed since the proposal was based on it, Conflict is raised
-    unless the admin has reviewed the conflict and chosen to apply it anyway.
+    If what the listing says changed since the proposal was based on it, Conflict is
+    raised unless the admin has reviewed the conflict and chosen to apply it anyway.
     """
     clinic = revision.clinic
     since, overlap = changes_since(revision)
-    if revision.clinic.version != revision.base_version and not override_conflict:
+    if since and not override_conflict:
         raise Conflict(revision, since, overlap)
     before = snapshots.snapshot(clinic)
     fields = snapshots.changed_fields(revision.base_snapshot, revision.payload)
     _decided(revision, admin, Decision.APPROVED, reason)
-    revision.overrode_conflict = bool(since or revision.clinic.version != revision.base_version)
+    revision.overrode_conflict = bool(since)
     supplier = (
         "the hospital's price transparency file" if clinic.is_hospital else "the clinic's owner"
     )

@@ -42,6 +42,7 @@ from directory.models import (
     Treatment,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
+from directory.prices.hospital_cash import HospitalCash, cash_by_clinic
 from directory.search import places as geo
 from directory.search import spatial
 
@@ -143,6 +144,7 @@ class ClinicHit:
     clinic: Clinic
     distance_miles: float | None = None
     lowest_session_cents: int | None = None
+    hospital_cash: HospitalCash | None = None
 
     @property
     def session_prices(self) -> list[SessionPrice]:
@@ -392,15 +394,16 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     shown = [*page, *nearby, *remote]
     _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
     loaded = _load(session, {c.clinic_id for c in shown})
+    cash = cash_by_clinic(session, (c.id for c in loaded.values() if c.is_hospital))
     result = SearchResult(
         query,
         place,
         radius,
-        _hits(loaded, page, point, state),
+        _hits(loaded, page, point, state, cash),
         total,
         pages,
-        nearby=_hits(loaded, nearby, point, None),
-        remote=_hits(loaded, remote, None, None),
+        nearby=_hits(loaded, nearby, point, None, cash),
+        remote=_hits(loaded, remote, None, None, cash),
         remote_total=remote_total,
     )
     return result
@@ -637,6 +640,7 @@ def _hits(
     candidates: list[_Candidate],
     point: geo.SearchPlace | None,
     state: str | None,
+    cash: dict[int, HospitalCash],
 ) -> list[ClinicHit]:
     """Loaded clinics in the page's order, with exact distances for these rows only."""
     hits = []
@@ -644,7 +648,9 @@ def _hits(
         clinic = loaded[candidate.clinic_id]
         locations = [loc for loc in clinic.locations if state is None or loc.state == state]
         distance = geo.nearest_distance(point, locations) if point is not None else None
-        hits.append(ClinicHit(clinic, distance, candidate.lowest_cents))
+        hits.append(
+            ClinicHit(clinic, distance, candidate.lowest_cents, cash.get(candidate.clinic_id))
+        )
     return hits
 
 
