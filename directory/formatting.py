@@ -7,11 +7,12 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from directory import settings
 from directory.caching import VersionedMemo
 from directory.extensions import db
 from directory.links import link_urls, outside_url
@@ -71,7 +72,7 @@ def is_stale(as_of: date | None) -> bool:
     """True when a price's as-of date is older than the configured limit."""
     if as_of is None:
         return False
-    return (date.today() - as_of).days > current_app.config["PRICE_STALE_AFTER_DAYS"]
+    return (date.today() - as_of).days > settings.current().price_stale_after_days
 
 
 _EXAMPLE_DATA = VersionedMemo(size=1)

@@ -11,13 +11,15 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import url_for
 from markupsafe import Markup, escape
+
+from directory import settings
 
 
 def public_base() -> str:
     """The site's own scheme and host, for example https://directory.example.org."""
-    return str(current_app.config["PUBLIC_BASE_URL"])
+    return settings.current().public_base_url
 
 
 def external_url(endpoint: str, **values: Any) -> str:

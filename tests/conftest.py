@@ -40,6 +40,7 @@ from directory.models import (
     User,
 )
 from directory.search import places as geo
+from directory.settings import install as install_settings
 
 # Set by tests/pg_cluster.py: run the whole suite on a real PostgreSQL server.
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -159,6 +160,12 @@ def app_like(app: Flask) -> Iterator[Callable[..., Flask]]:
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def configure(app: Flask, **values: Any) -> None:
+    """Change settings of a running test app, as a restart with them would."""
+    app.config.update(values)
+    install_settings(app)
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def test_verification_mail_holds_a_working_link_and_unverified_cannot_sign_in(cl
 def _token_for(app: Any, user: User, purpose: str = "verify", secret: str | None = None) -> str:
     data = {"id": user.id, "email": user.email}
     if secret is None:
-        return accounts.make_token(app.config, purpose, data)
+        return accounts.make_token(app.extensions["settings"], purpose, data)
     return URLSafeTimedSerializer(secret, salt=f"directory-{purpose}").dumps(data)
 
 
@@ -385,7 +385,7 @@ def test_refused_account_forms_answer_400_like_the_other_forms(app, client, make
         response = post_form(client, "/account/register", {"email": "new@example.org", **short})
     elif form == "reset":
         token = accounts.make_token(
-            app.config, "reset", {"id": user.id, "pw": user.password_hash[-16:]}
+            app.extensions["settings"], "reset", {"id": user.id, "pw": user.password_hash[-16:]}
         )
         response = post_form(client, f"/account/reset/{token}", short)
     else:

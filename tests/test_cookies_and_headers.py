@@ -12,7 +12,7 @@ from directory import create_app
 from directory.config import DEV_SECRET_KEY
 from directory.extensions import db
 from directory.listings import moderation, snapshots
-from directory.models import Clinic, SourceDocument
+from directory.models import Clinic, ReportCategory, SourceDocument
 from tests.conftest import (
     MICHIGAN,
     PASSWORD,
@@ -133,8 +133,10 @@ def test_every_page_for_every_role_has_the_headers_and_no_inline_script(app, see
     db.session.commit()
     document = SourceDocument(sha256="0" * 64, text="Lakeview Ketamine Clinic\nCall (312) 555-0142")
     db.session.add(document)
+    report = moderation.report(db.session, michigan, ReportCategory.PRICE, "The price is wrong")
     db.session.commit()
     values = {
+        "report_id": report.id,
         "slug": MICHIGAN,
         "state": "MI",
         "revision_id": revision.id,

@@ -30,6 +30,7 @@ from directory.models import (
 from directory.validators import mixed_script
 from tests.conftest import (
     PASSWORD,
+    configure,
     csrf_token,
     field_error,
     json_ld,
@@ -162,7 +163,7 @@ def test_exports_are_capped_and_say_so(app, make_clinic):
 
     for n in range(4):
         make_clinic(f"Capped {n}", prices=(price("iv-infusion", 400 + n),))
-    app.config["EXPORT_MAX_ROWS"] = 3
+    configure(app, EXPORT_MAX_ROWS=3)
     client = app.test_client()
     search = client.get("/search.csv?near=48336")
     assert len(list(csv.DictReader(io.StringIO(search.get_data(as_text=True))))) == 3
@@ -175,7 +176,7 @@ def test_exports_are_rate_limited(app, make_clinic):
     make_clinic()
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)  # pick up the setting
-    app.config["EXPORT_RATE_LIMIT"] = "2 per minute"
+    configure(app, EXPORT_RATE_LIMIT="2 per minute")
     client = app.test_client()
     statuses = [client.get("/search.csv?near=48336").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
@@ -272,8 +273,8 @@ def test_an_owner_cannot_flood_the_queue_with_new_clinics(app, make_user):
 def test_new_clinic_and_edit_posts_are_rate_limited_per_account(app, make_user):
     make_user("fast@example.org")
     app.config["RATELIMIT_ENABLED"] = True
-    app.config["OWNER_SUBMIT_RATE_LIMIT"] = "2 per hour"
-    app.config["OWNER_MAX_PENDING_NEW_CLINICS"] = 99
+    configure(app, OWNER_SUBMIT_RATE_LIMIT="2 per hour")
+    configure(app, OWNER_MAX_PENDING_NEW_CLINICS=99)
     limiter.init_app(app)
     client = app.test_client()
     login(client, "fast@example.org")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -16,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from directory import settings
 from directory.account.forms import (
     ChangePasswordForm,
     ForgotForm,
@@ -33,11 +33,11 @@ bp = Blueprint("account", __name__)
 
 
 def _login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+    return settings.current().login_rate_limit
 
 
 def _register_limit() -> str:
-    return str(current_app.config["REGISTER_RATE_LIMIT"])
+    return settings.current().register_rate_limit
 
 
 def _status(form) -> int:  # type: ignore[no-untyped-def]
@@ -56,7 +56,7 @@ def register() -> str | Response:
                 db.session,
                 form.email.data,
                 form.password.data,
-                current_app.config,
+                settings.current(),
                 # the claim (or other page) that sent the visitor here survives the round trip
                 lambda token: external_url(
                     "account.verify", token=token, next=safe_next(request.args.get("next"))
@@ -74,7 +74,7 @@ def register() -> str | Response:
 def verify(token: str) -> str | Response:
     """Confirm an e-mail address from the link."""
     try:
-        accounts.verify_email(db.session, current_app.config, token[:1000])
+        accounts.verify_email(db.session, settings.current(), token[:1000])
     except accounts.AccountError as exc:
         return render_template(
             "account/message.html", title="Link not valid", message=str(exc)
@@ -91,10 +91,10 @@ def login() -> str | Response:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        known = accounts.device_user_id(current_app.config, request.cookies.get(DEVICE_COOKIE))
+        known = accounts.device_user_id(settings.current(), request.cookies.get(DEVICE_COOKIE))
         try:
             user = accounts.authenticate(
-                db.session, form.email.data, form.password.data, current_app.config, known
+                db.session, form.email.data, form.password.data, settings.current(), known
             )
         except accounts.AccountError as exc:
             db.session.commit()  # keep the failure count
@@ -121,12 +121,12 @@ DEVICE_COOKIE = "known_device"
 def _remember_device(response: Response, user) -> None:  # type: ignore[no-untyped-def]
     """Note in this browser that it signed in to the account, so a lockout caused by
     someone else's guesses does not keep the owner out (see accounts.authenticate)."""
-    cfg = current_app.config
+    cfg = settings.current()
     response.set_cookie(
         DEVICE_COOKIE,
         accounts.device_token(cfg, user),
         max_age=accounts.DEVICE_MAX_AGE_SECONDS,
-        secure=cfg["SESSION_COOKIE_SECURE"],
+        secure=cfg.session_cookie_secure,
         httponly=True,
         samesite="Lax",
         path=url_for("account.login"),
@@ -138,7 +138,7 @@ def _wrong_current_password(_response: Response) -> bool:
 
 
 def _change_password_limit() -> str:
-    return str(current_app.config["CHANGE_PASSWORD_RATE_LIMIT"])
+    return settings.current().change_password_rate_limit
 
 
 def _per_account() -> str:
@@ -181,7 +181,7 @@ def forgot() -> str | Response:
         accounts.request_password_reset(
             db.session,
             form.email.data,
-            current_app.config,
+            settings.current(),
             lambda token: external_url("account.reset", token=token),
         )
         db.session.commit()
@@ -196,7 +196,7 @@ def reset(token: str) -> str | Response:
     if form.validate_on_submit():
         try:
             accounts.reset_password(
-                db.session, current_app.config, token[:1000], form.password.data
+                db.session, settings.current(), token[:1000], form.password.data
             )
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))
@@ -222,7 +222,7 @@ def change_password() -> str | Response:
     if form.validate_on_submit():
         try:
             accounts.change_password(
-                db.session, current_user, form.current.data, form.password.data, current_app.config
+                db.session, current_user, form.current.data, form.password.data, settings.current()
             )
         except accounts.WrongPassword as exc:
             g.wrong_current_password = True  # counted against the account's tries

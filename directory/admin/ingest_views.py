@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from directory import settings
 from directory.admin.ingest_forms import AddFromPageForm, SaveReviewForm
 from directory.admin.views import bp
 from directory.auth import admin_required
@@ -33,7 +34,7 @@ def add_from_page() -> str | Response | tuple[str, int]:
         return render_template("admin/add_from_page.html", form=form), 400
     try:
         if form.url.data and form.url.data.strip():
-            read = documents.read_url(form.url.data, fetch.limits_from(current_app.config))
+            read = documents.read_url(form.url.data, fetch.limits_from(settings.current()))
         else:
             upload = form.page_file.data
             body = upload.read(UPLOAD_MAX_BYTES + 1)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from directory import settings
 from directory.admin.forms import ApproveForm, RejectForm, StatusForm
 from directory.auth import admin_required
 from directory.extensions import db
@@ -30,9 +31,9 @@ def queue() -> str:
     items = moderation.queue(
         db.session,
         date.today(),
-        current_app.config["STALE_LISTING_DAYS"],
+        settings.current().stale_listing_days,
         pages,
-        per_page=current_app.config["QUEUE_PER_PAGE"],
+        per_page=settings.current().queue_per_page,
     )
     shown = [*items.new_clinics.items, *items.edits.items, *items.reports.items]
     return render_template(
@@ -90,7 +91,7 @@ def approve_revision(revision_id: int) -> Response:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("admin.revision", revision_id=revision_id))
-    decisions.revision_decided(db.session, current_app.config, rev, _dashboard())
+    decisions.revision_decided(db.session, settings.current(), rev, _dashboard())
     db.session.commit()
     flash(f"Approved: {rev.clinic.display_name} is updated.", "success")
     return redirect(url_for("admin.queue"))
@@ -105,7 +106,7 @@ def reject_revision(revision_id: int) -> Response:
         RejectForm(),
         lambda reason: (
             moderation.reject_revision(db.session, current_user, rev, reason),
-            decisions.revision_decided(db.session, current_app.config, rev, _dashboard()),
+            decisions.revision_decided(db.session, settings.current(), rev, _dashboard()),
         ),
         "Rejected.",
         url_for("admin.revision", revision_id=revision_id),
@@ -122,7 +123,7 @@ def revert(revision_id: int) -> Response:
         RejectForm(),
         lambda reason: (
             moderation.revert(db.session, current_user, rev, geocoder, reason),
-            decisions.revision_undone(db.session, current_app.config, rev, _dashboard()),
+            decisions.revision_undone(db.session, settings.current(), rev, _dashboard()),
         ),
         "The listing is restored.",
         url_for("admin.clinic", slug=rev.clinic.slug),
@@ -139,7 +140,7 @@ def decide_claim(claim_id: int, decision: str) -> Response:
         form,
         lambda reason: (
             moderation.decide_claim(db.session, current_user, claim, decision == "approve", reason),
-            decisions.claim_decided(db.session, current_app.config, claim, _dashboard()),
+            decisions.claim_decided(db.session, settings.current(), claim, _dashboard()),
         ),
         "Claim approved." if decision == "approve" else "Claim rejected.",
         url_for("admin.queue"),

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from directory import settings
 from directory.api import hsds_views, openapi, serializers
 from directory.errors import MESSAGES
 from directory.extensions import db
@@ -52,7 +53,7 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
 
 
 def _stale_days() -> int:
-    return int(current_app.config["PRICE_STALE_AFTER_DAYS"])
+    return settings.current().price_stale_after_days
 
 
 @bp.get("/clinics")

@@ -14,7 +14,7 @@ import hashlib
 import ipaddress
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -24,6 +24,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from directory.models.base import utcnow
+from directory.settings import Settings
 
 ROBOT_NAME = "KetamineClinicDirectory"
 USER_AGENT = f"{ROBOT_NAME}/1.0 (Ketamine Clinic Directory; reads clinic pages for listings)"
@@ -70,12 +71,12 @@ class Limits:
     robots: bool = True
 
 
-def limits_from(config: Mapping[str, Any], **overrides: Any) -> Limits:
+def limits_from(settings: Settings, **overrides: Any) -> Limits:
     """The site's limits, with private addresses only if INGEST_ALLOW_PRIVATE_ADDRESSES."""
-    allow = config.get("INGEST_ALLOW_PRIVATE_ADDRESSES") in (True, "true", "1", 1)
-    limits = Limits(allow_private=allow)
-    if "INGEST_FETCH_TIMEOUT_SECONDS" in config:
-        limits = dataclasses.replace(limits, timeout=float(config["INGEST_FETCH_TIMEOUT_SECONDS"]))
+    limits = Limits(
+        allow_private=settings.ingest_allow_private_addresses,
+        timeout=settings.ingest_fetch_timeout_seconds,
+    )
     return dataclasses.replace(limits, **overrides)
 
 

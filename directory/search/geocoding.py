@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from directory.models import GeocodePrecision
 from directory.search import places as geo
+from directory.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ def current() -> Geocoder:
     return current_app.extensions["geocoder"]
 
 
-def from_settings(settings: Mapping[str, Any]) -> Geocoder:
+def from_settings(settings: Settings) -> Geocoder:
     """The geocoder chosen by the GEOCODER setting."""
-    if settings.get("GEOCODER") == "nominatim":
-        return NominatimGeocoder(str(settings.get("NOMINATIM_USER_AGENT", "directory")))
+    if settings.geocoder == "nominatim":
+        return NominatimGeocoder(settings.nominatim_user_agent)
     return GazetteerGeocoder()
