@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.ingest import bulk, dedupe
-from directory.listings import audit, moderation, snapshots
+from directory.listings import audit, moderation, schema, snapshots
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -523,7 +523,7 @@ def create_listing(
             clinic=clinic,
             submitter_id=account_id,
             kind=RevisionKind.NEW_CLINIC,
-            payload=payload,
+            payload=schema.validated(payload),
             base_version=1,
             base_snapshot=dict(moderation.EMPTY_LISTING),
             note=f"Imported from {note}",
@@ -698,7 +698,7 @@ def update_listing(
         fresh.pop("x_source_note", None)
         clinic.name = fresh["name"]
         _hold_contact_facts(clinic, fresh)
-        new_clinic.payload = fresh | {"x_source_note": note}
+        new_clinic.payload = schema.validated(fresh | {"x_source_note": note})
         new_clinic.note = f"Imported from {note}"
         session.flush()
         new_clinic.base_version = clinic.version  # a new listing has nothing to conflict with
@@ -723,7 +723,7 @@ def update_listing(
             clinic_id=clinic.id,
             submitter_id=account_id,
             kind=RevisionKind.EDIT,
-            payload=payload,
+            payload=schema.validated(payload),
             base_version=clinic.version,
             base_snapshot=current,
             note=f"Imported from {note}",
