@@ -226,7 +226,7 @@ def validated(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def _message(error: Any) -> str:
     where = ".".join(str(p) for p in error["loc"])
-    text = str(error["msg"])
+    text = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         text = "not a listing field"
     return f"{where}: {text}" if where else text
