@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from directory.api import hsds_openapi
+from directory.listings import schema
+from directory.listings.schema import Kind
 from directory.search import params
 
 # The search parameters the regional price summary reads.
@@ -15,6 +17,22 @@ _NULLABLE_STR = {"type": ["string", "null"]}
 _NULLABLE_NUM = {"type": ["number", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"]}
 _NULLABLE_BOOL = {"type": ["boolean", "null"]}
+
+
+def _listing_properties(audience: str) -> dict[str, Any]:
+    """The API's schema of the listing fields it shows as stored, from the listing schema."""
+    properties: dict[str, Any] = {}
+    for name in schema.api_fields(audience):
+        spec = schema.SPECS[name]
+        if spec.kind is Kind.TEXT:
+            properties[name] = {"type": "string"} if spec.column_empty == "" else _NULLABLE_STR
+        elif spec.kind is Kind.FLAG:
+            properties[name] = _NULLABLE_BOOL
+        else:
+            properties[name] = {"type": "array", "items": {"type": "string"}}
+        properties[name] = {**properties[name], "description": spec.label}
+    return properties
+
 
 SCHEMAS: dict[str, Any] = {
     # Both APIs answer errors with the same JSON body.
@@ -83,19 +101,11 @@ SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "is_example": {"type": "boolean"},
             "kind": {"type": "string", "enum": ["clinic", "telehealth_program", "hospital"]},
-            "website": _NULLABLE_STR,
             "location": {"oneOf": [{"$ref": "#/components/schemas/Location"}, {"type": "null"}]},
             "service_area_states": {"type": "array", "items": {"type": "string"}},
             "distance_miles": _NULLABLE_NUM,
             "phones": {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}},
-            "treatments": {"type": "array", "items": {"type": "string"}},
-            "free_consultation": _NULLABLE_BOOL,
-            "accepts_insurance": _NULLABLE_BOOL,
-            "payment_options": {"type": "array", "items": {"type": "string"}},
-            "languages": {"type": "array", "items": {"type": "string"}},
-            "accepting_new_patients": _NULLABLE_BOOL,
-            "first_appointment_wait": _NULLABLE_STR,
-            "rems_certified": _NULLABLE_BOOL,
+            **_listing_properties("summary"),
             "access_as_of": _NULLABLE_STR,
             "prices": {"type": "array", "items": {"$ref": "#/components/schemas/Price"}},
             "lowest_session_price_cents": _NULLABLE_INT,
@@ -157,8 +167,7 @@ SCHEMAS: dict[str, Any] = {
             "url",
         ],
         "properties": {
-            "description": {"type": "string"},
-            "email": _NULLABLE_STR,
+            **_listing_properties("detail"),
             "url": {"type": "string"},
             "hospital_charges": {
                 "type": "array",
@@ -166,7 +175,6 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"$ref": "#/components/schemas/HospitalCharge"},
             },
             "locations": {"type": "array", "items": {"$ref": "#/components/schemas/Location"}},
-            "conditions": {"type": "array", "items": {"type": "string"}},
             "care_team": {
                 "type": "object",
                 "properties": {

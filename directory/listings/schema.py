@@ -51,6 +51,10 @@ class Spec:
     sources: tuple[str, ...] = ()
     # CODES and TERMS: the allowed codes and their names.
     choices: Mapping[str, str] | None = None
+    # Where the public API shows the field as stored: in every clinic ("summary"), on
+    # the clinic's own record only ("detail"), or not as is (None: name, address, phones
+    # and prices have richer API forms of their own).
+    api: str | None = None
 
 
 class InvalidListing(ValueError):
@@ -70,10 +74,10 @@ class LocationData(_Strict):
 
     address_1: Annotated[str | None, Field(max_length=200)] = None
     address_2: Annotated[str | None, Field(max_length=200)] = None
-    city: Annotated[str | None, Field(max_length=100)] = None
+    city: Annotated[str | None, Field(max_length=120)] = None
     state: Annotated[str, Field(min_length=2, max_length=2)]
     postal_code: Annotated[str | None, Field(max_length=10)] = None
-    metro: Annotated[str | None, Field(max_length=100)] = None
+    metro: Annotated[str | None, Field(max_length=120)] = None
     latitude: Annotated[float | None, Field(ge=-90, le=90)] = None
     longitude: Annotated[float | None, Field(ge=-180, le=180)] = None
     geocode_precision: GeocodePrecision | None = None
@@ -88,7 +92,7 @@ class PhoneData(_Strict):
     """A number in E.164 and the form the clinic shows."""
 
     display: Annotated[str, Field(min_length=1, max_length=40)]
-    e164: Annotated[str, Field(max_length=16)]
+    e164: Annotated[str, Field(max_length=20)]
     kind: PhoneKind
     vanity: Annotated[str | None, Field(max_length=40)] = None
 
@@ -104,8 +108,8 @@ class PriceData(_Strict):
     treatment: str
     amount_cents: Annotated[int, Field(ge=0, le=100_000_000)]
     unit: PriceUnit
-    sessions_included: Annotated[int | None, Field(ge=1, le=1000)] = None
-    included: Annotated[str, Field(max_length=2000)] = ""
+    sessions_included: Annotated[int | None, Field(ge=0)] = None
+    included: str = ""
     insurance_accepted: bool = False
     source_url: Annotated[str | None, Field(max_length=500)] = None
     as_of: str | None = None
@@ -134,43 +138,63 @@ class Listing(_Strict):
     """Everything an owner may change on a listing, as revisions store it."""
 
     name: Annotated[str | None, Field(max_length=200), Spec("Name", Kind.TEXT)] = None
-    description: Annotated[
-        str, Field(max_length=5000), Spec("Description", Kind.TEXT, column_empty="")
-    ] = ""
-    website: Annotated[str | None, Field(max_length=500), Spec("Website", Kind.TEXT)] = None
-    email: Annotated[str | None, Field(max_length=254), Spec("E-mail", Kind.TEXT)] = None
-    hours: Annotated[str, Field(max_length=2000), Spec("Hours", Kind.TEXT, column_empty="")] = ""
-    free_consultation: Annotated[bool | None, Spec("Free consultation", Kind.FLAG)] = None
-    accepts_insurance: Annotated[bool | None, Spec("Accepts insurance", Kind.FLAG)] = None
+    description: Annotated[str, Spec("Description", Kind.TEXT, column_empty="", api="detail")] = ""
+    website: Annotated[
+        str | None, Field(max_length=500), Spec("Website", Kind.TEXT, api="summary")
+    ] = None
+    email: Annotated[str | None, Field(max_length=254), Spec("E-mail", Kind.TEXT, api="detail")] = (
+        None
+    )
+    hours: Annotated[str, Spec("Hours", Kind.TEXT, column_empty="")] = ""
+    free_consultation: Annotated[
+        bool | None, Spec("Free consultation", Kind.FLAG, api="summary")
+    ] = None
+    accepts_insurance: Annotated[
+        bool | None, Spec("Accepts insurance", Kind.FLAG, api="summary")
+    ] = None
     location: Annotated[
         LocationData | None, Spec("Address", Kind.LOCATION, sources=("location",))
     ] = None
-    phones: Annotated[
-        list[PhoneData], Field(max_length=20), Spec("Phones", Kind.PHONES, sources=("phone",))
-    ] = []
+    phones: Annotated[list[PhoneData], Spec("Phones", Kind.PHONES, sources=("phone",))] = []
     treatments: Annotated[
         list[str],
-        Spec("Treatments", Kind.TERMS, sources=("treatment:",), choices=TREATMENT_NAMES),
+        Spec(
+            "Treatments",
+            Kind.TERMS,
+            sources=("treatment:",),
+            choices=TREATMENT_NAMES,
+            api="summary",
+        ),
     ] = []
     conditions: Annotated[
         list[str],
-        Spec("Conditions treated", Kind.TERMS, sources=("condition:",), choices=CONDITION_NAMES),
+        Spec(
+            "Conditions treated",
+            Kind.TERMS,
+            sources=("condition:",),
+            choices=CONDITION_NAMES,
+            api="detail",
+        ),
     ] = []
-    prices: Annotated[list[PriceData], Field(max_length=200), Spec("Prices", Kind.PRICES)] = []
+    prices: Annotated[list[PriceData], Spec("Prices", Kind.PRICES)] = []
     payment_options: Annotated[
-        list[str], Spec("Ways to pay", Kind.CODES, access=True, choices=PAYMENT_NAMES)
+        list[str],
+        Spec("Ways to pay", Kind.CODES, access=True, choices=PAYMENT_NAMES, api="summary"),
     ] = []
     languages: Annotated[
-        list[str], Spec("Languages spoken", Kind.CODES, access=True, choices=LANGUAGE_NAMES)
+        list[str],
+        Spec("Languages spoken", Kind.CODES, access=True, choices=LANGUAGE_NAMES, api="summary"),
     ] = []
     accepting_new_patients: Annotated[
-        bool | None, Spec("Accepting new patients", Kind.FLAG, access=True)
+        bool | None, Spec("Accepting new patients", Kind.FLAG, access=True, api="summary")
     ] = None
     first_appointment_wait: Annotated[
-        str, Field(max_length=120), Spec("Wait for a first appointment", Kind.TEXT, access=True)
+        str,
+        Field(max_length=120),
+        Spec("Wait for a first appointment", Kind.TEXT, access=True, api="summary"),
     ] = ""
     rems_certified: Annotated[
-        bool | None, Spec("Spravato REMS-certified", Kind.FLAG, access=True)
+        bool | None, Spec("Spravato REMS-certified", Kind.FLAG, access=True, api="summary")
     ] = None
     # Not a listing field: the file and row an imported proposal comes from.
     x_source_note: Annotated[str | None, Field(max_length=2000)] = None
@@ -198,6 +222,11 @@ SPECS: dict[str, Spec] = {
 FIELDS: tuple[str, ...] = tuple(SPECS)
 FIELD_LABELS: dict[str, str] = {name: spec.label for name, spec in SPECS.items()}
 ACCESS_FIELDS: tuple[str, ...] = tuple(name for name, spec in SPECS.items() if spec.access)
+
+
+def api_fields(audience: str) -> tuple[str, ...]:
+    """The fields the public API shows as stored, for "summary" or "detail"."""
+    return tuple(name for name, spec in SPECS.items() if spec.api == audience)
 
 
 def empty_listing() -> dict[str, Any]:

@@ -90,6 +90,18 @@ def test_labels_and_the_empty_listing_come_from_the_schema():
     assert set(schema.FIELDS) <= set(described)
 
 
+def test_the_api_shows_the_schema_fields_as_the_snapshot_holds_them(client, full_clinic):
+    before = snapshots.snapshot(full_clinic)
+    shown = client.get(f"/api/v1/clinics/{full_clinic.slug}").get_json()
+    document = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+
+    for audience, component in (("summary", "ClinicSummary"), ("detail", "ClinicDetail")):
+        fields = schema.api_fields(audience)
+        assert fields
+        assert {f: shown[f] for f in fields} == {f: before[f] for f in fields}
+        assert set(fields) <= set(document[component]["properties"])
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
