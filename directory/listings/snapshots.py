@@ -184,6 +184,33 @@ def apply(
         )
 
 
+# Fields held in the clinic row itself, written the same way wherever a listing is written.
+PLAIN_KINDS = (Kind.TEXT, Kind.FLAG, Kind.CODES)
+
+
+def write_plain(clinic: Clinic, field: str, value: Any) -> None:
+    """Write one text, yes/no or code-list field of a snapshot onto the clinic row."""
+    spec = schema.SPECS[field]
+    if spec.kind is Kind.TEXT:
+        setattr(clinic, field, (value or "").strip() or spec.column_empty)
+    elif spec.kind is Kind.FLAG:
+        setattr(clinic, field, value)
+    elif spec.kind is Kind.CODES:
+        setattr(clinic, field, join_codes(list(value or [])))
+    else:
+        raise ValueError(f"{field} is not stored in the clinic row")
+
+
+def phone(data: dict[str, Any]) -> Phone:
+    """A phone row from a snapshot's phone."""
+    return Phone(
+        e164=data["e164"],
+        display=data["display"],
+        vanity=data.get("vanity"),
+        kind=PhoneKind(data["kind"]),
+    )
+
+
 def _apply_fields(
     clinic: Clinic,
     payload: dict[str, Any],
@@ -197,29 +224,17 @@ def _apply_fields(
     for field in fields:
         value = payload.get(field)
         spec = schema.SPECS[field]
-        if spec.kind is Kind.TEXT:
-            setattr(clinic, field, (value or "").strip() or spec.column_empty)
-        elif spec.kind is Kind.FLAG:
-            setattr(clinic, field, value)
-        elif spec.kind is Kind.CODES:
-            setattr(clinic, field, join_codes(list(value or [])))
+        if spec.kind in PLAIN_KINDS:
+            write_plain(clinic, field, value)
         elif spec.kind is Kind.TERMS:
             terms = treatments if field == "treatments" else conditions
             setattr(clinic, field, [terms[s] for s in value or []])
         elif spec.kind is Kind.LOCATION:
             _apply_location(session, clinic, value, geocoder)
         elif spec.kind is Kind.PHONES:
-            clinic.phones = [
-                Phone(
-                    e164=p["e164"],
-                    display=p["display"],
-                    vanity=p.get("vanity"),
-                    kind=PhoneKind(p["kind"]),
-                )
-                for p in value or []
-            ]
+            clinic.phones = [phone(p) for p in value or []]
         elif spec.kind is Kind.PRICES:
-            clinic.prices = [_price(p, treatments) for p in value or []]
+            clinic.prices = [price(p, treatments) for p in value or []]
         if spec.access:
             clinic.access_as_of = date.today()
         _replace_sources(clinic, field, source_note)
@@ -249,7 +264,8 @@ def _apply_location(
         clinic.locations.append(loc)
 
 
-def _price(data: dict[str, Any], treatments: dict[str, Treatment]) -> Price:
+def price(data: dict[str, Any], treatments: dict[str, Treatment]) -> Price:
+    """A price row from a snapshot's price; its as-of date is where it starts to hold."""
     as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else None
     return Price(
         treatment=treatments[data["treatment"]],
