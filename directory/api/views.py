@@ -16,6 +16,7 @@ from directory.extensions import db
 from directory.links import external_url, public_base
 from directory.listings import published as listings
 from directory.prices import hospital, pricing
+from directory.search import params as search_params
 from directory.search import places as geo
 from directory.search import query as search
 from directory.search.query import InvalidSearch
@@ -135,4 +136,5 @@ def hsds_export() -> ResponseReturnValue:
 @bp.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi.document(public_base() + "/api/v1"))
+    limits = search_params.Limits.from_settings(current_app.config)
+    return jsonify(openapi.document(public_base() + "/api/v1", limits))

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from directory.listings import audit, decisions, snapshots
+from directory.listings import audit, decisions, schema, snapshots
 from directory.listings.slugs import free_slug
 from directory.models import (
     Claim,
@@ -32,25 +32,7 @@ from directory.models import (
 )
 from directory.search.geocoding import Geocoder
 
-EMPTY_LISTING: dict[str, Any] = {
-    "name": None,
-    "description": "",
-    "website": None,
-    "email": None,
-    "hours": "",
-    "free_consultation": None,
-    "accepts_insurance": None,
-    "location": None,
-    "phones": [],
-    "treatments": [],
-    "conditions": [],
-    "prices": [],
-    "payment_options": [],
-    "languages": [],
-    "accepting_new_patients": None,
-    "first_appointment_wait": "",
-    "rems_certified": None,
-}
+EMPTY_LISTING: dict[str, Any] = schema.empty_listing()
 
 
 class ModerationError(ValueError):
@@ -85,6 +67,14 @@ def _decided(
     obj.reviewer_id = admin.id
     obj.reason = reason.strip()
     obj.decided_at = utcnow()
+
+
+def checked_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The proposed listing as the schema stores it; a bad one is refused, never stored."""
+    try:
+        return schema.validated(payload)
+    except schema.InvalidListing as exc:
+        raise ModerationError(str(exc)) from exc
 
 
 def _require_reason(reason: str) -> None:
@@ -154,6 +144,7 @@ def propose_edit(
     (which is kept, as withdrawn), so there is one pending change per person and listing.
     """
     _require_editor(user, clinic)
+    payload = checked_payload(payload)
     current = snapshots.snapshot(clinic)
     if not snapshots.changed_fields(current, payload):
         raise ModerationError("Nothing was changed.")
@@ -206,6 +197,9 @@ def submit_new_clinic(
                 f"You have {waiting} new clinics waiting for a moderator. Please wait until "
                 "they are reviewed before adding more."
             )
+    payload = checked_payload(payload)
+    if not (payload.get("name") or "").strip():
+        raise ModerationError("A new listing needs a name.")
     clinic = Clinic(
         slug=free_slug(session, payload["name"]),
         name=payload["name"],

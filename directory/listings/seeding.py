@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from directory.listings import taxonomy
+from directory.listings import snapshots, taxonomy
 from directory.models import (
     Clinic,
     ClinicQuote,
@@ -19,8 +19,6 @@ from directory.models import (
     Condition,
     GeocodePrecision,
     Location,
-    Phone,
-    PhoneKind,
     Place,
     Provenance,
     Treatment,
@@ -138,14 +136,7 @@ def _clinic_from_record(
         clinic.locations.append(_location_from_record(session, record["location"]))
         cite("location", record["location"]["quote"])
     for phone in record.get("phones", []):
-        clinic.phones.append(
-            Phone(
-                e164=phone["e164"],
-                display=phone["display"],
-                vanity=phone.get("vanity"),
-                kind=PhoneKind(phone["kind"]),
-            )
-        )
+        clinic.phones.append(snapshots.phone(phone))
         cite("phone", phone["quote"])
     for item in record.get("treatments", []):
         _require(item["slug"], treatments, "treatment")

@@ -23,14 +23,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from directory.caching import VersionedMemo
-from directory.listings.taxonomy import (
-    CONDITION_SLUGS,
-    LANGUAGE_CODES,
-    LANGUAGES,
-    PAYMENT_CODES,
-    PAYMENT_OPTIONS,
-    TREATMENT_SLUGS,
-)
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -43,17 +35,12 @@ from directory.models import (
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
 from directory.prices.hospital_cash import HospitalCash, cash_by_clinic
+from directory.search import params, spatial
 from directory.search import places as geo
-from directory.search import spatial
 
-SORTS = ("distance", "price", "name")
-MAX_PRICE_DOLLARS = 100_000
-MAX_VERIFIED_MONTHS = 120
 NEARBY_COUNT = 5
 NEARBY_MAX_MILES = 3000.0
 REMOTE_PER_PAGE = 5  # telehealth programs shown a page; a large state has thousands
-TRUE_WORDS = {"1", "true", "yes", "on", "y"}
-FALSE_WORDS = {"", "0", "false", "no", "off", "n"}
 
 
 class InvalidSearch(ValueError):
@@ -200,131 +187,36 @@ def _fmt_radius(radius: float) -> str:
 def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = None) -> SearchQuery:
     """Validate raw query parameters; raise InvalidSearch naming every bad field.
 
-    `settings` is the app config (radius and page-size limits); defaults apply without it.
+    The parameters and their checks are declared once in search/params.py, which also
+    writes them into the API document. `settings` is the app config (radius and
+    page-size limits); defaults apply without it.
     """
     settings = settings or {}
     default_radius = float(settings.get("SEARCH_DEFAULT_RADIUS_MILES", 25.0))
-    max_radius = float(settings.get("SEARCH_MAX_RADIUS_MILES", 500.0))
     default_per_page = int(settings.get("SEARCH_PER_PAGE", 20))
-    max_per_page = int(settings.get("SEARCH_MAX_PER_PAGE", 100))
-    errors: dict[str, str] = {}
-    query = SearchQuery(radius=default_radius, per_page=default_per_page)
-
-    near = (args.get("near") or "").strip()
-    if len(near) > geo.MAX_PLACE_LENGTH:
-        errors["near"] = f"That place is too long (at most {geo.MAX_PLACE_LENGTH} characters)."
-    query.near = near[: geo.MAX_PLACE_LENGTH * 2]
-
-    raw_radius = (args.get("radius") or "").strip()
-    if raw_radius:
-        radius = _number(raw_radius)
-        if radius is None or not math.isfinite(radius):
-            errors["radius"] = "The radius must be a number of miles, for example 25."
-        elif radius <= 0 or radius > max_radius:
-            errors["radius"] = f"The radius must be more than 0 and at most {max_radius:g} miles."
-        else:
-            query.radius = radius
-            query.radius_given = True
-
-    raw_state = (args.get("state") or "").strip()
-    if raw_state:
-        code = geo.state_code(raw_state) if len(raw_state) <= 40 else None
-        if code is None:
-            errors["state"] = "Choose a US state, for example MI or Michigan."
-        else:
-            query.state = code
-
-    treatment = (args.get("treatment") or "").strip()
-    if treatment:
-        if treatment not in TREATMENT_SLUGS:
-            errors["treatment"] = "Choose a treatment from the list."
-        else:
-            query.treatment = treatment
-
-    condition = (args.get("condition") or "").strip()
-    if condition:
-        if condition not in CONDITION_SLUGS:
-            errors["condition"] = "Choose a condition from the list."
-        else:
-            query.condition = condition
-
-    raw_price = (args.get("max_price") or "").strip().lstrip("$").replace(",", "")
-    if raw_price:
-        price = _number(raw_price)
-        if price is None or not math.isfinite(price):
-            errors["max_price"] = "The price ceiling must be an amount in dollars, for example 600."
-        elif price < 0 or price > MAX_PRICE_DOLLARS:
-            errors["max_price"] = (
-                f"The price ceiling must be between $0 and ${MAX_PRICE_DOLLARS:,}."
-            )
-        else:
-            query.max_price_cents = int(round(price * 100))
-
-    for name in ("free_consultation", "insurance"):
-        raw = (args.get(name) or "").strip().lower()
-        if raw in TRUE_WORDS:
-            setattr(query, name, True)
-        elif raw not in FALSE_WORDS:
-            errors[name] = "Use 1 for yes or leave it out."
-
-    _parse_access(args, query, errors)
-
-    sort = (args.get("sort") or "distance").strip()
-    if sort not in SORTS:
-        errors["sort"] = "Sort by distance, price or name."
-    else:
-        query.sort = sort
-
-    query.page = _positive_int(args.get("page"), 1, "page", errors, upper=100_000)
-    query.remote_page = _positive_int(
-        args.get("programs_page"), 1, "programs_page", errors, upper=100_000
-    )
-    query.per_page = _positive_int(
-        args.get("per_page"), default_per_page, "per_page", errors, upper=max_per_page
-    )
+    values, errors = params.read_all(args, params.Limits.from_settings(settings))
     if errors:
         raise InvalidSearch(errors)
-    return query
-
-
-def _codes(args: Mapping[str, str], name: str) -> list[str]:
-    """A repeatable parameter, each value possibly a comma list, as trimmed codes."""
-    getlist = getattr(args, "getlist", None)
-    values = getlist(name) if getlist else [args.get(name) or ""]
-    codes = [c.strip().lower() for v in values for c in (v or "").split(",")]
-    return list(dict.fromkeys(c for c in codes if c))
-
-
-def _parse_access(args: Mapping[str, str], query: SearchQuery, errors: dict[str, str]) -> None:
-    """How to pay, languages, new patients and how recently the listing was verified."""
-    payment = _codes(args, "payment")
-    if any(c not in PAYMENT_CODES for c in payment) or len(payment) > len(PAYMENT_CODES):
-        errors["payment"] = (
-            "Choose ways to pay from the list: " + ", ".join(c for c, _ in PAYMENT_OPTIONS) + "."
-        )
-    else:
-        query.payment = [c for c, _ in PAYMENT_OPTIONS if c in payment]
-    language = _codes(args, "language")
-    if any(c not in LANGUAGE_CODES for c in language) or len(language) > 10:
-        errors["language"] = (
-            "Choose a language by its ISO 639 code, for example es for Spanish "
-            f"(known codes: {', '.join(c for c, _ in LANGUAGES)})."
-        )
-    else:
-        query.language = language
-    raw = (args.get("accepting") or "").strip().lower()
-    if raw in TRUE_WORDS:
-        query.accepting = True
-    elif raw not in FALSE_WORDS:
-        errors["accepting"] = "Use 1 for yes or leave it out."
-    if (args.get("verified_within_months") or "").strip():
-        query.verified_within_months = _positive_int(
-            args.get("verified_within_months"),
-            6,
-            "verified_within_months",
-            errors,
-            upper=MAX_VERIFIED_MONTHS,
-        )
+    price = values["max_price"]
+    return SearchQuery(
+        near=values["near"] or "",
+        radius=default_radius if values["radius"] is None else values["radius"],
+        radius_given=values["radius"] is not None,
+        state=values["state"],
+        treatment=values["treatment"],
+        condition=values["condition"],
+        max_price_cents=None if price is None else int(round(price * 100)),
+        free_consultation=bool(values["free_consultation"]),
+        insurance=bool(values["insurance"]),
+        payment=values["payment"],
+        language=values["language"],
+        accepting=bool(values["accepting"]),
+        verified_within_months=values["verified_within_months"],
+        sort=values["sort"] or "distance",
+        page=values["page"] or 1,
+        remote_page=values["programs_page"] or 1,
+        per_page=values["per_page"] or default_per_page,
+    )
 
 
 def _has_code(column: Any, code: str) -> ColumnElement[bool]:
@@ -335,29 +227,6 @@ def _has_code(column: Any, code: str) -> ColumnElement[bool]:
 def verified_since(months: int, today: date | None = None) -> date:
     """The earliest verification date that counts as within the last `months` months."""
     return (today or date.today()) - timedelta(days=math.ceil(months * 30.44))
-
-
-def _number(text: str) -> float | None:
-    if len(text) > 20:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _positive_int(
-    raw: str | None, default: int, name: str, errors: dict[str, str], upper: int
-) -> int:
-    text = (raw or "").strip()
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit()) or len(text) > 7 or not 1 <= int(text) <= upper:
-        errors[name] = (
-            f"{name.replace('_', ' ').capitalize()} must be a whole number from 1 to {upper:,}."
-        )
-        return default
-    return int(text)
 
 
 def search(session: Session, query: SearchQuery) -> SearchResult:
