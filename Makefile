@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 EXAMPLE_CLINICS ?= 300
 
-.PHONY: run test lint db clean bench serve stress
+.PHONY: run test lint db clean bench serve stress audit
 
 # A fresh Debian has python3 without the venv module; install it when missing.
 $(STAMP): pyproject.toml
@@ -83,3 +83,13 @@ stress: $(STAMP)
 	$(BIN)/python tests/stress/soak.py
 	$(BIN)/python tests/pg_cluster.py $(BIN)/python tests/stress/soak.py
 	FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
+# Lighthouse (pinned in tools/audit/package-lock.json) on the main pages at mobile settings,
+# against a throwaway seeded site on a free port, driving Debian's Chromium. Not part of test.
+AUDIT_DIR := tools/audit
+$(AUDIT_DIR)/node_modules/.installed: $(AUDIT_DIR)/package-lock.json
+	cd $(AUDIT_DIR) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+audit: $(STAMP) $(CHROMIUM_STAMP) $(AUDIT_DIR)/node_modules/.installed
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python $(AUDIT_DIR)/run_audit.py
