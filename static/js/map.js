@@ -9,6 +9,15 @@
   if (!cards.length) return;
   toggle.hidden = false;
   var map = null;
+  // The page loads Leaflet's stylesheet for print only, so that it does not delay the
+  // first paint; the map needs it on screen, and is measured again once it has loaded.
+  var styles = document.getElementById("leaflet-css");
+  if (styles && styles.media !== "all") {
+    styles.addEventListener("load", function () {
+      if (map !== null) map.invalidateSize();
+    });
+    styles.media = "all";
+  }
 
   function build() {
     map = L.map(holder, { scrollWheelZoom: false });

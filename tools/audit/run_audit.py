@@ -95,9 +95,7 @@ def _audit(url: str, report: Path) -> dict[str, int]:
     ]
     subprocess.run(command, env=env, check=True)  # noqa: S603 - fixed arguments
     result = json.loads(report.read_text())
-    return {
-        name: round((result["categories"][name]["score"] or 0) * 100) for name in CATEGORIES
-    }
+    return {name: round((result["categories"][name]["score"] or 0) * 100) for name in CATEGORIES}
 
 
 def _failing(report: Path) -> list[str]:
