@@ -86,10 +86,11 @@ stress: $(STAMP)
 
 # Lighthouse (pinned in tools/audit/package-lock.json) on the main pages at mobile settings,
 # against a throwaway seeded site on a free port, driving Debian's Chromium. Not part of test.
+# AUDIT_ARGS="--runs 3 --pages compare" takes the median of 3 runs of the compare page.
 AUDIT_DIR := tools/audit
 $(AUDIT_DIR)/node_modules/.installed: $(AUDIT_DIR)/package-lock.json
 	cd $(AUDIT_DIR) && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 audit: $(STAMP) $(CHROMIUM_STAMP) $(AUDIT_DIR)/node_modules/.installed
-	CHROME_PATH=/usr/bin/chromium $(BIN)/python $(AUDIT_DIR)/run_audit.py
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python $(AUDIT_DIR)/run_audit.py $(AUDIT_ARGS)

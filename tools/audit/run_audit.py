@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,6 +117,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clinics", type=int, default=300, help="example clinics to create")
     parser.add_argument("--reports", default=str(ROOT / "artifacts" / "audit"))
+    parser.add_argument(
+        "--pages", default="", help="comma-separated page names to audit (default: all)"
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="runs per page; the median of each score is printed (performance varies with load)",
+    )
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
         sys.exit("Lighthouse is not installed: run `make audit` (npm ci in tools/audit).")
@@ -156,13 +166,20 @@ def main() -> int:
             if not _serves_language(base, lang, query):
                 print(f"== Skipping {lang}: the site does not serve it yet", flush=True)
                 continue
+            chosen = set(filter(None, args.pages.split(",")))
             for name, path in PAGES:
+                if chosen and name not in chosen:
+                    continue
                 label = f"{name} ({lang})"
                 url = base + _with_language(path.format(**values), query)
                 print(f"== Auditing {label}: {url}", flush=True)
-                report = reports / f"{name}-{lang}.json"
-                rows.append((label, _audit(url, report)))
-                notes[label] = _failing(report)
+                runs = []
+                for run in range(max(1, args.runs)):
+                    report = reports / f"{name}-{lang}-{run + 1}.json"
+                    runs.append(_audit(url, report))
+                    notes[label] = sorted(set(notes.get(label, [])) | set(_failing(report)))
+                median = {c: round(statistics.median(r[c] for r in runs)) for c in CATEGORIES}
+                rows.append((label, median))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
