@@ -134,8 +134,8 @@ TAXONOMIES = (
     ),
 )
 TREATMENT_TAXONOMY, CONDITION_TAXONOMY, PAYMENT_TAXONOMY, FACT_TAXONOMY = TAXONOMIES
-# term id -> (taxonomy key, code), for filters and the importer
 PAYMENT_TAXONOMY_CODES = frozenset(code for code, _, _ in PAYMENT_TAXONOMY.terms)
+# term id -> (taxonomy key, code), for filters and the importer
 TERM_INDEX: dict[str, tuple[str, str]] = {
     t.term_id(code): (t.key, code) for t in TAXONOMIES for code, _, _ in t.terms
 }
