@@ -11,7 +11,7 @@ EXAMPLE_CLINICS ?= 300
 # pytest-xdist: one worker per core; the live-site and browser tests share one worker.
 PYTEST_WORKERS ?= -n auto --dist loadgroup
 
-.PHONY: run test lint db clean bench serve stress
+.PHONY: run test lint db clean bench serve stress audit
 
 # A fresh Debian has python3 without the venv module; install it when missing.
 $(STAMP): pyproject.toml
@@ -86,3 +86,14 @@ stress: $(STAMP)
 	$(BIN)/python tests/stress/soak.py
 	$(BIN)/python tests/pg_cluster.py $(BIN)/python tests/stress/soak.py
 	FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
+# Lighthouse (pinned in tools/audit/package-lock.json) on the main pages at mobile settings,
+# against a throwaway seeded site on a free port, driving Debian's Chromium. Not part of test.
+# AUDIT_ARGS="--runs 3 --pages compare" takes the median of 3 runs of the compare page.
+AUDIT_DIR := tools/audit
+$(AUDIT_DIR)/node_modules/.installed: $(AUDIT_DIR)/package-lock.json
+	cd $(AUDIT_DIR) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+audit: $(STAMP) $(CHROMIUM_STAMP) $(AUDIT_DIR)/node_modules/.installed
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python $(AUDIT_DIR)/run_audit.py $(AUDIT_ARGS)

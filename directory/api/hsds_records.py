@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from directory.api import hsds
@@ -292,6 +292,9 @@ def _term_clause(filters: Filters) -> list[ColumnElement[bool]]:
             )
             .exists()
         ]
+    if key == "payment-options":  # a way to pay the organization takes covers its services
+        column = literal(",") + Clinic.payment_options + literal(",")
+        return [column.like(f"%,{code},%")]
     return [Clinic.id.is_(None)]  # listing facts describe organizations, not services
 
 
