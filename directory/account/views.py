@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -47,7 +48,7 @@ def _status(form) -> int:  # type: ignore[no-untyped-def]
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
-def register() -> str | Response:
+def register() -> ResponseReturnValue:
     """Create an owner account; a verification link goes by mail."""
     form = RegisterForm()
     if form.validate_on_submit():
@@ -71,14 +72,14 @@ def register() -> str | Response:
 
 
 @bp.get("/verify/<token>")
-def verify(token: str) -> str | Response:
+def verify(token: str) -> ResponseReturnValue:
     """Confirm an e-mail address from the link."""
     try:
         accounts.verify_email(db.session, settings.current(), token[:1000])
     except accounts.AccountError as exc:
         return render_template(
             "account/message.html", title="Link not valid", message=str(exc)
-        ), 400  # type: ignore[return-value]
+        ), 400
     db.session.commit()
     flash("Your e-mail is confirmed. You can sign in now.", "success")
     return redirect(url_for("account.login", next=safe_next(request.args.get("next"))))
@@ -86,7 +87,7 @@ def verify(token: str) -> str | Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     """Sign in; the same answer for an unknown e-mail and a wrong password."""
     form = LoginForm()
     status = 200
@@ -112,7 +113,7 @@ def login() -> str | Response:
             return response
     elif request.method == "POST":
         status = 400
-    return render_template("account/login.html", form=form), status  # type: ignore[return-value]
+    return render_template("account/login.html", form=form), status
 
 
 DEVICE_COOKIE = "known_device"
@@ -174,7 +175,7 @@ def logout_everywhere() -> Response:
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
-def forgot() -> str | Response:
+def forgot() -> ResponseReturnValue:
     """Ask for a reset link; the answer does not reveal whether the account exists."""
     form = ForgotForm()
     if form.validate_on_submit():
@@ -190,7 +191,7 @@ def forgot() -> str | Response:
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset(token: str) -> str | Response:
+def reset(token: str) -> ResponseReturnValue:
     """Choose a new password from a reset link (works once)."""
     form = ResetForm()
     if form.validate_on_submit():
@@ -216,7 +217,7 @@ def reset(token: str) -> str | Response:
     methods=["POST"],
     deduct_when=_wrong_current_password,
 )
-def change_password() -> str | Response:
+def change_password() -> ResponseReturnValue:
     """Change the password; other sessions end."""
     form = ChangePasswordForm()
     if form.validate_on_submit():

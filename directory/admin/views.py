@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -102,12 +104,14 @@ def approve_revision(revision_id: int) -> Response:
 def reject_revision(revision_id: int) -> Response:
     """Refuse a proposal with a reason."""
     rev = db.get_or_404(Revision, revision_id)
+
+    def reject(reason: str) -> None:
+        moderation.reject_revision(db.session, current_user, rev, reason)
+        decisions.revision_decided(db.session, settings.current(), rev, _dashboard())
+
     return _decide(
         RejectForm(),
-        lambda reason: (
-            moderation.reject_revision(db.session, current_user, rev, reason),
-            decisions.revision_decided(db.session, settings.current(), rev, _dashboard()),
-        ),
+        reject,
         "Rejected.",
         url_for("admin.revision", revision_id=revision_id),
     )
@@ -119,12 +123,14 @@ def revert(revision_id: int) -> Response:
     """Undo an approved change (recorded as a decision of its own)."""
     rev = db.get_or_404(Revision, revision_id)
     geocoder = geocoding.current()
+
+    def undo(reason: str) -> None:
+        moderation.revert(db.session, current_user, rev, geocoder, reason)
+        decisions.revision_undone(db.session, settings.current(), rev, _dashboard())
+
     return _decide(
         RejectForm(),
-        lambda reason: (
-            moderation.revert(db.session, current_user, rev, geocoder, reason),
-            decisions.revision_undone(db.session, settings.current(), rev, _dashboard()),
-        ),
+        undo,
         "The listing is restored.",
         url_for("admin.clinic", slug=rev.clinic.slug),
     )
@@ -136,12 +142,14 @@ def decide_claim(claim_id: int, decision: str) -> Response:
     """Approve or reject a claim."""
     claim = db.get_or_404(Claim, claim_id)
     form = ApproveForm() if decision == "approve" else RejectForm()
+
+    def decide(reason: str) -> None:
+        moderation.decide_claim(db.session, current_user, claim, decision == "approve", reason)
+        decisions.claim_decided(db.session, settings.current(), claim, _dashboard())
+
     return _decide(
         form,
-        lambda reason: (
-            moderation.decide_claim(db.session, current_user, claim, decision == "approve", reason),
-            decisions.claim_decided(db.session, settings.current(), claim, _dashboard()),
-        ),
+        decide,
         "Claim approved." if decision == "approve" else "Claim rejected.",
         url_for("admin.queue"),
     )
@@ -234,7 +242,7 @@ def _dashboard() -> str:
     return external_url("owner.dashboard")
 
 
-def _decide(form, action, done: str, back: str) -> Response:  # type: ignore[no-untyped-def]
+def _decide(form: FlaskForm, action: Callable[[str], object], done: str, back: str) -> Response:
     """Validate a decision form, run the decision, commit once, say what happened."""
     if not form.validate_on_submit():
         flash(

@@ -440,9 +440,11 @@ def access_fields(clinic: Clinic, treatment: Treatment) -> dict[str, str]:
     if clinic.payment_codes:
         fields["fees_description"] = f"Ways to pay: {', '.join(clinic.payment_labels)}."
     if clinic.accepting_new_patients is not None or clinic.first_appointment_wait:
-        status = {True: "Accepting new patients", False: "Not taking new patients"}.get(
-            clinic.accepting_new_patients, "New-patient status not stated"
-        )
+        statuses: dict[bool | None, str] = {
+            True: "Accepting new patients",
+            False: "Not taking new patients",
+        }
+        status = statuses.get(clinic.accepting_new_patients, "New-patient status not stated")
         wait = clinic.first_appointment_wait
         fields["application_process"] = (
             f"{status}; first appointment: {wait}." if wait else f"{status}."

@@ -530,7 +530,9 @@ def _page_of(session: Session, stmt: Select[Any], page: int, per_page: int) -> Q
     count = int(total.scalar_one())
     pages = max(1, -(-count // per_page))
     page = min(max(page, 1), pages)
-    items = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars())
+    items: list[Any] = list(
+        session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars()
+    )
     return QueuePage(items, count, page, per_page)
 
 

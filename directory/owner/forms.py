@@ -225,11 +225,10 @@ class ListingForm(FlaskForm):
             k: (getattr(self, k).data or "").strip() or None
             for k in ("address_1", "address_2", "city", "state", "postal_code")
         }
+        location: dict[str, Any] | None = current.get("location")
         if any(address.values()):
             same = all(address[k] == (current_loc.get(k) or None) for k in address)
             location = dict(current_loc) if same else {**address, "metro": None}
-        else:
-            location = current.get("location")
         phones = []
         for row in self.phones:
             text = (row.form.display.data or "").strip()

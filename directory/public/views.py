@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
 from directory import settings
 from directory.exports import csv_response, price_rows, search_rows
@@ -172,7 +173,7 @@ def _report_limit() -> str:
 
 @bp.route("/clinics/<slug>/report", methods=["GET", "POST"])
 @limiter.limit(_report_limit, methods=["POST"])
-def report(slug: str) -> str | Response | tuple[str, int]:
+def report(slug: str) -> ResponseReturnValue:
     """Tell the moderators that something on a listing is wrong; no account needed."""
     try:
         clinic = listings.published_clinic(db.session, slug)
