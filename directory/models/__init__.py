@@ -25,6 +25,7 @@ from directory.models.clinic import (
 from directory.models.data_version import DataVersion
 from directory.models.document import SourceDocument
 from directory.models.ingest import DuplicateStatus, ExternalId, ImportUpload, PossibleDuplicate
+from directory.models.lowest_price import LowestPrice
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
 from directory.models.revision import (
@@ -78,6 +79,7 @@ __all__ = [
     "DataVersion",
     "GeocodePrecision",
     "Location",
+    "LowestPrice",
     "Phone",
     "PhoneKind",
     "Place",
