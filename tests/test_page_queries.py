@@ -65,5 +65,5 @@ def test_about_takes_the_same_queries_however_many_clinics_quote_themselves(
         make_clinic(f"Clinic {n}", slug=f"clinic-{n}")
     after_change, _ = _statements(app, client, "/about")
     steady, _ = _statements(app, client, "/about")
-    # The data version, and the quotes once a version: never one query a clinic.
-    assert (after_change, steady) == (2, 1) and again == 1
+    # The data version; once a version the quotes and the layout's example-data flag.
+    assert (after_change, steady) == (3, 1) and again == 1
