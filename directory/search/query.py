@@ -19,7 +19,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from directory.caching import VersionedMemo
 from directory.listings.taxonomy import (
@@ -36,6 +36,7 @@ from directory.models import (
     Condition,
     Location,
     LowestPrice,
+    Price,
     PriceUnit,
     ServiceArea,
     Treatment,
@@ -604,14 +605,18 @@ def _load(session: Session, ids: set[int]) -> dict[int, Clinic]:
     """The clinics shown, each collection in a single query whatever their number."""
     if not ids:
         return {}
+    # Cards and API hits show only publishable prices and no long texts: load no more.
     stmt = (
         select(Clinic)
         .where(Clinic.id.in_(ids))
         .options(
+            defer(Clinic.description),
+            defer(Clinic.hours),
+            defer(Clinic.status_note),
             selectinload(Clinic.locations),
             selectinload(Clinic.phones),
             selectinload(Clinic.treatments),
-            selectinload(Clinic.prices),
+            selectinload(Clinic.prices.and_(Price.is_publishable)),
             selectinload(Clinic.service_areas),
         )
     )
