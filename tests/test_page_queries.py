@@ -1,4 +1,4 @@
-"""Clinic pages and /about take a fixed number of queries, whatever the listing holds."""
+"""Clinic pages and /about take a fixed number of queries; what searches keep follows filters."""
 
 from __future__ import annotations
 
@@ -67,3 +67,14 @@ def test_about_takes_the_same_queries_however_many_clinics_quote_themselves(
     steady, _ = _statements(app, client, "/about")
     # The data version; once a version the quotes and the layout's example-data flag.
     assert (after_change, steady) == (3, 1) and again == 1
+
+
+def test_the_programs_kept_for_a_state_follow_every_filter(client, make_clinic):
+    make_clinic("Spanish Telehealth", slug="spanish", service_areas=("IL",), languages="en,es")
+    make_clinic("English Telehealth", slug="english", service_areas=("IL",), languages="en")
+    everyone = client.get("/search?near=60614").get_data(as_text=True)
+    assert "card-spanish" in everyone and "card-english" in everyone
+    spanish = client.get("/search?near=60614&language=es").get_data(as_text=True)
+    assert "card-spanish" in spanish and "card-english" not in spanish
+    accepting = client.get("/search?near=60614&accepting=1").get_data(as_text=True)
+    assert "card-spanish" not in accepting and "card-english" not in accepting

@@ -677,6 +677,10 @@ def _remote_programs(
         query.max_price_cents,
         query.free_consultation,
         query.insurance,
+        tuple(query.payment),
+        tuple(query.language),
+        query.accepting,
+        query.verified_within_months,
     )
 
     def ordered_ids() -> tuple[int, ...]:
