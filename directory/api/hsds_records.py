@@ -19,6 +19,7 @@ from directory.models import (
     Clinic,
     ClinicStatus,
     Condition,
+    HsdsServiceId,
     Location,
     Price,
     Revision,
@@ -340,15 +341,20 @@ def services(session: Session, filters: Filters, *, full: bool) -> Page:
 
 
 def service(session: Session, service_id: str) -> dict[str, Any] | None:
-    """One service, fully nested, or None."""
-    rows = session.execute(
-        _service_rows(session, Filters(), False).add_columns(Clinic.slug, Treatment.slug)
-    ).all()
-    for cid, tid, slug, tslug in rows:
-        if hsds.make_id("service", slug, tslug) == service_id.lower():
-            clinic = load_clinics(session, [cid])[cid]
-            return hsds.service(clinic, _treatments(session)[tid])
-    return None
+    """One service, fully nested, or None (one probe of the stored service ids)."""
+    stored = session.execute(
+        select(HsdsServiceId.clinic_id, HsdsServiceId.treatment_id).where(
+            HsdsServiceId.id == service_id.lower()
+        )
+    ).first()
+    if stored is None:
+        return None
+    cid, tid = stored
+    offered = _service_rows(session, Filters(), False).where(Clinic.id == cid, Treatment.id == tid)
+    if session.execute(offered).first() is None:  # unpublished, or no longer offered
+        return None
+    clinic = load_clinics(session, [cid])[cid]
+    return hsds.service(clinic, _treatments(session)[tid])
 
 
 def _sal_rows(session: Session, filters: Filters) -> list[tuple[int, int, int, float | None]]:

@@ -24,6 +24,7 @@ from directory.models.clinic import (
 )
 from directory.models.data_version import DataVersion
 from directory.models.document import SourceDocument
+from directory.models.hsds_service_id import HsdsServiceId
 from directory.models.ingest import DuplicateStatus, ExternalId, ImportUpload, PossibleDuplicate
 from directory.models.lowest_price import LowestPrice
 from directory.models.place import Place
@@ -65,6 +66,7 @@ __all__ = [
     "ChargeKind",
     "ClinicIdentifier",
     "HospitalCharge",
+    "HsdsServiceId",
     "IdentifierScheme",
     "ListingKind",
     "PriceFileImport",
