@@ -350,8 +350,8 @@ def service(session: Session, service_id: str) -> dict[str, Any] | None:
     if stored is None:
         return None
     cid, tid = stored
-    offered = _service_rows(session, Filters(), False).where(Clinic.id == cid, Treatment.id == tid)
-    if session.execute(offered).first() is None:  # unpublished, or no longer offered
+    # A stored id is a pair the listing lists or prices now; it must also be published.
+    if session.execute(select(Clinic.id).where(Clinic.id == cid, _published())).first() is None:
         return None
     clinic = load_clinics(session, [cid])[cid]
     return hsds.service(clinic, _treatments(session)[tid])
