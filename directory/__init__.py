@@ -32,6 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
 
     from directory import assets, auth, caching, cli, errors
+    from directory.listings import service_ids  # noqa: F401  (listeners keep the HSDS ids)
+    from directory.prices import lowest  # noqa: F401  (its listeners keep lowest_prices)
 
     assets.register(app)
     auth.register(app)

@@ -64,13 +64,22 @@ def register(app: Flask) -> None:
     """Rewrite url_for('static') to fingerprinted names and serve them with long caching."""
     folder = app.static_folder
     assert folder is not None  # noqa: S101
+    known: dict[str, str | None] = {}
+
+    def digest_of(name: str) -> str | None:
+        # Deployed files do not change under a running worker: stat each once, not per link.
+        if app.debug:
+            return fingerprint(folder, name)
+        if name not in known:
+            known[name] = fingerprint(folder, name)
+        return known[name]
 
     @app.url_defaults
     def _fingerprint_static(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint != "static" or "filename" not in values:
             return
         name = values["filename"]
-        digest = fingerprint(folder, name)
+        digest = digest_of(name)
         if digest:
             stem, dot, ext = name.rpartition(".")
             values["filename"] = f"{stem}.{digest}.{ext}" if dot else name

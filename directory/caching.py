@@ -111,12 +111,16 @@ def _forget_after_rollback(session: Session) -> None:
     session.info.pop(_FLAG, None)
 
 
+_VERSION_READ = select(DataVersion.__table__.c.version, DataVersion.__table__.c.changed_at)
+
+
 def current_version(session: Session) -> Version:
     """The committed data version, read once per request."""
     cached = g.get("data_version") if _in_request() else None
     if cached is not None:
         return cached
-    row = session.execute(select(DataVersion.version, DataVersion.changed_at)).first()
+    # A Core read of the table: the ORM's per-statement work is most of this query's cost.
+    row = session.connection().execute(_VERSION_READ).first()
     changed = row[1] if row else datetime(2026, 1, 1, tzinfo=UTC)
     if changed.tzinfo is None:  # SQLite hands back naive datetimes
         changed = changed.replace(tzinfo=UTC)

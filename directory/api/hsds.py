@@ -12,7 +12,6 @@ approved changes travel as `metadata` records.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,18 +19,13 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from directory.listings.hsds_ids import make_id
 from directory.listings.taxonomy import CONDITIONS, LANGUAGE_NAMES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Treatment
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://docs.openreferral.org/en/v3.0/"
 IDENTIFIER_SCHEME = "ketamine-clinic-directory"
-_NAMESPACE = uuid.UUID("6f1f7f0e-8f4e-4d0b-9a55-2b1c8a7e6d10")
-
-
-def make_id(*parts: object) -> str:
-    """A stable UUID for a record, so repeated exports keep their identifiers."""
-    return str(uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts)))
 
 
 def _utc(moment: datetime) -> datetime:

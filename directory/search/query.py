@@ -13,14 +13,13 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     Subquery,
-    and_,
     func,
     literal,
     null,
     or_,
     select,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from directory.caching import VersionedMemo
 from directory.models import (
@@ -28,12 +27,14 @@ from directory.models import (
     ClinicStatus,
     Condition,
     Location,
+    LowestPrice,
     Price,
     PriceUnit,
     ServiceArea,
     Treatment,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
+from directory.prices import lowest as lowest_prices
 from directory.prices.hospital_cash import HospitalCash, cash_by_clinic
 from directory.search import params, spatial
 from directory.search import places as geo
@@ -325,19 +326,10 @@ def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
     if query.verified_within_months is not None:
         clauses.append(Clinic.last_verified_on >= verified_since(query.verified_within_months))
     if query.max_price_cents is not None:
-        price_clauses = [
-            Price.unit == PriceUnit.SESSION,
-            Price.amount_cents <= query.max_price_cents,
-            *_publishable(),
-        ]
-        if query.treatment:
-            price_clauses.append(Price.treatment.has(Treatment.slug == query.treatment))
-        clauses.append(Clinic.prices.any(and_(*price_clauses)))
+        # Some published per-session price under the ceiling: the lowest one is.
+        lowest = _lowest_price(Clinic.id, query.treatment)
+        clauses.append(lowest <= query.max_price_cents)
     return clauses
-
-
-def _publishable() -> list[ColumnElement[bool]]:
-    return [Price.is_publishable]
 
 
 @dataclass
@@ -377,17 +369,15 @@ def _matches(
     return stmt.subquery("matches")
 
 
+def _treatment_id(treatment: str | None) -> Any:
+    if not treatment:
+        return None
+    return select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
+
+
 def _lowest_price(clinic_id: Any, treatment: str | None) -> ScalarSelect[Any]:
-    """The lowest published per-session price of a clinic (for one treatment), in SQL."""
-    stmt = select(func.min(Price.amount_cents)).where(
-        Price.clinic_id == clinic_id, Price.unit == PriceUnit.SESSION, *_publishable()
-    )
-    if treatment:
-        stmt = stmt.where(
-            Price.treatment_id
-            == select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
-        )
-    return stmt.scalar_subquery()
+    """The lowest published per-session price of a clinic (for one treatment): one probe."""
+    return lowest_prices.lowest_for(clinic_id, _treatment_id(treatment))
 
 
 def _page(
@@ -472,16 +462,13 @@ def _add_lowest_prices(
     by_id = {c.clinic_id: c for c in candidates if not c.priced}
     if not by_id:
         return
-    stmt = (
-        select(Price.clinic_id, func.min(Price.amount_cents))
-        .where(Price.clinic_id.in_(list(by_id)), Price.unit == PriceUnit.SESSION, *_publishable())
-        .group_by(Price.clinic_id)
+    treatment_id = _treatment_id(treatment)
+    stmt = select(LowestPrice.clinic_id, LowestPrice.amount_cents).where(
+        LowestPrice.clinic_id.in_(list(by_id)),
+        LowestPrice.treatment_id.is_(None)
+        if treatment_id is None
+        else LowestPrice.treatment_id == treatment_id,
     )
-    if treatment:
-        stmt = stmt.where(
-            Price.treatment_id
-            == select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
-        )
     for clinic_id, cents in session.execute(stmt):
         by_id[clinic_id].lowest_cents = cents
 
@@ -490,14 +477,18 @@ def _load(session: Session, ids: set[int]) -> dict[int, Clinic]:
     """The clinics shown, each collection in a single query whatever their number."""
     if not ids:
         return {}
+    # Cards and API hits show only publishable prices and no long texts: load no more.
     stmt = (
         select(Clinic)
         .where(Clinic.id.in_(ids))
         .options(
+            defer(Clinic.description),
+            defer(Clinic.hours),
+            defer(Clinic.status_note),
             selectinload(Clinic.locations),
             selectinload(Clinic.phones),
             selectinload(Clinic.treatments),
-            selectinload(Clinic.prices),
+            selectinload(Clinic.prices.and_(Price.is_publishable)),
             selectinload(Clinic.service_areas),
         )
     )
@@ -561,6 +552,10 @@ def _remote_programs(
         query.max_price_cents,
         query.free_consultation,
         query.insurance,
+        tuple(query.payment),
+        tuple(query.language),
+        query.accepting,
+        query.verified_within_months,
     )
 
     def ordered_ids() -> tuple[int, ...]:
