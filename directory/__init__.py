@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from directory import config, security
+from directory import config, security, settings
 from directory.search import geocoding, spatial
 
 
@@ -21,16 +21,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=_shipped("static"),
     )
     config.load(app, test_config)
+    site_settings = settings.install(app)
     os.makedirs(app.instance_path, exist_ok=True)
     _trust_proxies(app)
 
     _init_extensions(app)
-    app.extensions["geocoder"] = geocoding.from_settings(app.config)
+    app.extensions["geocoder"] = geocoding.from_settings(site_settings)
     security.register_converters(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 
     from directory import assets, auth, caching, cli, errors, i18n
+    from directory.listings import service_ids  # noqa: F401  (listeners keep the HSDS ids)
+    from directory.prices import lowest  # noqa: F401  (its listeners keep lowest_prices)
 
     i18n.register(app)
     assets.register(app)

@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy.engine import Engine, make_url
 
@@ -41,7 +42,8 @@ def backup(engine: Engine, target: Path) -> None:
         raw = engine.raw_connection()
         try:
             with sqlite3.connect(target) as copy:
-                raw.driver_connection.backup(copy)  # online: writers may continue
+                # Online: writers may continue while the copy is made.
+                cast(sqlite3.Connection, raw.driver_connection).backup(copy)
         finally:
             raw.close()
         return
@@ -67,7 +69,7 @@ def restore(engine: Engine, source: Path) -> None:
         raw = engine.raw_connection()
         try:
             with sqlite3.connect(source) as copy:
-                copy.backup(raw.driver_connection)
+                copy.backup(cast(sqlite3.Connection, raw.driver_connection))
         finally:
             raw.close()
         return

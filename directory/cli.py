@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 import flask_migrate
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import inspect as sa_inspect
 
-from directory import backup
+from directory import backup, settings
 from directory.accounts import service as accounts
 from directory.demo import data as demo_data
 from directory.extensions import MIGRATIONS_DIR, db
@@ -115,7 +115,7 @@ def create_admin_command(email: str) -> None:
         "Password", hide_input=True, confirmation_prompt=True
     )
     try:
-        user = accounts.create_admin(db.session, email, password, current_app.config)
+        user = accounts.create_admin(db.session, email, password, settings.current())
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

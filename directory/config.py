@@ -86,6 +86,11 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_TIMEOUT = 10
     GEOCODER = "gazetteer"  # or "nominatim" for owner-entered street addresses
+    # Reading clinic pages and hospital price files from other sites (admins and commands).
+    INGEST_FETCH_TIMEOUT_SECONDS = 10.0
+    INGEST_ALLOW_PRIVATE_ADDRESSES = False  # tests serve pages on loopback
+    HPT_FETCH_TIMEOUT_SECONDS = 30.0  # a wait limit between bytes; big files take minutes
+    HPT_MAX_FILE_BYTES = 16 * 1024**3
     NOMINATIM_USER_AGENT = "ketamine-clinic-directory"
     STALE_LISTING_DAYS = 182
     QUEUE_PER_PAGE = 25

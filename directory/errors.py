@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,7 +22,9 @@ def wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-def error_response(status: int, message: str, errors: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def error_response(
+    status: int, message: str, errors: dict[str, str] | None = None
+) -> ResponseReturnValue:
     """The same error as JSON or as a page."""
     message = str(message)  # a lazy translation, now in the request's language
     if wants_json():
@@ -36,21 +39,21 @@ def register(app: Flask) -> None:
     """Install the handlers."""
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response | tuple[object, int]:
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         if exc.code is None:
-            return exc  # type: ignore[return-value]
+            return exc
         if isinstance(exc, SecurityError):
             return _untrusted_host()
         return error_response(exc.code, _message(exc))
 
     @app.errorhandler(StaleDataError)
-    def _changed_meanwhile(_exc: StaleDataError) -> Response | tuple[object, int]:
+    def _changed_meanwhile(_exc: StaleDataError) -> ResponseReturnValue:
         # Two people changed the same request at once; the later one saves nothing.
         db.session.rollback()
         return error_response(409, MESSAGES[409])
 
     @app.errorhandler(OperationalError)
-    def _database_unavailable(exc: OperationalError) -> Response | tuple[object, int]:
+    def _database_unavailable(exc: OperationalError) -> ResponseReturnValue:
         # The database is down, locked or unreachable: say so kindly, keep the crisis line.
         db.session.rollback()
         if _over_budget(exc):
@@ -61,13 +64,13 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(MailError)
-    def _mail_failed(_exc: MailError) -> Response | tuple[object, int]:
+    def _mail_failed(_exc: MailError) -> ResponseReturnValue:
         # Nothing is kept that promised a mail the person will never get.
         db.session.rollback()
         return error_response(503, MAIL_FAILED)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response | tuple[object, int]:
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.exception("Unhandled error", exc_info=exc)
         return error_response(500, _message(InternalServerError()))

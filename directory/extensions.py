@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_compress import Compress
@@ -17,10 +18,20 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from directory.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy, its `session` typed as the Session its scoped session stands
+    for, so that services take a plain `Session` and views pass `db.session`."""
+
+    if TYPE_CHECKING:
+        session: Session  # type: ignore[assignment]
+
+
+db = Database(model_class=Base)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 migrate = Migrate()

@@ -9,14 +9,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import dates, numbers
-from flask import Flask, current_app
+from flask import Flask
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from directory import settings
 from directory.caching import VersionedMemo
 from directory.extensions import db
 from directory.i18n import babel_locale
+from directory.links import link_urls, outside_url
 from directory.listings import source_documents, taxonomy
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.search import places as geo
@@ -92,7 +94,7 @@ def is_stale(as_of: date | None) -> bool:
     """True when a price's as-of date is older than the configured limit."""
     if as_of is None:
         return False
-    return (date.today() - as_of).days > current_app.config["PRICE_STALE_AFTER_DAYS"]
+    return (date.today() - as_of).days > settings.current().price_stale_after_days
 
 
 _EXAMPLE_DATA = VersionedMemo(size=1)
@@ -131,6 +133,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(source_host)
     app.add_template_filter(squeeze)
+    app.add_template_filter(link_urls)
+    app.add_template_filter(outside_url)
     app.add_template_filter(geo.state_name, "state_name")
     app.add_template_global(is_stale)
     app.add_template_global(source_documents.describe, "source_document")

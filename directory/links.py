@@ -1,4 +1,5 @@
-"""Absolute links, built from the configured public base URL and never from the request.
+"""Absolute links, built from the configured public base URL and never from the request;
+and links to other sites, http(s) only, found in text a moderator reads.
 
 A link built from the request's Host header would let anyone who can send a request
 choose the host that a password-reset mail points at.
@@ -6,16 +7,58 @@ choose the host that a password-reset mail points at.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import url_for
+from markupsafe import Markup, escape
+
+from directory import settings
 
 
 def public_base() -> str:
     """The site's own scheme and host, for example https://directory.example.org."""
-    return str(current_app.config["PUBLIC_BASE_URL"])
+    return settings.current().public_base_url
 
 
 def external_url(endpoint: str, **values: Any) -> str:
     """The absolute URL of an endpoint on the public site."""
     return public_base() + url_for(endpoint, **values)
+
+
+# An address in free text: http or https only, up to the next space; trailing punctuation
+# that closes a sentence or a list ("..., as of") is not part of it.
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}"
+
+
+def outside_url(url: str | None) -> str | None:
+    """The address itself if it is a plain http(s) link to another site, else None."""
+    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def link_urls(text: str | None) -> Markup:
+    """Escaped text with each http(s) address in it made a link that passes no referrer."""
+    source = text or ""
+    out: list[str] = []
+    last = 0
+    for match in _URL_IN_TEXT.finditer(source):
+        url = match.group(0).rstrip(_TRAILING)
+        end = match.start() + len(url)
+        href = outside_url(url)
+        if href is None:
+            continue
+        out.append(str(escape(source[last : match.start()])))
+        out.append(f'<a href="{escape(href)}" rel="noopener noreferrer nofollow">{escape(url)}</a>')
+        last = end
+    out.append(str(escape(source[last:])))
+    return Markup("".join(out))  # noqa: S704 - every piece is escaped above

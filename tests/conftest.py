@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shutil
@@ -11,10 +12,12 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from selectolax.parser import HTMLParser
 from sqlalchemy import create_engine, select
 
 from directory import create_app
@@ -27,17 +30,30 @@ from directory.models import (
     Condition,
     GeocodePrecision,
     Location,
+    OutboxMessage,
     Phone,
     Price,
     PriceUnit,
+    Revision,
     ServiceArea,
     Treatment,
+    User,
 )
 from directory.search import places as geo
+from directory.settings import install as install_settings
 
 # Set by tests/pg_cluster.py: run the whole suite on a real PostgreSQL server.
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-TEMPLATE_NAME = "directory_template"
+# One template database per pytest-xdist worker ("gw0", "gw1"), so workers never share one.
+TEMPLATE_NAME = f"directory_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With pytest-xdist, the tests of the shared live site run on one worker (with
+    `--dist loadgroup`), so the site and the browser are built once, not once per worker."""
+    for item in items:
+        if {"live_server", "browser"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("live_site"))
 
 
 def _config(database: Path | str) -> dict[str, Any]:
@@ -144,6 +160,12 @@ def app_like(app: Flask) -> Iterator[Callable[..., Flask]]:
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def configure(app: Flask, **values: Any) -> None:
+    """Change settings of a running test app, as a restart with them would."""
+    app.config.update(values)
+    install_settings(app)
 
 
 @pytest.fixture
@@ -256,18 +278,71 @@ def make_clinic(app: Flask) -> Callable[..., Clinic]:
 # --- accounts ---------------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery staple"
-CSRF_RE = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|'
-    r'name="csrf_token" value="([^"]+)"'
-)
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:
     """The CSRF token from a form on the page at url."""
-    html = client.get(url).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1) or match.group(2)
+    field = HTMLParser(client.get(url).get_data(as_text=True)).css_first('input[name="csrf_token"]')
+    assert field is not None and field.attributes.get("value"), f"no CSRF token on {url}"
+    return str(field.attributes["value"])
+
+
+# --- reading pages, mail and distances: one copy of each helper for every test ---------------
+
+EARTH_RADIUS_MILES = 3958.7613
+
+
+def haversine(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in miles, computed here independently of the app's geopy."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
+
+
+def text(fragment: str) -> str:
+    """Visible text of an HTML fragment, entities decoded and whitespace collapsed."""
+    tree = HTMLParser(fragment)
+    for hidden in tree.css("script, style, template"):
+        hidden.decompose()
+    return " ".join(tree.text(separator=" ").split())
+
+
+def main(page: str) -> str:
+    """The <main> element as the server wrote it: the page without the site-wide banner,
+    header and footer (the one <main> a page has, checked with the parser)."""
+    assert len(HTMLParser(page).css("main")) == 1, "page has no single <main>"
+    return page[page.index("<main") : page.rindex("</main>") + len("</main>")]
+
+
+def elements(fragment: str, selector: str) -> list[str]:
+    """The HTML of each element the CSS selector matches, in document order."""
+    return [str(node.html) for node in HTMLParser(fragment).css(selector)]
+
+
+def table_rows(fragment: str) -> list[list[str]]:
+    """The rows of the tables in a fragment as lists of cell texts."""
+    return [
+        [text(str(cell.html)) for cell in row.css("th, td")]
+        for row in HTMLParser(fragment).css("tr")
+    ]
+
+
+def json_ld(page: str) -> list[Any]:
+    """Each JSON-LD block on the page, parsed."""
+    import json
+
+    blocks = HTMLParser(page).css('script[type="application/ld+json"]')
+    return [json.loads(node.text()) for node in blocks]
+
+
+def mails_to(email: str) -> list[OutboxMessage]:
+    """The mail the outbox holds for an address, oldest first."""
+    return list(
+        db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.to == email).order_by(OutboxMessage.id)
+        ).scalars()
+    )
 
 
 def post_form(
@@ -511,3 +586,178 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         client.close()
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- shared by several test files: the seeded clinics, forms, accounts, pages ----------------
+
+MICHIGAN = "ketamine-institute-of-michigan"
+RENEW = "renew-ketamine"
+# The ZIP centroid of 48336 (Farmington Hills, MI), as the USPS-derived gazetteer gives it.
+FH_LAT, FH_LNG = 42.4656, -83.3638
+AS_OF = (date.today() - timedelta(days=10)).isoformat()
+
+
+def listing_data(**overrides: object) -> dict[str, object]:
+    """The Michigan clinic's edit form as a browser submits it, with changes."""
+    data: dict[str, object] = {
+        "name": "Ketamine Institute of Michigan",
+        "description": "",
+        "website": "",
+        "email": "",
+        "hours": "",
+        "address_1": "23800 Orchard Lake Rd.",
+        "address_2": "Suite 100",
+        "city": "Farmington Hills",
+        "state": "MI",
+        "postal_code": "48336",
+        "free_consultation": "",
+        "accepts_insurance": "",
+        "treatments": ["iv-infusion"],
+        "conditions": ["depression", "chronic-pain"],
+        "phones-0-display": "(855) KETAMINE",
+        "phones-0-kind": "toll_free",
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def price_row(i: int = 0, **values: object) -> dict[str, object]:
+    """The fields of the i-th price row of the listing form, with changes."""
+    row = {
+        "treatment": "iv-infusion",
+        "amount": "450",
+        "unit": "session",
+        "sessions_included": "",
+        "included": "One infusion",
+        "source_url": "https://kim.example.org/costs",
+        "as_of": AS_OF,
+    }
+    row.update(values)
+    return {f"prices-{i}-{k}": v for k, v in row.items()}
+
+
+def last_mail(to: str) -> OutboxMessage:
+    """The newest mail to an address."""
+    return (
+        db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.to == to).order_by(OutboxMessage.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+@pytest.fixture
+def admin(app: Flask, make_user: Callable[..., Any], seeded: None) -> Any:
+    """A verified admin, on the seeded directory."""
+    return make_user("admin@example.org", admin=True)
+
+
+@pytest.fixture
+def admin_client(app: Flask, admin: Any) -> FlaskClient:
+    """A browser signed in as the admin."""
+    client = app.test_client()
+    assert login(client, admin.email).status_code == 302
+    return client
+
+
+@pytest.fixture
+def owner(app: Flask, make_user: Callable[..., Any], seeded: None) -> Any:
+    """The owner who manages the Michigan clinic."""
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    return make_user("owner@example.org", clinics=(clinic,))
+
+
+@pytest.fixture
+def owner_client(app: Flask, owner: Any) -> FlaskClient:
+    """A browser signed in as the Michigan clinic's owner."""
+    client = app.test_client()
+    assert login(client, owner.email).status_code == 302
+    return client
+
+
+def propose(client: FlaskClient, **changes: object) -> Revision | None:
+    """Propose an edit of the Michigan clinic through its form; the newest revision."""
+    response = post_form(client, f"/owner/clinics/{MICHIGAN}/edit", listing_data(**changes))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return db.session.execute(select(Revision).order_by(Revision.id.desc())).scalars().first()
+
+
+def user_by_email(email: str) -> User | None:
+    """The account for an address, read afresh."""
+    db.session.expire_all()
+    return db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+
+
+def register(client: Any, email: str, password: str = PASSWORD, confirm: str | None = None) -> Any:
+    """Sign up through the form."""
+    data = {
+        "email": email,
+        "password": password,
+        "confirm": password if confirm is None else confirm,
+    }
+    return post_form(client, "/account/register", data)
+
+
+def field_error(page: str, field: str) -> str | None:
+    """The error shown under a form field, or None."""
+    found = HTMLParser(page).css_first(f"p.field-error#{field}-error")
+    return found.text() if found is not None else None
+
+
+def signed_in(client: Any) -> bool:
+    """True when the owner dashboard opens rather than sending the browser to sign in."""
+    response = client.get("/owner/")
+    if response.status_code == 302:
+        assert urlsplit(response.headers["Location"]).path == "/account/login"
+        return False
+    assert response.status_code == 200
+    return True
+
+
+def get(client: FlaskClient, url: str, status: int = 200) -> str:
+    """The page at url, checking its status."""
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def cards(fragment: str) -> list[str]:
+    """The clinic cards in a fragment, in order."""
+    return elements(fragment, "li.card")
+
+
+def card_slugs(fragment: str) -> list[str]:
+    """The slugs of the clinic cards in a fragment, in order."""
+    links = (HTMLParser(card).css_first('a[href^="/clinics/"]') for card in cards(fragment))
+    return [str(a.attributes["href"]).removeprefix("/clinics/") for a in links if a is not None]
+
+
+def card_for(fragment: str, slug: str) -> str:
+    """The one card that links to the clinic."""
+    found = [c for c in cards(fragment) if f'href="/clinics/{slug}"' in c]
+    assert len(found) == 1, f"expected one card for {slug}, found {len(found)}"
+    return found[0]
+
+
+def between(page: str, start: str, end: str) -> str:
+    """The part of a page from the first `start` to the next `end`."""
+    begin = page.index(start)
+    return page[begin : page.index(end, begin)]
+
+
+def at_fh(north: float = 0.0, east: float = 0.0) -> dict[str, float]:
+    """make_clinic keywords for a point `north` and `east` degrees from the 48336 centroid."""
+    return {"latitude": FH_LAT + north, "longitude": FH_LNG + east}
+
+
+def check_security_headers(response: Any) -> None:
+    """The headers every answer carries: a strict CSP, no sniffing, no framing."""
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

@@ -15,59 +15,31 @@ from sqlalchemy import func, select
 from directory import create_app
 from directory.accounts import service as accounts
 from directory.accounts.service import SIGN_IN_REFUSED
-from directory.config import DEV_SECRET_KEY
 from directory.extensions import db, limiter
-from directory.listings import moderation, snapshots
-from directory.models import AuditEvent, Clinic, OutboxMessage, Role, SourceDocument, User
-from tests.conftest import PASSWORD, IsolatedClient, _config, csrf_token, login, post_form
+from directory.models import AuditEvent, OutboxMessage, Role, User
+from tests.conftest import (
+    PASSWORD,
+    IsolatedClient,
+    _config,
+    check_security_headers,
+    csrf_token,
+    field_error,
+    login,
+    mails_to,
+    post_form,
+    register,
+    signed_in,
+    user_by_email,
+)
 
-MICHIGAN = "ketamine-institute-of-michigan"
 NEW_PASSWORD = "purple elephants juggle quietly"
 CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
-
-
-def mails_to(email: str) -> list[OutboxMessage]:
-    return list(
-        db.session.execute(
-            select(OutboxMessage).where(OutboxMessage.to == email).order_by(OutboxMessage.id)
-        ).scalars()
-    )
 
 
 def link_in(message: OutboxMessage, path: str) -> str:
     match = re.search(rf"http://localhost({re.escape(path)}\S+)", message.body)
     assert match, f"no {path} link in {message.body!r}"
     return match.group(1)
-
-
-def user_by_email(email: str) -> User | None:
-    db.session.expire_all()
-    return db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-
-
-def register(client: Any, email: str, password: str = PASSWORD, confirm: str | None = None) -> Any:
-    data = {
-        "email": email,
-        "password": password,
-        "confirm": password if confirm is None else confirm,
-    }
-    return post_form(client, "/account/register", data)
-
-
-def field_error(page: str, field: str) -> str | None:
-    """The error shown under a form field, or None."""
-    match = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', page)
-    return match.group(1) if match else None
-
-
-def signed_in(client: Any) -> bool:
-    """True when the owner dashboard opens rather than sending the browser to sign in."""
-    response = client.get("/owner/")
-    if response.status_code == 302:
-        assert urlsplit(response.headers["Location"]).path == "/account/login"
-        return False
-    assert response.status_code == 200
-    return True
 
 
 def normalised(page: str, email: str) -> str:
@@ -148,7 +120,7 @@ def test_verification_mail_holds_a_working_link_and_unverified_cannot_sign_in(cl
 def _token_for(app: Any, user: User, purpose: str = "verify", secret: str | None = None) -> str:
     data = {"id": user.id, "email": user.email}
     if secret is None:
-        return accounts.make_token(app.config, purpose, data)
+        return accounts.make_token(app.extensions["settings"], purpose, data)
     return URLSafeTimedSerializer(secret, salt=f"directory-{purpose}").dumps(data)
 
 
@@ -413,7 +385,7 @@ def test_refused_account_forms_answer_400_like_the_other_forms(app, client, make
         response = post_form(client, "/account/register", {"email": "new@example.org", **short})
     elif form == "reset":
         token = accounts.make_token(
-            app.config, "reset", {"id": user.id, "pw": user.password_hash[-16:]}
+            app.extensions["settings"], "reset", {"id": user.id, "pw": user.password_hash[-16:]}
         )
         response = post_form(client, f"/account/reset/{token}", short)
     else:
@@ -425,167 +397,6 @@ def test_refused_account_forms_answer_400_like_the_other_forms(app, client, make
     )
     # Sign-in, the report form and the owner forms answer a refused submission with 400.
     assert response.status_code == 400
-
-
-# --- cookies, configuration and headers -------------------------------------------------------
-
-
-def _set_cookies(response: Any) -> dict[str, str]:
-    return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
-
-
-def test_session_and_remember_cookies_are_httponly_and_samesite_lax(client, make_user):
-    make_user("owner@example.org")
-    response = post_form(
-        client,
-        "/account/login",
-        {"email": "owner@example.org", "password": PASSWORD, "remember": "y"},
-    )
-    assert response.status_code == 302
-    cookies = _set_cookies(response)
-    assert {"session", "remember_token"} <= set(cookies)
-    for name in ("session", "remember_token"):
-        attributes = [a.strip().lower() for a in cookies[name].split(";")]
-        assert "httponly" in attributes, cookies[name]
-        assert "samesite=lax" in attributes, cookies[name]
-
-
-def _production_config(app: Any, **overrides: Any) -> dict[str, Any]:
-    config = {
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SERVER_NAME": "localhost",
-        "RATELIMIT_ENABLED": False,
-        "DEPLOYMENT": "production",
-        "SECRET_KEY": "a-long-random-production-secret-0123456789",
-        "PUBLIC_BASE_URL": "https://localhost",
-        "MAIL_SERVER": "127.0.0.1",
-    }
-    config.update(overrides)
-    return config
-
-
-def test_production_sends_the_session_cookie_over_https_only(app, make_user):
-    make_user("owner@example.org")
-    production = create_app(_production_config(app))
-    try:
-        assert production.config["SESSION_COOKIE_SECURE"] is True
-        assert production.config["REMEMBER_COOKIE_SECURE"] is True
-        production.test_client_class = IsolatedClient
-        browser = production.test_client()
-        token = csrf_token(browser, "https://localhost/account/login")
-        response = browser.post(
-            "https://localhost/account/login",
-            data={"csrf_token": token, "email": "owner@example.org", "password": PASSWORD},
-            headers={"Referer": "https://localhost/account/login"},
-        )
-        assert response.status_code == 302
-        attributes = [a.strip().lower() for a in _set_cookies(response)["session"].split(";")]
-        assert {"secure", "httponly", "samesite=lax"} <= set(attributes)
-    finally:
-        with production.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-def test_production_refuses_the_development_secret(app):
-    with pytest.raises(RuntimeError, match="development SECRET_KEY"):
-        create_app(_production_config(app, SECRET_KEY=DEV_SECRET_KEY))
-
-
-def _check_security_headers(response: Any) -> None:
-    csp = response.headers["Content-Security-Policy"]
-    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert "default-src 'self'" in csp and "script-src 'self'" in csp
-    assert "frame-ancestors 'none'" in csp
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-
-
-@pytest.mark.parametrize(
-    ("url", "status", "mimetype"),
-    [
-        ("/", 200, "text/html"),
-        ("/api/v1/regions", 200, "application/json"),
-        ("/no-such-page", 404, "text/html"),
-        ("/api/v1/no-such-thing", 404, "application/json"),
-        ("/clinics/no-such-clinic", 404, "text/html"),
-    ],
-)
-def test_security_headers_on_pages_json_and_errors(client, url, status, mimetype):
-    response = client.get(url)
-    assert (response.status_code, response.mimetype) == (status, mimetype)
-    _check_security_headers(response)
-
-
-SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
-EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
-
-
-def _inline_code(page: str) -> list[str]:
-    """Script the CSP would block: inline <script> other than JSON-LD, handlers, javascript:."""
-    found = [
-        f"<script{attrs}>"
-        for attrs in SCRIPT_TAG.findall(page)
-        if "src=" not in attrs and 'type="application/ld+json"' not in attrs
-    ]
-    found += EVENT_HANDLER.findall(page)
-    found += re.findall(r'(?:href|action|src)="\s*javascript:[^"]*"', page, re.IGNORECASE)
-    return found
-
-
-def test_every_page_for_every_role_has_the_headers_and_no_inline_script(app, seeded, make_user):
-    michigan = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
-    owner = make_user("owner@example.org", clinics=(michigan,))
-    make_user("admin@example.org", admin=True)
-    payload = snapshots.snapshot(michigan) | {"website": "https://kim.example.org"}
-    revision = moderation.propose_edit(db.session, owner, michigan, payload, "Our new site")
-    db.session.commit()
-    document = SourceDocument(sha256="0" * 64, text="Lakeview Ketamine Clinic\nCall (312) 555-0142")
-    db.session.add(document)
-    db.session.commit()
-    values = {
-        "slug": MICHIGAN,
-        "state": "MI",
-        "revision_id": revision.id,
-        "token": "not-a-token",
-        "document_id": document.id,
-    }
-    values |= dict.fromkeys(("org_id", "service_id", "sal_id", "taxonomy_id", "term_id"), "none")
-    queries = {
-        "public.search_page": "?near=48336",
-        "public.compare": f"?clinics={MICHIGAN},renew-ketamine",
-        "public.costs": "?state=MI",
-    }
-    adapter = app.url_map.bind("localhost")
-    urls = ["/no-such-page", "/search?near=nowhere-at-all"]
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint != "static" and "GET" in (rule.methods or ()):
-            built = adapter.build(rule.endpoint, {k: values[k] for k in rule.arguments})
-            urls.append(built + queries.get(rule.endpoint, ""))
-
-    seen = 0
-    for email in (None, "owner@example.org", "admin@example.org"):
-        browser = app.test_client()
-        if email:
-            assert login(browser, email).status_code == 302
-        for url in urls:
-            response = browser.get(url, follow_redirects=True)
-            assert response.status_code < 500, url
-            if response.mimetype == "text/html":
-                seen += 1
-                assert _inline_code(response.get_data(as_text=True)) == [], (email, url)
-                headers = response.headers
-                assert "script-src 'self'" in headers["Content-Security-Policy"], url
-                assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], url
-                assert headers["X-Content-Type-Options"] == "nosniff", url
-                assert headers["X-Frame-Options"] == "DENY", url
-                assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", url
-    assert seen > 3 * 20
-    # The clinic page does carry its JSON-LD data block.
-    assert 'type="application/ld+json"' in app.test_client().get(f"/clinics/{MICHIGAN}").get_data(
-        as_text=True
-    )
 
 
 # --- the create-admin command ----------------------------------------------------------------
@@ -648,7 +459,7 @@ def test_too_many_sign_in_attempts_get_a_friendly_429(limited_app):
     assert "Too many requests. Please wait a moment and try again." in page
     assert "988" in page  # the usual layout, crisis line included
     assert "Retry-After" in response.headers
-    _check_security_headers(response)
+    check_security_headers(response)
     # Reading the form is not limited; JSON clients get JSON.
     assert browser.get("/account/login").status_code == 200
     as_json = browser.post("/account/login", data=attempt, headers={"Accept": "application/json"})

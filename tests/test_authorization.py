@@ -104,6 +104,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # Admins.
     "admin.queue": ADMIN_PAGE,
     "admin.revision": ADMIN_PAGE,
+    "admin.report": ADMIN_PAGE,
     "admin.approve_revision": admin_action("/admin/"),
     "admin.reject_revision": admin_action("/admin/revisions/{revision_id}"),
     # A pending proposal cannot be undone: the admin is sent back to the listing.
@@ -290,7 +291,7 @@ class World:
                     if purpose == "verify"
                     else {"id": owner_a.id, "pw": owner_a.password_hash[-16:]}
                 )
-                values[name] = accounts.make_token(self.app.config, purpose, data)
+                values[name] = accounts.make_token(self.app.extensions["settings"], purpose, data)
             elif name in HSDS_IDS:
                 values[name] = HSDS_IDS[name](self.clinic_a)
             elif name != "decision":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,12 +30,19 @@ from directory.models import (
 from directory.validators import mixed_script
 from tests.conftest import (
     PASSWORD,
+    configure,
     csrf_token,
+    field_error,
+    json_ld,
+    listing_data,
     login,
+    mails_to,
     post_form,
+    price_row,
+    register,
+    signed_in,
+    user_by_email,
 )
-from tests.test_accounts import field_error, mails_to, register, signed_in, user_by_email
-from tests.test_moderation_flow import listing_data, price_row
 
 NEW_PASSWORD = "purple elephants juggle quietly"
 BASE = "https://directory.example.org"
@@ -95,8 +101,8 @@ def test_json_ld_openapi_and_csv_links_use_the_public_base_url(app_like, app, se
     with site.app_context():
         browser = site.test_client()
         page = browser.get("/clinics/base-url-clinic", headers=headers).get_data(as_text=True)
-        block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
-        assert json.loads(block.group(1))["url"] == f"{BASE}/clinics/base-url-clinic"
+        [data] = json_ld(page)
+        assert data["url"] == f"{BASE}/clinics/base-url-clinic"
         spec = browser.get("/api/v1/openapi.json", headers=headers).get_json()
         assert spec["servers"][0]["url"] == f"{BASE}/api/v1"
         detail = browser.get("/api/v1/clinics/base-url-clinic", headers=headers).get_json()
@@ -157,7 +163,7 @@ def test_exports_are_capped_and_say_so(app, make_clinic):
 
     for n in range(4):
         make_clinic(f"Capped {n}", prices=(price("iv-infusion", 400 + n),))
-    app.config["EXPORT_MAX_ROWS"] = 3
+    configure(app, EXPORT_MAX_ROWS=3)
     client = app.test_client()
     search = client.get("/search.csv?near=48336")
     assert len(list(csv.DictReader(io.StringIO(search.get_data(as_text=True))))) == 3
@@ -170,7 +176,7 @@ def test_exports_are_rate_limited(app, make_clinic):
     make_clinic()
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)  # pick up the setting
-    app.config["EXPORT_RATE_LIMIT"] = "2 per minute"
+    configure(app, EXPORT_RATE_LIMIT="2 per minute")
     client = app.test_client()
     statuses = [client.get("/search.csv?near=48336").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
@@ -267,8 +273,8 @@ def test_an_owner_cannot_flood_the_queue_with_new_clinics(app, make_user):
 def test_new_clinic_and_edit_posts_are_rate_limited_per_account(app, make_user):
     make_user("fast@example.org")
     app.config["RATELIMIT_ENABLED"] = True
-    app.config["OWNER_SUBMIT_RATE_LIMIT"] = "2 per hour"
-    app.config["OWNER_MAX_PENDING_NEW_CLINICS"] = 99
+    configure(app, OWNER_SUBMIT_RATE_LIMIT="2 per hour")
+    configure(app, OWNER_MAX_PENDING_NEW_CLINICS=99)
     limiter.init_app(app)
     client = app.test_client()
     login(client, "fast@example.org")

@@ -125,6 +125,7 @@ def test_every_endpoint_over_every_page_validates(client, site):
     assert [t["name"] for t in taxonomies] == [
         "Ketamine treatments",
         "Conditions treated",
+        "Ways to pay",
         "Listing facts",
     ]
     terms = every_page(client, "/taxonomy_terms", "taxonomy_term.json")

@@ -97,7 +97,7 @@ def test_the_package_is_valid_under_frictionless_and_the_hsds_table_schemas(clie
             assert not errors, (resource["name"], row, errors)
         counts[resource["name"]] = len(rows)
     assert counts["organization"] == published() > 60
-    assert counts["taxonomy"] == 3
+    assert counts["taxonomy"] == 4
     assert counts["service_area"] >= 2
     assert counts["cost_option"] > 60
     assert counts["metadata"] >= 1

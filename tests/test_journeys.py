@@ -7,18 +7,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import price
-from tests.test_pages import (
-    MICHIGAN_SLUG,
-    RENEW_SLUG,
+from tests.conftest import (
+    MICHIGAN,
+    RENEW,
     at_fh,
     between,
     card_for,
     card_slugs,
     get,
     main,
+    price,
     text,
 )
+from tests.ingest.test_hpt_import import _approve as approve_hospital
+from tests.ingest.test_hpt_import import _import as import_price_file
 
 
 def links(fragment: str) -> dict[str, str]:
@@ -262,7 +264,7 @@ def test_compare_with_nothing_picked_helps_find_clinics(client):
 
 
 def test_clinic_page_names_sources_by_title_and_date_and_links_directions(client, seeded):
-    page = main(get(client, f"/clinics/{MICHIGAN_SLUG}"))
+    page = main(get(client, f"/clinics/{MICHIGAN}"))
     words = text(page)
     assert ".txt" not in words
     title = "“Ketamine Institute of Michigan” read 24 November 2026"
@@ -270,7 +272,49 @@ def test_clinic_page_names_sources_by_title_and_date_and_links_directions(client
     directions = links(page)["Directions to Ketamine Institute of Michigan (OpenStreetMap)"]
     assert directions.startswith("https://www.openstreetmap.org/directions?route=%3B42.")
     # an area-centre position gives no directions to a street it does not know
-    assert "Directions" not in text(main(get(client, f"/clinics/{RENEW_SLUG}")))
+    assert "Directions" not in text(main(get(client, f"/clinics/{RENEW}")))
+
+
+def test_clinic_page_has_two_map_links_directions_and_the_phone_map_app(client, seeded):
+    page = main(get(client, f"/clinics/{MICHIGAN}"))
+    maps = {
+        label: href
+        for label, href in links(page).items()
+        if "openstreetmap.org" in href or href.startswith("geo:")
+    }
+    assert sorted(maps) == [
+        "Directions to Ketamine Institute of Michigan (OpenStreetMap)",
+        "Open in your map app",
+    ]
+    geo_link = maps["Open in your map app"]
+    point = geo_link.removeprefix("geo:").split("?")[0]
+    latitude, longitude = (float(n) for n in point.split(","))
+    assert 42 < latitude < 43 and -84 < longitude < -83
+    # the app drops a pin with the clinic's name at the same point
+    assert query_of(geo_link)["q"] == [f"{point}(Ketamine Institute of Michigan)"]
+    assert maps["Directions to Ketamine Institute of Michigan (OpenStreetMap)"].endswith(
+        "%3B" + point.replace(",", "%2C")
+    )
+    assert "Find the address in OpenStreetMap" not in text(page)
+    assert "Open in OpenStreetMap" not in text(page)
+
+
+def test_hospital_card_shows_its_cash_price_with_source_not_no_published_prices(client, make_user):
+    import_price_file("v3_small.json")
+    approve_hospital(make_user, "example-general-hospital")
+    card = card_for(main(get(client, "/search?near=48336")), "example-general-hospital")
+    words = text(card)
+    assert "No published prices" not in words
+    # the lowest discounted cash price of each ketamine item, with what it covers
+    assert (
+        "Cash price: IV ketamine infusion, drug only: $21 · "
+        "Esketamine (Spravato), whole session: $870.50" in words
+    )
+    assert "$240" not in words  # a psychiatric evaluation is not a ketamine item
+    assert (
+        "Hospital standard charge, from the hospital's price transparency file, "
+        "as of 1 March 2026" in words
+    )
 
 
 def test_costs_page_labels_example_figures(client, make_clinic):

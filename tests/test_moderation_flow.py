@@ -15,75 +15,20 @@ from directory.models import (
     Clinic,
     ClinicStatus,
     Decision,
-    OutboxMessage,
     PatientReport,
     Revision,
 )
-from tests.conftest import PASSWORD, login, post_form
-
-MICHIGAN = "ketamine-institute-of-michigan"
-AS_OF = (date.today() - timedelta(days=10)).isoformat()
-
-
-def listing_data(**overrides: object) -> dict[str, object]:
-    """The Michigan clinic's edit form as a browser submits it, with changes."""
-    data: dict[str, object] = {
-        "name": "Ketamine Institute of Michigan",
-        "description": "",
-        "website": "",
-        "email": "",
-        "hours": "",
-        "address_1": "23800 Orchard Lake Rd.",
-        "address_2": "Suite 100",
-        "city": "Farmington Hills",
-        "state": "MI",
-        "postal_code": "48336",
-        "free_consultation": "",
-        "accepts_insurance": "",
-        "treatments": ["iv-infusion"],
-        "conditions": ["depression", "chronic-pain"],
-        "phones-0-display": "(855) KETAMINE",
-        "phones-0-kind": "toll_free",
-        "note": "",
-    }
-    data.update(overrides)
-    return data
-
-
-def price_row(i: int = 0, **values: object) -> dict[str, object]:
-    row = {
-        "treatment": "iv-infusion",
-        "amount": "450",
-        "unit": "session",
-        "sessions_included": "",
-        "included": "One infusion",
-        "source_url": "https://kim.example.org/costs",
-        "as_of": AS_OF,
-    }
-    row.update(values)
-    return {f"prices-{i}-{k}": v for k, v in row.items()}
-
-
-def last_mail(to: str) -> OutboxMessage:
-    return (
-        db.session.execute(
-            select(OutboxMessage).where(OutboxMessage.to == to).order_by(OutboxMessage.id.desc())
-        )
-        .scalars()
-        .first()
-    )
-
-
-@pytest.fixture
-def admin(app, make_user, seeded):
-    return make_user("admin@example.org", admin=True)
-
-
-@pytest.fixture
-def admin_client(app, admin):
-    client = app.test_client()
-    assert login(client, admin.email).status_code == 302
-    return client
+from tests.conftest import (
+    AS_OF,
+    MICHIGAN,
+    PASSWORD,
+    last_mail,
+    listing_data,
+    login,
+    post_form,
+    price_row,
+    propose,
+)
 
 
 def register_owner(client, email="owner@example.org"):
@@ -159,25 +104,6 @@ def test_register_verify_claim_propose_approve_publish(app, client, admin, admin
     clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
     assert clinic.sources_for("location")[0].source_document == "000_ae40677ab993d68a.txt"
     assert "Approved" in client.get("/owner/").get_data(as_text=True)
-
-
-@pytest.fixture
-def owner(app, make_user, seeded):
-    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
-    return make_user("owner@example.org", clinics=(clinic,))
-
-
-@pytest.fixture
-def owner_client(app, owner):
-    client = app.test_client()
-    assert login(client, owner.email).status_code == 302
-    return client
-
-
-def propose(client, **changes):
-    response = post_form(client, f"/owner/clinics/{MICHIGAN}/edit", listing_data(**changes))
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return db.session.execute(select(Revision).order_by(Revision.id.desc())).scalars().first()
 
 
 def test_rejection_reason_reaches_the_owner(owner_client, admin_client):

@@ -11,29 +11,20 @@ import re
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import AuditEvent, Claim, Clinic, OutboxMessage, PatientReport, ReportCategory
-from tests.conftest import PASSWORD, login, post_form
-from tests.test_moderation_flow import (  # noqa: F401 (fixtures)
+from directory.models import AuditEvent, Claim, Clinic, PatientReport, ReportCategory
+from tests.conftest import (
     MICHIGAN,
-    admin,
-    admin_client,
+    PASSWORD,
     last_mail,
     listing_data,
-    owner,
-    owner_client,
+    login,
+    mails_to,
+    post_form,
     price_row,
     propose,
 )
 
 CLAIM_PATH = f"/owner/clinics/{MICHIGAN}/claim"
-
-
-def mails_to(email: str) -> list[OutboxMessage]:
-    return list(
-        db.session.execute(
-            select(OutboxMessage).where(OutboxMessage.to == email).order_by(OutboxMessage.id)
-        ).scalars()
-    )
 
 
 def test_the_claim_stays_the_destination_through_register_confirm_and_sign_in(

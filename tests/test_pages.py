@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
-import math
 import re
 import tomllib
 from datetime import date, timedelta
@@ -15,15 +13,26 @@ from pathlib import Path
 import pytest
 
 from directory.models import ClinicStatus
-from tests.conftest import price
+from tests.conftest import (
+    FH_LAT,
+    FH_LNG,
+    MICHIGAN,
+    RENEW,
+    at_fh,
+    between,
+    card_for,
+    card_slugs,
+    get,
+    haversine,
+    json_ld,
+    main,
+    price,
+    table_rows,
+    text,
+)
 
-EARTH_RADIUS_MILES = 3958.7613
-# The ZIP centroid of 48336 (Farmington Hills, MI), as the USPS-derived gazetteer gives it.
-FH_LAT, FH_LNG = 42.4656, -83.3638
 GRAND_RAPIDS = (42.9659, -85.6527)
 COLUMBUS_OH = (39.9671, -83.0044)
-MICHIGAN_SLUG = "ketamine-institute-of-michigan"
-RENEW_SLUG = "renew-ketamine"
 DRAFT_SLUGS = (
     "serenity-mental-health-centers",
     "unnamed-clinic-seed-002",
@@ -38,66 +47,9 @@ MONTHS = (
 # --- helpers --------------------------------------------------------------------------------
 
 
-def haversine(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in miles, computed here independently of geopy."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
-
-
 def miles_from_fh(lat: float, lng: float) -> str:
     """The distance from the 48336 centroid as a page prints it ("6.9 mi")."""
     return f"{haversine(FH_LAT, FH_LNG, lat, lng):.1f} mi"
-
-
-def text(fragment: str) -> str:
-    """Visible text of an HTML fragment, entities decoded and whitespace collapsed."""
-    without_tags = re.sub(r"<[^>]+>", " ", fragment)
-    return re.sub(r"\s+", " ", html.unescape(without_tags)).strip()
-
-
-def get(client, url: str, status: int = 200) -> str:
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
-
-
-def main(page: str) -> str:
-    """The <main> element: the page without the site-wide banner, header and footer."""
-    match = re.search(r"<main\b.*?</main>", page, re.S)
-    assert match, "page has no <main>"
-    return match.group(0)
-
-
-def cards(fragment: str) -> list[str]:
-    """The clinic cards in a fragment, in order."""
-    return re.findall(r'<li class="card.*?</li>', fragment, re.S)
-
-
-def card_slugs(fragment: str) -> list[str]:
-    """The slugs of the clinic cards in a fragment, in order."""
-    return [re.search(r'href="/clinics/([^"]+)"', c).group(1) for c in cards(fragment)]
-
-
-def card_for(fragment: str, slug: str) -> str:
-    found = [c for c in cards(fragment) if f'href="/clinics/{slug}"' in c]
-    assert len(found) == 1, f"expected one card for {slug}, found {len(found)}"
-    return found[0]
-
-
-def between(page: str, start: str, end: str) -> str:
-    """The part of a page from the first `start` to the next `end`."""
-    begin = page.index(start)
-    return page[begin : page.index(end, begin)]
-
-
-def table_rows(fragment: str) -> list[list[str]]:
-    """The rows of the tables in a fragment as lists of cell texts."""
-    return [
-        [text(cell) for cell in re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", row, re.S)]
-        for row in re.findall(r"<tr\b.*?</tr>", fragment, re.S)
-    ]
 
 
 def rows_by_heading(fragment: str) -> dict[str, list[str]]:
@@ -116,11 +68,6 @@ def read_csv(client, url: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
-def at_fh(north: float) -> dict[str, float]:
-    """make_clinic keywords for a point `north` degrees of latitude north of the 48336 centroid."""
-    return {"latitude": FH_LAT + north, "longitude": FH_LNG}
-
-
 def seed_records() -> list[dict]:
     with SEED_FILE.open("rb") as fh:
         return tomllib.load(fh)["clinic"]
@@ -136,11 +83,11 @@ ALL_PAGES = [
     ("/search?near=Michigan", 200),
     ("/search?near=Chicagoland", 200),
     ("/search?near=Atlantis+Xyzzy", 400),
-    (f"/clinics/{MICHIGAN_SLUG}", 200),
-    (f"/clinics/{RENEW_SLUG}", 200),
+    (f"/clinics/{MICHIGAN}", 200),
+    (f"/clinics/{RENEW}", 200),
     ("/clinics/serenity-mental-health-centers", 404),
-    (f"/compare?clinics={MICHIGAN_SLUG},{RENEW_SLUG}", 200),
-    (f"/compare?clinics={MICHIGAN_SLUG}&clinics={RENEW_SLUG}&near=48336", 200),
+    (f"/compare?clinics={MICHIGAN},{RENEW}", 200),
+    (f"/compare?clinics={MICHIGAN}&clinics={RENEW}&near=48336", 200),
     ("/compare", 200),
     ("/regions", 200),
     ("/regions/MI", 200),
@@ -371,7 +318,7 @@ def test_search_csv_without_a_place_is_a_clear_400(client):
 
 
 def test_michigan_clinic_page_shows_address_phones_and_no_prices(client, seeded):
-    page = main(get(client, f"/clinics/{MICHIGAN_SLUG}"))
+    page = main(get(client, f"/clinics/{MICHIGAN}"))
     words = text(page)
 
     assert "<h1" in page and "Ketamine Institute of Michigan</h1>" in page
@@ -384,9 +331,9 @@ def test_michigan_clinic_page_shows_address_phones_and_no_prices(client, seeded)
 
 
 def test_michigan_clinic_page_cites_the_seed_document_with_its_words(client, seeded):
-    page = main(get(client, f"/clinics/{MICHIGAN_SLUG}"))
+    page = main(get(client, f"/clinics/{MICHIGAN}"))
     sources = text(between(page, '<table class="sources">', "</table>"))
-    record = next(r for r in seed_records() if r["slug"] == MICHIGAN_SLUG)
+    record = next(r for r in seed_records() if r["slug"] == MICHIGAN)
     quotes = [record["name"]["quote"], record["location"]["quote"]]
     quotes += [
         item["quote"] for key in ("phones", "treatments", "conditions") for item in record[key]
@@ -406,10 +353,10 @@ def test_michigan_clinic_page_cites_the_seed_document_with_its_words(client, see
 
 
 def test_michigan_clinic_page_carries_medical_clinic_json_ld(client, seeded):
-    page = get(client, f"/clinics/{MICHIGAN_SLUG}")
-    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    page = get(client, f"/clinics/{MICHIGAN}")
+    scripts = json_ld(page)
     assert len(scripts) == 1
-    data = json.loads(scripts[0])
+    data = scripts[0]
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "MedicalClinic"
     assert data["name"] == "Ketamine Institute of Michigan"
@@ -428,13 +375,11 @@ def test_michigan_clinic_page_carries_medical_clinic_json_ld(client, seeded):
 
 
 def test_region_level_clinic_page_does_not_pretend_to_know_the_street(client, seeded):
-    page = get(client, f"/clinics/{RENEW_SLUG}")
+    page = get(client, f"/clinics/{RENEW}")
     address = text(between(main(page), "<address>", "</address>"))
     assert address == "Chicagoland area, IL (street address not published)"
     assert "Free consultation: yes" in text(main(page))
-    data = json.loads(
-        re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
-    )
+    [data] = json_ld(page)
     assert data["address"] == {
         "@type": "PostalAddress",
         "addressRegion": "IL",
@@ -489,9 +434,7 @@ def test_clinic_page_prices_show_source_date_and_staleness(client, make_clinic):
     assert "$175" not in body and "175.00" not in page
     assert "$133" not in body and "133.00" not in page
     assert "priced.example/integration" not in page
-    data = json.loads(
-        re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
-    )
+    [data] = json_ld(page)
     assert sorted(o["price"] for o in data["makesOffer"]) == ["2400.00", "450.00"]
     assert data["priceRange"] == "$450-$2400"
 
@@ -650,9 +593,9 @@ def test_compare_shows_distances_from_a_place(client, three_to_compare, make_cli
 def test_compare_marks_a_distance_to_an_area_centre_as_approximate(client, seeded):
     # Renew Ketamine states only "Chicagoland": its position is the area's centre, and the
     # search page says so beside the distance ("approximate: area centre").
-    search_card = card_for(main(get(client, "/search?near=Chicagoland")), RENEW_SLUG)
+    search_card = card_for(main(get(client, "/search?near=Chicagoland")), RENEW)
     assert "approximate" in text(search_card)
-    rows = compare_rows(client, f"/compare?clinics={MICHIGAN_SLUG},{RENEW_SLUG}&near=48336")
+    rows = compare_rows(client, f"/compare?clinics={MICHIGAN},{RENEW}&near=48336")
     michigan, renew = rows["Distance"]
     assert michigan == "0.0 mi"
     assert renew.endswith(" mi") or "mi " in renew

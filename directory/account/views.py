@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -13,10 +12,12 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from directory import settings
 from directory.account.forms import (
     ChangePasswordForm,
     ForgotForm,
@@ -34,11 +35,11 @@ bp = Blueprint("account", __name__)
 
 
 def _login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+    return settings.current().login_rate_limit
 
 
 def _register_limit() -> str:
-    return str(current_app.config["REGISTER_RATE_LIMIT"])
+    return settings.current().register_rate_limit
 
 
 def _status(form) -> int:  # type: ignore[no-untyped-def]
@@ -48,7 +49,7 @@ def _status(form) -> int:  # type: ignore[no-untyped-def]
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
-def register() -> str | Response:
+def register() -> ResponseReturnValue:
     """Create an owner account; a verification link goes by mail."""
     form = RegisterForm()
     if form.validate_on_submit():
@@ -57,7 +58,7 @@ def register() -> str | Response:
                 db.session,
                 form.email.data,
                 form.password.data,
-                current_app.config,
+                settings.current(),
                 # the claim (or other page) that sent the visitor here survives the round trip
                 lambda token: external_url(
                     "account.verify", token=token, next=safe_next(request.args.get("next"))
@@ -72,14 +73,14 @@ def register() -> str | Response:
 
 
 @bp.get("/verify/<token>")
-def verify(token: str) -> str | Response:
+def verify(token: str) -> ResponseReturnValue:
     """Confirm an e-mail address from the link."""
     try:
-        accounts.verify_email(db.session, current_app.config, token[:1000])
+        accounts.verify_email(db.session, settings.current(), token[:1000])
     except accounts.AccountError as exc:
         return render_template(
             "account/message.html", title=gettext("Link not valid"), message=str(exc)
-        ), 400  # type: ignore[return-value]
+        ), 400
     db.session.commit()
     flash(gettext("Your e-mail is confirmed. You can sign in now."), "success")
     return redirect(url_for("account.login", next=safe_next(request.args.get("next"))))
@@ -87,15 +88,15 @@ def verify(token: str) -> str | Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     """Sign in; the same answer for an unknown e-mail and a wrong password."""
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        known = accounts.device_user_id(current_app.config, request.cookies.get(DEVICE_COOKIE))
+        known = accounts.device_user_id(settings.current(), request.cookies.get(DEVICE_COOKIE))
         try:
             user = accounts.authenticate(
-                db.session, form.email.data, form.password.data, current_app.config, known
+                db.session, form.email.data, form.password.data, settings.current(), known
             )
         except accounts.AccountError as exc:
             db.session.commit()  # keep the failure count
@@ -113,7 +114,7 @@ def login() -> str | Response:
             return response
     elif request.method == "POST":
         status = 400
-    return render_template("account/login.html", form=form), status  # type: ignore[return-value]
+    return render_template("account/login.html", form=form), status
 
 
 DEVICE_COOKIE = "known_device"
@@ -122,12 +123,12 @@ DEVICE_COOKIE = "known_device"
 def _remember_device(response: Response, user) -> None:  # type: ignore[no-untyped-def]
     """Note in this browser that it signed in to the account, so a lockout caused by
     someone else's guesses does not keep the owner out (see accounts.authenticate)."""
-    cfg = current_app.config
+    cfg = settings.current()
     response.set_cookie(
         DEVICE_COOKIE,
         accounts.device_token(cfg, user),
         max_age=accounts.DEVICE_MAX_AGE_SECONDS,
-        secure=cfg["SESSION_COOKIE_SECURE"],
+        secure=cfg.session_cookie_secure,
         httponly=True,
         samesite="Lax",
         path=url_for("account.login"),
@@ -139,7 +140,7 @@ def _wrong_current_password(_response: Response) -> bool:
 
 
 def _change_password_limit() -> str:
-    return str(current_app.config["CHANGE_PASSWORD_RATE_LIMIT"])
+    return settings.current().change_password_rate_limit
 
 
 def _per_account() -> str:
@@ -175,14 +176,14 @@ def logout_everywhere() -> Response:
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
-def forgot() -> str | Response:
+def forgot() -> ResponseReturnValue:
     """Ask for a reset link; the answer does not reveal whether the account exists."""
     form = ForgotForm()
     if form.validate_on_submit():
         accounts.request_password_reset(
             db.session,
             form.email.data,
-            current_app.config,
+            settings.current(),
             lambda token: external_url("account.reset", token=token),
         )
         db.session.commit()
@@ -191,13 +192,13 @@ def forgot() -> str | Response:
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset(token: str) -> str | Response:
+def reset(token: str) -> ResponseReturnValue:
     """Choose a new password from a reset link (works once)."""
     form = ResetForm()
     if form.validate_on_submit():
         try:
             accounts.reset_password(
-                db.session, current_app.config, token[:1000], form.password.data
+                db.session, settings.current(), token[:1000], form.password.data
             )
         except accounts.AccountError as exc:
             form.password.errors.append(str(exc))
@@ -217,13 +218,13 @@ def reset(token: str) -> str | Response:
     methods=["POST"],
     deduct_when=_wrong_current_password,
 )
-def change_password() -> str | Response:
+def change_password() -> ResponseReturnValue:
     """Change the password; other sessions end."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             accounts.change_password(
-                db.session, current_user, form.current.data, form.password.data, current_app.config
+                db.session, current_user, form.current.data, form.password.data, settings.current()
             )
         except accounts.WrongPassword as exc:
             g.wrong_current_password = True  # counted against the account's tries

@@ -12,13 +12,12 @@ from __future__ import annotations
 import logging
 import smtplib
 import sys
-from collections.abc import Mapping
-from typing import Any
 
 from flask_mailman import EmailMessage
 from sqlalchemy.orm import Session
 
 from directory.models import OutboxMessage
+from directory.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -27,23 +26,23 @@ class MailError(RuntimeError):
     """The configured backend could not take the message."""
 
 
-def send(session: Session, settings: Mapping[str, Any], to: str, subject: str, body: str) -> None:
+def send(session: Session, settings: Settings, to: str, subject: str, body: str) -> None:
     """Deliver a message with the backend named by MAIL_BACKEND."""
-    backend = settings.get("MAIL_BACKEND")
+    backend = settings.mail_backend
     if backend == "smtp":
         _send_smtp(settings, to, subject, body)
     elif backend == "outbox":
         session.add(OutboxMessage(to=to, subject=subject, body=body))
         session.flush()
-        if settings.get("DEPLOYMENT") == "development" and not settings.get("TESTING"):
+        if settings.deployment == "development" and not settings.testing:
             print(f"--- mail to {to}: {subject}\n{body}\n---", file=sys.stderr, flush=True)
     else:
         raise MailError(f"Mail backend {backend!r} is not available; use 'smtp' or 'outbox'.")
     log.info("Mail sent: %s", subject)  # never the address's link or the body
 
 
-def _send_smtp(settings: Mapping[str, Any], to: str, subject: str, body: str) -> None:
-    message = EmailMessage(subject=subject, body=body, from_email=settings["MAIL_SENDER"], to=[to])
+def _send_smtp(settings: Settings, to: str, subject: str, body: str) -> None:
+    message = EmailMessage(subject=subject, body=body, from_email=settings.mail_sender, to=[to])
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from directory.accounts import mail
 from directory.i18n import N_
 from directory.listings import audit
 from directory.models import PendingRegistration, Role, User, new_session_token, utcnow
+from directory.settings import Settings
 
 # Checked against when the e-mail is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
@@ -70,14 +70,12 @@ MIN_PASSWORD_SCORE = 3
 _SCORED_PREFIX = 72  # zxcvbn refuses longer input; a long prefix says enough
 
 
-def check_password_rules(
-    password: str, settings: Mapping[str, Any], related: tuple[str, ...] = ()
-) -> None:
+def check_password_rules(password: str, settings: Settings, related: tuple[str, ...] = ()) -> None:
     """Length rules, and no common or guessable passwords; long passphrases welcome.
 
     `related` are words an attacker would try first (the e-mail, the site's name).
     """
-    low, high = int(settings["PASSWORD_MIN_LENGTH"]), int(settings["PASSWORD_MAX_LENGTH"])
+    low, high = settings.password_min_length, settings.password_max_length
     if len(password) < low:
         raise AccountError(
             gettext(
@@ -86,7 +84,7 @@ def check_password_rules(
         )
     if len(password) > high:
         raise AccountError(gettext("Use at most %(count)s characters.", count=high))
-    words = [w for text in (*related, str(settings.get("SITE_NAME", ""))) for w in _words(text)]
+    words = [w for text in (*related, settings.site_name) for w in _words(text)]
     estimate = zxcvbn(password[:_SCORED_PREFIX], user_inputs=words)
     if estimate["score"] < MIN_PASSWORD_SCORE:
         raise AccountError(
@@ -103,7 +101,7 @@ def _words(text: str) -> list[str]:
 
 
 def register(
-    session: Session, email: str, password: str, settings: Mapping[str, Any], verify_url: Any
+    session: Session, email: str, password: str, settings: Settings, verify_url: Any
 ) -> PendingRegistration | None:
     """Keep a sign-up aside and mail a link that turns it into an account.
 
@@ -148,27 +146,27 @@ def register(
     return pending
 
 
-def _forget_old_registrations(session: Session, settings: Mapping[str, Any]) -> None:
-    cutoff = utcnow() - timedelta(seconds=int(settings["TOKEN_MAX_AGE_SECONDS"]))
+def _forget_old_registrations(session: Session, settings: Settings) -> None:
+    cutoff = utcnow() - timedelta(seconds=settings.token_max_age_seconds)
     session.execute(delete(PendingRegistration).where(PendingRegistration.created_at < cutoff))
 
 
-def _serializer(settings: Mapping[str, Any], purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(settings["SECRET_KEY"]), salt=f"directory-{purpose}")
+def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=f"directory-{purpose}")
 
 
-def make_token(settings: Mapping[str, Any], purpose: str, data: dict[str, Any]) -> str:
+def make_token(settings: Settings, purpose: str, data: dict[str, Any]) -> str:
     """A signed, timestamped token for one purpose."""
     return _serializer(settings, purpose).dumps(data)
 
 
 def read_token(
-    settings: Mapping[str, Any], purpose: str, token: str, max_age: int | None = None
+    settings: Settings, purpose: str, token: str, max_age: int | None = None
 ) -> dict[str, Any]:
     """The data in a token, or AccountError if it is forged or expired."""
     try:
         data = _serializer(settings, purpose).loads(
-            token, max_age=max_age or int(settings["TOKEN_MAX_AGE_SECONDS"])
+            token, max_age=max_age or settings.token_max_age_seconds
         )
     except SignatureExpired as exc:
         raise AccountError(gettext("This link has expired. Ask for a new one.")) from exc
@@ -179,7 +177,7 @@ def read_token(
     return data
 
 
-def verify_email(session: Session, settings: Mapping[str, Any], token: str) -> User:
+def verify_email(session: Session, settings: Settings, token: str) -> User:
     """Create the account a confirmed sign-up asked for (or mark an older unverified
     account verified)."""
     data = read_token(settings, "verify", token)
@@ -214,12 +212,12 @@ def _complete_registration(session: Session, data: dict[str, Any]) -> User:
     return user
 
 
-def device_token(settings: Mapping[str, Any], user: User) -> str:
+def device_token(settings: Settings, user: User) -> str:
     """A signed note that this browser has signed in to the account before."""
     return make_token(settings, "device", {"id": user.id})
 
 
-def device_user_id(settings: Mapping[str, Any], token: str | None) -> int | None:
+def device_user_id(settings: Settings, token: str | None) -> int | None:
     """The account a device note names, if it is genuine and recent."""
     if not token or len(token) > 500:
         return None
@@ -241,7 +239,7 @@ def authenticate(
     session: Session,
     email: str,
     password: str,
-    settings: Mapping[str, Any],
+    settings: Settings,
     known_device_user: int | None = None,
 ) -> User:
     """The account for these credentials; the same error for an unknown e-mail or a bad password.
@@ -264,10 +262,10 @@ def authenticate(
         if locked_until and locked_until > now:
             raise AccountLocked(gettext(SIGN_IN_REFUSED))  # a known device guessing: no longer lock
         user.failed_logins += 1
-        limit = int(settings["LOCKOUT_AFTER_FAILURES"])
+        limit = settings.lockout_after_failures
         if user.failed_logins >= limit:
             extra = user.failed_logins - limit
-            minutes = int(settings["LOCKOUT_MINUTES"]) * (2 ** min(extra, 6))
+            minutes = settings.lockout_minutes * (2 ** min(extra, 6))
             user.locked_until = now + timedelta(minutes=minutes)
         session.flush()
         raise InvalidCredentials(gettext(SIGN_IN_REFUSED))
@@ -285,7 +283,7 @@ def authenticate(
 
 
 def request_password_reset(
-    session: Session, email: str, settings: Mapping[str, Any], reset_url: Any
+    session: Session, email: str, settings: Settings, reset_url: Any
 ) -> None:
     """Mail a reset link if the account exists; say nothing either way."""
     user = find_by_email(session, email)
@@ -306,9 +304,7 @@ def request_password_reset(
     )
 
 
-def reset_password(
-    session: Session, settings: Mapping[str, Any], token: str, new_password: str
-) -> User:
+def reset_password(session: Session, settings: Settings, token: str, new_password: str) -> User:
     """Set a new password from a reset link; the link cannot be used again."""
     data = read_token(settings, "reset", token)
     user = session.get(User, data.get("id"))
@@ -322,9 +318,7 @@ def reset_password(
     return user
 
 
-def change_password(
-    session: Session, user: User, old: str, new: str, settings: Mapping[str, Any]
-) -> None:
+def change_password(session: Session, user: User, old: str, new: str, settings: Settings) -> None:
     """Change a password, given the current one."""
     if not check_password_hash(user.password_hash, old):
         raise WrongPassword(gettext("Your current password is not right."))
@@ -333,7 +327,7 @@ def change_password(
     _tell_password_changed(session, settings, user)
 
 
-def _tell_password_changed(session: Session, settings: Mapping[str, Any], user: User) -> None:
+def _tell_password_changed(session: Session, settings: Settings, user: User) -> None:
     """Tell the owner, so a change they did not make does not go unnoticed."""
     mail.send(
         session,
@@ -348,7 +342,7 @@ def _tell_password_changed(session: Session, settings: Mapping[str, Any], user: 
     )
 
 
-def _set_password(user: User, password: str, settings: Mapping[str, Any]) -> None:
+def _set_password(user: User, password: str, settings: Settings) -> None:
     check_password_rules(password, settings, related=(user.email,))
     user.password_hash = generate_password_hash(password)
     user.session_token = new_session_token()  # other sessions end
@@ -362,7 +356,7 @@ def sign_out_everywhere(session: Session, user: User) -> None:
     session.flush()
 
 
-def create_admin(session: Session, email: str, password: str, settings: Mapping[str, Any]) -> User:
+def create_admin(session: Session, email: str, password: str, settings: Settings) -> User:
     """Create a verified admin, or promote and re-password an existing account."""
     check_password_rules(password, settings, related=(email,))
     user = find_by_email(session, email) or User(email=normalise_email(email), password_hash="")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from directory import settings
 from directory.admin.ingest_forms import AddFromPageForm, SaveReviewForm
 from directory.admin.views import bp
 from directory.auth import admin_required
@@ -32,7 +35,7 @@ def add_from_page() -> str | Response | tuple[str, int]:
         return render_template("admin/add_from_page.html", form=form), 400
     try:
         if form.url.data and form.url.data.strip():
-            read = documents.read_url(form.url.data, fetch.limits_from(current_app.config))
+            read = documents.read_url(form.url.data, fetch.limits_from(settings.current()))
         else:
             upload = form.page_file.data
             body = upload.read(UPLOAD_MAX_BYTES + 1)
@@ -50,7 +53,7 @@ def add_from_page() -> str | Response | tuple[str, int]:
     return redirect(url_for("admin.review_page", document_id=document.id))
 
 
-def _candidate(document: SourceDocument) -> dict:  # type: ignore[type-arg]
+def _candidate(document: SourceDocument) -> dict[str, Any]:
     page = Page(text=document.text, content_type=document.content_type, url=document.url)
     try:
         return review.trim(extract.extract(page).as_json())

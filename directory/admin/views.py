@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from directory import settings
 from directory.admin.forms import ApproveForm, RejectForm, StatusForm
 from directory.auth import admin_required
 from directory.extensions import db
 from directory.links import external_url, public_base
-from directory.listings import decisions, moderation, snapshots
+from directory.listings import decisions, moderation, related, snapshots
 from directory.listings import published as listings
 from directory.models import AuditEvent, Claim, Clinic, ClinicStatus, PatientReport, Revision
 from directory.search import geocoding
@@ -31,12 +34,17 @@ def queue() -> str:
     items = moderation.queue(
         db.session,
         date.today(),
-        current_app.config["STALE_LISTING_DAYS"],
+        settings.current().stale_listing_days,
         pages,
-        per_page=current_app.config["QUEUE_PER_PAGE"],
+        per_page=settings.current().queue_per_page,
     )
+    shown = [*items.new_clinics.items, *items.edits.items, *items.reports.items]
     return render_template(
-        "admin/queue.html", queue=items, approve=ApproveForm(), reject=RejectForm()
+        "admin/queue.html",
+        queue=items,
+        also=related.open_by_listing(db.session, (i.clinic_id for i in shown)),
+        approve=ApproveForm(),
+        reject=RejectForm(),
     )
 
 
@@ -51,12 +59,13 @@ def revision(revision_id: int) -> str:
         "admin/revision.html",
         rev=rev,
         changes=snapshots.diff(rev.base_snapshot, rev.payload),
-        against_current=snapshots.diff(current, rev.payload),
+        against_current=moderation.against_current(rev),
         since=snapshots.diff(rev.base_snapshot, current) if since else [],
         overlap=overlap,
+        also=related.open_on_listing(db.session, rev.clinic_id).others(revision=rev),
         approve=ApproveForm(),
         reject=RejectForm(),
-        conflict=rev.clinic.version != rev.base_version,
+        conflict=bool(since),
     )
 
 
@@ -85,7 +94,7 @@ def approve_revision(revision_id: int) -> Response:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("admin.revision", revision_id=revision_id))
-    decisions.revision_decided(db.session, current_app.config, rev, _dashboard())
+    decisions.revision_decided(db.session, settings.current(), rev, _dashboard())
     db.session.commit()
     flash(gettext("Approved: %(name)s is updated.", name=rev.clinic.display_name), "success")
     return redirect(url_for("admin.queue"))
@@ -96,12 +105,14 @@ def approve_revision(revision_id: int) -> Response:
 def reject_revision(revision_id: int) -> Response:
     """Refuse a proposal with a reason."""
     rev = db.get_or_404(Revision, revision_id)
+
+    def reject(reason: str) -> None:
+        moderation.reject_revision(db.session, current_user, rev, reason)
+        decisions.revision_decided(db.session, settings.current(), rev, _dashboard())
+
     return _decide(
         RejectForm(),
-        lambda reason: (
-            moderation.reject_revision(db.session, current_user, rev, reason),
-            decisions.revision_decided(db.session, current_app.config, rev, _dashboard()),
-        ),
+        reject,
         gettext("Rejected."),
         url_for("admin.revision", revision_id=revision_id),
     )
@@ -113,12 +124,14 @@ def revert(revision_id: int) -> Response:
     """Undo an approved change (recorded as a decision of its own)."""
     rev = db.get_or_404(Revision, revision_id)
     geocoder = geocoding.current()
+
+    def undo(reason: str) -> None:
+        moderation.revert(db.session, current_user, rev, geocoder, reason)
+        decisions.revision_undone(db.session, settings.current(), rev, _dashboard())
+
     return _decide(
         RejectForm(),
-        lambda reason: (
-            moderation.revert(db.session, current_user, rev, geocoder, reason),
-            decisions.revision_undone(db.session, current_app.config, rev, _dashboard()),
-        ),
+        undo,
         gettext("The listing is restored."),
         url_for("admin.clinic", slug=rev.clinic.slug),
     )
@@ -130,14 +143,29 @@ def decide_claim(claim_id: int, decision: str) -> Response:
     """Approve or reject a claim."""
     claim = db.get_or_404(Claim, claim_id)
     form = ApproveForm() if decision == "approve" else RejectForm()
+
+    def decide(reason: str) -> None:
+        moderation.decide_claim(db.session, current_user, claim, decision == "approve", reason)
+        decisions.claim_decided(db.session, settings.current(), claim, _dashboard())
+
     return _decide(
         form,
-        lambda reason: (
-            moderation.decide_claim(db.session, current_user, claim, decision == "approve", reason),
-            decisions.claim_decided(db.session, current_app.config, claim, _dashboard()),
-        ),
+        decide,
         gettext("Claim approved.") if decision == "approve" else gettext("Claim rejected."),
         url_for("admin.queue"),
+    )
+
+
+@bp.get("/reports/<int:report_id>")
+@admin_required
+def report(report_id: int) -> str:
+    """One patient report, with whatever else is open on the same listing."""
+    item = db.get_or_404(PatientReport, report_id)
+    return render_template(
+        "admin/report.html",
+        item=item,
+        also=related.open_on_listing(db.session, item.clinic_id).others(report=item),
+        reject=RejectForm(),
     )
 
 
@@ -215,7 +243,7 @@ def _dashboard() -> str:
     return external_url("owner.dashboard")
 
 
-def _decide(form, action, done: str, back: str) -> Response:  # type: ignore[no-untyped-def]
+def _decide(form: FlaskForm, action: Callable[[str], object], done: str, back: str) -> Response:
     """Validate a decision form, run the decision, commit once, say what happened."""
     if not form.validate_on_submit():
         flash(

@@ -1,6 +1,9 @@
 """Published listings as Open Referral HSDS 3.0 records that validate against its schemas.
 
-Absent optional fields are left out, never null. What HSDS has no field for (the
+Absent optional fields are left out, never null. How to pay, languages, new patients and
+REMS certification use HSDS's own fields where it has them (service fees_description,
+languages, application_process, accreditations, assured_date and alert) and are repeated
+as attributes for machines. What HSDS has no field for (the
 listing's slug, an example flag, a price's source and as-of date, a phone's kind)
 travels as `attributes` whose taxonomy term names the fact; verification and
 approved changes travel as `metadata` records.
@@ -9,24 +12,20 @@ approved changes travel as `metadata` records.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from directory.listings.taxonomy import CONDITIONS, TREATMENTS
+from flask import current_app, has_app_context
+
+from directory.listings.hsds_ids import make_id
+from directory.listings.taxonomy import CONDITIONS, LANGUAGE_NAMES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Treatment
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://docs.openreferral.org/en/v3.0/"
 IDENTIFIER_SCHEME = "ketamine-clinic-directory"
-_NAMESPACE = uuid.UUID("6f1f7f0e-8f4e-4d0b-9a55-2b1c8a7e6d10")
-
-
-def make_id(*parts: object) -> str:
-    """A stable UUID for a record, so repeated exports keep their identifiers."""
-    return str(uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts)))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -68,7 +67,18 @@ FACTS: dict[str, str] = {
     "source_document, source_url and quote.",
     "clinic-statement": "A claim the clinic makes on its own page, shown only as its words: "
     "JSON with topic, quote and source_document.",
+    "accepting-new-patients": "Whether the clinic is taking new patients: true or false.",
+    "first-appointment-wait": "The stated wait for a first appointment, in the source's words.",
+    "rems-certified": "Whether the clinic is an esketamine (Spravato) REMS-certified "
+    "treatment center: true or false.",
+    "access-as-of": "The date on which the payment options, languages and new-patient "
+    "status were stated.",
 }
+REMS_ACCREDITATION = "Esketamine (Spravato) REMS-certified treatment center"
+STALE_ALERT = (
+    "This listing has not been verified by the clinic or the directory for over 12 months."
+)
+STALE_AFTER_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,12 @@ TAXONOMIES = (
         tuple((slug, name, f"The clinic says it treats {name}.") for slug, name in CONDITIONS),
     ),
     Taxonomy(
+        "payment-options",
+        "Ways to pay",
+        "How patients can pay the clinic; each is an attribute of the organization.",
+        tuple((code, name, f"The clinic accepts: {name}.") for code, name in PAYMENT_OPTIONS),
+    ),
+    Taxonomy(
         "listing-facts",
         "Listing facts",
         "Facts the directory records about a listing that HSDS has no field for; the "
@@ -111,7 +127,8 @@ TAXONOMIES = (
         tuple((code, code.replace("-", " ").capitalize(), text) for code, text in FACTS.items()),
     ),
 )
-TREATMENT_TAXONOMY, CONDITION_TAXONOMY, FACT_TAXONOMY = TAXONOMIES
+TREATMENT_TAXONOMY, CONDITION_TAXONOMY, PAYMENT_TAXONOMY, FACT_TAXONOMY = TAXONOMIES
+PAYMENT_TAXONOMY_CODES = frozenset(code for code, _, _ in PAYMENT_TAXONOMY.terms)
 # term id -> (taxonomy key, code), for filters and the importer
 TERM_INDEX: dict[str, tuple[str, str]] = {
     t.term_id(code): (t.key, code) for t in TAXONOMIES for code, _, _ in t.terms
@@ -198,7 +215,11 @@ def _verification(clinic: Clinic, org_id: str) -> list[dict[str, Any]]:
 def _attribute(
     link_id: str, entity: str, t: Taxonomy, code: str, value: str | None = None, n: int = 0
 ) -> dict[str, Any]:
-    link_type = {"treatments": "treatment", "conditions": "condition"}.get(t.key, "listing_fact")
+    link_type = {
+        "treatments": "treatment",
+        "conditions": "condition",
+        "payment-options": "payment_option",
+    }.get(t.key, "listing_fact")
     record: dict[str, Any] = {
         "id": make_id("attribute", link_id, t.key, code, n),
         "link_id": link_id,
@@ -297,8 +318,17 @@ def organization(clinic: Clinic, changes: list[Change] | None = None) -> dict[st
             ("monitoring", clinic.monitoring),
             ("private-room", clinic.private_room),
             ("year-opened", clinic.year_opened),
+            ("accepting-new-patients", clinic.accepting_new_patients),
+            ("first-appointment-wait", clinic.first_appointment_wait),
+            ("rems-certified", clinic.rems_certified),
+            ("access-as-of", clinic.access_as_of.isoformat() if clinic.access_as_of else None),
         ],
     )
+    attributes += [
+        _attribute(org_id, "organization", PAYMENT_TAXONOMY, code)
+        for code in clinic.payment_codes
+        if code in PAYMENT_TAXONOMY_CODES
+    ]
     for n, s in enumerate(clinic.sources):
         value = _json(
             {
@@ -368,6 +398,7 @@ def location(clinic: Clinic, index: int) -> dict[str, Any]:
         "name": clinic.display_name,
         "latitude": loc.latitude,
         "longitude": loc.longitude,
+        "languages": languages(clinic, location_id=loc_id),
         "addresses": [address],
         "attributes": _facts(loc_id, "location", [("geocode-precision", loc.geocode_precision)]),
     }
@@ -376,7 +407,7 @@ def location(clinic: Clinic, index: int) -> dict[str, Any]:
 def location_summary(clinic: Clinic, index: int) -> dict[str, Any]:
     """The one-to-one fields of a location (for the service_at_location list)."""
     full = location(clinic, index)
-    return {k: v for k, v in full.items() if k not in ("addresses", "attributes")}
+    return {k: v for k, v in full.items() if k not in ("addresses", "attributes", "languages")}
 
 
 def service_summary(clinic: Clinic, treatment: Treatment) -> dict[str, Any]:
@@ -393,7 +424,52 @@ def service_summary(clinic: Clinic, treatment: Treatment) -> dict[str, Any]:
         record["url"] = clinic.website
     if clinic.email:
         record["email"] = clinic.email
+    record.update(access_fields(clinic, treatment))
     return record
+
+
+def access_fields(clinic: Clinic, treatment: Treatment) -> dict[str, str]:
+    """How to pay, new patients, REMS and verification age in HSDS's own service fields."""
+    fields: dict[str, str] = {}
+    if clinic.payment_codes:
+        fields["fees_description"] = f"Ways to pay: {', '.join(clinic.payment_labels)}."
+    if clinic.accepting_new_patients is not None or clinic.first_appointment_wait:
+        statuses: dict[bool | None, str] = {
+            True: "Accepting new patients",
+            False: "Not taking new patients",
+        }
+        status = statuses.get(clinic.accepting_new_patients, "New-patient status not stated")
+        wait = clinic.first_appointment_wait
+        fields["application_process"] = (
+            f"{status}; first appointment: {wait}." if wait else f"{status}."
+        )
+    if clinic.rems_certified and treatment.slug == "esketamine":
+        fields["accreditations"] = REMS_ACCREDITATION
+    if clinic.last_verified_on is not None:
+        fields["assured_date"] = clinic.last_verified_on.isoformat()
+        if (date.today() - clinic.last_verified_on).days > _stale_after_days():
+            fields["alert"] = STALE_ALERT
+    return fields
+
+
+def _stale_after_days() -> int:
+    if has_app_context():
+        return int(current_app.config.get("PRICE_STALE_AFTER_DAYS", STALE_AFTER_DAYS))
+    return STALE_AFTER_DAYS
+
+
+def languages(clinic: Clinic, **link: str) -> list[dict[str, Any]]:
+    """The languages staff speak, as HSDS language records linked to a service or location."""
+    owner = next(iter(link.values()))
+    return [
+        {
+            "id": make_id("language", owner, code),
+            **link,
+            "name": LANGUAGE_NAMES.get(code, code),
+            "code": code,
+        }
+        for code in clinic.language_codes
+    ]
 
 
 def service(clinic: Clinic, treatment: Treatment, *, nested: bool = True) -> dict[str, Any]:
@@ -403,6 +479,7 @@ def service(clinic: Clinic, treatment: Treatment, *, nested: bool = True) -> dic
     if nested:
         record["organization"] = organization_summary(clinic)
     record["phones"] = [_phone(p, i, service_id=sid) for i, p in enumerate(clinic.phones)]
+    record["languages"] = languages(clinic, service_id=sid)
     if clinic.hours:
         record["schedules"] = [
             {"id": make_id("schedule", sid), "service_id": sid, "description": clinic.hours}

@@ -38,7 +38,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     "taxonomy_term_id": _query(
         "taxonomy_term_id",
-        "Only services with this treatment or condition term.",
+        "Only services with this treatment, condition or way-to-pay term.",
         {"type": "string", "format": "uuid"},
     ),
     "taxonomy_id": _query(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from directory.api import hsds
@@ -19,6 +19,7 @@ from directory.models import (
     Clinic,
     ClinicStatus,
     Condition,
+    HsdsServiceId,
     Location,
     Price,
     Revision,
@@ -202,10 +203,10 @@ def _updated_since(filters: Filters) -> list[ColumnElement[bool]]:
     return [or_(Clinic.updated_at >= filters.modified_after, confirmed)]
 
 
-def organization_ids(session: Session) -> dict[str, int]:
-    """Every published listing's organization id -> clinic id (ids are hashes of slugs)."""
-    rows = session.execute(select(Clinic.id, Clinic.slug).where(_published()))
-    return {hsds.make_id("organization", slug): cid for cid, slug in rows}
+def organization_clinic_id(session: Session, org_id: str) -> int | None:
+    """The published listing with this organization id (one probe of the stored ids)."""
+    stmt = select(Clinic.id).where(Clinic.hsds_id == org_id.lower(), _published())
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def _search_clause(text: str) -> ColumnElement[bool]:
@@ -260,7 +261,7 @@ def organizations(session: Session, filters: Filters, *, full: bool) -> Page:
 
 def organization(session: Session, org_id: str) -> dict[str, Any] | None:
     """One published listing as a fully nested organization, or None."""
-    clinic_id = organization_ids(session).get(org_id.lower())
+    clinic_id = organization_clinic_id(session, org_id)
     if clinic_id is None:
         return None
     clinic = load_clinics(session, [clinic_id])[clinic_id]
@@ -292,6 +293,9 @@ def _term_clause(filters: Filters) -> list[ColumnElement[bool]]:
             )
             .exists()
         ]
+    if key == "payment-options":  # a way to pay the organization takes covers its services
+        column = literal(",") + Clinic.payment_options + literal(",")
+        return [column.like(f"%,{code},%")]
     return [Clinic.id.is_(None)]  # listing facts describe organizations, not services
 
 
@@ -310,7 +314,7 @@ def _service_rows(session: Session, filters: Filters, with_locations: bool) -> S
     if with_locations:
         stmt = stmt.join(Location, Location.clinic_id == Clinic.id)
     if filters.organization_id:
-        clinic_id = organization_ids(session).get(filters.organization_id)
+        clinic_id = organization_clinic_id(session, filters.organization_id)
         stmt = stmt.where(Clinic.id == (clinic_id if clinic_id is not None else -1))
     if filters.search:
         stmt = stmt.where(_search_clause(filters.search))
@@ -340,15 +344,20 @@ def services(session: Session, filters: Filters, *, full: bool) -> Page:
 
 
 def service(session: Session, service_id: str) -> dict[str, Any] | None:
-    """One service, fully nested, or None."""
-    rows = session.execute(
-        _service_rows(session, Filters(), False).add_columns(Clinic.slug, Treatment.slug)
-    ).all()
-    for cid, tid, slug, tslug in rows:
-        if hsds.make_id("service", slug, tslug) == service_id.lower():
-            clinic = load_clinics(session, [cid])[cid]
-            return hsds.service(clinic, _treatments(session)[tid])
-    return None
+    """One service, fully nested, or None (one probe of the stored service ids)."""
+    stored = session.execute(
+        select(HsdsServiceId.clinic_id, HsdsServiceId.treatment_id).where(
+            HsdsServiceId.id == service_id.lower()
+        )
+    ).first()
+    if stored is None:
+        return None
+    cid, tid = stored
+    # A stored id is a pair the listing lists or prices now; it must also be published.
+    if session.execute(select(Clinic.id).where(Clinic.id == cid, _published())).first() is None:
+        return None
+    clinic = load_clinics(session, [cid])[cid]
+    return hsds.service(clinic, _treatments(session)[tid])
 
 
 def _sal_rows(session: Session, filters: Filters) -> list[tuple[int, int, int, float | None]]:

@@ -5,20 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from directory.api import hsds_openapi
-from directory.listings.taxonomy import CONDITION_SLUGS, LANGUAGES, PAYMENT_OPTIONS, TREATMENT_SLUGS
-from directory.search.places import all_states
+from directory.listings import schema
+from directory.listings.schema import Kind
+from directory.search import params
 
-STATE_CODES = [code for code, _ in all_states()]
-
-
-def _param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
+# The search parameters the regional price summary reads.
+COST_PARAMS = ("near", "radius", "state")
 
 
 _NULLABLE_STR = {"type": ["string", "null"]}
@@ -26,84 +18,21 @@ _NULLABLE_NUM = {"type": ["number", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"]}
 _NULLABLE_BOOL = {"type": ["boolean", "null"]}
 
-SEARCH_PARAMS = [
-    _param(
-        "near",
-        "A 5-digit ZIP, 'City, ST', a state name or code, or a metro area such as Chicagoland.",
-        {"type": "string", "maxLength": 100},
-    ),
-    _param(
-        "radius",
-        "Miles from the place (default 25, or the metro's own radius).",
-        {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
-    ),
-    _param(
-        "state",
-        "Two-letter state code (state names are accepted too).",
-        {"type": "string", "enum": STATE_CODES},
-    ),
-    _param("treatment", "Treatment slug.", {"type": "string", "enum": sorted(TREATMENT_SLUGS)}),
-    _param("condition", "Condition slug.", {"type": "string", "enum": sorted(CONDITION_SLUGS)}),
-    _param(
-        "max_price",
-        "Highest per-session price in US dollars.",
-        {"type": "number", "minimum": 0, "maximum": 100000},
-    ),
-    _param(
-        "free_consultation",
-        "1 to keep only clinics with a free consultation.",
-        {"type": "string", "enum": ["0", "1"]},
-    ),
-    _param(
-        "insurance",
-        "1 to keep only clinics that accept insurance.",
-        {"type": "string", "enum": ["0", "1"]},
-    ),
-    _param(
-        "payment",
-        "Ways to pay; repeat it or give a comma list to keep clinics taking any of them.",
-        {
-            "type": "array",
-            "items": {"type": "string", "enum": [c for c, _ in PAYMENT_OPTIONS]},
-            "maxItems": len(PAYMENT_OPTIONS),
-        },
-    ),
-    _param(
-        "language",
-        "ISO 639 codes of languages staff speak; clinics speaking any of them are kept.",
-        {
-            "type": "array",
-            "items": {"type": "string", "enum": [c for c, _ in LANGUAGES]},
-            "maxItems": 10,
-        },
-    ),
-    _param(
-        "accepting",
-        "1 to keep only clinics that say they accept new patients.",
-        {"type": "string", "enum": ["0", "1"]},
-    ),
-    _param(
-        "verified_within_months",
-        "Keep only listings confirmed within this many months, for example 6.",
-        {"type": "integer", "minimum": 1, "maximum": 120},
-    ),
-    _param(
-        "sort",
-        "distance (default), price or name.",
-        {"type": "string", "enum": ["distance", "price", "name"]},
-    ),
-    _param("page", "Page number from 1.", {"type": "integer", "minimum": 1, "maximum": 100000}),
-    _param(
-        "per_page",
-        "Results a page, at most 100.",
-        {"type": "integer", "minimum": 1, "maximum": 100},
-    ),
-    _param(
-        "programs_page",
-        "Page of the telehealth programs serving the state (5 a page), from 1.",
-        {"type": "integer", "minimum": 1, "maximum": 100000},
-    ),
-]
+
+def _listing_properties(audience: str) -> dict[str, Any]:
+    """The API's schema of the listing fields it shows as stored, from the listing schema."""
+    properties: dict[str, Any] = {}
+    for name in schema.api_fields(audience):
+        spec = schema.SPECS[name]
+        if spec.kind is Kind.TEXT:
+            properties[name] = {"type": "string"} if spec.column_empty == "" else _NULLABLE_STR
+        elif spec.kind is Kind.FLAG:
+            properties[name] = _NULLABLE_BOOL
+        else:
+            properties[name] = {"type": "array", "items": {"type": "string"}}
+        properties[name] = {**properties[name], "description": spec.label}
+    return properties
+
 
 SCHEMAS: dict[str, Any] = {
     # Both APIs answer errors with the same JSON body.
@@ -172,19 +101,11 @@ SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "is_example": {"type": "boolean"},
             "kind": {"type": "string", "enum": ["clinic", "telehealth_program", "hospital"]},
-            "website": _NULLABLE_STR,
             "location": {"oneOf": [{"$ref": "#/components/schemas/Location"}, {"type": "null"}]},
             "service_area_states": {"type": "array", "items": {"type": "string"}},
             "distance_miles": _NULLABLE_NUM,
             "phones": {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}},
-            "treatments": {"type": "array", "items": {"type": "string"}},
-            "free_consultation": _NULLABLE_BOOL,
-            "accepts_insurance": _NULLABLE_BOOL,
-            "payment_options": {"type": "array", "items": {"type": "string"}},
-            "languages": {"type": "array", "items": {"type": "string"}},
-            "accepting_new_patients": _NULLABLE_BOOL,
-            "first_appointment_wait": _NULLABLE_STR,
-            "rems_certified": _NULLABLE_BOOL,
+            **_listing_properties("summary"),
             "access_as_of": _NULLABLE_STR,
             "prices": {"type": "array", "items": {"$ref": "#/components/schemas/Price"}},
             "lowest_session_price_cents": _NULLABLE_INT,
@@ -246,8 +167,7 @@ SCHEMAS: dict[str, Any] = {
             "url",
         ],
         "properties": {
-            "description": {"type": "string"},
-            "email": _NULLABLE_STR,
+            **_listing_properties("detail"),
             "url": {"type": "string"},
             "hospital_charges": {
                 "type": "array",
@@ -255,7 +175,6 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"$ref": "#/components/schemas/HospitalCharge"},
             },
             "locations": {"type": "array", "items": {"$ref": "#/components/schemas/Location"}},
-            "conditions": {"type": "array", "items": {"type": "string"}},
             "care_team": {
                 "type": "object",
                 "properties": {
@@ -316,8 +235,9 @@ _ERROR_404 = _json(_ref("Error"), "Not found.")
 _LIST = {"type": "array", "items": _ref("ClinicSummary")}
 
 
-def document(server_url: str) -> dict[str, Any]:
-    """The whole document, with the given base URL."""
+def document(server_url: str, limits: params.Limits | None = None) -> dict[str, Any]:
+    """The whole document, with the given base URL; query parameters come from search/params.py."""
+    limits = limits or params.Limits()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -333,7 +253,7 @@ def document(server_url: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "searchClinics",
                     "summary": "Search published clinics",
-                    "parameters": SEARCH_PARAMS,
+                    "parameters": params.openapi_parameters(limits=limits),
                     "responses": {
                         "200": _json(
                             {
@@ -408,9 +328,7 @@ def document(server_url: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "costSummary",
                     "summary": "Price summary for a state or the area around a place",
-                    "parameters": [
-                        p for p in SEARCH_PARAMS if p["name"] in ("near", "radius", "state")
-                    ],
+                    "parameters": params.openapi_parameters(COST_PARAMS, limits),
                     "responses": {
                         "200": _json(
                             {
@@ -445,7 +363,7 @@ def document(server_url: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "hsdsOrganizations",
                     "summary": "The first HSDS address: redirects to the HSDS API's organizations",
-                    "parameters": [p for p in SEARCH_PARAMS if p["name"] in ("page", "per_page")],
+                    "parameters": params.openapi_parameters(("page", "per_page"), limits),
                     "responses": {
                         "308": {
                             "description": "Moved to /hsds/organizations?full_service=true "

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from directory.listings import schema
+from directory.listings.schema import Kind
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Provenance
+from directory.models.clinic import split_codes
 from directory.prices.pricing import SummaryRow
 from directory.search import places as geo
 from directory.search.query import ClinicHit
@@ -53,6 +56,20 @@ def price(p: Price, today: date, stale_after_days: int) -> dict[str, Any]:
     }
 
 
+def listing_fields(clinic: Clinic, audience: str) -> dict[str, Any]:
+    """The listing schema's fields the API shows as stored, for "summary" or "detail"."""
+    data: dict[str, Any] = {}
+    for name in schema.api_fields(audience):
+        kind = schema.SPECS[name].kind
+        value = getattr(clinic, name)
+        if kind is Kind.CODES:
+            value = split_codes(value)
+        elif kind is Kind.TERMS:
+            value = [term.slug for term in value]
+        data[name] = value
+    return data
+
+
 def source(s: Provenance) -> dict[str, Any]:
     """Where one fact came from."""
     return {
@@ -77,19 +94,11 @@ def clinic_summary(
         else "telehealth_program"
         if clinic.is_remote_program
         else "clinic",
-        "website": clinic.website,
         "location": location(loc) if loc else None,
         "service_area_states": [a.state for a in clinic.service_areas],
         "distance_miles": round(distance, 2) if distance is not None else None,
         "phones": [phone(p) for p in clinic.phones],
-        "treatments": [t.slug for t in clinic.treatments],
-        "free_consultation": clinic.free_consultation,
-        "accepts_insurance": clinic.accepts_insurance,
-        "payment_options": clinic.payment_codes,
-        "languages": clinic.language_codes,
-        "accepting_new_patients": clinic.accepting_new_patients,
-        "first_appointment_wait": clinic.first_appointment_wait,
-        "rems_certified": clinic.rems_certified,
+        **listing_fields(clinic, "summary"),
         "access_as_of": _iso(clinic.access_as_of),
         "prices": [price(p, today, stale_after_days) for p in clinic.public_prices],
         "last_verified": {
@@ -110,10 +119,8 @@ def clinic_detail(clinic: Clinic, today: date, stale_after_days: int) -> dict[st
     """Everything the clinic page shows."""
     data = clinic_summary(clinic, today, stale_after_days)
     data.update(
-        description=clinic.description,
-        email=clinic.email,
+        listing_fields(clinic, "detail"),
         locations=[location(loc) for loc in clinic.locations],
-        conditions=[c.slug for c in clinic.conditions],
         care_team={
             "administered_by": clinic.administered_by,
             "monitoring": clinic.monitoring,

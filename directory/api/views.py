@@ -9,12 +9,14 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from directory import settings
 from directory.api import hsds_views, openapi, serializers
 from directory.errors import MESSAGES
 from directory.extensions import db
 from directory.links import external_url, public_base
 from directory.listings import published as listings
 from directory.prices import hospital, pricing
+from directory.search import params as search_params
 from directory.search import places as geo
 from directory.search import query as search
 from directory.search.query import InvalidSearch
@@ -52,7 +54,7 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
 
 
 def _stale_days() -> int:
-    return int(current_app.config["PRICE_STALE_AFTER_DAYS"])
+    return settings.current().price_stale_after_days
 
 
 @bp.get("/clinics")
@@ -126,7 +128,7 @@ def costs_summary() -> ResponseReturnValue:
 @bp.get("/hsds")
 def hsds_export() -> ResponseReturnValue:
     """The first HSDS address: now the fully nested organizations of the HSDS API."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     args.setdefault("full_service", "true")
     return redirect(url_for("api.hsds.organizations", **args), 308)
 
@@ -134,4 +136,5 @@ def hsds_export() -> ResponseReturnValue:
 @bp.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi.document(public_base() + "/api/v1"))
+    limits = search_params.Limits.from_settings(current_app.config)
+    return jsonify(openapi.document(public_base() + "/api/v1", limits))

@@ -221,7 +221,7 @@ def _csv_record(number: int, v: dict[str, str]) -> ParsedRow:
     }
     if errors or ident is None:
         return ParsedRow(number, None, errors)
-    payload = {
+    payload: dict[str, Any] = {
         "name": name,
         "description": description or "",
         "website": website,
@@ -352,8 +352,8 @@ def _hsds_record(number: int, org: dict[str, Any], source: str) -> ParsedRow:
         err,
         displays=[_str(p.get("description")) for p in listed],
     )
-    for phone, record in zip(phones, listed, strict=False):
-        stated = _facts(record)  # the export says what each number is for
+    for phone, listed_phone in zip(phones, listed, strict=False):
+        stated = _facts(listed_phone)  # the export says what each number is for
         if stated.get("phone-kind") in ("main", "toll_free", "text"):
             phone["kind"] = stated["phone-kind"]
         phone["vanity"] = stated.get("phone-vanity", phone["vanity"])
@@ -373,7 +373,7 @@ def _hsds_record(number: int, org: dict[str, Any], source: str) -> ParsedRow:
     slug = _slug_of(org)
     if errors or ident is None:
         return ParsedRow(number, None, errors)
-    payload = {
+    payload: dict[str, Any] = {
         "name": name,
         "description": description or "",
         "website": website,

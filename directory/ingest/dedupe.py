@@ -235,7 +235,7 @@ def published_pairs(session: Session, limit: int = 50) -> tuple[list[Pair], int]
             if a != b and close_names(name_a, name_b):
                 add((a, b), f"similar name in ZIP {code}")
     decided = {
-        tuple(sorted((a, b)))
+        tuple(sorted((a, b or 0)))  # other_clinic_id is set: see the filter
         for a, b in session.execute(
             select(Candidate.clinic_id, Candidate.other_clinic_id).where(
                 Candidate.other_clinic_id.is_not(None),

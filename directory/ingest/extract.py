@@ -530,24 +530,24 @@ def _phones(text: _Text, warnings: list[str]) -> list[dict[str, Any]]:
                 offset + match.start,
                 vanity=False,
             )
-    for match in _VANITY.finditer(text.text):
-        line_start = text.line_start(match.start())
+    for vanity in _VANITY.finditer(text.text):
+        line_start = text.line_start(vanity.start())
         prefix = _VANITY_PREFIX.search(
-            text.text[max(line_start, match.start() - 4) : match.start()]
+            text.text[max(line_start, vanity.start() - 4) : vanity.start()]
         )
         if prefix is None:
             continue  # the digits run on from a longer word or number
-        digits = phonenumbers.convert_alpha_characters_in_number(match.group(2))
+        digits = phonenumbers.convert_alpha_characters_in_number(vanity.group(2))
         digits = re.sub(r"\D", "", digits)[:7]  # "KETAMINE": letters past the seventh are extra
         if len(digits) < 7:
             continue
         try:
-            number = phonenumbers.parse(match.group(1) + digits, "US")
+            number = phonenumbers.parse(vanity.group(1) + digits, "US")
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
-            begin = match.start() - len(prefix.group(0))
-            raw = text.text[begin : match.end()]
+            begin = vanity.start() - len(prefix.group(0))
+            raw = text.text[begin : vanity.end()]
             before = text.text[line_start:begin]
             _add_phone(by_number, number, raw, before, text, begin, vanity=True)
     phones = []
@@ -798,9 +798,8 @@ def _name(
         for start, end in text.sentences_with(anchors):
             sentence = text.text[start:end].strip()
             for match in pattern.finditer(sentence):
-                name = _clean_name(match.group(1))
-                if name:
-                    votes.setdefault(name, []).append(sentence)
+                if found := _clean_name(match.group(1)):
+                    votes.setdefault(found, []).append(sentence)
     lines = text.lines()
     heading = _heading_name(heading_text or (lines[0] if lines else ""))
     if heading:
@@ -809,8 +808,9 @@ def _name(
         first = location["quote"].split("\n")[0]
         if first in lines:
             i = lines.index(first)
-            if i > 0 and (name := _clean_name(lines[i - 1])) and not re.search(r"\d", name):
-                votes.setdefault(name, []).append(lines[i - 1] + "\n" + first)
+            above = _clean_name(lines[i - 1]) if i > 0 else None
+            if above and not re.search(r"\d", above):
+                votes.setdefault(above, []).append(lines[i - 1] + "\n" + first)
     if not votes:
         return None
     best = max(votes, key=lambda n: (len(votes[n]), len(n)))

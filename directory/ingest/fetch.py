@@ -14,7 +14,7 @@ import hashlib
 import ipaddress
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -24,6 +24,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from directory.models.base import utcnow
+from directory.settings import Settings
 
 ROBOT_NAME = "KetamineClinicDirectory"
 USER_AGENT = f"{ROBOT_NAME}/1.0 (Ketamine Clinic Directory; reads clinic pages for listings)"
@@ -70,12 +71,12 @@ class Limits:
     robots: bool = True
 
 
-def limits_from(config: Mapping[str, Any], **overrides: Any) -> Limits:
+def limits_from(settings: Settings, **overrides: Any) -> Limits:
     """The site's limits, with private addresses only if INGEST_ALLOW_PRIVATE_ADDRESSES."""
-    allow = config.get("INGEST_ALLOW_PRIVATE_ADDRESSES") in (True, "true", "1", 1)
-    limits = Limits(allow_private=allow)
-    if "INGEST_FETCH_TIMEOUT_SECONDS" in config:
-        limits = dataclasses.replace(limits, timeout=float(config["INGEST_FETCH_TIMEOUT_SECONDS"]))
+    limits = Limits(
+        allow_private=settings.ingest_allow_private_addresses,
+        timeout=settings.ingest_fetch_timeout_seconds,
+    )
     return dataclasses.replace(limits, **overrides)
 
 
@@ -96,7 +97,7 @@ def check_url(url: str, allow_private: bool) -> None:
     if allow_private:
         return
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not address.is_global or address.is_multicast:
             raise FetchError(
                 f"{parts.hostname} is a private, loopback or link-local address; "
@@ -198,13 +199,14 @@ def _check_robots(
             status = response.status_code
             body = b"".join(_chunks(response, limits, deadline)) if status < 300 else b""
         if status in (401, 403):
-            parser.disallow_all = True
+            parser.disallow_all = True  # type: ignore[attr-defined]  # what read() sets on 401/403
         elif status >= 500:
             raise FetchError(f"{origin}/robots.txt could not be read; the page was not fetched.")
         elif status < 300:
             parser.parse(body.decode("utf-8", errors="replace").splitlines())
         else:
-            parser.allow_all = True  # no robots.txt (or one that moved): nothing is disallowed
+            # No robots.txt (or one that moved): nothing is disallowed, as read() decides.
+            parser.allow_all = True  # type: ignore[attr-defined]
         cache[origin] = parser
     if not cache[origin].can_fetch(ROBOT_NAME, url):
         raise FetchError(f"{origin}/robots.txt asks robots not to read {parts.path or '/'}.")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from directory.api import hsds, hsds_datapackage
 from directory.listings.slugs import slugify
+from directory.listings.taxonomy import LANGUAGE_NAMES
 from directory.models import (
     Clinic,
     ClinicQuote,
@@ -34,6 +35,7 @@ from directory.models import (
     Treatment,
     VerifiedBy,
 )
+from directory.models.clinic import join_codes
 from directory.search import places as geo
 from directory.search.geocoding import GazetteerGeocoder
 from directory.validators import us_phone_e164
@@ -161,6 +163,7 @@ class _Reader:
             ("cost_option", "service_id"),
             ("service_area", "service_id"),
             ("schedule", "service_id"),
+            ("language", "service_id"),
             ("organization_identifier", "organization_id"),
             ("metadata", "resource_id"),
         ):
@@ -216,6 +219,14 @@ class _Reader:
             monitoring=_first(facts, "monitoring") or None,
             private_room=_bool(_first(facts, "private-room")),
             year_opened=_int(_first(facts, "year-opened")),
+            payment_options=join_codes(
+                [key.split(":", 1)[1] for key in facts if key.startswith("payment-options:")]
+            ),
+            languages=self.languages(org_id),
+            accepting_new_patients=_bool(_first(facts, "accepting-new-patients")),
+            first_appointment_wait=_first(facts, "first-appointment-wait")[:120] or None,
+            rems_certified=_bool(_first(facts, "rems-certified")),
+            access_as_of=_date(_first(facts, "access-as-of")),
             status_note="Imported from an HSDS data package.",
         )
         self.verification(clinic, org_id, where)
@@ -233,6 +244,15 @@ class _Reader:
         ]
         self.services(clinic, org_id, where)
         return clinic
+
+    def languages(self, org_id: str) -> str:
+        """The languages the organization's services are offered in, as stored codes."""
+        codes = [
+            row.get("code", "").strip().lower()
+            for service in self.rows("service", org_id)
+            for row in self.rows("language", service.get("id", ""))
+        ]
+        return join_codes([code for code in codes if code in LANGUAGE_NAMES])
 
     def slug(self, org_id: str, name: str) -> str:
         for identifier in self.rows("organization_identifier", org_id):

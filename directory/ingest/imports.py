@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.ingest import bulk, dedupe
-from directory.listings import audit, moderation, snapshots
+from directory.listings import audit, moderation, schema, snapshots
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -23,12 +23,8 @@ from directory.models import (
     ExternalId,
     GeocodePrecision,
     Location,
-    Phone,
-    PhoneKind,
     Place,
     PossibleDuplicate,
-    Price,
-    PriceUnit,
     Provenance,
     Revision,
     RevisionKind,
@@ -38,7 +34,6 @@ from directory.models import (
     User,
     utcnow,
 )
-from directory.models.clinic import join_codes
 from directory.search import places as geo
 from directory.search.geocoding import GazetteerGeocoder, Position
 
@@ -451,7 +446,7 @@ def record_from_stored(data: dict[str, Any]) -> bulk.ListingRecord:
         service_areas=list(data["service_areas"]),
         slug=data.get("slug"),
         is_example=bool(data.get("is_example")),
-        price_dates=[tuple(d) for d in data.get("price_dates") or []],  # type: ignore[misc]
+        price_dates=[tuple(d) for d in data.get("price_dates") or []],
     )
 
 
@@ -523,7 +518,7 @@ def create_listing(
             clinic=clinic,
             submitter_id=account_id,
             kind=RevisionKind.NEW_CLINIC,
-            payload=payload,
+            payload=schema.validated(payload),
             base_version=1,
             base_snapshot=dict(moderation.EMPTY_LISTING),
             note=f"Imported from {note}",
@@ -552,30 +547,15 @@ def _fill_new(
     clinic: Clinic, payload: dict[str, Any], note: str, filename: str, taxonomy: Taxonomy
 ) -> None:
     """Every fact of a new published listing, as snapshots.apply writes them, each cited."""
-    for name in ("website", "email", "free_consultation", "accepts_insurance"):
-        setattr(clinic, name, payload.get(name) if payload.get(name) != "" else None)
-    clinic.description = payload.get("description") or ""
-    clinic.payment_options = join_codes(payload.get("payment_options") or [])
-    clinic.languages = join_codes(payload.get("languages") or [])
+    for name in schema.FIELDS:
+        if name != "name" and schema.SPECS[name].kind in snapshots.PLAIN_KINDS:
+            snapshots.write_plain(clinic, name, payload.get(name))
     if clinic.payment_options or clinic.languages:
         clinic.access_as_of = date.today()
     _hold_contact_facts(clinic, payload)
     clinic.treatments = [taxonomy.treatments[s] for s in payload.get("treatments") or []]
     clinic.conditions = [taxonomy.conditions[s] for s in payload.get("conditions") or []]
-    clinic.prices = [
-        Price(
-            treatment=taxonomy.treatments[p["treatment"]],
-            amount_cents=int(p["amount_cents"]),
-            unit=PriceUnit(p["unit"]),
-            sessions_included=p.get("sessions_included"),
-            included=p.get("included") or "",
-            insurance_accepted=bool(p.get("insurance_accepted")),
-            source_url=p.get("source_url"),
-            as_of=date.fromisoformat(p["as_of"]) if p.get("as_of") else None,
-            valid_from=date.fromisoformat(p["as_of"]) if p.get("as_of") else None,
-        )
-        for p in payload.get("prices") or []
-    ]
+    clinic.prices = [snapshots.price(p, taxonomy.treatments) for p in payload.get("prices") or []]
     clinic.sources = [
         Provenance(field=field, source_document=filename[:200], quote=note)
         for field in snapshots.changed_fields(moderation.EMPTY_LISTING, payload)
@@ -656,12 +636,7 @@ def _hold_contact_facts(clinic: Clinic, payload: dict[str, Any]) -> None:
         if data
         else []
     )
-    clinic.phones = [
-        Phone(
-            e164=p["e164"], display=p["display"], vanity=p.get("vanity"), kind=PhoneKind(p["kind"])
-        )
-        for p in payload.get("phones") or []
-    ]
+    clinic.phones = [snapshots.phone(p) for p in payload.get("phones") or []]
 
 
 def update_listing(
@@ -698,7 +673,7 @@ def update_listing(
         fresh.pop("x_source_note", None)
         clinic.name = fresh["name"]
         _hold_contact_facts(clinic, fresh)
-        new_clinic.payload = fresh | {"x_source_note": note}
+        new_clinic.payload = schema.validated(fresh | {"x_source_note": note})
         new_clinic.note = f"Imported from {note}"
         session.flush()
         new_clinic.base_version = clinic.version  # a new listing has nothing to conflict with
@@ -723,7 +698,7 @@ def update_listing(
             clinic_id=clinic.id,
             submitter_id=account_id,
             kind=RevisionKind.EDIT,
-            payload=payload,
+            payload=schema.validated(payload),
             base_version=clinic.version,
             base_snapshot=current,
             note=f"Imported from {note}",

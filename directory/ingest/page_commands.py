@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import click
-from flask import current_app
 
+from directory import settings
 from directory.ingest import documents, extract, fetch
 
 
@@ -18,7 +18,7 @@ def extract_page_command(source: str, as_json: bool) -> None:
     """Print the listing a clinic's page (a file or an http(s) URL) states, with quotes."""
     try:
         if documents.is_url(source):
-            read = documents.read_url(source, fetch.limits_from(current_app.config))
+            read = documents.read_url(source, fetch.limits_from(settings.current()))
         else:
             path = Path(source)
             if not path.is_file():

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from directory.accounts import mail
 from directory.listings import snapshots
 from directory.models import Claim, Clinic, Decision, PatientReport, Revision, RevisionKind
+from directory.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,7 @@ def listing_diff(
     return snapshots.diff(dict(before), dict(after))
 
 
-def _send(
-    session: Session, settings: Mapping[str, Any], to: str, subject: str, lines: list[str]
-) -> None:
+def _send(session: Session, settings: Settings, to: str, subject: str, lines: list[str]) -> None:
     if to.endswith(".invalid"):
         return  # the accounts that submit imported files (RFC 2606: never deliverable)
     # The decision stands even if the mail server is down; the dashboard says the same.
@@ -73,7 +72,7 @@ def _send(
 
 
 def revision_decided(
-    session: Session, settings: Mapping[str, Any], revision: Revision, dashboard_url: str
+    session: Session, settings: Settings, revision: Revision, dashboard_url: str
 ) -> None:
     """Tell the owner who proposed a change that it was approved or rejected, and why."""
     if revision.submitter.is_admin or revision.status not in (
@@ -96,7 +95,7 @@ def revision_decided(
 
 
 def revision_undone(
-    session: Session, settings: Mapping[str, Any], revision: Revision, dashboard_url: str
+    session: Session, settings: Settings, revision: Revision, dashboard_url: str
 ) -> None:
     """Tell the owner that an approved change of theirs was undone, and why."""
     if revision.submitter.is_admin:
@@ -113,9 +112,7 @@ def revision_undone(
     _send(session, settings, revision.submitter.email, f"Undone: your change to {name}", lines)
 
 
-def claim_decided(
-    session: Session, settings: Mapping[str, Any], claim: Claim, dashboard_url: str
-) -> None:
+def claim_decided(session: Session, settings: Settings, claim: Claim, dashboard_url: str) -> None:
     """Tell the owner whether they may now manage the listing they claimed."""
     name = claim.clinic.display_name
     if claim.status is Decision.APPROVED:

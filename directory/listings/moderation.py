@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from directory.listings import audit, decisions, snapshots
+from directory.listings import audit, decisions, schema, snapshots
 from directory.listings.slugs import free_slug
 from directory.models import (
     Claim,
@@ -33,25 +33,7 @@ from directory.models import (
 )
 from directory.search.geocoding import Geocoder
 
-EMPTY_LISTING: dict[str, Any] = {
-    "name": None,
-    "description": "",
-    "website": None,
-    "email": None,
-    "hours": "",
-    "free_consultation": None,
-    "accepts_insurance": None,
-    "location": None,
-    "phones": [],
-    "treatments": [],
-    "conditions": [],
-    "prices": [],
-    "payment_options": [],
-    "languages": [],
-    "accepting_new_patients": None,
-    "first_appointment_wait": "",
-    "rems_certified": None,
-}
+EMPTY_LISTING: dict[str, Any] = schema.empty_listing()
 
 
 class ModerationError(ValueError):
@@ -88,6 +70,14 @@ def _decided(
     obj.reviewer_id = admin.id
     obj.reason = reason.strip()
     obj.decided_at = utcnow()
+
+
+def checked_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The proposed listing as the schema stores it; a bad one is refused, never stored."""
+    try:
+        return schema.validated(payload)
+    except schema.InvalidListing as exc:
+        raise ModerationError(str(exc)) from exc
 
 
 def _require_reason(reason: str) -> None:
@@ -157,6 +147,7 @@ def propose_edit(
     (which is kept, as withdrawn), so there is one pending change per person and listing.
     """
     _require_editor(user, clinic)
+    payload = checked_payload(payload)
     current = snapshots.snapshot(clinic)
     if not snapshots.changed_fields(current, payload):
         raise ModerationError(gettext("Nothing was changed."))
@@ -212,6 +203,9 @@ def submit_new_clinic(
                     count=waiting,
                 )
             )
+    payload = checked_payload(payload)
+    if not (payload.get("name") or "").strip():
+        raise ModerationError("A new listing needs a name.")
     clinic = Clinic(
         slug=free_slug(session, payload["name"]),
         name=payload["name"],
@@ -251,12 +245,26 @@ def withdraw(session: Session, user: User, revision: Revision) -> None:
 
 
 def changes_since(revision: Revision) -> tuple[list[str], list[str]]:
-    """Fields changed on the listing since the proposal, and those the proposal also changes."""
+    """Fields changed on the listing since the proposal, and those the proposal also changes.
+
+    Only what the listing says counts: confirming that it is still correct moves its version
+    and its verified date, and changes nothing a proposal could overwrite.
+    """
     if revision.clinic.version == revision.base_version:
         return [], []
     since = snapshots.changed_fields(revision.base_snapshot, snapshots.snapshot(revision.clinic))
     mine = snapshots.changed_fields(revision.base_snapshot, revision.payload)
     return since, [f for f in mine if f in since]
+
+
+def against_current(revision: Revision) -> list[snapshots.FieldChange]:
+    """The current listing against the proposal, for the fields approving would write.
+
+    A field the proposal left alone is not written, so a newer value there stays.
+    """
+    mine = snapshots.changed_fields(revision.base_snapshot, revision.payload)
+    current = snapshots.snapshot(revision.clinic)
+    return [c for c in snapshots.diff(current, revision.payload) if c.field in mine]
 
 
 def approve_revision(
@@ -269,17 +277,17 @@ def approve_revision(
 ) -> None:
     """Apply the proposal's changed fields to the listing, in the caller's transaction.
 
-    If the listing changed since the proposal was based on it, Conflict is raised
-    unless the admin has reviewed the conflict and chosen to apply it anyway.
+    If what the listing says changed since the proposal was based on it, Conflict is
+    raised unless the admin has reviewed the conflict and chosen to apply it anyway.
     """
     clinic = revision.clinic
     since, overlap = changes_since(revision)
-    if revision.clinic.version != revision.base_version and not override_conflict:
+    if since and not override_conflict:
         raise Conflict(revision, since, overlap)
     before = snapshots.snapshot(clinic)
     fields = snapshots.changed_fields(revision.base_snapshot, revision.payload)
     _decided(revision, admin, Decision.APPROVED, reason)
-    revision.overrode_conflict = bool(since or revision.clinic.version != revision.base_version)
+    revision.overrode_conflict = bool(since)
     supplier = (
         "the hospital's price transparency file" if clinic.is_hospital else "the clinic's owner"
     )
@@ -532,7 +540,9 @@ def _page_of(session: Session, stmt: Select[Any], page: int, per_page: int) -> Q
     count = int(total.scalar_one())
     pages = max(1, -(-count // per_page))
     page = min(max(page, 1), pages)
-    items = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars())
+    items: list[Any] = list(
+        session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars()
+    )
     return QueuePage(items, count, page, per_page)
 
 

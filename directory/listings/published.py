@@ -9,6 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from directory.caching import VersionedMemo
 from directory.models import Clinic, ClinicQuote, ClinicStatus, Location, ServiceArea
 from directory.models.user import clinic_owners
 from directory.search import places as geo
@@ -197,16 +198,42 @@ def state_directory(session: Session, code: str) -> StateDirectory:
     )
 
 
-def published_quotes(session: Session) -> list[ClinicQuote]:
-    """What published clinics' own pages claim, grouped by clinic."""
-    return list(
-        session.execute(
-            select(ClinicQuote)
+@dataclass(frozen=True)
+class QuoteLine:
+    """A published clinic's claim in its own words, with where it was said."""
+
+    quote: str
+    topic: str
+    source_document: str
+    clinic_name: str
+    clinic_slug: str
+
+
+_QUOTES = VersionedMemo(size=4)
+
+
+def published_quotes(session: Session) -> list[QuoteLine]:
+    """What published clinics' own pages claim, grouped by clinic (read once a data version)."""
+
+    def read() -> list[QuoteLine]:
+        rows = session.execute(
+            select(
+                ClinicQuote.quote,
+                ClinicQuote.topic,
+                ClinicQuote.source_document,
+                Clinic.name,
+                Clinic.slug,
+            )
             .join(Clinic, Clinic.id == ClinicQuote.clinic_id)
             .where(Clinic.status == ClinicStatus.PUBLISHED)
             .order_by(Clinic.name, ClinicQuote.id)
-        ).scalars()
-    )
+        )
+        return [
+            QuoteLine(quote, topic, source, name or f"Unnamed clinic ({slug})", slug)
+            for quote, topic, source, name, slug in rows
+        ]
+
+    return _QUOTES.get(session, "quotes", read)
 
 
 def is_managed(session: Session, clinic: Clinic) -> bool:

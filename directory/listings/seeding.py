@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from directory.listings import taxonomy
+from directory.listings import snapshots, taxonomy
 from directory.models import (
     Clinic,
     ClinicQuote,
@@ -19,8 +19,6 @@ from directory.models import (
     Condition,
     GeocodePrecision,
     Location,
-    Phone,
-    PhoneKind,
     Place,
     Provenance,
     Treatment,
@@ -52,10 +50,10 @@ def load_taxonomy(session: Session) -> None:
         session.add(row)
     existing_c = {c.slug: c for c in session.execute(select(Condition)).scalars()}
     for position, (slug, name) in enumerate(taxonomy.CONDITIONS):
-        row = existing_c.get(slug) or Condition(slug=slug)
-        if (row.name, row.position) != (name, position):
-            row.name, row.position = name, position
-        session.add(row)
+        condition = existing_c.get(slug) or Condition(slug=slug)
+        if (condition.name, condition.position) != (name, position):
+            condition.name, condition.position = name, position
+        session.add(condition)
     session.flush()
 
 
@@ -138,14 +136,7 @@ def _clinic_from_record(
         clinic.locations.append(_location_from_record(session, record["location"]))
         cite("location", record["location"]["quote"])
     for phone in record.get("phones", []):
-        clinic.phones.append(
-            Phone(
-                e164=phone["e164"],
-                display=phone["display"],
-                vanity=phone.get("vanity"),
-                kind=PhoneKind(phone["kind"]),
-            )
-        )
+        clinic.phones.append(snapshots.phone(phone))
         cite("phone", phone["quote"])
     for item in record.get("treatments", []):
         _require(item["slug"], treatments, "treatment")

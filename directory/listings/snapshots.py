@@ -10,12 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.formatting import money
-from directory.listings.taxonomy import (
-    CONDITION_NAMES,
-    LANGUAGE_NAMES,
-    PAYMENT_NAMES,
-    TREATMENT_NAMES,
-)
+from directory.listings import schema
+from directory.listings.schema import Kind
+from directory.listings.taxonomy import TREATMENT_NAMES
 from directory.models import (
     Clinic,
     Condition,
@@ -28,78 +25,34 @@ from directory.models import (
     Provenance,
     Treatment,
 )
-from directory.models.clinic import join_codes
+from directory.models.clinic import join_codes, split_codes
 from directory.search.geocoding import Geocoder
 
-FIELDS = (
-    "name",
-    "description",
-    "website",
-    "email",
-    "hours",
-    "free_consultation",
-    "accepts_insurance",
-    "location",
-    "phones",
-    "treatments",
-    "conditions",
-    "prices",
-    "payment_options",
-    "languages",
-    "accepting_new_patients",
-    "first_appointment_wait",
-    "rems_certified",
-)
-FIELD_LABELS = {
-    "name": "Name",
-    "description": "Description",
-    "website": "Website",
-    "email": "E-mail",
-    "hours": "Hours",
-    "free_consultation": "Free consultation",
-    "accepts_insurance": "Accepts insurance",
-    "location": "Address",
-    "phones": "Phones",
-    "treatments": "Treatments",
-    "conditions": "Conditions treated",
-    "prices": "Prices",
-    "payment_options": "Ways to pay",
-    "languages": "Languages spoken",
-    "accepting_new_patients": "Accepting new patients",
-    "first_appointment_wait": "Wait for a first appointment",
-    "rems_certified": "Spravato REMS-certified",
-}
-# Facts about access whose as-of date moves when an owner's proposal is approved.
-ACCESS_FIELDS = (
-    "payment_options",
-    "languages",
-    "accepting_new_patients",
-    "first_appointment_wait",
-    "rems_certified",
-)
-# Which provenance rows describe each snapshot field.
-_SOURCE_FIELDS = {
-    "location": ("location",),
-    "phones": ("phone",),
-    "treatments": ("treatment:",),
-    "conditions": ("condition:",),
-}
+# The fields, their labels and which are access facts come from the one listing schema.
+FIELDS = schema.FIELDS
+FIELD_LABELS = schema.FIELD_LABELS
+ACCESS_FIELDS = schema.ACCESS_FIELDS
 
 
 def snapshot(clinic: Clinic) -> dict[str, Any]:
-    """Everything an owner may change, as JSON-ready data."""
-    loc = clinic.location
-    return {
-        "name": clinic.name,
-        "description": clinic.description or "",
-        "website": clinic.website,
-        "email": clinic.email,
-        "hours": clinic.hours or "",
-        "free_consultation": clinic.free_consultation,
-        "accepts_insurance": clinic.accepts_insurance,
-        "location": None
-        if loc is None
-        else {
+    """Everything an owner may change, as JSON-ready data, field by field of the schema."""
+    return {name: _snapshot_field(clinic, name, spec) for name, spec in schema.SPECS.items()}
+
+
+def _snapshot_field(clinic: Clinic, name: str, spec: schema.Spec) -> Any:
+    if spec.kind is Kind.TEXT:
+        return getattr(clinic, name) or schema.Listing.model_fields[name].default
+    if spec.kind is Kind.FLAG:
+        return getattr(clinic, name)
+    if spec.kind is Kind.CODES:
+        return split_codes(getattr(clinic, name))
+    if spec.kind is Kind.TERMS:
+        return [term.slug for term in getattr(clinic, name)]
+    if spec.kind is Kind.LOCATION:
+        loc = clinic.location
+        if loc is None:
+            return None
+        return {
             "address_1": loc.address_1,
             "address_2": loc.address_2,
             "city": loc.city,
@@ -109,32 +62,25 @@ def snapshot(clinic: Clinic) -> dict[str, Any]:
             "latitude": loc.latitude,
             "longitude": loc.longitude,
             "geocode_precision": loc.geocode_precision.value,
-        },
-        "phones": [
+        }
+    if spec.kind is Kind.PHONES:
+        return [
             {"display": p.display, "e164": p.e164, "kind": p.kind.value, "vanity": p.vanity}
             for p in clinic.phones
-        ],
-        "treatments": [t.slug for t in clinic.treatments],
-        "conditions": [c.slug for c in clinic.conditions],
-        "prices": [
-            {
-                "treatment": p.treatment.slug,
-                "amount_cents": p.amount_cents,
-                "unit": p.unit.value,
-                "sessions_included": p.sessions_included,
-                "included": p.included or "",
-                "insurance_accepted": p.insurance_accepted,
-                "source_url": p.source_url,
-                "as_of": p.as_of.isoformat() if p.as_of else None,
-            }
-            for p in clinic.prices
-        ],
-        "payment_options": clinic.payment_codes,
-        "languages": clinic.language_codes,
-        "accepting_new_patients": clinic.accepting_new_patients,
-        "first_appointment_wait": clinic.first_appointment_wait or "",
-        "rems_certified": clinic.rems_certified,
-    }
+        ]
+    return [
+        {
+            "treatment": p.treatment.slug,
+            "amount_cents": p.amount_cents,
+            "unit": p.unit.value,
+            "sessions_included": p.sessions_included,
+            "included": p.included or "",
+            "insurance_accepted": p.insurance_accepted,
+            "source_url": p.source_url,
+            "as_of": p.as_of.isoformat() if p.as_of else None,
+        }
+        for p in clinic.prices
+    ]
 
 
 def _comparable(field: str, value: Any) -> Any:
@@ -144,7 +90,7 @@ def _comparable(field: str, value: Any) -> Any:
             k: value.get(k) or None
             for k in ("address_1", "address_2", "city", "state", "postal_code")
         }
-    if field in ("treatments", "conditions", "payment_options", "languages"):
+    if schema.SPECS[field].kind in (Kind.TERMS, Kind.CODES):
         return sorted(value or [])
     if field == "prices":
         return sorted((sorted(p.items()) for p in value or []), key=repr)
@@ -192,14 +138,9 @@ def describe(field: str, value: Any) -> str:
         return text or (value.get("metro") or "—")
     if field == "phones":
         return "\n".join(f"{p['display']} ({p['kind'].replace('_', ' ')})" for p in value)
-    if field == "treatments":
-        return "\n".join(TREATMENT_NAMES.get(s, s) for s in value)
-    if field == "conditions":
-        return "\n".join(CONDITION_NAMES.get(s, s) for s in value)
-    if field == "payment_options":
-        return "\n".join(PAYMENT_NAMES.get(s, s) for s in value)
-    if field == "languages":
-        return "\n".join(LANGUAGE_NAMES.get(s, s) for s in value)
+    choices = schema.SPECS[field].choices
+    if choices is not None:
+        return "\n".join(choices.get(s, s) for s in value)
     if field == "prices":
         lines = []
         for p in value:
@@ -243,6 +184,33 @@ def apply(
         )
 
 
+# Fields held in the clinic row itself, written the same way wherever a listing is written.
+PLAIN_KINDS = (Kind.TEXT, Kind.FLAG, Kind.CODES)
+
+
+def write_plain(clinic: Clinic, field: str, value: Any) -> None:
+    """Write one text, yes/no or code-list field of a snapshot onto the clinic row."""
+    spec = schema.SPECS[field]
+    if spec.kind is Kind.TEXT:
+        setattr(clinic, field, (value or "").strip() or spec.column_empty)
+    elif spec.kind is Kind.FLAG:
+        setattr(clinic, field, value)
+    elif spec.kind is Kind.CODES:
+        setattr(clinic, field, join_codes(list(value or [])))
+    else:
+        raise ValueError(f"{field} is not stored in the clinic row")
+
+
+def phone(data: dict[str, Any]) -> Phone:
+    """A phone row from a snapshot's phone."""
+    return Phone(
+        e164=data["e164"],
+        display=data["display"],
+        vanity=data.get("vanity"),
+        kind=PhoneKind(data["kind"]),
+    )
+
+
 def _apply_fields(
     clinic: Clinic,
     payload: dict[str, Any],
@@ -255,43 +223,19 @@ def _apply_fields(
 ) -> None:
     for field in fields:
         value = payload.get(field)
-        if field in (
-            "name",
-            "description",
-            "website",
-            "email",
-            "hours",
-            "free_consultation",
-            "accepts_insurance",
-        ):
-            setattr(
-                clinic, field, value if value != "" or field in ("description", "hours") else None
-            )
-        elif field == "location":
+        spec = schema.SPECS[field]
+        if spec.kind in PLAIN_KINDS:
+            write_plain(clinic, field, value)
+        elif spec.kind is Kind.TERMS:
+            terms = treatments if field == "treatments" else conditions
+            setattr(clinic, field, [terms[s] for s in value or []])
+        elif spec.kind is Kind.LOCATION:
             _apply_location(session, clinic, value, geocoder)
-        elif field == "phones":
-            clinic.phones = [
-                Phone(
-                    e164=p["e164"],
-                    display=p["display"],
-                    vanity=p.get("vanity"),
-                    kind=PhoneKind(p["kind"]),
-                )
-                for p in value or []
-            ]
-        elif field == "treatments":
-            clinic.treatments = [treatments[s] for s in value or []]
-        elif field == "conditions":
-            clinic.conditions = [conditions[s] for s in value or []]
-        elif field == "prices":
-            clinic.prices = [_price(p, treatments) for p in value or []]
-        elif field in ("payment_options", "languages"):
-            setattr(clinic, field, join_codes(list(value or [])))
-        elif field in ("accepting_new_patients", "rems_certified"):
-            setattr(clinic, field, value)
-        elif field == "first_appointment_wait":
-            clinic.first_appointment_wait = (value or "").strip() or None
-        if field in ACCESS_FIELDS:
+        elif spec.kind is Kind.PHONES:
+            clinic.phones = [phone(p) for p in value or []]
+        elif spec.kind is Kind.PRICES:
+            clinic.prices = [price(p, treatments) for p in value or []]
+        if spec.access:
             clinic.access_as_of = date.today()
         _replace_sources(clinic, field, source_note)
 
@@ -320,7 +264,8 @@ def _apply_location(
         clinic.locations.append(loc)
 
 
-def _price(data: dict[str, Any], treatments: dict[str, Treatment]) -> Price:
+def price(data: dict[str, Any], treatments: dict[str, Treatment]) -> Price:
+    """A price row from a snapshot's price; its as-of date is where it starts to hold."""
     as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else None
     return Price(
         treatment=treatments[data["treatment"]],
@@ -339,7 +284,7 @@ def _replace_sources(clinic: Clinic, field: str, note: str) -> None:
     """The old source of a changed fact no longer supports it; name the new one."""
     if field == "prices":
         return  # every price carries its own source URL and as-of date
-    prefixes = _SOURCE_FIELDS.get(field, (field,))
+    prefixes = schema.SPECS[field].sources or (field,)
     clinic.sources = [
         s
         for s in clinic.sources

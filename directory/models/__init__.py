@@ -24,7 +24,9 @@ from directory.models.clinic import (
 )
 from directory.models.data_version import DataVersion
 from directory.models.document import SourceDocument
+from directory.models.hsds_service_id import HsdsServiceId
 from directory.models.ingest import DuplicateStatus, ExternalId, ImportUpload, PossibleDuplicate
+from directory.models.lowest_price import LowestPrice
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
 from directory.models.revision import (
@@ -64,6 +66,7 @@ __all__ = [
     "ChargeKind",
     "ClinicIdentifier",
     "HospitalCharge",
+    "HsdsServiceId",
     "IdentifierScheme",
     "ListingKind",
     "PriceFileImport",
@@ -78,6 +81,7 @@ __all__ = [
     "DataVersion",
     "GeocodePrecision",
     "Location",
+    "LowestPrice",
     "Phone",
     "PhoneKind",
     "Place",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from directory.listings import hsds_ids
 from directory.listings.taxonomy import LANGUAGE_NAMES, PAYMENT_NAMES
 from directory.models.base import Base, str_enum, utcnow
 from directory.models.price import Price
@@ -65,6 +66,10 @@ class Clinic(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
+    # The HSDS organization id (a hash of the slug), stored so a lookup is one index probe.
+    hsds_id: Mapped[str | None] = mapped_column(
+        String(36), unique=True, index=True, default=hsds_ids.default_for_insert
+    )
     name: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str | None] = mapped_column(String(500))

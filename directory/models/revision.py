@@ -34,47 +34,46 @@ class RevisionKind(enum.StrEnum):
     REVERT = "revert"
 
 
-class Claim(Base):
-    """An owner asking to manage an existing listing."""
-
-    __tablename__ = "claims"
-    __table_args__ = (Index("ix_claims_status_created", "status", "created_at"),)
+class Request:
+    """What every moderation request has: its clinic, where it stands, and who decided
+    it, why and when. Claims, proposed changes and patient reports add their own."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    note: Mapped[str] = mapped_column(Text)
     status: Mapped[Decision] = mapped_column(str_enum(Decision), default=Decision.PENDING)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+
+class Claim(Request, Base):
+    """An owner asking to manage an existing listing."""
+
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_status_created", "status", "created_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(Text)
+
     clinic: Mapped[Clinic] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
-    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys="Claim.reviewer_id")
 
 
-class Revision(Base):
+class Revision(Request, Base):
     """A proposed change to a listing, stored whole, against the version it was based on."""
 
     __tablename__ = "revisions"
     __table_args__ = (Index("ix_revisions_status_created", "status", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[RevisionKind] = mapped_column(str_enum(RevisionKind), default=RevisionKind.EDIT)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     base_version: Mapped[int]
     base_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[Decision] = mapped_column(str_enum(Decision), default=Decision.PENDING)
-    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str] = mapped_column(Text, default="")
     overrode_conflict: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_version: Mapped[int | None]
     # Optimistic locking: an admin's decision and the owner's withdrawal (or a newer
     # proposal replacing this one) cannot both win; the later one gets a conflict.
@@ -82,7 +81,7 @@ class Revision(Base):
 
     clinic: Mapped[Clinic] = relationship()
     submitter: Mapped[User] = relationship(foreign_keys=[submitter_id])
-    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys="Revision.reviewer_id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -112,21 +111,14 @@ REPORT_LABELS = {
 }
 
 
-class PatientReport(Base):
+class PatientReport(Request, Base):
     """A visitor's report that a listing is wrong; no account needed."""
 
     __tablename__ = "patient_reports"
     __table_args__ = (Index("ix_patient_reports_status_created", "status", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     category: Mapped[ReportCategory] = mapped_column(str_enum(ReportCategory))
     note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[Decision] = mapped_column(str_enum(Decision), default=Decision.PENDING)
-    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     clinic: Mapped[Clinic] = relationship()
     reviewer: Mapped[User | None] = relationship()

@@ -25,6 +25,8 @@ from wtforms import (
 from wtforms.fields import FieldList
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from directory.listings import schema
+from directory.listings.schema import Kind
 from directory.listings.taxonomy import CONDITIONS, LANGUAGES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import PhoneKind, PriceUnit
 from directory.search import places as geo
@@ -234,23 +236,16 @@ class ListingForm(FlaskForm):
 
     def fill(self, snapshot: dict[str, Any]) -> None:
         """Pre-fill from a listing snapshot (GET only)."""
-        for name in ("name", "description", "website", "email", "hours", "first_appointment_wait"):
+        for name in schema.fields_of(Kind.TEXT):
             getattr(self, name).data = snapshot.get(name) or ""
+        for name in schema.fields_of(Kind.FLAG):
+            value = snapshot.get(name)
+            getattr(self, name).data = "" if value is None else ("yes" if value else "no")
+        for name in schema.fields_of(Kind.TERMS) + schema.fields_of(Kind.CODES):
+            getattr(self, name).data = list(snapshot.get(name) or [])
         loc = snapshot.get("location") or {}
         for name in ("address_1", "address_2", "city", "state", "postal_code"):
             getattr(self, name).data = loc.get(name) or ""
-        for name in (
-            "free_consultation",
-            "accepts_insurance",
-            "accepting_new_patients",
-            "rems_certified",
-        ):
-            value = snapshot.get(name)
-            getattr(self, name).data = "" if value is None else ("yes" if value else "no")
-        self.treatments.data = list(snapshot.get("treatments") or [])
-        self.conditions.data = list(snapshot.get("conditions") or [])
-        self.payment_options.data = list(snapshot.get("payment_options") or [])
-        self.languages.data = list(snapshot.get("languages") or [])
         for row, phone in zip(self.phones, snapshot.get("phones") or [], strict=False):
             row.form.display.data = phone.get("vanity") or phone["display"]
             row.form.kind.data = phone["kind"]
@@ -272,11 +267,10 @@ class ListingForm(FlaskForm):
             k: (getattr(self, k).data or "").strip() or None
             for k in ("address_1", "address_2", "city", "state", "postal_code")
         }
+        location: dict[str, Any] | None = current.get("location")
         if any(address.values()):
             same = all(address[k] == (current_loc.get(k) or None) for k in address)
             location = dict(current_loc) if same else {**address, "metro": None}
-        else:
-            location = current.get("location")
         phones = []
         for row in self.phones:
             text = (row.form.display.data or "").strip()
@@ -305,30 +299,17 @@ class ListingForm(FlaskForm):
                 }
             )
 
-        def tristate(value: str) -> bool | None:
-            return None if not value else value == "yes"
-
-        return {
-            "name": self.name.data.strip(),
-            "description": (self.description.data or "").strip(),
-            "website": (self.website.data or "").strip() or None,
-            "email": (self.email.data or "").strip() or None,
-            "hours": (self.hours.data or "").strip(),
-            "free_consultation": tristate(self.free_consultation.data),
-            "accepts_insurance": tristate(self.accepts_insurance.data),
-            "location": location,
-            "phones": phones,
-            "treatments": [s for s, _ in TREATMENT_CHOICES if s in (self.treatments.data or [])],
-            "conditions": [s for s, _ in CONDITIONS if s in (self.conditions.data or [])],
-            "prices": prices,
-            "payment_options": [
-                c for c, _ in PAYMENT_OPTIONS if c in (self.payment_options.data or [])
-            ],
-            "languages": [c for c, _ in LANGUAGES if c in (self.languages.data or [])],
-            "accepting_new_patients": tristate(self.accepting_new_patients.data),
-            "first_appointment_wait": (self.first_appointment_wait.data or "").strip(),
-            "rems_certified": tristate(self.rems_certified.data),
-        }
+        data: dict[str, Any] = {}
+        for name in schema.FIELDS:
+            spec = schema.SPECS[name]
+            entered = getattr(self, name).data if hasattr(self, name) else None
+            if spec.kind is Kind.TEXT:
+                data[name] = (entered or "").strip() or schema.Listing.model_fields[name].default
+            elif spec.kind is Kind.FLAG:
+                data[name] = None if not entered else entered == "yes"
+            elif spec.choices is not None:  # in the taxonomy's order, whatever the tick order
+                data[name] = [c for c in spec.choices if c in (entered or [])]
+        return data | {"location": location, "phones": phones, "prices": prices}
 
 
 class NewClinicForm(ListingForm):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from directory import settings
 from directory.auth import login_required
 from directory.extensions import db, limiter
 from directory.listings import decisions, moderation, snapshots
@@ -82,7 +83,7 @@ def proposal(revision_id: int) -> str:
 
 
 def _submit_limit() -> str:
-    return str(current_app.config["OWNER_SUBMIT_RATE_LIMIT"])
+    return settings.current().owner_submit_rate_limit
 
 
 def _per_account() -> str:
@@ -103,7 +104,7 @@ def new_clinic() -> str | Response | tuple[str, int]:
                 current_user,
                 payload,
                 form.note.data or "",
-                max_pending=current_app.config["OWNER_MAX_PENDING_NEW_CLINICS"],
+                max_pending=settings.current().owner_max_pending_new_clinics,
             )
         except moderation.ModerationError as exc:
             form.note.errors.append(str(exc))

@@ -17,8 +17,10 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from directory import settings
 from directory.exports import csv_response, price_rows, search_rows
 from directory.extensions import db, limiter
 from directory.links import external_url, public_base
@@ -39,7 +41,7 @@ bp = Blueprint("public", __name__)
 
 
 def _export_limit() -> str:
-    return str(current_app.config["EXPORT_RATE_LIMIT"])
+    return settings.current().export_rate_limit
 
 
 def _parse(args) -> SearchQuery:  # type: ignore[no-untyped-def]
@@ -82,13 +84,13 @@ def search_page() -> tuple[str, int]:
         chips=chips,
         picks=picks,
         compare_error=compare_error,
-        compare_max=current_app.config["COMPARE_MAX_CLINICS"],
+        compare_max=settings.current().compare_max_clinics,
     ), status
 
 
 def _compare_picks(values: list[str]):  # type: ignore[no-untyped-def]
     """(clinics, message): the compare tray's published picks, and why any were left out."""
-    limit = current_app.config["COMPARE_MAX_CLINICS"]
+    limit = settings.current().compare_max_clinics
     try:
         slugs = listings.parse_slugs(values, limit)
     except listings.InvalidSelection:
@@ -120,13 +122,12 @@ def search_csv() -> Response | tuple[str, int]:
     if errors or result is None:
         message = "; ".join(errors.values()) or gettext("Enter a place to search.")
         return render_template("errors/error.html", status=400, message=message), 400
-    rows = current_app.config["EXPORT_MAX_ROWS"]
+    cap = settings.current().export_max_rows
     query = dataclasses.replace(
-        result.query, page=1, per_page=rows, remote_page=1, remote_per_page=rows
+        result.query, page=1, per_page=cap, remote_page=1, remote_per_page=cap
     )
     full = search.search(db.session, query)
-    rows = search_rows(full, base_url=public_base())
-    return csv_response(rows, "clinics.csv")
+    return csv_response(search_rows(full, base_url=public_base()), "clinics.csv")
 
 
 @bp.get("/clinics/<slug>")
@@ -162,7 +163,7 @@ def _compare_error(message: str) -> tuple[str, int]:
         treatment="iv-infusion",
         notice=None,
         search_near=None,
-        compare_max=current_app.config["COMPARE_MAX_CLINICS"],
+        compare_max=settings.current().compare_max_clinics,
         args={},
         errors={},
         result=None,
@@ -170,12 +171,12 @@ def _compare_error(message: str) -> tuple[str, int]:
 
 
 def _report_limit() -> str:
-    return str(current_app.config["REPORT_RATE_LIMIT"])
+    return settings.current().report_rate_limit
 
 
 @bp.route("/clinics/<slug>/report", methods=["GET", "POST"])
 @limiter.limit(_report_limit, methods=["POST"])
-def report(slug: str) -> str | Response | tuple[str, int]:
+def report(slug: str) -> ResponseReturnValue:
     """Tell the moderators that something on a listing is wrong; no account needed."""
     try:
         clinic = listings.published_clinic(db.session, slug)
@@ -197,8 +198,8 @@ def report(slug: str) -> str | Response | tuple[str, int]:
 @bp.get("/compare")
 def compare() -> tuple[str, int]:
     """Chosen clinics side by side, with an estimated first-course total."""
-    cfg = current_app.config
-    limit = cfg["COMPARE_MAX_CLINICS"]
+    cfg = settings.current()
+    limit = cfg.compare_max_clinics
     notice = None
     try:
         slugs = listings.parse_slugs(request.args.getlist("clinics"), limit)
@@ -224,7 +225,7 @@ def compare() -> tuple[str, int]:
         return _compare_error(str(exc))
     today = date.today()
     profiles = [
-        pricing.cost_profile(c, treatment, today, cfg["PRICE_STALE_AFTER_DAYS"]) for c in clinics
+        pricing.cost_profile(c, treatment, today, cfg.price_stale_after_days) for c in clinics
     ]
     distances = {c.slug: geo.nearest_distance(place, c.locations) for c in clinics}
     search_near = near or next(
@@ -309,7 +310,7 @@ def costs_csv() -> Response | tuple[str, int]:
         return render_template(
             "errors/error.html", status=400, message="; ".join(errors.values())
         ), 400
-    limit = current_app.config["EXPORT_MAX_ROWS"]
+    limit = settings.current().export_max_rows
     prices, _ = pricing.region_prices(
         db.session, state=summary.state, place=summary.place, radius=summary.radius, limit=limit
     )

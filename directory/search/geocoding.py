@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from directory.models import GeocodePrecision
 from directory.search import places as geo
+from directory.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,11 @@ def current() -> Geocoder:
     limiter live as long as the process)."""
     from flask import current_app
 
-    return current_app.extensions["geocoder"]  # type: ignore[no-any-return]
+    return current_app.extensions["geocoder"]
 
 
-def from_settings(settings: Mapping[str, Any]) -> Geocoder:
+def from_settings(settings: Settings) -> Geocoder:
     """The geocoder chosen by the GEOCODER setting."""
-    if settings.get("GEOCODER") == "nominatim":
-        return NominatimGeocoder(str(settings.get("NOMINATIM_USER_AGENT", "directory")))
+    if settings.geocoder == "nominatim":
+        return NominatimGeocoder(settings.nominatim_user_agent)
     return GazetteerGeocoder()

@@ -384,11 +384,11 @@ def gazetteer_rows() -> Iterator[dict[str, object]]:
             # The primary spelling wins over abbreviated acceptable forms ("Farmingtn Hls").
             if key not in city_names or len(name) > len(city_names[key]):
                 city_names[key] = name
-    for (key, state), points in city_points.items():
+    for (city, state), points in city_points.items():
         yield {
             "kind": "city",
-            "key": f"{key}, {state.lower()}",
-            "name": city_names[(key, state)],
+            "key": f"{city}, {state.lower()}",
+            "name": city_names[(city, state)],
             "state": state,
             "latitude": round(sum(p[0] for p in points) / len(points), 5),
             "longitude": round(sum(p[1] for p in points) / len(points), 5),

@@ -8,52 +8,40 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
     Select,
     Subquery,
-    and_,
     func,
     literal,
     null,
     or_,
     select,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from directory.caching import VersionedMemo
-from directory.listings.taxonomy import (
-    CONDITION_SLUGS,
-    LANGUAGE_CODES,
-    LANGUAGES,
-    PAYMENT_CODES,
-    PAYMENT_OPTIONS,
-    TREATMENT_SLUGS,
-)
 from directory.models import (
     Clinic,
     ClinicStatus,
     Condition,
     Location,
+    LowestPrice,
     Price,
     PriceUnit,
     ServiceArea,
     Treatment,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
+from directory.prices import lowest as lowest_prices
+from directory.prices.hospital_cash import HospitalCash, cash_by_clinic
+from directory.search import params, spatial
 from directory.search import places as geo
-from directory.search import spatial
 
-SORTS = ("distance", "price", "name")
-MAX_PRICE_DOLLARS = 100_000
-MAX_VERIFIED_MONTHS = 120
 NEARBY_COUNT = 5
 NEARBY_MAX_MILES = 3000.0
 REMOTE_PER_PAGE = 5  # telehealth programs shown a page; a large state has thousands
-TRUE_WORDS = {"1", "true", "yes", "on", "y"}
-FALSE_WORDS = {"", "0", "false", "no", "off", "n"}
 
 
 class InvalidSearch(ValueError):
@@ -144,6 +132,7 @@ class ClinicHit:
     clinic: Clinic
     distance_miles: float | None = None
     lowest_session_cents: int | None = None
+    hospital_cash: HospitalCash | None = None
 
     @property
     def session_prices(self) -> list[SessionPrice]:
@@ -199,141 +188,36 @@ def _fmt_radius(radius: float) -> str:
 def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = None) -> SearchQuery:
     """Validate raw query parameters; raise InvalidSearch naming every bad field.
 
-    `settings` is the app config (radius and page-size limits); defaults apply without it.
+    The parameters and their checks are declared once in search/params.py, which also
+    writes them into the API document. `settings` is the app config (radius and
+    page-size limits); defaults apply without it.
     """
     settings = settings or {}
     default_radius = float(settings.get("SEARCH_DEFAULT_RADIUS_MILES", 25.0))
-    max_radius = float(settings.get("SEARCH_MAX_RADIUS_MILES", 500.0))
     default_per_page = int(settings.get("SEARCH_PER_PAGE", 20))
-    max_per_page = int(settings.get("SEARCH_MAX_PER_PAGE", 100))
-    errors: dict[str, str] = {}
-    query = SearchQuery(radius=default_radius, per_page=default_per_page)
-
-    near = (args.get("near") or "").strip()
-    if len(near) > geo.MAX_PLACE_LENGTH:
-        errors["near"] = gettext(
-            "That place is too long (at most %(limit)s characters).", limit=geo.MAX_PLACE_LENGTH
-        )
-    query.near = near[: geo.MAX_PLACE_LENGTH * 2]
-
-    raw_radius = (args.get("radius") or "").strip()
-    if raw_radius:
-        radius = _number(raw_radius)
-        if radius is None or not math.isfinite(radius):
-            errors["radius"] = gettext("The radius must be a number of miles, for example 25.")
-        elif radius <= 0 or radius > max_radius:
-            errors["radius"] = gettext(
-                "The radius must be more than 0 and at most %(limit)s miles.",
-                limit=f"{max_radius:g}",
-            )
-        else:
-            query.radius = radius
-            query.radius_given = True
-
-    raw_state = (args.get("state") or "").strip()
-    if raw_state:
-        code = geo.state_code(raw_state) if len(raw_state) <= 40 else None
-        if code is None:
-            errors["state"] = gettext("Choose a US state, for example MI or Michigan.")
-        else:
-            query.state = code
-
-    treatment = (args.get("treatment") or "").strip()
-    if treatment:
-        if treatment not in TREATMENT_SLUGS:
-            errors["treatment"] = gettext("Choose a treatment from the list.")
-        else:
-            query.treatment = treatment
-
-    condition = (args.get("condition") or "").strip()
-    if condition:
-        if condition not in CONDITION_SLUGS:
-            errors["condition"] = gettext("Choose a condition from the list.")
-        else:
-            query.condition = condition
-
-    raw_price = (args.get("max_price") or "").strip().lstrip("$").replace(",", "")
-    if raw_price:
-        price = _number(raw_price)
-        if price is None or not math.isfinite(price):
-            errors["max_price"] = gettext(
-                "The price ceiling must be an amount in dollars, for example 600."
-            )
-        elif price < 0 or price > MAX_PRICE_DOLLARS:
-            errors["max_price"] = gettext(
-                "The price ceiling must be between $0 and $%(limit)s.",
-                limit=f"{MAX_PRICE_DOLLARS:,}",
-            )
-        else:
-            query.max_price_cents = int(round(price * 100))
-
-    for name in ("free_consultation", "insurance"):
-        raw = (args.get(name) or "").strip().lower()
-        if raw in TRUE_WORDS:
-            setattr(query, name, True)
-        elif raw not in FALSE_WORDS:
-            errors[name] = gettext("Use 1 for yes or leave it out.")
-
-    _parse_access(args, query, errors)
-
-    sort = (args.get("sort") or "distance").strip()
-    if sort not in SORTS:
-        errors["sort"] = gettext("Sort by distance, price or name.")
-    else:
-        query.sort = sort
-
-    query.page = _positive_int(args.get("page"), 1, "page", errors, upper=100_000)
-    query.remote_page = _positive_int(
-        args.get("programs_page"), 1, "programs_page", errors, upper=100_000
-    )
-    query.per_page = _positive_int(
-        args.get("per_page"), default_per_page, "per_page", errors, upper=max_per_page
-    )
+    values, errors = params.read_all(args, params.Limits.from_settings(settings))
     if errors:
         raise InvalidSearch(errors)
-    return query
-
-
-def _codes(args: Mapping[str, str], name: str) -> list[str]:
-    """A repeatable parameter, each value possibly a comma list, as trimmed codes."""
-    getlist = getattr(args, "getlist", None)
-    values = getlist(name) if getlist else [args.get(name) or ""]
-    codes = [c.strip().lower() for v in values for c in (v or "").split(",")]
-    return list(dict.fromkeys(c for c in codes if c))
-
-
-def _parse_access(args: Mapping[str, str], query: SearchQuery, errors: dict[str, str]) -> None:
-    """How to pay, languages, new patients and how recently the listing was verified."""
-    payment = _codes(args, "payment")
-    if any(c not in PAYMENT_CODES for c in payment) or len(payment) > len(PAYMENT_CODES):
-        errors["payment"] = gettext(
-            "Choose ways to pay from the list: %(codes)s.",
-            codes=", ".join(c for c, _name in PAYMENT_OPTIONS),
-        )
-    else:
-        query.payment = [c for c, _ in PAYMENT_OPTIONS if c in payment]
-    language = _codes(args, "language")
-    if any(c not in LANGUAGE_CODES for c in language) or len(language) > 10:
-        errors["language"] = gettext(
-            "Choose a language by its ISO 639 code, for example es for Spanish "
-            "(known codes: %(codes)s).",
-            codes=", ".join(c for c, _name in LANGUAGES),
-        )
-    else:
-        query.language = language
-    raw = (args.get("accepting") or "").strip().lower()
-    if raw in TRUE_WORDS:
-        query.accepting = True
-    elif raw not in FALSE_WORDS:
-        errors["accepting"] = gettext("Use 1 for yes or leave it out.")
-    if (args.get("verified_within_months") or "").strip():
-        query.verified_within_months = _positive_int(
-            args.get("verified_within_months"),
-            6,
-            "verified_within_months",
-            errors,
-            upper=MAX_VERIFIED_MONTHS,
-        )
+    price = values["max_price"]
+    return SearchQuery(
+        near=values["near"] or "",
+        radius=default_radius if values["radius"] is None else values["radius"],
+        radius_given=values["radius"] is not None,
+        state=values["state"],
+        treatment=values["treatment"],
+        condition=values["condition"],
+        max_price_cents=None if price is None else int(round(price * 100)),
+        free_consultation=bool(values["free_consultation"]),
+        insurance=bool(values["insurance"]),
+        payment=values["payment"],
+        language=values["language"],
+        accepting=bool(values["accepting"]),
+        verified_within_months=values["verified_within_months"],
+        sort=values["sort"] or "distance",
+        page=values["page"] or 1,
+        remote_page=values["programs_page"] or 1,
+        per_page=values["per_page"] or default_per_page,
+    )
 
 
 def _has_code(column: Any, code: str) -> ColumnElement[bool]:
@@ -344,29 +228,6 @@ def _has_code(column: Any, code: str) -> ColumnElement[bool]:
 def verified_since(months: int, today: date | None = None) -> date:
     """The earliest verification date that counts as within the last `months` months."""
     return (today or date.today()) - timedelta(days=math.ceil(months * 30.44))
-
-
-def _number(text: str) -> float | None:
-    if len(text) > 20:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _positive_int(
-    raw: str | None, default: int, name: str, errors: dict[str, str], upper: int
-) -> int:
-    text = (raw or "").strip()
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit()) or len(text) > 7 or not 1 <= int(text) <= upper:
-        errors[name] = (
-            f"{name.replace('_', ' ').capitalize()} must be a whole number from 1 to {upper:,}."
-        )
-        return default
-    return int(text)
 
 
 def search(session: Session, query: SearchQuery) -> SearchResult:
@@ -403,15 +264,16 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     shown = [*page, *nearby, *remote]
     _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
     loaded = _load(session, {c.clinic_id for c in shown})
+    cash = cash_by_clinic(session, (c.id for c in loaded.values() if c.is_hospital))
     result = SearchResult(
         query,
         place,
         radius,
-        _hits(loaded, page, point, state),
+        _hits(loaded, page, point, state, cash),
         total,
         pages,
-        nearby=_hits(loaded, nearby, point, None),
-        remote=_hits(loaded, remote, None, None),
+        nearby=_hits(loaded, nearby, point, None, cash),
+        remote=_hits(loaded, remote, None, None, cash),
         remote_total=remote_total,
     )
     return result
@@ -464,19 +326,10 @@ def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
     if query.verified_within_months is not None:
         clauses.append(Clinic.last_verified_on >= verified_since(query.verified_within_months))
     if query.max_price_cents is not None:
-        price_clauses = [
-            Price.unit == PriceUnit.SESSION,
-            Price.amount_cents <= query.max_price_cents,
-            *_publishable(),
-        ]
-        if query.treatment:
-            price_clauses.append(Price.treatment.has(Treatment.slug == query.treatment))
-        clauses.append(Clinic.prices.any(and_(*price_clauses)))
+        # Some published per-session price under the ceiling: the lowest one is.
+        lowest = _lowest_price(Clinic.id, query.treatment)
+        clauses.append(lowest <= query.max_price_cents)
     return clauses
-
-
-def _publishable() -> list[ColumnElement[bool]]:
-    return [Price.is_publishable]
 
 
 @dataclass
@@ -516,17 +369,15 @@ def _matches(
     return stmt.subquery("matches")
 
 
+def _treatment_id(treatment: str | None) -> Any:
+    if not treatment:
+        return None
+    return select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
+
+
 def _lowest_price(clinic_id: Any, treatment: str | None) -> ScalarSelect[Any]:
-    """The lowest published per-session price of a clinic (for one treatment), in SQL."""
-    stmt = select(func.min(Price.amount_cents)).where(
-        Price.clinic_id == clinic_id, Price.unit == PriceUnit.SESSION, *_publishable()
-    )
-    if treatment:
-        stmt = stmt.where(
-            Price.treatment_id
-            == select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
-        )
-    return stmt.scalar_subquery()
+    """The lowest published per-session price of a clinic (for one treatment): one probe."""
+    return lowest_prices.lowest_for(clinic_id, _treatment_id(treatment))
 
 
 def _page(
@@ -611,16 +462,13 @@ def _add_lowest_prices(
     by_id = {c.clinic_id: c for c in candidates if not c.priced}
     if not by_id:
         return
-    stmt = (
-        select(Price.clinic_id, func.min(Price.amount_cents))
-        .where(Price.clinic_id.in_(list(by_id)), Price.unit == PriceUnit.SESSION, *_publishable())
-        .group_by(Price.clinic_id)
+    treatment_id = _treatment_id(treatment)
+    stmt = select(LowestPrice.clinic_id, LowestPrice.amount_cents).where(
+        LowestPrice.clinic_id.in_(list(by_id)),
+        LowestPrice.treatment_id.is_(None)
+        if treatment_id is None
+        else LowestPrice.treatment_id == treatment_id,
     )
-    if treatment:
-        stmt = stmt.where(
-            Price.treatment_id
-            == select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
-        )
     for clinic_id, cents in session.execute(stmt):
         by_id[clinic_id].lowest_cents = cents
 
@@ -629,14 +477,18 @@ def _load(session: Session, ids: set[int]) -> dict[int, Clinic]:
     """The clinics shown, each collection in a single query whatever their number."""
     if not ids:
         return {}
+    # Cards and API hits show only publishable prices and no long texts: load no more.
     stmt = (
         select(Clinic)
         .where(Clinic.id.in_(ids))
         .options(
+            defer(Clinic.description),
+            defer(Clinic.hours),
+            defer(Clinic.status_note),
             selectinload(Clinic.locations),
             selectinload(Clinic.phones),
             selectinload(Clinic.treatments),
-            selectinload(Clinic.prices),
+            selectinload(Clinic.prices.and_(Price.is_publishable)),
             selectinload(Clinic.service_areas),
         )
     )
@@ -648,6 +500,7 @@ def _hits(
     candidates: list[_Candidate],
     point: geo.SearchPlace | None,
     state: str | None,
+    cash: dict[int, HospitalCash],
 ) -> list[ClinicHit]:
     """Loaded clinics in the page's order, with exact distances for these rows only."""
     hits = []
@@ -655,7 +508,9 @@ def _hits(
         clinic = loaded[candidate.clinic_id]
         locations = [loc for loc in clinic.locations if state is None or loc.state == state]
         distance = geo.nearest_distance(point, locations) if point is not None else None
-        hits.append(ClinicHit(clinic, distance, candidate.lowest_cents))
+        hits.append(
+            ClinicHit(clinic, distance, candidate.lowest_cents, cash.get(candidate.clinic_id))
+        )
     return hits
 
 
@@ -697,6 +552,10 @@ def _remote_programs(
         query.max_price_cents,
         query.free_consultation,
         query.insurance,
+        tuple(query.payment),
+        tuple(query.language),
+        query.accepting,
+        query.verified_within_months,
     )
 
     def ordered_ids() -> tuple[int, ...]:

@@ -4,11 +4,20 @@
   "use strict";
   var holder = document.getElementById("results-map");
   var toggle = document.getElementById("map-toggle");
-  if (!holder || !toggle || !window.L) return;
+  var styles = document.getElementById("leaflet-css");
+  if (!holder || !toggle || !styles) return;
   var cards = Array.prototype.slice.call(document.querySelectorAll("[data-lat][data-lng]"));
   if (!cards.length) return;
   toggle.hidden = false;
   var map = null;
+  // The page loads Leaflet's stylesheet for print only, so that it does not delay the
+  // first paint; the map needs it on screen, and is measured again once it has loaded.
+  if (styles.media !== "all") {
+    styles.addEventListener("load", function () {
+      if (map !== null) map.invalidateSize();
+    });
+    styles.media = "all";
+  }
 
   function build() {
     map = L.map(holder, { scrollWheelZoom: false });
@@ -31,11 +40,25 @@
     if (points.length) map.fitBounds(points, { padding: [40, 40], maxZoom: 12 });
   }
 
+  // Leaflet's script (144 KB) is fetched the first time the map is opened, not with the page.
+  var loading = false;
+  function withLeaflet(then) {
+    if (window.L) return then();
+    if (loading) return;
+    loading = true;
+    var script = document.createElement("script");
+    script.src = styles.dataset.script;
+    script.addEventListener("load", function () {
+      if (toggle.open && map === null) then();
+    });
+    document.head.appendChild(script);
+  }
+
   // Leaflet measures its container, so the map is drawn the first time it is opened.
   toggle.addEventListener("toggle", function () {
     if (!toggle.open) return;
-    if (map === null) build();
+    if (map === null) withLeaflet(build);
     else map.invalidateSize();
   });
-  if (toggle.open) build();
+  if (toggle.open) withLeaflet(build);
 })();

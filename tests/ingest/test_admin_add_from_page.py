@@ -18,7 +18,7 @@ from directory.models import (
     RevisionKind,
     SourceDocument,
 )
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import configure, csrf_token, login, post_form
 from tests.ingest import loopback, scoring
 
 ADD = "/admin/add-from-page"
@@ -32,7 +32,7 @@ def site() -> Iterator[str]:
 
 @pytest.fixture
 def admin_client(app, client, make_user):
-    app.config["INGEST_ALLOW_PRIVATE_ADDRESSES"] = True
+    configure(app, INGEST_ALLOW_PRIVATE_ADDRESSES=True)
     make_user("admin@example.org", admin=True)
     assert login(client, "admin@example.org").status_code == 302
     return client
@@ -160,7 +160,7 @@ def test_a_news_article_is_refused_and_nothing_is_stored(admin_client, site) -> 
 
 
 def test_loopback_is_refused_without_the_setting(app, admin_client, site) -> None:
-    app.config["INGEST_ALLOW_PRIVATE_ADDRESSES"] = False
+    configure(app, INGEST_ALLOW_PRIVATE_ADDRESSES=False)
     response = _read(admin_client, f"{site}/clinic.html")
     assert response.status_code == 400
     assert "private, loopback or link-local" in response.get_data(as_text=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from directory.ingest import fetch
+from tests.conftest import configure
 from tests.ingest import loopback
 
 ALLOW = fetch.Limits(allow_private=True)
@@ -83,7 +84,7 @@ def test_a_missing_page_is_a_clear_error(site: str) -> None:
 
 
 def test_extract_page_reads_a_url_when_private_addresses_are_allowed(app, site: str) -> None:
-    app.config["INGEST_ALLOW_PRIVATE_ADDRESSES"] = True
+    configure(app, INGEST_ALLOW_PRIVATE_ADDRESSES=True)
     result = app.test_cli_runner().invoke(args=["extract-page", f"{site}/clinic.html", "--json"])
     assert result.exit_code == 0, result.output
     assert '"Lakeview Ketamine Clinic"' in result.output
@@ -91,7 +92,7 @@ def test_extract_page_reads_a_url_when_private_addresses_are_allowed(app, site: 
 
 
 def test_extract_page_refuses_a_news_article_fetched_from_a_url(app, site: str) -> None:
-    app.config["INGEST_ALLOW_PRIVATE_ADDRESSES"] = True
+    configure(app, INGEST_ALLOW_PRIVATE_ADDRESSES=True)
     result = app.test_cli_runner().invoke(args=["extract-page", f"{site}/news.html"])
     assert result.exit_code != 0
     assert "does not describe a clinic" in result.output

@@ -32,6 +32,7 @@ from directory.models import (
     RevisionKind,
 )
 from directory.search.geocoding import GazetteerGeocoder
+from tests.conftest import configure
 
 FILES = Path(__file__).parent / "hpt_files"
 
@@ -255,7 +256,7 @@ def loopback_site(tmp_path):
 
 
 def test_from_site_reads_cms_hpt_txt_and_imports_each_file(app, runner, loopback_site):
-    app.config["INGEST_ALLOW_PRIVATE_ADDRESSES"] = True
+    configure(app, INGEST_ALLOW_PRIVATE_ADDRESSES=True)
     result = runner.invoke(args=["import-hpt", "--from-site", loopback_site])
     assert result.exit_code == 0, result.output
     assert f"{loopback_site}/files/standardcharges.json: Example General Hospital" in result.output
@@ -285,13 +286,12 @@ def test_loopback_and_private_addresses_are_refused_unless_allowed(app, runner, 
 
 
 def test_a_download_over_the_size_cap_is_refused(app, loopback_site):
-    app.config["INGEST_ALLOW_PRIVATE_ADDRESSES"] = True
-    app.config["HPT_MAX_FILE_BYTES"] = 1000
+    configure(app, INGEST_ALLOW_PRIVATE_ADDRESSES=True, HPT_MAX_FILE_BYTES=1000)
     with pytest.raises(fetch.FetchError, match="larger than the limit"):
         service.import_location(
             db.session,
             f"{loopback_site}/files/standardcharges.json",
-            app.config,
+            app.extensions["settings"],
             GazetteerGeocoder(),
         )
     assert _count(Clinic) == 0

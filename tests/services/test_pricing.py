@@ -11,20 +11,15 @@ from directory.models import ClinicStatus, PriceUnit
 from directory.prices import pricing
 from directory.search import places as geo
 from directory.search.query import parse_query
-from tests.conftest import price
+from tests.conftest import at_fh, price
 
 TODAY = date.today()
 STALE_AFTER = 365
-FH_LAT, FH_LNG = 42.4656, -83.3638  # the 48336 ZIP centroid
 MILES_PER_DEGREE = 69.0934  # one degree of a great circle on geopy's 6371.009 km sphere
 
 
 def profile(clinic, treatment: str = "iv-infusion") -> pricing.CostProfile:
     return pricing.cost_profile(clinic, treatment, TODAY, STALE_AFTER)
-
-
-def at_fh(north: float = 0.0, east: float = 0.0) -> dict[str, float]:
-    return {"latitude": FH_LAT + north, "longitude": FH_LNG + east}
 
 
 def unpublishable(**changes) -> dict:

@@ -10,17 +10,7 @@ import pytest
 from directory.extensions import db
 from directory.search import places as geo
 from directory.search import query as search
-from tests.conftest import price
-
-EARTH_RADIUS_MILES = 3958.7613
-
-
-def haversine(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Distance computed here, independently of geopy."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
+from tests.conftest import haversine, price
 
 
 def run(**params: str) -> search.SearchResult:

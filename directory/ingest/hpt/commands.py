@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
 from directory.extensions import db
 from directory.ingest.fetch import FetchError
@@ -11,6 +10,7 @@ from directory.ingest.hpt import service
 from directory.ingest.hpt.importer import ImportReport
 from directory.ingest.hpt.records import HptFormatError
 from directory.search.geocoding import GazetteerGeocoder
+from directory.settings import current as site_settings
 
 
 def _describe(report: ImportReport) -> str:
@@ -56,7 +56,7 @@ def import_hpt_command(location: str | None, site: str | None) -> None:
     apply_migrations()
     seeding.load_taxonomy(db.session)
     db.session.commit()
-    settings = current_app.config
+    settings = site_settings()
     try:
         locations = service.site_files(site, settings) if site else [location]
     except FetchError as exc:

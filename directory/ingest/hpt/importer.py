@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.ingest.hpt.records import ChargeRecord, FileHeader, ParsedFile
-from directory.listings import audit
-from directory.listings.moderation import EMPTY_LISTING
+from directory.listings import audit, schema
+from directory.listings.schema import empty_listing
 from directory.listings.slugs import free_slug
 from directory.models import (
     ChargeKind,
@@ -207,7 +207,7 @@ def _new_listing(
     for identifier in _identifiers(header, key):
         identifier.clinic_id = clinic.id
         session.add(identifier)
-    payload = dict(EMPTY_LISTING)
+    payload = empty_listing()
     payload.update(
         name=name,
         website=website,
@@ -223,9 +223,9 @@ def _new_listing(
             clinic_id=clinic.id,
             submitter_id=importer_account(session).id,
             kind=RevisionKind.NEW_CLINIC,
-            payload=payload,
+            payload=schema.validated(payload),
             base_version=clinic.version,
-            base_snapshot=dict(EMPTY_LISTING),
+            base_snapshot=empty_listing(),
             note=(
                 f"From the price transparency file {source} (last updated "
                 f"{header.last_updated_on.isoformat()}, template {header.version})."

@@ -46,7 +46,7 @@ def open_bytes(path: Path) -> Iterator[IO[bytes]]:
     try:
         if kind == "gzip":
             with gzip.open(path, "rb") as stream:
-                yield stream
+                yield stream  # type: ignore[misc]  # GzipFile is a binary stream
         elif kind == "zip":
             with zipfile.ZipFile(path) as archive, archive.open(_zip_member(archive)) as stream:
                 yield stream

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
@@ -14,6 +12,7 @@ from directory.ingest import fetch
 from directory.ingest.hpt import importer, opener, reader
 from directory.ingest.hpt.importer import ImportReport
 from directory.search.geocoding import Geocoder
+from directory.settings import Settings
 
 CMS_HPT_TXT = "cms-hpt.txt"
 MAX_INDEX_BYTES = 1024 * 1024
@@ -36,7 +35,7 @@ def import_path(
 def import_location(
     session: Session,
     location: str,
-    settings: Mapping[str, Any],
+    settings: Settings,
     geocoder: Geocoder,
     website: str | None = None,
 ) -> ImportReport:
@@ -46,7 +45,7 @@ def import_location(
         if not path.is_file():
             raise fetch.FetchError(f"No such file: {location}")
         return import_path(session, path, path.name, geocoder, website)
-    max_bytes = int(settings.get("HPT_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    max_bytes = settings.hpt_max_file_bytes
     # A price file may take minutes to arrive: a wait limit, no limit on the whole.
     limits = _limits(settings, max_bytes)
     with tempfile.NamedTemporaryFile(prefix="price-file-", suffix=".download") as tmp:
@@ -55,12 +54,12 @@ def import_location(
         return import_path(session, Path(tmp.name), final_url, geocoder, website)
 
 
-def _limits(settings: Mapping[str, Any], max_bytes: int) -> fetch.Limits:
+def _limits(settings: Settings, max_bytes: int) -> fetch.Limits:
     """Price files are published for machines (45 CFR 180.50): no robots.txt to consult."""
     return fetch.limits_from(
         settings,
         max_bytes=max_bytes,
-        timeout=float(settings.get("INGEST_FETCH_TIMEOUT_SECONDS", 30.0)),
+        timeout=settings.hpt_fetch_timeout_seconds,
         total_seconds=None,
         robots=False,
         user_agent=f"{fetch.USER_AGENT} (price transparency import)",
@@ -79,7 +78,7 @@ def parse_index(text: str, base_url: str) -> list[str]:
     return urls
 
 
-def site_files(site_url: str, settings: Mapping[str, Any]) -> list[str]:
+def site_files(site_url: str, settings: Settings) -> list[str]:
     """The price files a hospital's site lists in /cms-hpt.txt at its root."""
     parts = urlsplit(site_url if is_url(site_url) else f"https://{site_url}")
     index_url = f"{parts.scheme}://{parts.netloc}/{CMS_HPT_TXT}"

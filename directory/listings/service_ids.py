@@ -1,0 +1,112 @@
+"""Keeping the HSDS ids of the services each listing offers, in the same transaction.
+
+A service is a treatment a listing lists or prices publishably; its HSDS id hashes the
+listing's slug and the treatment's. Every transaction that changes a listing's
+treatments or prices (ORM flushes and bulk inserts alike) notes the listing; just before
+it commits, that listing's service ids are recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, event, insert, inspect, select, union
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from directory.listings.hsds_ids import make_id
+from directory.models import Clinic, HsdsServiceId, Price, Treatment
+from directory.models.treatment import clinic_treatments
+
+_TOUCHED = "hsds_service_clinics"
+_ALL = "hsds_service_all"
+_TABLES = {"clinic_treatments", "prices"}
+CHUNK = 500
+
+
+def _note(session: Session, clinic_ids: Iterable[Any]) -> None:
+    session.info.setdefault(_TOUCHED, set()).update(i for i in clinic_ids if i is not None)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _context: Any) -> None:
+    touched = []
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Price):
+            touched.append(obj.clinic_id)
+            touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
+        elif isinstance(obj, Clinic) and (
+            obj in session.new or inspect(obj).attrs.treatments.history.has_changes()
+        ):
+            touched.append(obj.id)
+    if touched:
+        _note(session, touched)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in _TABLES:
+        return
+    rows = state.parameters
+    if state.is_insert and isinstance(rows, list | dict) and rows:
+        params = rows if isinstance(rows, list) else [rows]
+        if all("clinic_id" in p for p in params):
+            _note(state.session, (p["clinic_id"] for p in params))
+            return
+    state.session.info[_ALL] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    session.flush()
+    everything = session.info.pop(_ALL, False)
+    touched = session.info.pop(_TOUCHED, set())
+    if everything:
+        refresh(session, None)
+    elif touched:
+        refresh(session, touched)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_TOUCHED, None)
+    session.info.pop(_ALL, None)
+
+
+def _offered(clinic_ids: list[int] | None) -> Any:
+    listed = select(clinic_treatments.c.clinic_id, clinic_treatments.c.treatment_id)
+    priced = select(Price.clinic_id, Price.treatment_id).where(Price.is_publishable)
+    if clinic_ids is not None:
+        listed = listed.where(clinic_treatments.c.clinic_id.in_(clinic_ids))
+        priced = priced.where(Price.clinic_id.in_(clinic_ids))
+    pairs = union(listed, priced).subquery()
+    return (
+        select(pairs.c.clinic_id, pairs.c.treatment_id, Clinic.slug, Treatment.slug)
+        .join(Clinic, Clinic.id == pairs.c.clinic_id)
+        .join(Treatment, Treatment.id == pairs.c.treatment_id)
+    )
+
+
+def _write(session: Session, clinic_ids: list[int] | None) -> None:
+    rows = [
+        {"id": make_id("service", slug, tslug), "clinic_id": cid, "treatment_id": tid}
+        for cid, tid, slug, tslug in session.execute(_offered(clinic_ids))
+    ]
+    if rows:
+        session.execute(insert(HsdsServiceId), rows)
+
+
+def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
+    """Recompute the service ids of these listings (None: of every listing); no commit."""
+    if clinic_ids is None:
+        session.execute(delete(HsdsServiceId))
+        _write(session, None)
+        return
+    ids = sorted(set(clinic_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(delete(HsdsServiceId).where(HsdsServiceId.clinic_id.in_(chunk)))
+        _write(session, chunk)

@@ -1,0 +1,116 @@
+"""HSDS organization and service ids are stored with each listing: a lookup is one probe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, select
+
+from directory.api import hsds
+from directory.extensions import db
+from directory.models import Clinic, ClinicStatus, HsdsServiceId
+from tests.conftest import price
+
+BASE = "/api/v1/hsds"
+
+
+def _lookup(client: Any, org_id: str) -> tuple[int, Any]:
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(f"{BASE}/organizations/{org_id}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen), response
+
+
+def test_every_listing_stores_the_id_its_hsds_records_carry(make_clinic, runner):
+    make_clinic("Lakeside", slug="lakeside")
+    result = runner.invoke(args=["demo-data", "--clinics", "15", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    clinics = db.session.execute(select(Clinic)).scalars().all()
+    assert len(clinics) == 16
+    for clinic in clinics:
+        assert clinic.hsds_id == hsds.organization_id(clinic)
+
+
+def test_an_organization_is_found_by_its_id_in_the_same_queries_at_any_size(client, make_clinic):
+    first = make_clinic("Lakeside", slug="lakeside")
+    few, response = _lookup(client, hsds.organization_id(first))
+    assert response.status_code == 200
+    assert response.get_json()["name"] == "Lakeside"
+    for n in range(30):
+        make_clinic(f"Clinic {n}", slug=f"clinic-{n}")
+    many, again = _lookup(client, hsds.organization_id(first).upper())
+    assert again.status_code == 200 and again.get_json()["id"] == hsds.organization_id(first)
+    assert few == many
+
+
+def test_unknown_and_unpublished_organizations_are_404(client, make_clinic):
+    hidden = make_clinic("Hidden", slug="hidden", status=ClinicStatus.SUSPENDED)
+    assert client.get(f"{BASE}/organizations/{hsds.organization_id(hidden)}").status_code == 404
+    unknown = hsds.make_id("organization", "no-such-listing")
+    assert client.get(f"{BASE}/organizations/{unknown}").status_code == 404
+    assert client.get(f"{BASE}/organizations/not-a-uuid").status_code == 404
+
+
+def test_the_organization_filter_of_services_uses_the_stored_id(client, make_clinic):
+    alpha = make_clinic("Alpha", slug="alpha")
+    make_clinic("Beta", slug="beta")
+    body = client.get(f"{BASE}/services?organization_id={hsds.organization_id(alpha)}").get_json()
+    assert {s["organization_id"] for s in body["contents"]} == {hsds.organization_id(alpha)}
+    assert body["total_items"] == 1
+
+
+def _stored_services() -> set[tuple[str, int, int]]:
+    rows = db.session.execute(
+        select(HsdsServiceId.id, HsdsServiceId.clinic_id, HsdsServiceId.treatment_id)
+    ).all()
+    return {tuple(r) for r in rows}
+
+
+def test_service_ids_are_stored_for_what_a_listing_lists_or_prices(make_clinic, runner):
+    clinic = make_clinic(
+        "Lakeside",
+        slug="lakeside",
+        treatments=("iv-infusion",),
+        prices=(price("esketamine", 775),),
+    )
+    assert {(i, c) for i, c, _ in _stored_services()} == {
+        (hsds.service_id(clinic, "iv-infusion"), clinic.id),
+        (hsds.service_id(clinic, "esketamine"), clinic.id),
+    }
+    result = runner.invoke(args=["demo-data", "--clinics", "10", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    expected = set()
+    for listing in db.session.execute(select(Clinic)).scalars():
+        slugs = {t.slug for t in listing.treatments} | {
+            p.treatment.slug for p in listing.public_prices
+        }
+        expected |= {hsds.service_id(listing, s) for s in slugs}
+    assert {i for i, _, _ in _stored_services()} == expected
+
+
+def test_a_service_is_found_by_its_id_and_follows_approved_changes(client, make_clinic):
+    clinic = make_clinic("Lakeside", slug="lakeside", treatments=("iv-infusion", "esketamine"))
+    esketamine = hsds.service_id(clinic, "esketamine")
+    found = client.get(f"{BASE}/services/{esketamine}")
+    assert found.status_code == 200 and found.get_json()["id"] == esketamine
+
+    clinic.treatments = [t for t in clinic.treatments if t.slug != "esketamine"]
+    db.session.commit()
+    assert client.get(f"{BASE}/services/{esketamine}").status_code == 404
+    iv = hsds.service_id(clinic, "iv-infusion")
+    assert client.get(f"{BASE}/services/{iv.upper()}").status_code == 200
+    assert client.get(f"{BASE}/services/not-a-uuid").status_code == 404
+
+
+def test_an_unpublished_listing_has_no_service_to_show(client, make_clinic):
+    hidden = make_clinic("Hidden", slug="hidden", status=ClinicStatus.SUSPENDED)
+    assert (
+        client.get(f"{BASE}/services/{hsds.service_id(hidden, 'iv-infusion')}").status_code == 404
+    )
