@@ -47,6 +47,7 @@ $(REDIS_SERVER):
 
 test: $(STAMP) $(CHROMIUM_STAMP) $(REDIS_SERVER)
 	$(BIN)/ruff check directory tests
+	$(BIN)/mypy
 	@echo "== Test suite on SQLite, with the browser tests against gunicorn (one worker per core)"
 	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 	@echo "== Test suite on PostgreSQL (a throwaway cluster; installs postgresql when missing)"

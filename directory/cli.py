@@ -13,7 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from directory import backup, settings
 from directory.accounts import service as accounts
-from directory.demo import data as demo_data
+from directory.demo import clinics as demo_clinics
 from directory.extensions import MIGRATIONS_DIR, db
 from directory.ingest import page_commands
 from directory.ingest.commands import import_listings_command
@@ -98,7 +98,7 @@ def demo_data_command(count: int, seed: int, today: object) -> None:
     _prepare_database()
     as_of = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
     with click.progressbar(length=count, label="Creating example clinics") as bar:
-        created = demo_data.create_example_clinics(
+        created = demo_clinics.create_example_clinics(
             db.session, count, seed=seed, today=as_of, progress=bar.update
         )
         db.session.commit()

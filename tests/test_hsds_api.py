@@ -13,7 +13,7 @@ from hsds_validation import check
 from sqlalchemy import event, func, select, update
 
 from directory.api.hsds import TERM_INDEX
-from directory.demo import data as demo_data
+from directory.demo import clinics as demo_clinics
 from directory.extensions import db
 from directory.listings import moderation, seeding, snapshots
 from directory.models import Clinic, ClinicStatus, PhoneKind
@@ -81,7 +81,7 @@ def slug_of(org: dict[str, Any]) -> str:
 def site(app, make_clinic) -> None:
     """Seed clinics, 60 example clinics (some telehealth) and a priced telehealth program."""
     seeding.load_seed_clinics(db.session)
-    demo_data.create_example_clinics(db.session, 60, seed=7, today=date.today())
+    demo_clinics.create_example_clinics(db.session, 60, seed=7, today=date.today())
     db.session.commit()
     make_clinic(
         "Remote Program",

@@ -15,7 +15,7 @@ from conftest import price
 from hsds_validation import schema, validator
 from sqlalchemy import func, select
 
-from directory.demo import data as demo_data
+from directory.demo import clinics as demo_clinics
 from directory.extensions import db
 from directory.ingest import hsds_tabular
 from directory.listings import seeding
@@ -28,7 +28,7 @@ URL = "/api/v1/hsds/datapackage.zip"
 def site(app, make_clinic) -> None:
     """Seed clinics, 60 example clinics and a telehealth program with prices and hours."""
     seeding.load_seed_clinics(db.session)
-    demo_data.create_example_clinics(db.session, 60, seed=11, today=date.today())
+    demo_clinics.create_example_clinics(db.session, 60, seed=11, today=date.today())
     db.session.commit()
     make_clinic(
         "Remote Program",

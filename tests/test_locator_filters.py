@@ -244,9 +244,9 @@ def test_owner_proposes_payment_and_languages_through_moderation(app, make_clini
 
 
 def test_example_data_covers_the_new_facts(app, runner, seeded):
-    from directory.demo import data as demo_data
+    from directory.demo import clinics as demo_clinics
 
-    demo_data.create_example_clinics(db.session, 40, seed=7, today=date(2026, 6, 1))
+    demo_clinics.create_example_clinics(db.session, 40, seed=7, today=date(2026, 6, 1))
     db.session.commit()
     examples = (
         db.session.execute(select(Clinic).where(Clinic.slug.like("example-7-%"))).scalars().all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -335,7 +335,7 @@ def _treatments(session: Session) -> dict[int, Treatment]:
 
 def services(session: Session, filters: Filters, *, full: bool) -> Page:
     """Each treatment each published listing offers, as HSDS services."""
-    rows = session.execute(_service_rows(session, filters, False)).all()
+    rows: list[Any] = list(session.execute(_service_rows(session, filters, False)))
     page = _slice(rows, filters)
     clinics = load_clinics(session, sorted({r[0] for r in page}))
     treatments = _treatments(session)
@@ -365,19 +365,21 @@ def _sal_rows(session: Session, filters: Filters) -> list[tuple[int, int, int, f
     stmt = _service_rows(session, filters, True)
     place = filters.place
     if place is None or place.latitude is None or place.longitude is None:
-        return [(c, t, loc, None) for c, t, loc, _lat, _lng in session.execute(stmt)]
+        every: Iterable[Any] = session.execute(stmt)
+        return [(c, t, loc, None) for c, t, loc, _lat, _lng in every]
     radius = filters.proximity or 25.0
     box = geo.bounding_box(place.latitude, place.longitude, radius)
     stmt = stmt.where(
         Location.latitude.between(box.min_lat, box.max_lat),
         Location.longitude.between(box.min_lng, box.max_lng),
     )
-    found = []
-    for c, t, loc, lat, lng in session.execute(stmt):
+    found: list[tuple[int, int, int, float | None]] = []
+    near: Iterable[Any] = session.execute(stmt)
+    for c, t, loc, lat, lng in near:
         miles = geo.distance_miles(place.latitude, place.longitude, lat, lng)
         if miles <= radius:
             found.append((c, t, loc, miles))
-    found.sort(key=lambda r: (r[3], r[0], r[2]))
+    found.sort(key=lambda r: (r[3] or 0.0, r[0], r[2]))
     return found
 
 
@@ -401,7 +403,7 @@ def services_at_locations(session: Session, filters: Filters, *, full: bool) -> 
 def service_at_location(session: Session, sal_id: str) -> dict[str, Any] | None:
     """One service at a location, fully nested, or None."""
     stmt = _service_rows(session, Filters(), True).add_columns(Clinic.slug, Treatment.slug)
-    rows = session.execute(stmt).all()
+    rows: list[Any] = list(session.execute(stmt))
     positions: dict[int, list[int]] = {}
     for loc_clinic, loc_id in session.execute(
         select(Location.clinic_id, Location.id).order_by(Location.clinic_id, Location.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import func, select
@@ -25,7 +26,7 @@ class InvalidSelection(ValueError):
     """A comparison names clinics that cannot be compared."""
 
 
-def _full_clinic() -> list:  # type: ignore[type-arg]
+def _full_clinic() -> list[Any]:
     return [
         selectinload(Clinic.locations),
         selectinload(Clinic.phones),
@@ -160,9 +161,13 @@ def state_directory(session: Session, code: str) -> StateDirectory:
         .distinct()
         .subquery()
     )
-    counts = session.execute(
-        select(in_state.c.city, func.count()).group_by(in_state.c.city).order_by(in_state.c.city)
-    ).all()
+    counts: list[Any] = list(
+        session.execute(
+            select(in_state.c.city, func.count())
+            .group_by(in_state.c.city)
+            .order_by(in_state.c.city)
+        )
+    )
     cities = [RegionCount(name, name, n) for name, n in counts]
     total = sum(c.clinics for c in cities)
 

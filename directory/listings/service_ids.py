@@ -11,25 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select, union
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import delete, insert, inspect, select, union
+from sqlalchemy.orm import Session
 
+from directory.listings.derived import DerivedTable
 from directory.listings.hsds_ids import make_id
 from directory.models import Clinic, HsdsServiceId, Price, Treatment
 from directory.models.treatment import clinic_treatments
 
-_TOUCHED = "hsds_service_clinics"
-_ALL = "hsds_service_all"
-_TABLES = {"clinic_treatments", "prices"}
+_TABLES = frozenset({"clinic_treatments", "prices"})
 CHUNK = 500
 
 
-def _note(session: Session, clinic_ids: Iterable[Any]) -> None:
-    session.info.setdefault(_TOUCHED, set()).update(i for i in clinic_ids if i is not None)
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, _context: Any) -> None:
+def _flushed_clinics(session: Session) -> list[Any]:
     touched = []
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Price):
@@ -39,41 +33,7 @@ def _note_flushed(session: Session, _context: Any) -> None:
             obj in session.new or inspect(obj).attrs.treatments.history.has_changes()
         ):
             touched.append(obj.id)
-    if touched:
-        _note(session, touched)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk(state: ORMExecuteState) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) not in _TABLES:
-        return
-    rows = state.parameters
-    if state.is_insert and isinstance(rows, list | dict) and rows:
-        params = rows if isinstance(rows, list) else [rows]
-        if all("clinic_id" in p for p in params):
-            _note(state.session, (p["clinic_id"] for p in params))
-            return
-    state.session.info[_ALL] = True
-
-
-@event.listens_for(Session, "before_commit")
-def _refresh_before_commit(session: Session) -> None:
-    session.flush()
-    everything = session.info.pop(_ALL, False)
-    touched = session.info.pop(_TOUCHED, set())
-    if everything:
-        refresh(session, None)
-    elif touched:
-        refresh(session, touched)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_TOUCHED, None)
-    session.info.pop(_ALL, None)
+    return touched
 
 
 def _offered(clinic_ids: list[int] | None) -> Any:
@@ -110,3 +70,6 @@ def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
         chunk = ids[start : start + CHUNK]
         session.execute(delete(HsdsServiceId).where(HsdsServiceId.clinic_id.in_(chunk)))
         _write(session, chunk)
+
+
+DerivedTable("hsds_service_ids", _TABLES, _flushed_clinics, refresh).listen()

@@ -11,65 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, inspect, null, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import delete, func, insert, inspect, null, select
+from sqlalchemy.orm import Session
 
+from directory.listings.derived import DerivedTable
 from directory.models import LowestPrice, Price, PriceUnit
 
-_TOUCHED = "lowest_price_clinics"
-_ALL = "lowest_price_all"
 CHUNK = 500
 
 
-def _note(session: Session, clinic_ids: Iterable[Any]) -> None:
-    session.info.setdefault(_TOUCHED, set()).update(i for i in clinic_ids if i is not None)
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed_prices(session: Session, _context: Any) -> None:
+def _flushed_clinics(session: Session) -> list[Any]:
     touched = []
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Price):
             touched.append(obj.clinic_id)
             # A price moved to another clinic changes the one it left too.
-            history = inspect(obj).attrs.clinic_id.history
-            touched.extend(history.deleted or ())
-    if touched:
-        _note(session, touched)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_prices(state: ORMExecuteState) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) != "prices":
-        return
-    rows = state.parameters
-    if state.is_insert and isinstance(rows, list | dict) and rows:
-        params = rows if isinstance(rows, list) else [rows]
-        if all("clinic_id" in p for p in params):
-            _note(state.session, (p["clinic_id"] for p in params))
-            return
-    # An update or delete by criteria: which clinics it reached is unknown here.
-    state.session.info[_ALL] = True
-
-
-@event.listens_for(Session, "before_commit")
-def _refresh_before_commit(session: Session) -> None:
-    session.flush()
-    everything = session.info.pop(_ALL, False)
-    touched = session.info.pop(_TOUCHED, set())
-    if everything:
-        refresh_all(session)
-    elif touched:
-        refresh(session, touched)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_TOUCHED, None)
-    session.info.pop(_ALL, None)
+            touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
+    return touched
 
 
 def _minimums(clinic_ids: list[int] | None) -> list[Any]:
@@ -94,8 +52,11 @@ def _minimums(clinic_ids: list[int] | None) -> list[Any]:
     ]
 
 
-def refresh(session: Session, clinic_ids: Iterable[int]) -> None:
-    """Recompute the lowest prices of these clinics from their prices (flushes, no commit)."""
+def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
+    """Recompute the lowest prices of these clinics (None: of all) from their prices."""
+    if clinic_ids is None:
+        refresh_all(session)
+        return
     ids = sorted(set(clinic_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -118,3 +79,6 @@ def lowest_for(clinic_id: Any, treatment_id: Any) -> Any:
     if treatment_id is None:
         return stmt.where(LowestPrice.treatment_id.is_(None)).scalar_subquery()
     return stmt.where(LowestPrice.treatment_id == treatment_id).scalar_subquery()
+
+
+DerivedTable("lowest_prices", frozenset({"prices"}), _flushed_clinics, refresh).listen()

@@ -7,6 +7,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import ColumnElement, case, func, select
@@ -201,7 +202,7 @@ def _region_filter(
 
 
 def _publishable() -> list[ColumnElement[bool]]:
-    return [Price.is_publishable]
+    return [cast(ColumnElement[bool], Price.is_publishable)]
 
 
 def region_prices(
@@ -316,9 +317,10 @@ def _summary_rows(session: Session, conditions: list[ColumnElement[bool]]) -> li
         func.max(ranked.c.amount_cents),
     ).group_by(ranked.c.treatment_id, ranked.c.unit, ranked.c.n)
     slugs = dict(session.execute(select(Treatment.id, Treatment.slug)).all())
+    summary: Iterable[Any] = session.execute(stmt)
     rows = [
         SummaryRow(slugs[tid], PriceUnit(unit), int(n), int(low), _half_up(float(mid)), int(high))
-        for tid, unit, n, low, mid, high in session.execute(stmt)
+        for tid, unit, n, low, mid, high in summary
     ]
     return _in_taxonomy_order(rows)
 

@@ -246,7 +246,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     radius: float | None = None
     point = place if place is not None and place.has_point else None
     if point is not None:
-        radius = query.radius if query.radius_given else (place.default_radius or query.radius)
+        radius = query.radius if query.radius_given else (point.default_radius or query.radius)
     matches = _matches(point, radius, filters, state)
     start = (query.page - 1) * query.per_page
     page, total = _page(session, matches, query, point, start, query.per_page)
@@ -351,7 +351,7 @@ def _matches(
     if point is not None and radius is not None:
         assert point.latitude is not None and point.longitude is not None  # noqa: S101
         near = spatial.closeness(point.latitude, point.longitude)
-        stmt = (
+        stmt: Select[int, Any] = (
             select(Location.clinic_id.label("clinic_id"), func.max(near).label("closeness"))
             .join(Clinic, Clinic.id == Location.clinic_id)
             .where(*spatial.within(point.latitude, point.longitude, radius), *filters)
@@ -442,7 +442,7 @@ def clinics_within(session: Session, place: geo.SearchPlace, radius: float) -> d
     return found
 
 
-def within_ids(place: geo.SearchPlace, radius: float) -> Select[tuple[int]]:
+def within_ids(place: geo.SearchPlace, radius: float) -> Select[Any]:
     """SQL for the ids of published clinics within radius of a place."""
     assert place.latitude is not None and place.longitude is not None  # noqa: S101
     return (

@@ -1,0 +1,73 @@
+"""Tables derived from listings (lowest prices, HSDS service ids), kept current in the
+same transaction as the change they follow.
+
+Every transaction that writes the tables a derived table reads (ORM flushes and bulk
+statements alike: approvals, reverts, imports, example data) notes the clinics it
+touched; just before it commits, their derived rows are recomputed. An update or delete
+by criteria reaches clinics nobody listed, so it recomputes the whole table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+
+@dataclass(frozen=True)
+class DerivedTable:
+    """One derived table: what it follows, and how to recompute it."""
+
+    name: str
+    # The tables whose rows it is computed from.
+    sources: frozenset[str]
+    # The clinics a flush changed, from the session's new, dirty and deleted objects.
+    flushed: Callable[[Session], list[Any]]
+    # Recompute the rows of these clinics, or (None) of every clinic; no commit.
+    refresh: Callable[[Session, Iterable[int] | None], object]
+
+    def listen(self) -> None:
+        """Install the listeners that keep the table current; call once at import."""
+        touched_key, all_key = f"{self.name}_clinics", f"{self.name}_all"
+
+        def note(session: Session, clinic_ids: Iterable[Any]) -> None:
+            ids = session.info.setdefault(touched_key, set())
+            ids.update(i for i in clinic_ids if i is not None)
+
+        @event.listens_for(Session, "after_flush")
+        def _flushed(session: Session, _context: Any) -> None:
+            if touched := self.flushed(session):
+                note(session, touched)
+
+        @event.listens_for(Session, "do_orm_execute")
+        def _bulk(state: ORMExecuteState) -> None:
+            if not (state.is_insert or state.is_update or state.is_delete):
+                return
+            table = getattr(state.statement, "table", None)
+            if getattr(table, "name", None) not in self.sources:
+                return
+            rows = state.parameters
+            if state.is_insert and isinstance(rows, list | dict) and rows:
+                params = rows if isinstance(rows, list) else [rows]
+                if all("clinic_id" in p for p in params):
+                    note(state.session, (p["clinic_id"] for p in params))
+                    return
+            state.session.info[all_key] = True
+
+        @event.listens_for(Session, "before_commit")
+        def _before_commit(session: Session) -> None:
+            session.flush()
+            everything = session.info.pop(all_key, False)
+            touched = session.info.pop(touched_key, set())
+            if everything:
+                self.refresh(session, None)
+            elif touched:
+                self.refresh(session, touched)
+
+        @event.listens_for(Session, "after_rollback")
+        def _rolled_back(session: Session) -> None:
+            session.info.pop(touched_key, None)
+            session.info.pop(all_key, None)
