@@ -8,13 +8,13 @@ from urllib.parse import urlencode, urlsplit
 from flask import (
     Blueprint,
     Flask,
-    Response,
     has_app_context,
     has_request_context,
     redirect,
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 # Language code shown to visitors and in `lang` attributes -> the Babel locale behind it.
@@ -77,7 +77,7 @@ def _local_target(target: str | None) -> str:
 
 
 @bp.get("/language")
-def choose() -> Response:
+def choose() -> ResponseReturnValue:
     """Remember the visitor's language (?lang=) for a year and return to the page they were on."""
     code = request.args.get("lang", "")
     target = _local_target(request.args.get("next"))
