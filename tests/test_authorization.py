@@ -255,7 +255,9 @@ class World:
         """An imported row with clinic A's phone, waiting for a merge-or-keep-apart decision."""
         row = f"walk,{next(self.counter)},Alpha Look-alike,,,MI,48336,(555) 555-0100\n"
         content = "source,external_id,name,address_1,city,state,postal_code,phones\n" + row
-        imports.import_file(db.session, lambda: io.BytesIO(content.encode()), "walk.csv")
+        imports.import_file(
+            db.session, lambda: io.BytesIO(content.encode()), "walk.csv", imports.WriteOptions()
+        )
         db.session.commit()
         return (
             db.session.execute(select(PossibleDuplicate.id).order_by(PossibleDuplicate.id.desc()))

@@ -84,10 +84,10 @@ def import_check() -> tuple[str, int] | str:
             db.session,
             lambda: io.BytesIO(content),
             filename,
-            publish=form.publish.data,
+            imports.WriteOptions(
+                publish=form.publish.data, actor=current_user, keep_outcomes=SHOWN_ROWS
+            ),
             skip_invalid=form.skip_invalid.data,
-            actor=current_user,
-            keep_outcomes=SHOWN_ROWS,
         )
     except bulk.BulkFileError as exc:
         db.session.rollback()
@@ -139,9 +139,8 @@ def import_confirm(upload_token: str) -> Response:
             db.session,
             lambda: io.BytesIO(content),
             upload.filename,
-            publish=upload.publish,
+            imports.WriteOptions(publish=upload.publish, actor=current_user),
             skip_invalid=upload.skip_invalid,
-            actor=current_user,
         )
     except bulk.BulkFileError as exc:
         db.session.rollback()

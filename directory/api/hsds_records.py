@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from directory.api import hsds
-from directory.listings import snapshots
+from directory.listings import published, snapshots
 from directory.models import (
     AuditEvent,
     Clinic,
@@ -167,17 +167,7 @@ def load_clinics(session: Session, ids: list[int]) -> dict[int, Clinic]:
     stmt = (
         select(Clinic)
         .where(Clinic.id.in_(ids))
-        .options(
-            selectinload(Clinic.locations),
-            selectinload(Clinic.phones),
-            selectinload(Clinic.prices),
-            selectinload(Clinic.treatments),
-            selectinload(Clinic.conditions),
-            selectinload(Clinic.service_areas),
-            selectinload(Clinic.sources),
-            selectinload(Clinic.quotes),
-            selectinload(Clinic.current_charges),
-        )
+        .options(*published.full_clinic(), selectinload(Clinic.current_charges))
     )
     return {c.id: c for c in session.execute(stmt).scalars()}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from directory.listings import schema
+from directory.listings import schema, snapshots
 from directory.listings.schema import Kind
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Provenance
 from directory.models.clinic import split_codes
@@ -20,17 +20,7 @@ def _iso(value: date | None) -> str | None:
 
 def location(loc: Location) -> dict[str, Any]:
     """A location with its coordinates and how precise they are."""
-    return {
-        "address_1": loc.address_1,
-        "address_2": loc.address_2,
-        "city": loc.city,
-        "state": loc.state,
-        "postal_code": loc.postal_code,
-        "metro": loc.metro,
-        "latitude": loc.latitude,
-        "longitude": loc.longitude,
-        "geocode_precision": loc.geocode_precision.value,
-    }
+    return snapshots.location_data(loc)
 
 
 def phone(p: Phone) -> dict[str, Any]:

@@ -221,21 +221,44 @@ def _csv_record(number: int, v: dict[str, str]) -> ParsedRow:
     }
     if errors or ident is None:
         return ParsedRow(number, None, errors)
-    payload: dict[str, Any] = {
+    payload = _payload(
+        name,
+        description,
+        website,
+        email,
+        location,
+        phones,
+        treatments,
+        free_consultation=free,
+        accepts_insurance=insurance,
+        conditions=conditions,
+        **access,
+    )
+    record = ListingRecord(number, ident[0], ident[1], payload, tuple(payload), areas)
+    return ParsedRow(number, record, [])
+
+
+def _payload(
+    name: str | None,
+    description: str | None,
+    website: str | None,
+    email: str | None,
+    location: Any,
+    phones: list[dict[str, Any]],
+    treatments: list[str],
+    **more: Any,
+) -> dict[str, Any]:
+    """A listing proposal from a row: the fields every file format states, and more."""
+    return {
         "name": name,
         "description": description or "",
         "website": website,
         "email": email,
-        "free_consultation": free,
-        "accepts_insurance": insurance,
         "location": location,
         "phones": phones,
         "treatments": treatments,
-        "conditions": conditions,
-        **access,
+        **more,
     }
-    record = ListingRecord(number, ident[0], ident[1], payload, tuple(payload), areas)
-    return ParsedRow(number, record, [])
 
 
 # --- HSDS 3.0 JSON ----------------------------------------------------------------------------
@@ -373,16 +396,8 @@ def _hsds_record(number: int, org: dict[str, Any], source: str) -> ParsedRow:
     slug = _slug_of(org)
     if errors or ident is None:
         return ParsedRow(number, None, errors)
-    payload: dict[str, Any] = {
-        "name": name,
-        "description": description or "",
-        "website": website,
-        "email": email,
-        "location": location,
-        "phones": phones,
-        "treatments": treatments,
-        "prices": prices,
-    }
+    payload = _payload(name, description, website, email, location, phones, treatments)
+    payload["prices"] = prices
     # What the HSDS export states beyond the CSV columns, where it states it.
     if conditions:
         payload["conditions"] = conditions

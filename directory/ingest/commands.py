@@ -36,11 +36,13 @@ def import_listings_command(
                     opener,
                     file.name,
                     report,
-                    publish=publish,
-                    source=source,
-                    progress=bar.update,
-                    release_memory=True,
-                    keep_outcomes=SHOWN_ROWS,
+                    imports.WriteOptions(
+                        publish=publish,
+                        source=source,
+                        progress=bar.update,
+                        release_memory=True,
+                        keep_outcomes=SHOWN_ROWS,
+                    ),
                 )
     except bulk.BulkFileError as exc:
         db.session.rollback()

@@ -85,39 +85,35 @@ Opener = Callable[[], IO[bytes]]
 Progress = Callable[[int], None]
 
 
+@dataclass(frozen=True)
+class WriteOptions:
+    """How the valid rows of a checked file are written."""
+
+    publish: bool = False  # publish at once (a trusted file) or send each to moderation
+    source: str | None = None  # where the file came from, cited for each fact
+    actor: User | None = None  # who imports, for the audit log
+    progress: Progress | None = None  # told how many rows were written, as it goes
+    release_memory: bool = False  # expunge written rows (large files from the command)
+    keep_outcomes: int = 1000  # how many row outcomes the report keeps to show
+
+
 def import_file(
     session: Session,
     open_file: Opener,
     filename: str,
+    options: WriteOptions,
     *,
-    publish: bool = False,
     skip_invalid: bool = False,
-    source: str | None = None,
-    actor: User | None = None,
-    progress: Progress | None = None,
-    release_memory: bool = False,
-    keep_outcomes: int = 1000,
 ) -> ImportReport:
     """Check every row, then (if none is invalid, or skip_invalid) write the valid ones.
 
     Nothing is committed here; for a dry run the caller rolls back. Raises
     bulk.BulkFileError when the file as a whole cannot be read.
     """
-    report = check_file(session, open_file, filename, source=source)
+    report = check_file(session, open_file, filename, source=options.source)
     if report.invalid and not skip_invalid:
         return report
-    return write_file(
-        session,
-        open_file,
-        filename,
-        report,
-        publish=publish,
-        source=source,
-        actor=actor,
-        progress=progress,
-        release_memory=release_memory,
-        keep_outcomes=keep_outcomes,
-    )
+    return write_file(session, open_file, filename, report, options)
 
 
 def check_file(
@@ -143,17 +139,11 @@ def write_file(
     open_file: Opener,
     filename: str,
     report: ImportReport,
-    *,
-    publish: bool = False,
-    source: str | None = None,
-    actor: User | None = None,
-    progress: Progress | None = None,
-    release_memory: bool = False,
-    keep_outcomes: int = 1000,
+    options: WriteOptions,
 ) -> ImportReport:
     """Write the valid rows of a checked file into the report check_file returned."""
     placer = report.placer or _Placer(session)
-    importer = _Importer(session, filename, publish)
+    importer = _Importer(session, filename, options.publish)
     # Rows are written in batches: each batch is looked up in a few queries and flushed
     # once, so the database inserts many rows at a time. Within a batch the importer
     # remembers its own new listings, so a row can be a duplicate of one just before it.
@@ -162,30 +152,30 @@ def write_file(
     def write_batch() -> None:
         for outcome in importer.batch(batch):
             _count(report, outcome)
-            if len(report.outcomes) < keep_outcomes:
+            if len(report.outcomes) < options.keep_outcomes:
                 report.outcomes.append(outcome)
         batch.clear()
         session.flush()
-        if release_memory:
+        if options.release_memory:
             session.expunge_all()
 
     with open_file() as stream, session.no_autoflush:
-        for parsed in bulk.read_rows(stream, filename, source):
+        for parsed in bulk.read_rows(stream, filename, options.source):
             if parsed.record is not None and not placer.check(parsed.record):
                 batch.append(parsed.record)
-            if progress:
-                progress(1)
+            if options.progress:
+                options.progress(1)
             if len(batch) >= BATCH:
                 write_batch()
         write_batch()
     if report.new or report.updated or report.duplicates:
         audit.record(
             session,
-            actor,
+            options.actor,
             "listings.imported",
             "import",
             None,
-            f"{filename}: {report.summary()}{' (published)' if publish else ''}",
+            f"{filename}: {report.summary()}{' (published)' if options.publish else ''}",
         )
     report.written = True
     return report

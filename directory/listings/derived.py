@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
+
+from directory.models import Price
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,14 @@ class DerivedTable:
         def _rolled_back(session: Session) -> None:
             session.info.pop(touched_key, None)
             session.info.pop(all_key, None)
+
+
+def clinics_with_flushed_prices(session: Session) -> list[Any]:
+    """The clinics whose prices a flush added, changed or deleted, and any clinic a
+    moved price left."""
+    touched = []
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Price):
+            touched.append(obj.clinic_id)
+            touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
+    return touched

@@ -26,7 +26,8 @@ class InvalidSelection(ValueError):
     """A comparison names clinics that cannot be compared."""
 
 
-def _full_clinic() -> list[Any]:
+def full_clinic() -> list[Any]:
+    """Loader options for a clinic with everything its page shows, each in one query."""
     return [
         selectinload(Clinic.locations),
         selectinload(Clinic.phones),
@@ -46,7 +47,7 @@ def published_clinic(session: Session, slug: str) -> Clinic:
     clinic = session.execute(
         select(Clinic)
         .where(Clinic.slug == slug, Clinic.status == ClinicStatus.PUBLISHED)
-        .options(*_full_clinic())
+        .options(*full_clinic())
     ).scalar_one_or_none()
     if clinic is None:
         raise NotFound(slug)
@@ -88,7 +89,7 @@ def clinics_to_compare(session: Session, slugs: list[str]) -> tuple[list[Clinic]
         for c in session.execute(
             select(Clinic)
             .where(Clinic.slug.in_(slugs), Clinic.status == ClinicStatus.PUBLISHED)
-            .options(*_full_clinic())
+            .options(*full_clinic())
         ).scalars()
     }
     return [found[s] for s in slugs if s in found], [s for s in slugs if s not in found]

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, inspect, select, union
 from sqlalchemy.orm import Session
 
-from directory.listings.derived import DerivedTable
+from directory.listings.derived import DerivedTable, clinics_with_flushed_prices
 from directory.listings.hsds_ids import make_id
 from directory.models import Clinic, HsdsServiceId, Price, Treatment
 from directory.models.treatment import clinic_treatments
@@ -24,12 +24,10 @@ CHUNK = 500
 
 
 def _flushed_clinics(session: Session) -> list[Any]:
-    touched = []
+    """Clinics whose prices or list of treatments a flush changed."""
+    touched = clinics_with_flushed_prices(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Price):
-            touched.append(obj.clinic_id)
-            touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
-        elif isinstance(obj, Clinic) and (
+        if isinstance(obj, Clinic) and (
             obj in session.new or inspect(obj).attrs.treatments.history.has_changes()
         ):
             touched.append(obj.id)

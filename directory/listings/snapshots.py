@@ -34,6 +34,21 @@ FIELD_LABELS = schema.FIELD_LABELS
 ACCESS_FIELDS = schema.ACCESS_FIELDS
 
 
+def location_data(loc: Location) -> dict[str, Any]:
+    """A location as plain data: its address, coordinates and how precise they are."""
+    return {
+        "address_1": loc.address_1,
+        "address_2": loc.address_2,
+        "city": loc.city,
+        "state": loc.state,
+        "postal_code": loc.postal_code,
+        "metro": loc.metro,
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "geocode_precision": loc.geocode_precision.value,
+    }
+
+
 def snapshot(clinic: Clinic) -> dict[str, Any]:
     """Everything an owner may change, as JSON-ready data, field by field of the schema."""
     return {name: _snapshot_field(clinic, name, spec) for name, spec in schema.SPECS.items()}
@@ -50,19 +65,7 @@ def _snapshot_field(clinic: Clinic, name: str, spec: schema.Spec) -> Any:
         return [term.slug for term in getattr(clinic, name)]
     if spec.kind is Kind.LOCATION:
         loc = clinic.location
-        if loc is None:
-            return None
-        return {
-            "address_1": loc.address_1,
-            "address_2": loc.address_2,
-            "city": loc.city,
-            "state": loc.state,
-            "postal_code": loc.postal_code,
-            "metro": loc.metro,
-            "latitude": loc.latitude,
-            "longitude": loc.longitude,
-            "geocode_precision": loc.geocode_precision.value,
-        }
+        return None if loc is None else location_data(loc)
     if spec.kind is Kind.PHONES:
         return [
             {"display": p.display, "e164": p.e164, "kind": p.kind.value, "vanity": p.vanity}

@@ -11,23 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, insert, inspect, null, select
+from sqlalchemy import delete, func, insert, null, select
 from sqlalchemy.orm import Session
 
-from directory.listings.derived import DerivedTable
+from directory.listings.derived import DerivedTable, clinics_with_flushed_prices
 from directory.models import LowestPrice, Price, PriceUnit
 
 CHUNK = 500
-
-
-def _flushed_clinics(session: Session) -> list[Any]:
-    touched = []
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Price):
-            touched.append(obj.clinic_id)
-            # A price moved to another clinic changes the one it left too.
-            touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
-    return touched
 
 
 def _minimums(clinic_ids: list[int] | None) -> list[Any]:
@@ -81,4 +71,4 @@ def lowest_for(clinic_id: Any, treatment_id: Any) -> Any:
     return stmt.where(LowestPrice.treatment_id == treatment_id).scalar_subquery()
 
 
-DerivedTable("lowest_prices", frozenset({"prices"}), _flushed_clinics, refresh).listen()
+DerivedTable("lowest_prices", frozenset({"prices"}), clinics_with_flushed_prices, refresh).listen()
