@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -32,6 +33,15 @@ def _found(record: dict[str, Any] | None) -> ResponseReturnValue:
     if record is None:
         abort(404)
     return jsonify(record)
+
+
+def _stored_id(value: str) -> str:
+    """An HSDS id as it is stored (a lowercase UUID); anything else names nothing here and
+    never reaches the database (PostgreSQL refuses text such as a NUL byte)."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        abort(404)
 
 
 @bp.get("/")
@@ -66,7 +76,7 @@ def organizations() -> ResponseReturnValue:
 @bp.get("/organizations/<org_id>")
 def organization(org_id: str) -> ResponseReturnValue:
     """One organization with its locations, phones and services."""
-    return _found(hsds_records.organization(db.session, org_id.lower()))
+    return _found(hsds_records.organization(db.session, _stored_id(org_id)))
 
 
 @bp.get("/services")
@@ -79,7 +89,7 @@ def services() -> ResponseReturnValue:
 @bp.get("/services/<service_id>")
 def service(service_id: str) -> ResponseReturnValue:
     """One service with its prices, service areas, schedules and organization."""
-    return _found(hsds_records.service(db.session, service_id.lower()))
+    return _found(hsds_records.service(db.session, _stored_id(service_id)))
 
 
 @bp.get("/service_at_locations")
@@ -94,7 +104,7 @@ def services_at_locations() -> ResponseReturnValue:
 @bp.get("/service_at_locations/<sal_id>")
 def service_at_location(sal_id: str) -> ResponseReturnValue:
     """One service at one location, fully nested."""
-    return _found(hsds_records.service_at_location(db.session, sal_id.lower()))
+    return _found(hsds_records.service_at_location(db.session, _stored_id(sal_id)))
 
 
 @bp.get("/taxonomies")
