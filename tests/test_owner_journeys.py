@@ -92,13 +92,18 @@ def test_each_decision_is_mailed_to_the_owner(app, owner, owner_client, admin_cl
     subjects = [m.subject for m in mails_to(owner.email)]
     name = "Ketamine Institute of Michigan"
     assert subjects == [
-        f"Not approved: your proposed changes for {name}",
-        f"Approved: your proposed changes for {name}",
-        f"Undone: your change to {name}",
+        f"Not approved: your proposed changes for {name} / "
+        f"No aprobados: los cambios que propuso para {name}",
+        f"Approved: your proposed changes for {name} / "
+        f"Aprobados: los cambios que propuso para {name}",
+        f"Undone: your change to {name} / Deshecho: su cambio en {name}",
     ]
     bodies = [m.body for m in mails_to(owner.email)]
     assert "The moderator's reason: The website does not load." in bodies[0]
     assert "The moderator's reason: The price page says $500, not $450." in bodies[2]
+    # an account does not say which language it reads: each decision comes in both
+    assert "-- En español --" in bodies[0]
+    assert "El motivo del moderador: The website does not load." in bodies[0]
     assert all("http://localhost/owner/" in b for b in bodies)
 
     # the dashboard says what became of it, and links to what was proposed
@@ -127,7 +132,9 @@ def test_a_claim_decision_is_mailed(app, client, make_user, admin_client, seeded
         admin_client, f"/admin/claims/{claim.id}/approve", {"reason": ""}, form_page="/admin/"
     )
     assert (
-        last_mail(user.email).subject == "Approved: you now manage Ketamine Institute of Michigan"
+        last_mail(user.email).subject
+        == "Approved: you now manage Ketamine Institute of Michigan / "
+        "Aprobado: ahora usted administra Ketamine Institute of Michigan"
     )
     page = client.get(f"/clinics/{MICHIGAN}").get_data(as_text=True)
     assert "Managed by the clinic" in page and "Claim this listing" not in page

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,8 @@ log = logging.getLogger(__name__)
 
 UNDO_NOTE = "Undo of change {}"  # the note moderation.revert gives the restoring revision
 
-KIND_WORDS = {"new_clinic": "new listing", "edit": "proposed changes", "revert": "restore"}
+# Decision mail goes out in both of the site's languages.
+MAIL_LOCALES = ("en_US", "es_US")
 
 
 def undone_by(session: Session, revisions: Iterable[Revision]) -> dict[int, Revision]:
@@ -61,14 +63,24 @@ def listing_diff(
     return snapshots.diff(dict(before), dict(after))
 
 
-def _send(session: Session, settings: Settings, to: str, subject: str, lines: list[str]) -> None:
+def _send(
+    session: Session, settings: Settings, to: str, compose: Callable[[], tuple[str, list[str]]]
+) -> None:
+    """Mail a decision in English and in Spanish: an account does not say which it reads."""
     if to.endswith(".invalid"):
         return  # the accounts that submit imported files (RFC 2606: never deliverable)
+    versions = []
+    for locale in MAIL_LOCALES:
+        with force_locale(locale):
+            subject, lines = compose()
+        versions.append((subject, "\n\n".join(lines)))
+    (english_subject, english), (spanish_subject, spanish) = versions
+    body = f"{english}\n\n-- En español --\n\n{spanish}\n"
     # The decision stands even if the mail server is down; the dashboard says the same.
     try:
-        mail.send(session, settings, to, subject, "\n\n".join(lines) + "\n")
+        mail.send(session, settings, to, f"{english_subject} / {spanish_subject}", body)
     except mail.MailError:
-        log.warning("Decision mail not sent: %s", subject)
+        log.warning("Decision mail not sent: %s", english_subject)
 
 
 def revision_decided(
@@ -81,17 +93,41 @@ def revision_decided(
     ):
         return
     name = revision.clinic.display_name
-    what = KIND_WORDS.get(revision.kind.value, "proposal")
-    if revision.status is Decision.APPROVED:
-        subject = f"Approved: your {what} for {name}"
-        lines = [f"A moderator approved your {what} for {name}. The listing now shows them."]
-    else:
-        subject = f"Not approved: your {what} for {name}"
-        lines = [f"A moderator did not approve your {what} for {name}."]
-    if revision.reason:
-        lines.append(f"The moderator's reason: {revision.reason}")
-    lines.append(f"See all your proposals and what each one changed:\n{dashboard_url}")
-    _send(session, settings, revision.submitter.email, subject, lines)
+    approved = revision.status is Decision.APPROVED
+
+    def compose() -> tuple[str, list[str]]:
+        if revision.kind is RevisionKind.NEW_CLINIC and approved:
+            subject = gettext("Approved: your new listing for %(name)s", name=name)
+            lines = [gettext("A moderator approved your new listing for %(name)s.", name=name)]
+        elif revision.kind is RevisionKind.NEW_CLINIC:
+            subject = gettext("Not approved: your new listing for %(name)s", name=name)
+            lines = [
+                gettext("A moderator did not approve your new listing for %(name)s.", name=name)
+            ]
+        elif approved:
+            subject = gettext("Approved: your proposed changes for %(name)s", name=name)
+            lines = [
+                gettext(
+                    "A moderator approved your proposed changes for %(name)s. "
+                    "The listing now shows them.",
+                    name=name,
+                )
+            ]
+        else:
+            subject = gettext("Not approved: your proposed changes for %(name)s", name=name)
+            lines = [
+                gettext(
+                    "A moderator did not approve your proposed changes for %(name)s.", name=name
+                )
+            ]
+        if revision.reason:
+            lines.append(gettext("The moderator's reason: %(reason)s", reason=revision.reason))
+        lines.append(
+            gettext("See all your proposals and what each one changed:") + f"\n{dashboard_url}"
+        )
+        return subject, lines
+
+    _send(session, settings, revision.submitter.email, compose)
 
 
 def revision_undone(
@@ -102,26 +138,42 @@ def revision_undone(
         return
     undo = undone_by(session, [revision]).get(revision.id)
     name = revision.clinic.display_name
-    lines = [
-        f"A moderator undid the change to {name} that was approved earlier; the listing "
-        "shows what it said before that change."
-    ]
-    if undo is not None and undo.reason:
-        lines.append(f"The moderator's reason: {undo.reason}")
-    lines.append(f"Your proposals and their status:\n{dashboard_url}")
-    _send(session, settings, revision.submitter.email, f"Undone: your change to {name}", lines)
+
+    def compose() -> tuple[str, list[str]]:
+        lines = [
+            gettext(
+                "A moderator undid the change to %(name)s that was approved earlier; the "
+                "listing shows what it said before that change.",
+                name=name,
+            )
+        ]
+        if undo is not None and undo.reason:
+            lines.append(gettext("The moderator's reason: %(reason)s", reason=undo.reason))
+        lines.append(gettext("Your proposals and their status:") + f"\n{dashboard_url}")
+        return gettext("Undone: your change to %(name)s", name=name), lines
+
+    _send(session, settings, revision.submitter.email, compose)
 
 
 def claim_decided(session: Session, settings: Settings, claim: Claim, dashboard_url: str) -> None:
     """Tell the owner whether they may now manage the listing they claimed."""
     name = claim.clinic.display_name
-    if claim.status is Decision.APPROVED:
-        subject = f"Approved: you now manage {name}"
-        lines = [f"A moderator approved your claim. You can now propose changes to {name}."]
-    else:
-        subject = f"Not approved: your claim on {name}"
-        lines = [f"A moderator did not approve your claim on {name}."]
-    if claim.reason:
-        lines.append(f"The moderator's reason: {claim.reason}")
-    lines.append(f"Your listings:\n{dashboard_url}")
-    _send(session, settings, claim.user.email, subject, lines)
+
+    def compose() -> tuple[str, list[str]]:
+        if claim.status is Decision.APPROVED:
+            subject = gettext("Approved: you now manage %(name)s", name=name)
+            lines = [
+                gettext(
+                    "A moderator approved your claim. You can now propose changes to %(name)s.",
+                    name=name,
+                )
+            ]
+        else:
+            subject = gettext("Not approved: your claim on %(name)s", name=name)
+            lines = [gettext("A moderator did not approve your claim on %(name)s.", name=name)]
+        if claim.reason:
+            lines.append(gettext("The moderator's reason: %(reason)s", reason=claim.reason))
+        lines.append(gettext("Your listings:") + f"\n{dashboard_url}")
+        return subject, lines
+
+    _send(session, settings, claim.user.email, compose)
