@@ -13,6 +13,7 @@ from flask_babel import gettext
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from sqlalchemy.exc import SQLAlchemyError
 
+from directory import settings
 from directory.accounts import service as accounts
 from directory.errors import wants_json
 from directory.extensions import db, login_manager
@@ -45,10 +46,11 @@ def register(app: Flask) -> None:
             return
         now = int(time.time())
         seen = session.get("seen")
+        site = settings.of(app)
         if session.get("remembered"):
-            limit = int(app.config["REMEMBERED_IDLE_DAYS"]) * 86400
+            limit = site.remembered_idle_days * 86400
         else:
-            limit = int(app.config["SESSION_IDLE_MINUTES"]) * 60
+            limit = site.session_idle_minutes * 60
         if isinstance(seen, int) and now - seen > limit:
             logout_user()
             session.clear()

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
+from directory import settings
 from directory.extensions import request_deadline
 
 
@@ -55,12 +56,13 @@ def register_converters(app: Flask) -> None:
 
 def register(app: Flask) -> None:
     """Install the request limit and the response headers."""
-    policy = content_security_policy(app.config["MAP_TILE_URL"])
-    budget = float(app.config["REQUEST_TIME_BUDGET_SECONDS"])
-    hsts = app.config["DEPLOYMENT"] != "development" and not app.config.get("TESTING")
+    site = settings.of(app)
+    policy = content_security_policy(site.map_tile_url)
+    hsts = site.deployment != "development" and not site.testing
 
     @app.before_request
     def _start_budget() -> None:
+        budget = settings.of(app).request_time_budget_seconds
         g.budget_token = request_deadline.set(time.monotonic() + budget)
 
     @app.teardown_request
@@ -70,9 +72,10 @@ def register(app: Flask) -> None:
             request_deadline.reset(token)
 
     def _check_query_length() -> None:
-        if len(request.query_string) > app.config["MAX_QUERY_STRING_LENGTH"]:
+        limits = settings.of(app)
+        if len(request.query_string) > limits.max_query_string_length:
             abort(414)
-        if len(request.args) > app.config["MAX_QUERY_PARAMETERS"]:
+        if len(request.args) > limits.max_query_parameters:
             abort(400)
         # No text a person types contains NUL, and PostgreSQL cannot store it: refuse it
         # here, once, rather than in every field that might reach the database.
@@ -81,7 +84,7 @@ def register(app: Flask) -> None:
         # Werkzeug bounds the parts of multipart forms only; bound URL-encoded ones alike.
         if request.method == "POST":
             parts = sum(1 for _ in request.form.items(multi=True))
-            if parts > app.config["MAX_FORM_PARTS"]:
+            if parts > limits.max_form_parts:
                 abort(413)
 
     # First of all, before CSRF protection or sign-in read the form.

@@ -100,7 +100,12 @@ def install(app: Any) -> Settings:
     return settings
 
 
+def of(app: Any) -> Settings:
+    """The settings of an app."""
+    settings: Settings = app.extensions["settings"]
+    return settings
+
+
 def current() -> Settings:
     """The settings of the app handling this request or command."""
-    settings: Settings = current_app.extensions["settings"]
-    return settings
+    return of(current_app)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import re
 import time
-from datetime import date, timedelta
 
 import pytest
 import requests
@@ -22,18 +21,22 @@ from directory.models import AuditEvent, Clinic, Decision, Revision, RevisionKin
 from tests.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    MICHIGAN,
     PASSWORD,
     LiveServer,
     _config,
     build_site,
+    elements,
     gunicorn,
+    listing_data,
+    price_row,
     site_database,
     site_env,
+    text,
 )
 
-SLUG = "ketamine-institute-of-michigan"
+SLUG = MICHIGAN
 OWNERS, PROPOSALS_EACH = 5, 4
-AS_OF = (date.today() - timedelta(days=5)).isoformat()
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -66,28 +69,12 @@ def _owner(base: str, index: int, statuses: mp.Queue) -> None:
             edit,
             timeout=60,
             allow_redirects=False,
-            data={
-                "csrf_token": _token(session, edit),
-                "name": "Ketamine Institute of Michigan",
-                "address_1": "23800 Orchard Lake Rd.",
-                "address_2": "Suite 100",
-                "city": "Farmington Hills",
-                "state": "MI",
-                "postal_code": "48336",
-                "free_consultation": "",
-                "accepts_insurance": "",
-                "treatments": ["iv-infusion"],
-                "conditions": ["depression", "chronic-pain"],
-                "phones-0-display": "(855) KETAMINE",
-                "phones-0-kind": "toll_free",
-                "prices-0-treatment": "iv-infusion",
-                "prices-0-amount": str(dollars),
-                "prices-0-unit": "session",
-                "prices-0-source_url": f"https://kim.example.org/{index}/{n}",
-                "prices-0-as_of": AS_OF,
-            },
+            data=listing_data(
+                csrf_token=_token(session, edit),
+                **price_row(amount=str(dollars), source_url=f"https://kim.example.org/{index}/{n}"),
+            ),
         )
-        errors = re.findall(r'class="field-error"[^>]*>([^<]*)<', response.text)
+        errors = [text(e) for e in elements(response.text, ".field-error")]
         statuses.put(("owner", response.status_code, tuple(errors)))
         time.sleep(0.05)
 

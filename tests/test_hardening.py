@@ -194,7 +194,7 @@ def test_a_request_over_its_time_budget_answers_503_and_the_worker_lives(app):
 
     app.add_url_rule("/_slow", view_func=slow)
     app.add_url_rule("/api/v1/_slow", endpoint="api_slow", view_func=slow)
-    app.config["REQUEST_TIME_BUDGET_SECONDS"] = 0.2
+    configure(app, REQUEST_TIME_BUDGET_SECONDS=0.2)
     client = app.test_client()
     started = datetime.now(UTC)
     page = client.get("/_slow")

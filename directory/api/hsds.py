@@ -14,11 +14,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, has_app_context
-
+from directory.formatting import is_stale
 from directory.listings.hsds_ids import make_id
 from directory.listings.taxonomy import CONDITIONS, LANGUAGE_NAMES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Treatment
@@ -78,7 +77,6 @@ REMS_ACCREDITATION = "Esketamine (Spravato) REMS-certified treatment center"
 STALE_ALERT = (
     "This listing has not been verified by the clinic or the directory for over 12 months."
 )
-STALE_AFTER_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -447,15 +445,9 @@ def access_fields(clinic: Clinic, treatment: Treatment) -> dict[str, str]:
         fields["accreditations"] = REMS_ACCREDITATION
     if clinic.last_verified_on is not None:
         fields["assured_date"] = clinic.last_verified_on.isoformat()
-        if (date.today() - clinic.last_verified_on).days > _stale_after_days():
+        if is_stale(clinic.last_verified_on):
             fields["alert"] = STALE_ALERT
     return fields
-
-
-def _stale_after_days() -> int:
-    if has_app_context():
-        return int(current_app.config.get("PRICE_STALE_AFTER_DAYS", STALE_AFTER_DAYS))
-    return STALE_AFTER_DAYS
 
 
 def languages(clinic: Clinic, **link: str) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from directory.models.treatment import clinic_conditions, clinic_treatments
 from directory.search import places as geo
 from directory.search import query as search
 from directory.search.query import InvalidSearch
+from directory.settings import Settings
 
 MAX_SEARCH_LENGTH = 200
 # Audit actions that changed what the public sees, and how HSDS metadata names them.
@@ -62,9 +63,7 @@ class Filters:
     proximity: float | None = None
 
 
-def parse_filters(
-    session: Session, args: Mapping[str, str], settings: Mapping[str, Any]
-) -> Filters:
+def parse_filters(session: Session, args: Mapping[str, str], settings: Settings) -> Filters:
     """Validate the query string; raise InvalidSearch naming every bad parameter."""
     errors: dict[str, str] = {}
     filters = Filters()
@@ -114,7 +113,7 @@ def parse_filters(
 
     raw_proximity = (args.get("proximity") or "").strip()
     if raw_proximity:
-        max_radius = float(settings.get("SEARCH_MAX_RADIUS_MILES", 500.0))
+        max_radius = settings.search_max_radius_miles
         miles = _float(raw_proximity)
         if miles is None or not 0 < miles <= max_radius:
             errors["proximity"] = (

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from directory import settings
 from directory.api import hsds, hsds_datapackage, hsds_records
 from directory.extensions import db
 from directory.links import external_url, public_base
@@ -18,7 +19,7 @@ TRUE_WORDS = {"1", "true", "yes"}
 
 
 def _filters() -> hsds_records.Filters:
-    return hsds_records.parse_filters(db.session, request.args, current_app.config)
+    return hsds_records.parse_filters(db.session, request.args, settings.current())
 
 
 def _full(*names: str) -> bool:

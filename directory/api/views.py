@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -60,7 +60,7 @@ def _stale_days() -> int:
 @bp.get("/clinics")
 def clinics() -> ResponseReturnValue:
     """Published clinics, with the search page's filters, sorted and paginated."""
-    query = search.parse_query(request.args, current_app.config)
+    query = search.parse_query(request.args, settings.current())
     result = search.search(db.session, query)
     today, stale = date.today(), _stale_days()
     return jsonify(
@@ -113,7 +113,7 @@ def regions() -> ResponseReturnValue:
 @bp.get("/costs/summary")
 def costs_summary() -> ResponseReturnValue:
     """Count, min, median and max per treatment and unit for a state or place."""
-    query = search.parse_query(request.args, current_app.config)
+    query = search.parse_query(request.args, settings.current())
     summary = pricing.region_summary(db.session, query)
     return jsonify(
         {
@@ -136,5 +136,5 @@ def hsds_export() -> ResponseReturnValue:
 @bp.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     """The OpenAPI 3.1 description of this API."""
-    limits = search_params.Limits.from_settings(current_app.config)
+    limits = search_params.Limits.from_settings(settings.current())
     return jsonify(openapi.document(public_base() + "/api/v1", limits))

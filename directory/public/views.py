@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -45,7 +44,7 @@ def _export_limit() -> str:
 
 
 def _parse(args) -> SearchQuery:  # type: ignore[no-untyped-def]
-    return search.parse_query(args, current_app.config)
+    return search.parse_query(args, settings.current())
 
 
 def _run_search(args):  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from directory.listings.taxonomy import (
     TREATMENT_SLUGS,
 )
 from directory.search import places as geo
+from directory.settings import Settings
 
 TRUE_WORDS = ("1", "true", "yes", "on", "y")
 FALSE_WORDS = ("0", "false", "no", "off", "n")  # an empty value means "not given" too
@@ -55,13 +56,11 @@ class Limits:
     max_per_page: int = DEFAULT_MAX_PER_PAGE
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any] | None) -> Limits:
-        """The limits in the app config, or the defaults."""
-        settings = settings or {}
-        return cls(
-            max_radius=float(settings.get("SEARCH_MAX_RADIUS_MILES", DEFAULT_MAX_RADIUS)),
-            max_per_page=int(settings.get("SEARCH_MAX_PER_PAGE", DEFAULT_MAX_PER_PAGE)),
-        )
+    def from_settings(cls, settings: Settings | None) -> Limits:
+        """The limits the site's settings give, or the defaults."""
+        if settings is None:
+            return cls()
+        return cls(settings.search_max_radius_miles, settings.search_max_per_page)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, defer, selectinload
 
 from directory.caching import VersionedMemo
+from directory.config import Defaults
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -38,6 +39,7 @@ from directory.prices import lowest as lowest_prices
 from directory.prices.hospital_cash import HospitalCash, cash_by_clinic
 from directory.search import params, spatial
 from directory.search import places as geo
+from directory.settings import Settings
 
 NEARBY_COUNT = 5
 NEARBY_MAX_MILES = 3000.0
@@ -185,16 +187,17 @@ def _fmt_radius(radius: float) -> str:
     return str(int(radius)) if radius == int(radius) else f"{radius:g}"
 
 
-def parse_query(args: Mapping[str, str], settings: Mapping[str, Any] | None = None) -> SearchQuery:
+def parse_query(args: Mapping[str, str], settings: Settings | None = None) -> SearchQuery:
     """Validate raw query parameters; raise InvalidSearch naming every bad field.
 
     The parameters and their checks are declared once in search/params.py, which also
-    writes them into the API document. `settings` is the app config (radius and
-    page-size limits); defaults apply without it.
+    writes them into the API document. `settings` gives the radius and page-size
+    limits; the configuration's defaults apply without it.
     """
-    settings = settings or {}
-    default_radius = float(settings.get("SEARCH_DEFAULT_RADIUS_MILES", 25.0))
-    default_per_page = int(settings.get("SEARCH_PER_PAGE", 20))
+    default_radius = (
+        settings.search_default_radius_miles if settings else Defaults.SEARCH_DEFAULT_RADIUS_MILES
+    )
+    default_per_page = settings.search_per_page if settings else Defaults.SEARCH_PER_PAGE
     values, errors = params.read_all(args, params.Limits.from_settings(settings))
     if errors:
         raise InvalidSearch(errors)

@@ -256,7 +256,7 @@ def documented(client, path: str) -> dict[str, dict[str, Any]]:
 def accepts(app, name: str, value: Any) -> bool:
     args = {name: value} if name in ("near", "radius") else {"near": "48336", name: value}
     try:
-        search.parse_query(args, app.config)
+        search.parse_query(args, app.extensions["settings"])
     except search.InvalidSearch as exc:
         return name not in exc.errors
     return True
@@ -264,7 +264,7 @@ def accepts(app, name: str, value: Any) -> bool:
 
 def test_the_document_lists_exactly_the_parameters_the_parser_reads(app, client):
     args = Recorder()
-    search.parse_query(args, app.config)
+    search.parse_query(args, app.extensions["settings"])
     assert set(documented(client, "/clinics")) == args.asked
     assert set(documented(client, "/costs/summary")) == {"near", "radius", "state"}
 
@@ -311,7 +311,7 @@ def test_yes_no_filters_take_the_same_words_in_the_document_and_the_parser(app, 
         assert {"0", "1", "true", "yes", "on"} <= set(words)
         for word in words:
             field = "accepting" if name == "accepting" else name
-            query = search.parse_query({name: word.upper()}, app.config)
+            query = search.parse_query({name: word.upper()}, app.extensions["settings"])
             assert getattr(query, field) is (word in ("1", "true", "yes", "on", "y"))
         assert not accepts(app, name, "maybe")
 
