@@ -1,12 +1,13 @@
-"""Declarative base with a naming convention, and the time helper models share."""
+"""Declarative base with a naming convention, and the column types models share."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Annotated
 
-from sqlalchemy import Enum, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData
+from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,7 +21,11 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     """Base class of every model."""
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every moment is stored with its time zone.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: DateTime(timezone=True)},
+    )
 
 
 def utcnow() -> datetime:
@@ -28,6 +33,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def str_enum(cls: type[enum.Enum]) -> Enum:
+def str_enum(cls: type[enum.Enum], length: int = 20) -> Enum:
     """Store an enum by its value in a portable VARCHAR column."""
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+# Column types many tables share: `id: Mapped[IntPk]`, `created_at: Mapped[CreatedAt]`.
+IntPk = Annotated[int, mapped_column(primary_key=True)]
+# The listing a row belongs to; the row goes when the listing does.
+ClinicId = Annotated[int, mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)]
+CreatedAt = Annotated[datetime, mapped_column(default=utcnow)]
+UpdatedAt = Annotated[datetime, mapped_column(default=utcnow, onupdate=utcnow)]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.models.base import Base, str_enum, utcnow
+from directory.models.base import Base, ClinicId, CreatedAt, IntPk, str_enum
 
 if TYPE_CHECKING:
     from directory.models.clinic import Clinic
@@ -43,8 +43,8 @@ class ClinicIdentifier(Base):
     __tablename__ = "clinic_identifiers"
     __table_args__ = (Index("ix_clinic_identifiers_scheme_value", "scheme", "value"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    clinic_id: Mapped[ClinicId]
     scheme: Mapped[IdentifierScheme] = mapped_column(str_enum(IdentifierScheme))
     value: Mapped[str] = mapped_column(String(400))
     state: Mapped[str | None] = mapped_column(String(2))
@@ -55,7 +55,7 @@ class PriceFileImport(Base):
 
     __tablename__ = "price_file_imports"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     source: Mapped[str] = mapped_column(String(1000))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     file_format: Mapped[str] = mapped_column(String(20))
@@ -70,7 +70,7 @@ class PriceFileImport(Base):
     charges_written: Mapped[int] = mapped_column(default=0)
     listings_created: Mapped[int] = mapped_column(default=0)
     listings_updated: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[CreatedAt]
 
     @property
     def items_skipped(self) -> int:
@@ -91,7 +91,7 @@ class HospitalCharge(Base):
         Index("ix_hospital_charges_treatment_kind", "treatment_id", "kind"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
     import_id: Mapped[int] = mapped_column(ForeignKey("price_file_imports.id"), index=True)
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"))
@@ -100,14 +100,7 @@ class HospitalCharge(Base):
     covers: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
     setting: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[ChargeKind] = mapped_column(
-        Enum(
-            ChargeKind,
-            native_enum=False,
-            length=24,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    kind: Mapped[ChargeKind] = mapped_column(str_enum(ChargeKind, length=24))
     amount_cents: Mapped[int | None]
     payer_name: Mapped[str | None] = mapped_column(String(200))
     plan_name: Mapped[str | None] = mapped_column(String(200))

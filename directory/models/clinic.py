@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.listings import hsds_ids
 from directory.listings.taxonomy import LANGUAGE_NAMES, PAYMENT_NAMES
-from directory.models.base import Base, str_enum, utcnow
+from directory.models.base import Base, ClinicId, CreatedAt, IntPk, UpdatedAt, str_enum
 from directory.models.price import Price
 from directory.models.treatment import Condition, Treatment, clinic_conditions, clinic_treatments
 
@@ -64,7 +64,7 @@ class Clinic(Base):
 
     __tablename__ = "clinics"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     # The HSDS organization id (a hash of the slug), stored so a lookup is one index probe.
     hsds_id: Mapped[str | None] = mapped_column(
@@ -101,10 +101,8 @@ class Clinic(Base):
     last_verified_on: Mapped[date | None]
     last_verified_by: Mapped[VerifiedBy | None] = mapped_column(str_enum(VerifiedBy))
     version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     locations: Mapped[list[Location]] = relationship(
         back_populates="clinic", cascade="all, delete-orphan", order_by="Location.id"
@@ -209,8 +207,8 @@ class Location(Base):
     __tablename__ = "locations"
     __table_args__ = (Index("ix_locations_lat_lng", "latitude", "longitude"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    clinic_id: Mapped[ClinicId]
     address_1: Mapped[str | None] = mapped_column(String(200))
     address_2: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(120))
@@ -234,8 +232,8 @@ class Phone(Base):
 
     __tablename__ = "phones"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    clinic_id: Mapped[ClinicId]
     e164: Mapped[str] = mapped_column(String(20), index=True)
     display: Mapped[str] = mapped_column(String(40))
     vanity: Mapped[str | None] = mapped_column(String(40))  # "(855) KETAMINE"
@@ -262,8 +260,8 @@ class Provenance(Base):
 
     __tablename__ = "provenance"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    clinic_id: Mapped[ClinicId]
     field: Mapped[str] = mapped_column(String(60))
     source_document: Mapped[str | None] = mapped_column(String(200))
     source_url: Mapped[str | None] = mapped_column(String(500))
@@ -277,8 +275,8 @@ class ClinicQuote(Base):
 
     __tablename__ = "clinic_quotes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    clinic_id: Mapped[ClinicId]
     topic: Mapped[str] = mapped_column(String(120))
     quote: Mapped[str] = mapped_column(Text)
     source_document: Mapped[str] = mapped_column(String(200))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.models.base import Base, utcnow
+from directory.models.base import Base, CreatedAt, IntPk
 
 
 class DataVersion(Base):
@@ -15,6 +12,6 @@ class DataVersion(Base):
 
     __tablename__ = "data_version"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     version: Mapped[int] = mapped_column(default=1)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[CreatedAt]

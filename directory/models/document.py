@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.models.base import Base, utcnow
+from directory.models.base import Base, CreatedAt, IntPk
 
 
 class SourceDocument(Base):
@@ -15,10 +13,10 @@ class SourceDocument(Base):
 
     __tablename__ = "source_documents"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     url: Mapped[str | None] = mapped_column(String(2000))
     file_name: Mapped[str | None] = mapped_column(String(255))
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    fetched_at: Mapped[CreatedAt]
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(100), default="text/html")
     text: Mapped[str] = mapped_column(Text, default="")

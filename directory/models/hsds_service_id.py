@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.models.base import Base
+from directory.models.base import Base, ClinicId
 
 
 class HsdsServiceId(Base):
@@ -14,5 +14,5 @@ class HsdsServiceId(Base):
     __tablename__ = "hsds_service_ids"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[ClinicId]
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id", ondelete="CASCADE"))

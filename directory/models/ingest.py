@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.models.base import Base, str_enum, utcnow
+from directory.models.base import Base, ClinicId, CreatedAt, IntPk, UpdatedAt, str_enum
 from directory.models.clinic import Clinic
 
 
@@ -19,16 +19,14 @@ class ExternalId(Base):
     __tablename__ = "external_ids"
     __table_args__ = (UniqueConstraint("source", "external_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     source: Mapped[str] = mapped_column(String(100))
     external_id: Mapped[str] = mapped_column(String(200))
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[ClinicId]
     # SHA-256 of the row as last imported: the same row again changes nothing.
     row_hash: Mapped[str] = mapped_column(String(64))
     citation: Mapped[str] = mapped_column(String(300))
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[UpdatedAt]
 
     clinic: Mapped[Clinic] = relationship()
 
@@ -50,9 +48,9 @@ class PossibleDuplicate(Base):
         Index("ix_possible_duplicates_status_created", "status", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     # The listing it resembles.
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[ClinicId]
     # Set for a pair of listings already in the directory; None for an imported row.
     other_clinic_id: Mapped[int | None] = mapped_column(
         ForeignKey("clinics.id", ondelete="CASCADE")
@@ -68,11 +66,13 @@ class PossibleDuplicate(Base):
         str_enum(DuplicateStatus), default=DuplicateStatus.PENDING
     )
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[CreatedAt]
+    decided_at: Mapped[datetime | None]
 
-    clinic: Mapped[Clinic] = relationship(foreign_keys=[clinic_id])
-    other_clinic: Mapped[Clinic | None] = relationship(foreign_keys=[other_clinic_id])
+    clinic: Mapped[Clinic] = relationship(foreign_keys="PossibleDuplicate.clinic_id")
+    other_clinic: Mapped[Clinic | None] = relationship(
+        foreign_keys="PossibleDuplicate.other_clinic_id"
+    )
 
 
 class ImportUpload(Base):
@@ -80,12 +80,12 @@ class ImportUpload(Base):
 
     __tablename__ = "import_uploads"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     token: Mapped[str] = mapped_column(String(64), unique=True)
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     publish: Mapped[bool] = mapped_column(default=False)
     skip_invalid: Mapped[bool] = mapped_column(default=False)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[CreatedAt]
+    imported_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.models.base import Base
+from directory.models.base import Base, IntPk
 
 
 class LowestPrice(Base):
@@ -17,7 +17,7 @@ class LowestPrice(Base):
         Index("ix_lowest_prices_treatment_amount", "treatment_id", "amount_cents"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
     treatment_id: Mapped[int | None] = mapped_column(
         ForeignKey("treatments.id", ondelete="CASCADE")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.models.base import Base
+from directory.models.base import Base, IntPk
 
 
 class Place(Base):
@@ -14,7 +14,7 @@ class Place(Base):
     __tablename__ = "places"
     __table_args__ = (Index("ix_places_kind_key", "kind", "key", unique=True),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     kind: Mapped[str] = mapped_column(String(10))  # "zip" or "city"
     key: Mapped[str] = mapped_column(String(120))  # "48336" or "farmington hills, mi"
     name: Mapped[str] = mapped_column(String(120))

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.models.base import Base, str_enum
+from directory.models.base import Base, ClinicId, IntPk, str_enum
 
 if TYPE_CHECKING:
     from directory.models.clinic import Clinic
@@ -35,8 +35,8 @@ class Price(Base):
         Index("ix_prices_treatment_unit", "treatment_id", "unit"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    clinic_id: Mapped[ClinicId]
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"))
     amount_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="USD")

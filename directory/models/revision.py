@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Text
+from sqlalchemy import JSON, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.models.base import Base, str_enum, utcnow
+from directory.models.base import Base, ClinicId, CreatedAt, IntPk, str_enum
 from directory.models.clinic import Clinic
 
 if TYPE_CHECKING:
@@ -38,13 +38,13 @@ class Request:
     """What every moderation request has: its clinic, where it stands, and who decided
     it, why and when. Claims, proposed changes and patient reports add their own."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    clinic_id: Mapped[ClinicId]
     status: Mapped[Decision] = mapped_column(str_enum(Decision), default=Decision.PENDING)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[CreatedAt]
+    decided_at: Mapped[datetime | None]
 
 
 class Claim(Request, Base):

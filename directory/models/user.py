@@ -6,10 +6,10 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.models.base import Base, str_enum, utcnow
+from directory.models.base import Base, CreatedAt, IntPk, str_enum
 from directory.models.clinic import Clinic
 
 clinic_owners = Table(
@@ -37,16 +37,16 @@ class User(Base):
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.OWNER)
-    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_verified_at: Mapped[datetime | None]
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, unique=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[CreatedAt]
 
     clinics: Mapped[list[Clinic]] = relationship(secondary=clinic_owners, order_by="Clinic.name")
 
@@ -92,9 +92,7 @@ class PendingRegistration(Base):
 
     __tablename__ = "pending_registrations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntPk]
     email: Mapped[str] = mapped_column(String(254), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
+    created_at: Mapped[CreatedAt] = mapped_column(index=True)
