@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from directory.api.schema_parts import (
+    BOOLEAN,
+    INTEGER,
+    STRING,
+    UUID,
+    array,
+    component,
+    each,
+    json_response,
+    obj,
+)
+
+_URI = {"type": "string", "format": "uri"}
 SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/compiled/"
 
 
@@ -69,67 +82,31 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
 }
 
-PAGE = {
-    "type": "object",
-    "required": [
-        "total_items",
-        "total_pages",
-        "page_number",
-        "size",
-        "first_page",
-        "last_page",
-        "empty",
-        "contents",
-    ],
-    "properties": {
-        "total_items": {"type": "integer"},
-        "total_pages": {"type": "integer"},
-        "page_number": {"type": "integer"},
-        "size": {"type": "integer"},
-        "first_page": {"type": "boolean"},
-        "last_page": {"type": "boolean"},
-        "empty": {"type": "boolean"},
-    },
+_PAGE_PROPERTIES = {
+    **each(INTEGER, "total_items", "total_pages", "page_number", "size"),
+    **each(BOOLEAN, "first_page", "last_page", "empty"),
 }
-ERROR = {
-    "type": "object",
-    "required": ["status", "message"],
-    "properties": {
-        "status": {"type": "integer"},
-        "message": {"type": "string"},
-        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+# Each list answer adds its records under "contents".
+PAGE = obj(_PAGE_PROPERTIES, required=[*_PAGE_PROPERTIES, "contents"])
+ERROR = obj(
+    {
+        "status": INTEGER,
+        "message": STRING,
+        "errors": {"type": "object", "additionalProperties": STRING},
     },
-}
-TAXONOMY = {
-    "type": "object",
-    "required": ["id", "name", "description"],
-    "properties": {
-        "id": {"type": "string", "format": "uuid"},
-        "name": {"type": "string"},
-        "description": {"type": "string"},
-        "uri": {"type": "string"},
-        "version": {"type": "string"},
+    required=["status", "message"],
+)
+TAXONOMY = obj(
+    {"id": UUID, **each(STRING, "name", "description", "uri", "version")},
+    required=["id", "name", "description"],
+)
+TAXONOMY_TERM = obj(
+    {
+        **each(UUID, "id", "parent_id", "taxonomy_id"),
+        **each(STRING, "code", "name", "description", "taxonomy", "language", "term_uri"),
     },
-}
-TAXONOMY_TERM = {
-    "type": "object",
-    "required": ["id", "name", "description"],
-    "properties": {
-        "id": {"type": "string", "format": "uuid"},
-        "code": {"type": "string"},
-        "name": {"type": "string"},
-        "description": {"type": "string"},
-        "parent_id": {"type": "string", "format": "uuid"},
-        "taxonomy": {"type": "string"},
-        "language": {"type": "string"},
-        "taxonomy_id": {"type": "string", "format": "uuid"},
-        "term_uri": {"type": "string"},
-    },
-}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    required=["id", "name", "description"],
+)
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -145,14 +122,14 @@ def _list(
             "operationId": operation,
             "parameters": [PARAMETERS[p] for p in params],
             "responses": {
-                "200": _json(
+                "200": json_response(
                     {
-                        "allOf": [{"$ref": "#/components/schemas/Page"}],
-                        "properties": {"contents": {"type": "array", "items": item}},
+                        "allOf": [component("Page")],
+                        "properties": {"contents": array(item)},
                     },
                     "One page.",
                 ),
-                "400": _json({"$ref": "#/components/schemas/Error"}, "A parameter is not valid."),
+                "400": json_response(component("Error"), "A parameter is not valid."),
             },
         }
     }
@@ -163,12 +140,10 @@ def _one(item: dict[str, Any], description: str, operation: str) -> dict[str, An
         "get": {
             "summary": description,
             "operationId": operation,
-            "parameters": [
-                {"in": "path", "name": "id", "required": True, "schema": {"type": "string"}}
-            ],
+            "parameters": [{"in": "path", "name": "id", "required": True, "schema": STRING}],
             "responses": {
-                "200": _json(item, description),
-                "404": _json({"$ref": "#/components/schemas/Error"}, "No such record."),
+                "200": json_response(item, description),
+                "404": json_response(component("Error"), "No such record."),
             },
         },
     }
@@ -217,23 +192,19 @@ PATHS: dict[str, dict[str, Any]] = {
         _ref("service_at_location.json"), "One service at a location", "getServiceAtLocation"
     ),
     "/taxonomies": _list(
-        {"$ref": "#/components/schemas/Taxonomy"},
+        component("Taxonomy"),
         "Taxonomies",
         "listTaxonomies",
         ["search", "page", "per_page"],
     ),
-    "/taxonomies/{id}": _one(
-        {"$ref": "#/components/schemas/Taxonomy"}, "One taxonomy", "getTaxonomy"
-    ),
+    "/taxonomies/{id}": _one(component("Taxonomy"), "One taxonomy", "getTaxonomy"),
     "/taxonomy_terms": _list(
-        {"$ref": "#/components/schemas/TaxonomyTerm"},
+        component("TaxonomyTerm"),
         "Taxonomy terms",
         "listTaxonomyTerms",
         ["search", "taxonomy_id", "page", "per_page"],
     ),
-    "/taxonomy_terms/{id}": _one(
-        {"$ref": "#/components/schemas/TaxonomyTerm"}, "One taxonomy term", "getTaxonomyTerm"
-    ),
+    "/taxonomy_terms/{id}": _one(component("TaxonomyTerm"), "One taxonomy term", "getTaxonomyTerm"),
 }
 
 
@@ -257,16 +228,11 @@ def document(server_url: str) -> dict[str, Any]:
                     "summary": "The HSDS version and profile of this API",
                     "operationId": "getAPIMetaInformation",
                     "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["version", "profile"],
-                                "properties": {
-                                    "version": {"type": "string"},
-                                    "profile": {"type": "string", "format": "uri"},
-                                    "openapi_url": {"type": "string", "format": "uri"},
-                                },
-                            },
+                        "200": json_response(
+                            obj(
+                                {"version": STRING, **each(_URI, "profile", "openapi_url")},
+                                required=["version", "profile"],
+                            ),
                             "About this API.",
                         )
                     },

@@ -5,18 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from directory.api import hsds_openapi
+from directory.api.schema_parts import (
+    BOOLEAN,
+    INTEGER,
+    NULLABLE_BOOL,
+    NULLABLE_INT,
+    NULLABLE_NUM,
+    NULLABLE_STR,
+    NUMBER,
+    STRING,
+    array,
+    component,
+    each,
+    json_response,
+    obj,
+    one_of,
+)
 from directory.listings import schema
 from directory.listings.schema import Kind
+from directory.models import ChargeKind, GeocodePrecision, PhoneKind, PriceUnit
 from directory.search import params
 
 # The search parameters the regional price summary reads.
 COST_PARAMS = ("near", "radius", "state")
-
-
-_NULLABLE_STR = {"type": ["string", "null"]}
-_NULLABLE_NUM = {"type": ["number", "null"]}
-_NULLABLE_INT = {"type": ["integer", "null"]}
-_NULLABLE_BOOL = {"type": ["boolean", "null"]}
+_DATE = {"type": "string", "format": "date"}
 
 
 def _listing_properties(audience: str) -> dict[str, Any]:
@@ -25,11 +37,11 @@ def _listing_properties(audience: str) -> dict[str, Any]:
     for name in schema.api_fields(audience):
         spec = schema.SPECS[name]
         if spec.kind is Kind.TEXT:
-            properties[name] = {"type": "string"} if spec.column_empty == "" else _NULLABLE_STR
+            properties[name] = STRING if spec.column_empty == "" else NULLABLE_STR
         elif spec.kind is Kind.FLAG:
-            properties[name] = _NULLABLE_BOOL
+            properties[name] = NULLABLE_BOOL
         else:
-            properties[name] = {"type": "array", "items": {"type": "string"}}
+            properties[name] = array(STRING)
         properties[name] = {**properties[name], "description": spec.label}
     return properties
 
@@ -37,202 +49,164 @@ def _listing_properties(audience: str) -> dict[str, Any]:
 SCHEMAS: dict[str, Any] = {
     # Both APIs answer errors with the same JSON body.
     "Error": hsds_openapi.ERROR,
-    "Location": {
-        "type": "object",
-        "required": ["state", "latitude", "longitude", "geocode_precision"],
-        "properties": {
-            "address_1": _NULLABLE_STR,
-            "address_2": _NULLABLE_STR,
-            "city": _NULLABLE_STR,
-            "state": {"type": "string"},
-            "postal_code": _NULLABLE_STR,
-            "metro": _NULLABLE_STR,
-            "latitude": {"type": "number"},
-            "longitude": {"type": "number"},
-            "geocode_precision": {
-                "type": "string",
-                "enum": ["address", "postal_code", "city", "region"],
-            },
+    "Location": obj(
+        {
+            **each(NULLABLE_STR, "address_1", "address_2", "city"),
+            "state": STRING,
+            **each(NULLABLE_STR, "postal_code", "metro"),
+            **each(NUMBER, "latitude", "longitude"),
+            "geocode_precision": one_of(GeocodePrecision),
         },
-    },
-    "Phone": {
-        "type": "object",
-        "required": ["e164", "display", "kind"],
-        "properties": {
-            "e164": {"type": "string"},
-            "display": {"type": "string"},
-            "vanity": _NULLABLE_STR,
-            "kind": {"type": "string", "enum": ["main", "toll_free", "text"]},
+        required=["state", "latitude", "longitude", "geocode_precision"],
+    ),
+    "Phone": obj(
+        {
+            **each(STRING, "e164", "display"),
+            "vanity": NULLABLE_STR,
+            "kind": one_of(PhoneKind),
         },
-    },
-    "Price": {
-        "type": "object",
-        "required": ["treatment", "amount_cents", "currency", "unit", "source_url", "as_of"],
-        "properties": {
-            "treatment": {"type": "string"},
+        required=["e164", "display", "kind"],
+    ),
+    "Price": obj(
+        {
+            "treatment": STRING,
             "amount_cents": {"type": "integer", "minimum": 0},
-            "currency": {"type": "string"},
-            "unit": {"type": "string", "enum": ["session", "series", "consultation", "month"]},
-            "sessions_included": _NULLABLE_INT,
-            "included": {"type": "string"},
-            "insurance_accepted": {"type": "boolean"},
-            "valid_from": _NULLABLE_STR,
-            "valid_to": _NULLABLE_STR,
-            "source_url": {"type": "string"},
-            "as_of": {"type": "string", "format": "date"},
-            "stale": {"type": "boolean"},
+            "currency": STRING,
+            "unit": one_of(PriceUnit),
+            "sessions_included": NULLABLE_INT,
+            "included": STRING,
+            "insurance_accepted": BOOLEAN,
+            **each(NULLABLE_STR, "valid_from", "valid_to"),
+            "source_url": STRING,
+            "as_of": _DATE,
+            "stale": BOOLEAN,
         },
-    },
-    "ClinicSummary": {
-        "type": "object",
-        "required": [
-            "slug",
-            "name",
-            "is_example",
-            "kind",
-            "location",
-            "phones",
-            "treatments",
-            "prices",
-            "distance_miles",
-        ],
-        "properties": {
-            "slug": {"type": "string"},
-            "name": {"type": "string"},
-            "is_example": {"type": "boolean"},
+        required=["treatment", "amount_cents", "currency", "unit", "source_url", "as_of"],
+    ),
+    "ClinicSummary": obj(
+        {
+            **each(STRING, "slug", "name"),
+            "is_example": BOOLEAN,
             "kind": {"type": "string", "enum": ["clinic", "telehealth_program", "hospital"]},
-            "location": {"oneOf": [{"$ref": "#/components/schemas/Location"}, {"type": "null"}]},
-            "service_area_states": {"type": "array", "items": {"type": "string"}},
-            "distance_miles": _NULLABLE_NUM,
-            "phones": {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}},
+            "location": {"oneOf": [component("Location"), {"type": "null"}]},
+            "service_area_states": array(STRING),
+            "distance_miles": NULLABLE_NUM,
+            "phones": array(component("Phone")),
             **_listing_properties("summary"),
-            "access_as_of": _NULLABLE_STR,
-            "prices": {"type": "array", "items": {"$ref": "#/components/schemas/Price"}},
-            "lowest_session_price_cents": _NULLABLE_INT,
-            "last_verified": {
-                "type": "object",
-                "properties": {"on": _NULLABLE_STR, "by": _NULLABLE_STR},
-            },
+            "access_as_of": NULLABLE_STR,
+            "prices": array(component("Price")),
+            "lowest_session_price_cents": NULLABLE_INT,
+            "last_verified": obj(each(NULLABLE_STR, "on", "by")),
         },
-    },
-    "HospitalCharge": {
-        "type": "object",
-        "required": ["code", "code_type", "treatment", "kind", "amount_cents", "as_of", "source"],
-        "properties": {
-            "code": {"type": "string"},
-            "code_type": {"type": "string"},
-            "treatment": {"type": "string"},
-            "covers": {"type": "string"},
-            "description": {"type": "string"},
-            "setting": {"type": "string"},
-            "kind": {
-                "type": "string",
-                "enum": [
-                    "gross",
-                    "discounted_cash",
-                    "negotiated_dollar",
-                    "negotiated_percentage",
-                    "negotiated_algorithm",
-                    "minimum",
-                    "maximum",
-                ],
-            },
-            "amount_cents": _NULLABLE_INT,
-            "payer_name": _NULLABLE_STR,
-            "plan_name": _NULLABLE_STR,
-            "percentage": _NULLABLE_STR,
-            "algorithm": _NULLABLE_STR,
-            "methodology": _NULLABLE_STR,
-            "drug_unit": _NULLABLE_STR,
-            "drug_unit_type": _NULLABLE_STR,
-            "median_cents": _NULLABLE_INT,
-            "p10_cents": _NULLABLE_INT,
-            "p90_cents": _NULLABLE_INT,
-            "estimated_cents": _NULLABLE_INT,
-            "as_of": {"type": "string", "format": "date"},
-            "source": {"type": "string"},
-            "attestation_confirmed": {"type": "boolean"},
+        required=(
+            "slug name is_example kind location phones treatments prices distance_miles"
+        ).split(),
+    ),
+    "HospitalCharge": obj(
+        {
+            **each(STRING, "code", "code_type", "treatment", "covers", "description", "setting"),
+            "kind": one_of(ChargeKind),
+            "amount_cents": NULLABLE_INT,
+            **each(
+                NULLABLE_STR,
+                "payer_name",
+                "plan_name",
+                "percentage",
+                "algorithm",
+                "methodology",
+                "drug_unit",
+                "drug_unit_type",
+            ),
+            **each(NULLABLE_INT, "median_cents", "p10_cents", "p90_cents", "estimated_cents"),
+            "as_of": _DATE,
+            "source": STRING,
+            "attestation_confirmed": BOOLEAN,
         },
-    },
+        required=["code", "code_type", "treatment", "kind", "amount_cents", "as_of", "source"],
+    ),
     "ClinicDetail": {
-        "allOf": [{"$ref": "#/components/schemas/ClinicSummary"}],
-        "type": "object",
-        "required": [
-            "description",
-            "locations",
-            "conditions",
-            "care_team",
-            "sources",
-            "clinic_statements",
-            "url",
-        ],
-        "properties": {
-            **_listing_properties("detail"),
-            "url": {"type": "string"},
-            "hospital_charges": {
-                "type": "array",
-                "description": "Hospitals only: current standard charges from the price file.",
-                "items": {"$ref": "#/components/schemas/HospitalCharge"},
-            },
-            "locations": {"type": "array", "items": {"$ref": "#/components/schemas/Location"}},
-            "care_team": {
-                "type": "object",
-                "properties": {
-                    "administered_by": _NULLABLE_STR,
-                    "monitoring": _NULLABLE_STR,
-                    "private_room": _NULLABLE_BOOL,
-                    "year_opened": _NULLABLE_INT,
+        "allOf": [component("ClinicSummary")],
+        **obj(
+            {
+                **_listing_properties("detail"),
+                "url": STRING,
+                "hospital_charges": {
+                    **array(component("HospitalCharge")),
+                    "description": "Hospitals only: current standard charges from the price file.",
                 },
+                "locations": array(component("Location")),
+                "care_team": obj(
+                    {
+                        **each(NULLABLE_STR, "administered_by", "monitoring"),
+                        "private_room": NULLABLE_BOOL,
+                        "year_opened": NULLABLE_INT,
+                    }
+                ),
+                "sources": array(
+                    obj(
+                        {
+                            "field": STRING,
+                            **each(NULLABLE_STR, "source_document", "source_url"),
+                            "quote": STRING,
+                        }
+                    )
+                ),
+                "clinic_statements": array(obj(each(STRING, "topic", "quote", "source_document"))),
             },
-            "sources": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "field": {"type": "string"},
-                        "source_document": _NULLABLE_STR,
-                        "source_url": _NULLABLE_STR,
-                        "quote": {"type": "string"},
-                    },
-                },
-            },
-            "clinic_statements": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "topic": {"type": "string"},
-                        "quote": {"type": "string"},
-                        "source_document": {"type": "string"},
-                    },
-                },
-            },
-        },
+            required=(
+                "description locations conditions care_team sources clinic_statements url"
+            ).split(),
+        ),
     },
     "Place": {
+        **obj(
+            {
+                **each(STRING, "kind", "label"),
+                "state": NULLABLE_STR,
+                **each(NULLABLE_NUM, "latitude", "longitude"),
+            }
+        ),
         "type": ["object", "null"],
-        "properties": {
-            "kind": {"type": "string"},
-            "label": {"type": "string"},
-            "state": _NULLABLE_STR,
-            "latitude": _NULLABLE_NUM,
-            "longitude": _NULLABLE_NUM,
-        },
     },
 }
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-_ERROR_400 = _json(_ref("Error"), "A parameter is not valid; `errors` names each one.")
-_ERROR_404 = _json(_ref("Error"), "Not found.")
-_LIST = {"type": "array", "items": _ref("ClinicSummary")}
+_ERROR_400 = json_response(component("Error"), "A parameter is not valid; `errors` names each one.")
+_ERROR_404 = json_response(component("Error"), "Not found.")
+_LIST = array(component("ClinicSummary"))
+_SEARCH_RESULTS = obj(
+    {
+        "place": component("Place"),
+        "radius_miles": NULLABLE_NUM,
+        **each(INTEGER, "total", "page", "per_page", "pages"),
+        **each(_LIST, "results", "nearest_beyond_radius", "telehealth_programs"),
+        "telehealth_programs_total": INTEGER,
+    },
+    required=["total", "results"],
+)
+_REGIONS = obj(
+    {
+        "regions": array(
+            obj(
+                {**each(STRING, "state", "name"), **each(INTEGER, "clinics", "telehealth_programs")}
+            )
+        )
+    }
+)
+_COST_SUMMARY = obj(
+    {
+        "region": STRING,
+        **each(INTEGER, "clinics", "prices"),
+        "rows": array(
+            obj(
+                {
+                    **each(STRING, "treatment", "unit"),
+                    **each(INTEGER, "count", "min_cents", "median_cents", "max_cents"),
+                }
+            )
+        ),
+    }
+)
 
 
 def document(server_url: str, limits: params.Limits | None = None) -> dict[str, Any]:
@@ -255,25 +229,7 @@ def document(server_url: str, limits: params.Limits | None = None) -> dict[str, 
                     "summary": "Search published clinics",
                     "parameters": params.openapi_parameters(limits=limits),
                     "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["total", "results"],
-                                "properties": {
-                                    "place": _ref("Place"),
-                                    "radius_miles": _NULLABLE_NUM,
-                                    "total": {"type": "integer"},
-                                    "page": {"type": "integer"},
-                                    "per_page": {"type": "integer"},
-                                    "pages": {"type": "integer"},
-                                    "results": _LIST,
-                                    "nearest_beyond_radius": _LIST,
-                                    "telehealth_programs": _LIST,
-                                    "telehealth_programs_total": {"type": "integer"},
-                                },
-                            },
-                            "One page of results.",
-                        ),
+                        "200": json_response(_SEARCH_RESULTS, "One page of results."),
                         "400": _ERROR_400,
                     },
                 }
@@ -287,11 +243,11 @@ def document(server_url: str, limits: params.Limits | None = None) -> dict[str, 
                             "name": "slug",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
+                            "schema": STRING,
                         }
                     ],
                     "responses": {
-                        "200": _json(_ref("ClinicDetail"), "The clinic."),
+                        "200": json_response(component("ClinicDetail"), "The clinic."),
                         "404": _ERROR_404,
                     },
                 }
@@ -300,28 +256,7 @@ def document(server_url: str, limits: params.Limits | None = None) -> dict[str, 
                 "get": {
                     "operationId": "listRegions",
                     "summary": "States with counts",
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "regions": {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "properties": {
-                                                "state": {"type": "string"},
-                                                "name": {"type": "string"},
-                                                "clinics": {"type": "integer"},
-                                                "telehealth_programs": {"type": "integer"},
-                                            },
-                                        },
-                                    }
-                                },
-                            },
-                            "The states.",
-                        )
-                    },
+                    "responses": {"200": json_response(_REGIONS, "The states.")},
                 }
             },
             "/costs/summary": {
@@ -330,31 +265,7 @@ def document(server_url: str, limits: params.Limits | None = None) -> dict[str, 
                     "summary": "Price summary for a state or the area around a place",
                     "parameters": params.openapi_parameters(COST_PARAMS, limits),
                     "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "region": {"type": "string"},
-                                    "clinics": {"type": "integer"},
-                                    "prices": {"type": "integer"},
-                                    "rows": {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "properties": {
-                                                "treatment": {"type": "string"},
-                                                "unit": {"type": "string"},
-                                                "count": {"type": "integer"},
-                                                "min_cents": {"type": "integer"},
-                                                "median_cents": {"type": "integer"},
-                                                "max_cents": {"type": "integer"},
-                                            },
-                                        },
-                                    },
-                                },
-                            },
-                            "The summary.",
-                        ),
+                        "200": json_response(_COST_SUMMARY, "The summary."),
                         "400": _ERROR_400,
                     },
                 }
@@ -368,7 +279,7 @@ def document(server_url: str, limits: params.Limits | None = None) -> dict[str, 
                         "308": {
                             "description": "Moved to /hsds/organizations?full_service=true "
                             "(the query string is kept).",
-                            "headers": {"Location": {"schema": {"type": "string"}}},
+                            "headers": {"Location": {"schema": STRING}},
                         }
                     },
                 }
@@ -378,7 +289,9 @@ def document(server_url: str, limits: params.Limits | None = None) -> dict[str, 
                 "get": {
                     "operationId": "openapi",
                     "summary": "This document",
-                    "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+                    "responses": {
+                        "200": json_response({"type": "object"}, "The OpenAPI document.")
+                    },
                 }
             },
         },
@@ -428,7 +341,7 @@ def hsds_paths() -> dict[str, Any]:
         "get": {
             "operationId": "hsdsOpenapi",
             "summary": "Open Referral's HSDS OpenAPI definition, filled in for this site",
-            "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+            "responses": {"200": json_response({"type": "object"}, "The OpenAPI document.")},
         }
     }
     paths["/hsds/datapackage.zip"] = {
@@ -439,9 +352,7 @@ def hsds_paths() -> dict[str, Any]:
                 "200": {
                     "description": "A zip of datapackage.json and one CSV per HSDS table.",
                     "content": {
-                        "application/zip": {
-                            "schema": {"type": "string", "contentEncoding": "binary"}
-                        }
+                        "application/zip": {"schema": {**STRING, "contentEncoding": "binary"}}
                     },
                 }
             },

@@ -18,6 +18,10 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _attributes(item: object, *names: str) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in names}
+
+
 def location(loc: Location) -> dict[str, Any]:
     """A location with its coordinates and how precise they are."""
     return snapshots.location_data(loc)
@@ -62,12 +66,7 @@ def listing_fields(clinic: Clinic, audience: str) -> dict[str, Any]:
 
 def source(s: Provenance) -> dict[str, Any]:
     """Where one fact came from."""
-    return {
-        "field": s.field,
-        "source_document": s.source_document,
-        "source_url": s.source_url,
-        "quote": s.quote,
-    }
+    return _attributes(s, "field", "source_document", "source_url", "quote")
 
 
 def clinic_summary(
@@ -111,16 +110,12 @@ def clinic_detail(clinic: Clinic, today: date, stale_after_days: int) -> dict[st
     data.update(
         listing_fields(clinic, "detail"),
         locations=[location(loc) for loc in clinic.locations],
-        care_team={
-            "administered_by": clinic.administered_by,
-            "monitoring": clinic.monitoring,
-            "private_room": clinic.private_room,
-            "year_opened": clinic.year_opened,
-        },
+        care_team=_attributes(
+            clinic, "administered_by", "monitoring", "private_room", "year_opened"
+        ),
         sources=[source(s) for s in clinic.sources],
         clinic_statements=[
-            {"topic": q.topic, "quote": q.quote, "source_document": q.source_document}
-            for q in clinic.quotes
+            _attributes(q, "topic", "quote", "source_document") for q in clinic.quotes
         ],
     )
     return data
@@ -142,13 +137,7 @@ def place(p: geo.SearchPlace | None) -> dict[str, Any] | None:
     """The place a search was resolved to."""
     if p is None:
         return None
-    return {
-        "kind": p.kind,
-        "label": p.label,
-        "state": p.state,
-        "latitude": p.latitude,
-        "longitude": p.longitude,
-    }
+    return _attributes(p, "kind", "label", "state", "latitude", "longitude")
 
 
 def hospital_charge(c: HospitalCharge) -> dict[str, Any]:
