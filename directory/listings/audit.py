@@ -21,10 +21,10 @@ def record(
 ) -> AuditEvent:
     """Add an audit entry in the caller's transaction, so it lands with the change or not at all."""
     event = AuditEvent(
-        actor_id=actor.id if actor else None,
         action=action,
         target_type=target_type,
         target_id=target_id,
+        actor_id=actor.id if actor else None,
         summary=summary,
         before=before,
         after=after,

@@ -59,6 +59,33 @@ class Conflict(ModerationError):
         )
 
 
+def _add_revision(
+    session: Session,
+    clinic: Clinic,
+    submitter: User,
+    kind: RevisionKind,
+    payload: dict[str, Any],
+    base_snapshot: dict[str, Any],
+    note: str,
+    **decision: Any,
+) -> Revision:
+    """A revision of the listing as it stands now, added and flushed; `decision` fills in
+    who decided it and how, for one that is decided as it is made."""
+    revision = Revision(
+        clinic_id=clinic.id,
+        submitter_id=submitter.id,
+        kind=kind,
+        payload=payload,
+        base_version=clinic.version,
+        base_snapshot=base_snapshot,
+        note=note,
+        **decision,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
 def _decided(
     obj: Claim | Revision | PatientReport, admin: User, status: Decision, reason: str
 ) -> None:
@@ -161,18 +188,7 @@ def propose_edit(
         older.status = Decision.WITHDRAWN
         older.reason = "Replaced by a newer proposal."
         older.decided_at = utcnow()
-    revision = Revision(
-        clinic_id=clinic.id,
-        submitter_id=user.id,
-        kind=RevisionKind.EDIT,
-        payload=payload,
-        base_version=clinic.version,
-        base_snapshot=current,
-        note=note.strip(),
-    )
-    session.add(revision)
-    session.flush()
-    return revision
+    return _add_revision(session, clinic, user, RevisionKind.EDIT, payload, current, note.strip())
 
 
 def submit_new_clinic(
@@ -214,18 +230,9 @@ def submit_new_clinic(
     )
     session.add(clinic)
     session.flush()
-    revision = Revision(
-        clinic_id=clinic.id,
-        submitter_id=user.id,
-        kind=RevisionKind.NEW_CLINIC,
-        payload=payload,
-        base_version=clinic.version,
-        base_snapshot=dict(EMPTY_LISTING),
-        note=note.strip(),
+    return _add_revision(
+        session, clinic, user, RevisionKind.NEW_CLINIC, payload, dict(EMPTY_LISTING), note.strip()
     )
-    session.add(revision)
-    session.flush()
-    return revision
 
 
 def withdraw(session: Session, user: User, revision: Revision) -> None:
@@ -362,20 +369,19 @@ def revert(
     fields = snapshots.changed_fields(before, target)
     if not fields:
         raise ModerationError(gettext("The listing already matches that version."))
-    undo = Revision(
-        clinic_id=clinic.id,
-        submitter_id=admin.id,
-        kind=RevisionKind.REVERT,
-        payload=target,
-        base_version=clinic.version,
-        base_snapshot=before,
-        note=decisions.UNDO_NOTE.format(revision.id),
+    undo = _add_revision(
+        session,
+        clinic,
+        admin,
+        RevisionKind.REVERT,
+        target,
+        before,
+        decisions.UNDO_NOTE.format(revision.id),
         status=Decision.APPROVED,
         reviewer_id=admin.id,
         reason=reason.strip(),
         decided_at=utcnow(),
     )
-    session.add(undo)
     snapshots.apply(
         session,
         clinic,

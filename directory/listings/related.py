@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.models import Decision, PatientReport, Revision
+
+R = TypeVar("R", Revision, PatientReport)
 
 
 @dataclass
@@ -37,19 +40,20 @@ def open_by_listing(session: Session, clinic_ids: Iterable[int]) -> dict[int, Op
     found: dict[int, OpenOnListing] = {i: OpenOnListing() for i in ids}
     if not ids:
         return found
-    for rev in session.execute(
-        select(Revision)
-        .where(Revision.clinic_id.in_(ids), Revision.status == Decision.PENDING)
-        .order_by(Revision.created_at, Revision.id)
-    ).scalars():
+    for rev in _pending(session, Revision, ids):
         found[rev.clinic_id].revisions.append(rev)
-    for item in session.execute(
-        select(PatientReport)
-        .where(PatientReport.clinic_id.in_(ids), PatientReport.status == Decision.PENDING)
-        .order_by(PatientReport.created_at, PatientReport.id)
-    ).scalars():
+    for item in _pending(session, PatientReport, ids):
         found[item.clinic_id].reports.append(item)
     return found
+
+
+def _pending(session: Session, model: type[R], clinic_ids: list[int]) -> Sequence[R]:
+    """The model's pending requests on these listings, oldest first."""
+    return session.scalars(
+        select(model)
+        .where(model.clinic_id.in_(clinic_ids), model.status == Decision.PENDING)
+        .order_by(model.created_at, model.id)
+    ).all()
 
 
 def open_on_listing(session: Session, clinic_id: int) -> OpenOnListing:
