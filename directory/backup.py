@@ -29,33 +29,38 @@ def _pg_tool(name: str) -> str:
     return found
 
 
-def _run(command: list[str]) -> None:
+def _run(tool: str, *args: str) -> None:
     """Run a PostgreSQL tool; its own error message becomes the BackupError."""
+    command = [_pg_tool(tool), *args]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode:
         raise BackupError(result.stderr.strip())
 
 
+def _sqlite_copy(engine: Engine, path: Path, to_file: bool) -> None:
+    """Copy the live SQLite database to the file at path, or the file over it.
+
+    Online: writers may continue while a copy is made.
+    """
+    raw = engine.raw_connection()
+    try:
+        live = cast(sqlite3.Connection, raw.driver_connection)
+        with sqlite3.connect(path) as file:
+            if to_file:
+                live.backup(file)
+            else:
+                file.backup(live)
+    finally:
+        raw.close()
+
+
 def backup(engine: Engine, target: Path) -> None:
     """Write a consistent copy of the live database to target."""
     if engine.dialect.name == "sqlite":
-        raw = engine.raw_connection()
-        try:
-            with sqlite3.connect(target) as copy:
-                # Online: writers may continue while the copy is made.
-                cast(sqlite3.Connection, raw.driver_connection).backup(copy)
-        finally:
-            raw.close()
+        _sqlite_copy(engine, target, to_file=True)
         return
     if engine.dialect.name == "postgresql":
-        command = [
-            _pg_tool("pg_dump"),
-            "--format=custom",
-            "--no-owner",
-            f"--file={target}",
-            _pg_url(engine),
-        ]
-        _run(command)
+        _run("pg_dump", "--format=custom", "--no-owner", f"--file={target}", _pg_url(engine))
         return
     raise BackupError(f"No backup method for {engine.dialect.name}.")
 
@@ -66,23 +71,17 @@ def restore(engine: Engine, source: Path) -> None:
         raise BackupError(f"No backup at {source}.")
     engine.dispose()  # no pooled connection may hold the old pages
     if engine.dialect.name == "sqlite":
-        raw = engine.raw_connection()
-        try:
-            with sqlite3.connect(source) as copy:
-                copy.backup(cast(sqlite3.Connection, raw.driver_connection))
-        finally:
-            raw.close()
+        _sqlite_copy(engine, source, to_file=False)
         return
     if engine.dialect.name == "postgresql":
-        command = [
-            _pg_tool("pg_restore"),
+        _run(
+            "pg_restore",
             "--clean",
             "--if-exists",
             "--no-owner",
             "--single-transaction",
             f"--dbname={_pg_url(engine)}",
             str(source),
-        ]
-        _run(command)
+        )
         return
     raise BackupError(f"No restore method for {engine.dialect.name}.")

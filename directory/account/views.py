@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
@@ -30,6 +21,7 @@ from directory.auth import login_required, safe_next
 from directory.extensions import db, limiter
 from directory.links import external_url
 from directory.owner.forms import ActionForm
+from directory.view_helpers import per_account
 
 bp = Blueprint("account", __name__)
 
@@ -143,34 +135,30 @@ def _change_password_limit() -> str:
     return settings.current().change_password_rate_limit
 
 
-def _per_account() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
-
-
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
     """Sign out of this browser."""
-    if ActionForm().validate_on_submit():
-        # Sessions live in signed cookies: a new session token is what makes a copied
-        # cookie worthless once its owner has signed out.
-        accounts.sign_out_everywhere(db.session, current_user)
-        db.session.commit()
-        logout_user()
-        session.clear()
-        flash(gettext("You are signed out."), "success")
-    return redirect(url_for("public.index"))
+    return _sign_out(gettext("You are signed out."), clear_session=True)
 
 
 @bp.post("/logout-everywhere")
 @login_required
 def logout_everywhere() -> Response:
     """End every session of the account."""
+    return _sign_out(gettext("You are signed out on every device."), clear_session=False)
+
+
+def _sign_out(message: str, clear_session: bool) -> Response:
     if ActionForm().validate_on_submit():
+        # Sessions live in signed cookies: a new session token is what makes a copied
+        # cookie worthless once its owner has signed out.
         accounts.sign_out_everywhere(db.session, current_user)
         db.session.commit()
         logout_user()
-        flash(gettext("You are signed out on every device."), "success")
+        if clear_session:
+            session.clear()
+        flash(message, "success")
     return redirect(url_for("public.index"))
 
 
@@ -214,7 +202,7 @@ def reset(token: str) -> ResponseReturnValue:
 @login_required
 @limiter.limit(
     _change_password_limit,
-    key_func=_per_account,
+    key_func=per_account,
     methods=["POST"],
     deduct_when=_wrong_current_password,
 )

@@ -18,9 +18,9 @@ from directory.auth import admin_required
 from directory.extensions import db
 from directory.links import external_url, public_base
 from directory.listings import decisions, moderation, related, snapshots
-from directory.listings import published as listings
-from directory.models import AuditEvent, Claim, Clinic, ClinicStatus, PatientReport, Revision
+from directory.models import AuditEvent, Claim, ClinicStatus, PatientReport, Revision
 from directory.search import geocoding
+from directory.view_helpers import listing_or_404
 
 bp = Blueprint("admin", __name__)
 AUDIT_PER_PAGE = 50
@@ -188,7 +188,7 @@ def decide_report(report_id: int, decision: str) -> Response:
 @admin_required
 def clinic(slug: str) -> str:
     """A listing's status, its whole revision history, and the actions on it."""
-    found = _clinic_or_404(slug)
+    found = listing_or_404(slug)
     revisions = (
         db.session.execute(
             select(Revision)
@@ -212,7 +212,7 @@ def clinic(slug: str) -> str:
 @admin_required
 def set_status(slug: str) -> Response:
     """Publish, unpublish or suspend."""
-    found = _clinic_or_404(slug)
+    found = listing_or_404(slug)
     form = StatusForm()
     return _decide(
         form,
@@ -262,14 +262,6 @@ def _decide(form: FlaskForm, action: Callable[[str], object], done: str, back: s
     db.session.commit()
     flash(done, "success")
     return redirect(back)
-
-
-def _clinic_or_404(slug: str) -> Clinic:
-    """Any listing by slug, whatever its status (admins see drafts and suspended ones)."""
-    try:
-        return listings.any_clinic(db.session, slug)
-    except listings.NotFound:
-        abort(404)
 
 
 def _page_arg(name: str) -> int:

@@ -149,38 +149,31 @@ class PriceRow(Form):
         return ok
 
 
+def _text(
+    label: LazyString,
+    max_length: int,
+    required: bool = False,
+    field: type[StringField] = StringField,
+) -> StringField:
+    """Free text patients read: NFKC-normalised, visible, at most `max_length` characters."""
+    first = DataRequired() if required else Optional()
+    return field(label, filters=[nfkc], validators=[first, Length(max=max_length), visible_text])
+
+
 class ListingForm(FlaskForm):
     """Everything an owner may propose about a listing."""
 
-    name = StringField(
-        lazy_gettext("Clinic name"),
-        filters=[nfkc],
-        validators=[DataRequired(), Length(max=200), visible_text],
-    )
-    description = TextAreaField(
-        lazy_gettext("Description"),
-        filters=[nfkc],
-        validators=[Optional(), Length(max=4000), visible_text],
-    )
+    name = _text(lazy_gettext("Clinic name"), 200, required=True)
+    description = _text(lazy_gettext("Description"), 4000, field=TextAreaField)
     website = URLField(
         lazy_gettext("Website"), validators=[Optional(), Length(max=500), web_address]
     )
     email = StringField(
         lazy_gettext("Public e-mail"), validators=[Optional(), Length(max=254), email_address]
     )
-    address_1 = StringField(
-        lazy_gettext("Street address"),
-        filters=[nfkc],
-        validators=[Optional(), Length(max=200), visible_text],
-    )
-    address_2 = StringField(
-        lazy_gettext("Suite, floor"),
-        filters=[nfkc],
-        validators=[Optional(), Length(max=200), visible_text],
-    )
-    city = StringField(
-        lazy_gettext("City"), filters=[nfkc], validators=[Optional(), Length(max=120), visible_text]
-    )
+    address_1 = _text(lazy_gettext("Street address"), 200)
+    address_2 = _text(lazy_gettext("Suite, floor"), 200)
+    city = _text(lazy_gettext("City"), 120)
     state = SelectField(lazy_gettext("State"), choices=choice_list([("", "—"), *geo.all_states()]))
     postal_code = StringField(lazy_gettext("ZIP code"), validators=[Optional(), Length(max=10)])
     hours = TextAreaField(lazy_gettext("Opening hours"), validators=[Optional(), Length(max=1000)])
@@ -208,11 +201,7 @@ class ListingForm(FlaskForm):
     accepting_new_patients = SelectField(
         lazy_gettext("Accepting new patients"), choices=choice_list(TRISTATE), default=""
     )
-    first_appointment_wait = StringField(
-        lazy_gettext("Usual wait for a first appointment"),
-        filters=[nfkc],
-        validators=[Optional(), Length(max=120), visible_text],
-    )
+    first_appointment_wait = _text(lazy_gettext("Usual wait for a first appointment"), 120)
     rems_certified = SelectField(
         lazy_gettext("Spravato REMS-certified treatment center"),
         choices=choice_list(TRISTATE),

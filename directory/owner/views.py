@@ -2,36 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from directory import settings
 from directory.auth import login_required
 from directory.extensions import db, limiter
 from directory.listings import decisions, moderation, snapshots
-from directory.listings import published as listings
-from directory.models import Claim, Clinic, Revision
+from directory.models import Claim, Clinic, Revision, User
 from directory.owner.forms import ActionForm, ClaimForm, ListingForm, NewClinicForm
+from directory.view_helpers import listing_or_404, per_account
 
 bp = Blueprint("owner", __name__)
-
-
-def _clinic(slug: str) -> Clinic:
-    try:
-        return listings.any_clinic(db.session, slug)
-    except listings.NotFound:
-        abort(404)
+T = TypeVar("T")
 
 
 def _editable(slug: str) -> Clinic:
     """A clinic the signed-in account manages (admins manage all); others get 404."""
-    clinic = _clinic(slug)
+    clinic = listing_or_404(slug)
     if not (current_user.is_admin or current_user.owns(clinic)):
         abort(404)
     return clinic
+
+
+def _own_revision(revision_id: int) -> Revision:
+    """One of the signed-in account's own proposals; anyone else's is a 404."""
+    revision = db.get_or_404(Revision, revision_id)
+    if revision.submitter_id != current_user.id:
+        abort(404)
+    return revision
 
 
 @bp.get("/")
@@ -71,9 +77,7 @@ def dashboard() -> str:
 @login_required
 def proposal(revision_id: int) -> str:
     """One of the owner's own proposals: what it changed, and what became of it."""
-    revision = db.get_or_404(Revision, revision_id)
-    if revision.submitter_id != current_user.id:
-        abort(404)
+    revision = _own_revision(revision_id)
     return render_template(
         "owner/proposal.html",
         rev=revision,
@@ -86,13 +90,9 @@ def _submit_limit() -> str:
     return settings.current().owner_submit_rate_limit
 
 
-def _per_account() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
-
-
 @bp.route("/clinics/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_submit_limit, key_func=_per_account, methods=["POST"])
+@limiter.limit(_submit_limit, key_func=per_account, methods=["POST"])
 def new_clinic() -> str | Response | tuple[str, int]:
     """Submit a clinic that is not listed yet; it waits for an admin."""
     form = NewClinicForm()
@@ -123,7 +123,7 @@ def new_clinic() -> str | Response | tuple[str, int]:
 @login_required
 def claim(slug: str) -> str | Response | tuple[str, int]:
     """Ask to manage an existing listing."""
-    clinic = _clinic(slug)
+    clinic = listing_or_404(slug)
     if not moderation.claimable(clinic):
         abort(404)
     form = ClaimForm()
@@ -142,7 +142,7 @@ def claim(slug: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/clinics/<slug>/edit", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_submit_limit, key_func=_per_account, methods=["POST"])
+@limiter.limit(_submit_limit, key_func=per_account, methods=["POST"])
 def edit(slug: str) -> str | Response | tuple[str, int]:
     """Propose changes; the public listing stays as it is until a moderator approves."""
     clinic = _editable(slug)
@@ -176,35 +176,28 @@ def edit(slug: str) -> str | Response | tuple[str, int]:
 def confirm(slug: str) -> Response:
     """One click: the listing is still correct."""
     clinic = _editable(slug)
-    if ActionForm().validate_on_submit():
-        try:
-            moderation.confirm_listing(db.session, current_user, clinic)
-        except moderation.ModerationError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(
-                gettext(
-                    "Thank you. %(name)s is marked as checked today.", name=clinic.display_name
-                ),
-                "success",
-            )
-    return redirect(url_for("owner.dashboard"))
+    done = gettext("Thank you. %(name)s is marked as checked today.", name=clinic.display_name)
+    return _one_click(moderation.confirm_listing, clinic, done)
 
 
 @bp.post("/revisions/<int:revision_id>/withdraw")
 @login_required
 def withdraw(revision_id: int) -> Response:
     """Take back a pending proposal."""
-    revision = db.get_or_404(Revision, revision_id)
-    if revision.submitter_id != current_user.id:
-        abort(404)
+    return _one_click(
+        moderation.withdraw, _own_revision(revision_id), gettext("The proposal is withdrawn.")
+    )
+
+
+def _one_click(action: Callable[[Session, User, T], object], target: T, done: str) -> Response:
+    """A dashboard button: the account's action on the target, committed with `done` said,
+    or what stopped it."""
     if ActionForm().validate_on_submit():
         try:
-            moderation.withdraw(db.session, current_user, revision)
+            action(db.session, current_user, target)
         except moderation.ModerationError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(gettext("The proposal is withdrawn."), "success")
+            flash(done, "success")
     return redirect(url_for("owner.dashboard"))
