@@ -9,13 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from directory import settings
-from directory.account.forms import (
-    ChangePasswordForm,
-    ForgotForm,
-    LoginForm,
-    RegisterForm,
-    ResetForm,
-)
+from directory.account import forms
 from directory.accounts import service as accounts
 from directory.auth import login_required, safe_next
 from directory.extensions import db, limiter
@@ -43,7 +37,7 @@ def _status(form) -> int:  # type: ignore[no-untyped-def]
 @limiter.limit(_register_limit, methods=["POST"])
 def register() -> ResponseReturnValue:
     """Create an owner account; a verification link goes by mail."""
-    form = RegisterForm()
+    form = forms.RegisterForm()
     if form.validate_on_submit():
         try:
             accounts.register(
@@ -82,7 +76,7 @@ def verify(token: str) -> ResponseReturnValue:
 @limiter.limit(_login_limit, methods=["POST"])
 def login() -> ResponseReturnValue:
     """Sign in; the same answer for an unknown e-mail and a wrong password."""
-    form = LoginForm()
+    form = forms.LoginForm()
     status = 200
     if form.validate_on_submit():
         known = accounts.device_user_id(settings.current(), request.cookies.get(DEVICE_COOKIE))
@@ -166,7 +160,7 @@ def _sign_out(message: str, clear_session: bool) -> Response:
 @limiter.limit(_register_limit, methods=["POST"])
 def forgot() -> ResponseReturnValue:
     """Ask for a reset link; the answer does not reveal whether the account exists."""
-    form = ForgotForm()
+    form = forms.ForgotForm()
     if form.validate_on_submit():
         accounts.request_password_reset(
             db.session,
@@ -182,7 +176,7 @@ def forgot() -> ResponseReturnValue:
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str) -> ResponseReturnValue:
     """Choose a new password from a reset link (works once)."""
-    form = ResetForm()
+    form = forms.ResetForm()
     if form.validate_on_submit():
         try:
             accounts.reset_password(
@@ -208,7 +202,7 @@ def reset(token: str) -> ResponseReturnValue:
 )
 def change_password() -> ResponseReturnValue:
     """Change the password; other sessions end."""
-    form = ChangePasswordForm()
+    form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         try:
             accounts.change_password(

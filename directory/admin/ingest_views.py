@@ -66,10 +66,11 @@ def _candidate(document: SourceDocument) -> dict[str, Any]:
 def review_page(document_id: int) -> str:
     """Each fact the page states beside its words, ticked, editable."""
     document = db.get_or_404(SourceDocument, document_id)
+    candidate = _candidate(document)  # a 404 when the page is not about a clinic
     return render_template(
         "admin/review_page.html",
         document=document,
-        c=_candidate(document),
+        c=candidate,
         form=SaveReviewForm(),
         treatment_names=TREATMENT_NAMES,
         condition_names=CONDITION_NAMES,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from directory import settings
 from directory.api import hsds, hsds_datapackage, hsds_records
@@ -45,6 +47,19 @@ def _stored_id(value: str) -> str:
         abort(404)
 
 
+def _records(fetch: Callable[..., hsds_records.Page], *full_flags: str) -> ResponseReturnValue:
+    """One page of stored records; any of `full_flags` set to true nests their relations."""
+    filters = _filters()
+    return _page(filters, fetch(db.session, filters, full=_full(*full_flags)))
+
+
+def _record(
+    fetch: Callable[[Session, str], dict[str, Any] | None], raw_id: str
+) -> ResponseReturnValue:
+    """One stored record by its id, or a 404."""
+    return _found(fetch(db.session, _stored_id(raw_id)))
+
+
 @bp.get("/")
 def root() -> ResponseReturnValue:
     """Which HSDS version and profile this API speaks."""
@@ -68,44 +83,37 @@ def openapi_document() -> ResponseReturnValue:
 @bp.get("/organizations")
 def organizations() -> ResponseReturnValue:
     """Published listings as organizations; full_service=true nests their services."""
-    filters = _filters()
-    return _page(
-        filters, hsds_records.organizations(db.session, filters, full=_full("full", "full_service"))
-    )
+    return _records(hsds_records.organizations, "full", "full_service")
 
 
 @bp.get("/organizations/<org_id>")
 def organization(org_id: str) -> ResponseReturnValue:
     """One organization with its locations, phones and services."""
-    return _found(hsds_records.organization(db.session, _stored_id(org_id)))
+    return _record(hsds_records.organization, org_id)
 
 
 @bp.get("/services")
 def services() -> ResponseReturnValue:
     """Each treatment a published listing offers, as a service."""
-    filters = _filters()
-    return _page(filters, hsds_records.services(db.session, filters, full=_full("full")))
+    return _records(hsds_records.services, "full")
 
 
 @bp.get("/services/<service_id>")
 def service(service_id: str) -> ResponseReturnValue:
     """One service with its prices, service areas, schedules and organization."""
-    return _found(hsds_records.service(db.session, _stored_id(service_id)))
+    return _record(hsds_records.service, service_id)
 
 
 @bp.get("/service_at_locations")
 def services_at_locations() -> ResponseReturnValue:
     """Services at locations; postcode and proximity (miles) find the nearest."""
-    filters = _filters()
-    return _page(
-        filters, hsds_records.services_at_locations(db.session, filters, full=_full("full"))
-    )
+    return _records(hsds_records.services_at_locations, "full")
 
 
 @bp.get("/service_at_locations/<sal_id>")
 def service_at_location(sal_id: str) -> ResponseReturnValue:
     """One service at one location, fully nested."""
-    return _found(hsds_records.service_at_location(db.session, _stored_id(sal_id)))
+    return _record(hsds_records.service_at_location, sal_id)
 
 
 @bp.get("/taxonomies")
