@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import re
@@ -18,7 +19,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from selectolax.parser import HTMLParser
-from sqlalchemy import create_engine, select
+from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.pool import NullPool
 
 from directory import create_app
 from directory.cli import apply_migrations
@@ -72,13 +74,24 @@ def _pg_database_url(name: str) -> str:
     return PG_URL.rsplit("/", 1)[0] + "/" + name
 
 
+@functools.cache
+def _pg_admin_engine() -> Engine:
+    """One engine per worker for creating and dropping test databases."""
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
 def _pg_admin(statement: str) -> None:
-    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(statement)
-    finally:
-        engine.dispose()
+    with _pg_admin_engine().connect() as connection:
+        connection.exec_driver_sql(statement)
+
+
+@functools.cache
+def _copy_strategy() -> str:
+    """PostgreSQL 15 copies a template through the WAL by default; copying its files is
+    about three times faster for a database this size."""
+    with _pg_admin_engine().connect() as connection:
+        version = int(connection.exec_driver_sql("SHOW server_version_num").scalar_one())
+    return " STRATEGY FILE_COPY" if version >= 150000 else ""
 
 
 def _build_template(uri: str) -> None:
@@ -136,7 +149,7 @@ def copy_of_template(template_db: Path | str, path: Path) -> tuple[Path | str, C
     a file at `path` on SQLite, a database of its own on PostgreSQL."""
     if PG_URL:
         name = f"directory_test_{uuid.uuid4().hex[:12]}"
-        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}{_copy_strategy()}")
         return _pg_database_url(name), lambda: _pg_admin(
             f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
         )
