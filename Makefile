@@ -8,8 +8,8 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 EXAMPLE_CLINICS ?= 300
-# pytest-xdist: one worker per core; the live-site and browser tests share one worker.
-PYTEST_WORKERS ?= -n auto --dist loadgroup --durations=10
+# pytest-xdist: one worker per core; the browser tests share one worker (tests/conftest.py).
+PYTEST_WORKERS ?= -n auto --durations=10
 
 .PHONY: run test lint db clean bench serve stress audit
 

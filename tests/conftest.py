@@ -50,12 +50,21 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 TEMPLATE_NAME = f"directory_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With pytest-xdist, the tests of the shared live site run on one worker (with
-    `--dist loadgroup`), so the site and the browser are built once, not once per worker."""
-    for item in items:
-        if {"live_server", "browser"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("live_site"))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With pytest-xdist, the browser tests run on one worker, so the served site and the
+    browser are built once, not once per worker; every other test goes where there is room.
+
+    Grouped by path, not by xdist's `xdist_group` mark: under pytest 9, pytest-xdist 3.8
+    can no longer add the group to a test's id, and the mark is silently ignored.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LiveSiteScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "live_site" if nodeid.startswith("tests/browser/") else nodeid
+
+    return LiveSiteScheduling(config, log)
 
 
 def _config(database: Path | str) -> dict[str, Any]:
