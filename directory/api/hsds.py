@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from directory.formatting import is_stale
+from directory.listings import schema
 from directory.listings.hsds_ids import make_id
 from directory.listings.taxonomy import CONDITIONS, LANGUAGE_NAMES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Treatment
@@ -41,11 +42,27 @@ def timestamp(moment: datetime) -> str:
 
 # --- taxonomies ---------------------------------------------------------------------------
 
+# The listing's own fields HSDS has no field for (the schema's `hsds_fact`), as
+# attribute code, field name and description; the access facts are dated by access-as-of.
+_FACT_FIELDS = tuple(
+    (name.replace("_", "-"), name, spec)
+    for name, spec in schema.SPECS.items()
+    if spec.hsds_fact is not None
+)
+
+
+def _listing_facts(access: bool) -> dict[str, str]:
+    return {code: spec.hsds_fact or "" for code, _, spec in _FACT_FIELDS if spec.access is access}
+
+
+def _listing_values(clinic: Clinic, access: bool) -> list[tuple[str, Any]]:
+    return [(code, getattr(clinic, n)) for code, n, spec in _FACT_FIELDS if spec.access is access]
+
+
 # Facts a listing holds that HSDS has no field for; each is an attribute whose value holds it.
 FACTS: dict[str, str] = {
     "example-data": "A fictional example listing, not a real clinic.",
-    "free-consultation": "Whether the first consultation is free: true or false.",
-    "accepts-insurance": "Whether the clinic accepts insurance: true or false.",
+    **_listing_facts(access=False),
     "administered-by": "Who administers the treatment, as the source states it.",
     "monitoring": "How patients are monitored during treatment, as the source states it.",
     "private-room": "Whether treatment is given in a private room: true or false.",
@@ -66,10 +83,7 @@ FACTS: dict[str, str] = {
     "source_document, source_url and quote.",
     "clinic-statement": "A claim the clinic makes on its own page, shown only as its words: "
     "JSON with topic, quote and source_document.",
-    "accepting-new-patients": "Whether the clinic is taking new patients: true or false.",
-    "first-appointment-wait": "The stated wait for a first appointment, in the source's words.",
-    "rems-certified": "Whether the clinic is an esketamine (Spravato) REMS-certified "
-    "treatment center: true or false.",
+    **_listing_facts(access=True),
     "access-as-of": "The date on which the payment options, languages and new-patient "
     "status were stated.",
 }
@@ -310,15 +324,12 @@ def organization(clinic: Clinic, changes: list[Change] | None = None) -> dict[st
         "organization",
         [
             ("example-data", True if clinic.is_example else None),
-            ("free-consultation", clinic.free_consultation),
-            ("accepts-insurance", clinic.accepts_insurance),
+            *_listing_values(clinic, access=False),
             ("administered-by", clinic.administered_by),
             ("monitoring", clinic.monitoring),
             ("private-room", clinic.private_room),
             ("year-opened", clinic.year_opened),
-            ("accepting-new-patients", clinic.accepting_new_patients),
-            ("first-appointment-wait", clinic.first_appointment_wait),
-            ("rems-certified", clinic.rems_certified),
+            *_listing_values(clinic, access=True),
             ("access-as-of", clinic.access_as_of.isoformat() if clinic.access_as_of else None),
         ],
     )

@@ -191,17 +191,30 @@ def apply(
 PLAIN_KINDS = (Kind.TEXT, Kind.FLAG, Kind.CODES)
 
 
-def write_plain(clinic: Clinic, field: str, value: Any) -> None:
-    """Write one text, yes/no or code-list field of a snapshot onto the clinic row."""
+def column_value(field: str, value: Any) -> Any:
+    """What the clinic row holds for a text, yes/no or code-list field's snapshot value."""
     spec = schema.SPECS[field]
     if spec.kind is Kind.TEXT:
-        setattr(clinic, field, (value or "").strip() or spec.column_empty)
-    elif spec.kind is Kind.FLAG:
-        setattr(clinic, field, value)
-    elif spec.kind is Kind.CODES:
-        setattr(clinic, field, join_codes(list(value or [])))
-    else:
-        raise ValueError(f"{field} is not stored in the clinic row")
+        return (value or "").strip() or spec.column_empty
+    if spec.kind is Kind.FLAG:
+        return value
+    if spec.kind is Kind.CODES:
+        return join_codes(list(value or []))
+    raise ValueError(f"{field} is not stored in the clinic row")
+
+
+def write_plain(clinic: Clinic, field: str, value: Any) -> None:
+    """Write one text, yes/no or code-list field of a snapshot onto the clinic row."""
+    setattr(clinic, field, column_value(field, value))
+
+
+def plain_columns(listing: schema.Listing) -> dict[str, Any]:
+    """The clinic row's columns for every text, yes/no and code-list field of a listing."""
+    return {
+        name: column_value(name, getattr(listing, name))
+        for name, spec in schema.SPECS.items()
+        if spec.kind in PLAIN_KINDS
+    }
 
 
 def phone(data: dict[str, Any]) -> Phone:
@@ -269,18 +282,22 @@ def _apply_location(
 
 def price(data: dict[str, Any], treatments: dict[str, Treatment]) -> Price:
     """A price row from a snapshot's price; its as-of date is where it starts to hold."""
+    return Price(treatment=treatments[data["treatment"]], **price_columns(data))
+
+
+def price_columns(data: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's price as the price row's columns, its treatment aside."""
     as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else None
-    return Price(
-        treatment=treatments[data["treatment"]],
-        amount_cents=int(data["amount_cents"]),
-        unit=PriceUnit(data["unit"]),
-        sessions_included=data.get("sessions_included"),
-        included=data.get("included") or "",
-        insurance_accepted=bool(data.get("insurance_accepted")),
-        source_url=data.get("source_url"),
-        as_of=as_of,
-        valid_from=as_of,
-    )
+    return {
+        "amount_cents": int(data["amount_cents"]),
+        "unit": PriceUnit(data["unit"]),
+        "sessions_included": data.get("sessions_included"),
+        "included": data.get("included") or "",
+        "insurance_accepted": bool(data.get("insurance_accepted")),
+        "source_url": data.get("source_url"),
+        "as_of": as_of,
+        "valid_from": as_of,
+    }
 
 
 def _replace_sources(clinic: Clinic, field: str, note: str) -> None:
