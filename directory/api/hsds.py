@@ -12,7 +12,7 @@ approved changes travel as `metadata` records.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,19 +44,32 @@ def timestamp(moment: datetime) -> str:
 
 # The listing's own fields HSDS has no field for (the schema's `hsds_fact`), as
 # attribute code, field name and description; the access facts are dated by access-as-of.
-_FACT_FIELDS = tuple(
+FACT_FIELDS = tuple(
     (name.replace("_", "-"), name, spec)
     for name, spec in schema.SPECS.items()
     if spec.hsds_fact is not None
 )
 
 
+def read_listing_facts(value_of: Callable[[str], str]) -> dict[str, Any]:
+    """The listing fields carried as fact attributes, as the clinic row holds them, read back
+    from each attribute's value (`value_of` gives it by code, "" when absent)."""
+    columns: dict[str, Any] = {}
+    for code, name, spec in FACT_FIELDS:
+        text = value_of(code)
+        if spec.kind is schema.Kind.FLAG:
+            columns[name] = {"true": True, "false": False}.get(text.strip().lower())
+        else:
+            columns[name] = text[: schema.max_length(name)] or spec.column_empty
+    return columns
+
+
 def _listing_facts(access: bool) -> dict[str, str]:
-    return {code: spec.hsds_fact or "" for code, _, spec in _FACT_FIELDS if spec.access is access}
+    return {code: spec.hsds_fact or "" for code, _, spec in FACT_FIELDS if spec.access is access}
 
 
 def _listing_values(clinic: Clinic, access: bool) -> list[tuple[str, Any]]:
-    return [(code, getattr(clinic, n)) for code, n, spec in _FACT_FIELDS if spec.access is access]
+    return [(code, getattr(clinic, n)) for code, n, spec in FACT_FIELDS if spec.access is access]
 
 
 # Facts a listing holds that HSDS has no field for; each is an attribute whose value holds it.

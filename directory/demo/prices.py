@@ -78,21 +78,14 @@ def plan_prices(
 
     if rng.random() < 0.25:
         listing["free_consultation"] = True
-        price("consultation", 0, PriceUnit.CONSULTATION, included="Free initial consultation")
-    elif rng.random() < 0.1:
-        price(
-            "consultation",
-            rng.uniform(150, 300) * factor,
-            PriceUnit.CONSULTATION,
-            included="Credited toward the first treatment",
-        )
+        price("consultation", 0, PriceUnit.CONSULTATION, "Free initial consultation")
     else:
-        price(
-            "consultation",
-            rng.uniform(150, 350) * factor,
-            PriceUnit.CONSULTATION,
-            included="Psychiatric evaluation and medical screening",
+        high, included = (
+            (300, "Credited toward the first treatment")
+            if rng.random() < 0.1
+            else (350, "Psychiatric evaluation and medical screening")
         )
+        price("consultation", rng.uniform(150, high) * factor, PriceUnit.CONSULTATION, included)
 
     if remote:
         offered += ["at-home"]

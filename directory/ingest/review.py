@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -90,6 +90,17 @@ SINGLE_KINDS = (Kind.TEXT, Kind.FLAG)
 CODE_INPUTS = {Kind.TERMS: "slug", Kind.CODES: "value"}
 
 
+def _ticked(
+    values: Mapping[str, str], name: str, document: SourceDocument, quotes: list[str]
+) -> Iterator[str]:
+    """The form keys of the ticked rows of a list fact, each row's quote checked."""
+    for i in range(MAX_FACTS):
+        key = f"{name}-{i}"
+        if _on(values, key):
+            _cited(values, key, document, quotes)
+            yield key
+
+
 def payload_from_review(
     values: Mapping[str, str], document: SourceDocument
 ) -> tuple[dict[str, Any], list[str]]:
@@ -142,14 +153,10 @@ def _codes(
 ) -> list[str]:
     """The ticked codes of a list fact (treatments, ways to pay...), each once."""
     codes: list[str] = []
-    for i in range(MAX_FACTS):
-        key = f"{name}-{i}"
-        if not _on(values, key):
-            continue
+    for key in _ticked(values, name, document, quotes):
         code = _text(values, f"{key}-{CODE_INPUTS[spec.kind]}", 60)
         if code not in (spec.choices or {}):
             raise ReviewError(f"Unknown {spec.label.lower()}: {code!r}.")
-        _cited(values, key, document, quotes)
         if code not in codes:
             codes.append(code)
     return codes
@@ -158,11 +165,7 @@ def _codes(
 def _location(
     values: Mapping[str, str], document: SourceDocument, quotes: list[str]
 ) -> dict[str, Any] | None:
-    for i in range(MAX_FACTS):
-        key = f"locations-{i}"
-        if not _on(values, key):
-            continue
-        _cited(values, key, document, quotes)
+    for key in _ticked(values, "locations", document, quotes):
         state = geo.state_code(_text(values, f"{key}-state", 40))
         if state is None:
             raise ReviewError("A ticked location needs a US state.")
@@ -184,11 +187,7 @@ def _phones(
     values: Mapping[str, str], document: SourceDocument, quotes: list[str]
 ) -> list[dict[str, Any]]:
     phones: list[dict[str, Any]] = []
-    for i in range(MAX_FACTS):
-        key = f"phones-{i}"
-        if not _on(values, key):
-            continue
-        _cited(values, key, document, quotes)
+    for key in _ticked(values, "phones", document, quotes):
         display = _text(values, f"{key}-display", 40)
         try:
             number = phonenumbers.parse(display, "US")
@@ -216,11 +215,7 @@ def _prices(
     values: Mapping[str, str], document: SourceDocument, quotes: list[str]
 ) -> list[dict[str, Any]]:
     prices = []
-    for i in range(MAX_FACTS):
-        key = f"prices-{i}"
-        if not _on(values, key):
-            continue
-        _cited(values, key, document, quotes)
+    for key in _ticked(values, "prices", document, quotes):
         treatment = _text(values, f"{key}-treatment", 60)
         if treatment not in TREATMENT_SLUGS:
             raise ReviewError(f"Unknown treatment: {treatment!r}.")
