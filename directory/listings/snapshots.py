@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,19 +36,15 @@ FIELD_LABELS = schema.FIELD_LABELS
 ACCESS_FIELDS = schema.ACCESS_FIELDS
 
 
+def _data(row: Any, part: type[BaseModel]) -> dict[str, Any]:
+    """A row's values for the fields of one part of the schema, each enum as its value."""
+    values = {name: getattr(row, name) for name in part.model_fields}
+    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
+
+
 def location_data(loc: Location) -> dict[str, Any]:
     """A location as plain data: its address, coordinates and how precise they are."""
-    return {
-        "address_1": loc.address_1,
-        "address_2": loc.address_2,
-        "city": loc.city,
-        "state": loc.state,
-        "postal_code": loc.postal_code,
-        "metro": loc.metro,
-        "latitude": loc.latitude,
-        "longitude": loc.longitude,
-        "geocode_precision": loc.geocode_precision.value,
-    }
+    return _data(loc, schema.LocationData)
 
 
 def snapshot(clinic: Clinic) -> dict[str, Any]:
@@ -67,10 +65,7 @@ def _snapshot_field(clinic: Clinic, name: str, spec: schema.Spec) -> Any:
         loc = clinic.location
         return None if loc is None else location_data(loc)
     if spec.kind is Kind.PHONES:
-        return [
-            {"display": p.display, "e164": p.e164, "kind": p.kind.value, "vanity": p.vanity}
-            for p in clinic.phones
-        ]
+        return [_data(p, schema.PhoneData) for p in clinic.phones]
     return [
         {
             "treatment": p.treatment.slug,
