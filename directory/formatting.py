@@ -21,6 +21,7 @@ from directory.i18n import babel_locale
 from directory.links import link_urls, outside_url
 from directory.listings import source_documents, taxonomy
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
+from directory.search import params as search_params
 from directory.search import places as geo
 from directory.terms import language_name, term
 from directory.validators import mixed_script
@@ -139,6 +140,7 @@ def register(app: Flask) -> None:
     app.add_template_global(is_stale)
     app.add_template_global(source_documents.describe, "source_document")
     app.add_template_test(mixed_script, "mixed_script")
+    app.add_template_test(search_params.is_yes, "yes")
 
     @app.context_processor
     def _site() -> dict[str, Any]:

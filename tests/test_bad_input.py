@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from directory.search.params import PARAMS
+
 NEAR = "48336"
 MARKUP = "<script>alert(1)</script>"
 ESCAPED_MARKUP = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -197,19 +199,8 @@ def test_valid_search_still_works(client, seeded):
 
 # ---------------------------------------------------------------- markup in every parameter
 
-SEARCH_PARAMS = [
-    "near",
-    "radius",
-    "state",
-    "treatment",
-    "condition",
-    "max_price",
-    "free_consultation",
-    "insurance",
-    "sort",
-    "page",
-    "per_page",
-]
+# Every parameter the search reads, from the one table of them.
+SEARCH_PARAMS = [param.name for param in PARAMS]
 # The radius is a choice of distances: a value that is not a number is not offered back.
 ECHOED_IN_INPUTS = {"near", "max_price"}
 

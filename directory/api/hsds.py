@@ -12,12 +12,13 @@ approved changes travel as `metadata` records.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from directory.formatting import is_stale
+from directory.listings import schema
 from directory.listings.hsds_ids import make_id
 from directory.listings.taxonomy import CONDITIONS, LANGUAGE_NAMES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Treatment
@@ -41,11 +42,40 @@ def timestamp(moment: datetime) -> str:
 
 # --- taxonomies ---------------------------------------------------------------------------
 
+# The listing's own fields HSDS has no field for (the schema's `hsds_fact`), as
+# attribute code, field name and description; the access facts are dated by access-as-of.
+FACT_FIELDS = tuple(
+    (name.replace("_", "-"), name, spec)
+    for name, spec in schema.SPECS.items()
+    if spec.hsds_fact is not None
+)
+
+
+def read_listing_facts(value_of: Callable[[str], str]) -> dict[str, Any]:
+    """The listing fields carried as fact attributes, as the clinic row holds them, read back
+    from each attribute's value (`value_of` gives it by code, "" when absent)."""
+    columns: dict[str, Any] = {}
+    for code, name, spec in FACT_FIELDS:
+        text = value_of(code)
+        if spec.kind is schema.Kind.FLAG:
+            columns[name] = {"true": True, "false": False}.get(text.strip().lower())
+        else:
+            columns[name] = text[: schema.max_length(name)] or spec.column_empty
+    return columns
+
+
+def _listing_facts(access: bool) -> dict[str, str]:
+    return {code: spec.hsds_fact or "" for code, _, spec in FACT_FIELDS if spec.access is access}
+
+
+def _listing_values(clinic: Clinic, access: bool) -> list[tuple[str, Any]]:
+    return [(code, getattr(clinic, n)) for code, n, spec in FACT_FIELDS if spec.access is access]
+
+
 # Facts a listing holds that HSDS has no field for; each is an attribute whose value holds it.
 FACTS: dict[str, str] = {
     "example-data": "A fictional example listing, not a real clinic.",
-    "free-consultation": "Whether the first consultation is free: true or false.",
-    "accepts-insurance": "Whether the clinic accepts insurance: true or false.",
+    **_listing_facts(access=False),
     "administered-by": "Who administers the treatment, as the source states it.",
     "monitoring": "How patients are monitored during treatment, as the source states it.",
     "private-room": "Whether treatment is given in a private room: true or false.",
@@ -66,10 +96,7 @@ FACTS: dict[str, str] = {
     "source_document, source_url and quote.",
     "clinic-statement": "A claim the clinic makes on its own page, shown only as its words: "
     "JSON with topic, quote and source_document.",
-    "accepting-new-patients": "Whether the clinic is taking new patients: true or false.",
-    "first-appointment-wait": "The stated wait for a first appointment, in the source's words.",
-    "rems-certified": "Whether the clinic is an esketamine (Spravato) REMS-certified "
-    "treatment center: true or false.",
+    **_listing_facts(access=True),
     "access-as-of": "The date on which the payment options, languages and new-patient "
     "status were stated.",
 }
@@ -310,15 +337,12 @@ def organization(clinic: Clinic, changes: list[Change] | None = None) -> dict[st
         "organization",
         [
             ("example-data", True if clinic.is_example else None),
-            ("free-consultation", clinic.free_consultation),
-            ("accepts-insurance", clinic.accepts_insurance),
+            *_listing_values(clinic, access=False),
             ("administered-by", clinic.administered_by),
             ("monitoring", clinic.monitoring),
             ("private-room", clinic.private_room),
             ("year-opened", clinic.year_opened),
-            ("accepting-new-patients", clinic.accepting_new_patients),
-            ("first-appointment-wait", clinic.first_appointment_wait),
-            ("rems-certified", clinic.rems_certified),
+            *_listing_values(clinic, access=True),
             ("access-as-of", clinic.access_as_of.isoformat() if clinic.access_as_of else None),
         ],
     )

@@ -163,12 +163,9 @@ def load_clinics(session: Session, ids: list[int]) -> dict[int, Clinic]:
     """The clinics with everything HSDS shows, each collection in one query."""
     if not ids:
         return {}
-    stmt = (
-        select(Clinic)
-        .where(Clinic.id.in_(ids))
-        .options(*published.full_clinic(), selectinload(Clinic.current_charges))
-    )
-    return {c.id: c for c in session.execute(stmt).scalars()}
+    everything = (*published.full_clinic(), selectinload(Clinic.current_charges))
+    found = session.execute(select(Clinic).where(Clinic.id.in_(ids)).options(*everything))
+    return {c.id: c for c in found.scalars()}
 
 
 def _published() -> ColumnElement[bool]:
@@ -446,35 +443,36 @@ def _changes(event: AuditEvent, action: str, by: str) -> list[hsds.Change]:
 
 
 def changes_for(session: Session, clinic_ids: list[int]) -> dict[int, list[hsds.Change]]:
-    """Approved changes to the listings, oldest first, from the audit log (two queries)."""
+    """Approved changes to the listings, oldest first, from the audit log (two queries).
+
+    Decisions on a clinic are its audit events; approved proposals are those of its
+    revisions, made by the revision's submitter (a revert, by a moderator).
+    """
     found: dict[int, list[hsds.Change]] = {}
     if not clinic_ids:
         return found
-    on_clinics = session.execute(
-        select(AuditEvent, User)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(
-            AuditEvent.target_type == "clinic",
-            AuditEvent.target_id.in_(clinic_ids),
-            AuditEvent.action.in_(list(CLINIC_ACTIONS)),
-        )
-    ).all()
-    for event, actor in on_clinics:
-        changes = _changes(event, CLINIC_ACTIONS[event.action], _role(actor))
-        found.setdefault(event.target_id or 0, []).extend(changes)
-    on_revisions = session.execute(
-        select(AuditEvent, Revision.clinic_id, Revision.kind, User)
+    on_clinics = select(AuditEvent, AuditEvent.target_id, User).outerjoin(
+        User, User.id == AuditEvent.actor_id
+    )
+    on_revisions = (
+        select(AuditEvent, Revision.clinic_id, User)
         .join(Revision, Revision.id == AuditEvent.target_id)
         .join(User, User.id == Revision.submitter_id)
-        .where(
-            AuditEvent.target_type == "revision",
-            Revision.clinic_id.in_(clinic_ids),
-            AuditEvent.action.in_(list(REVISION_ACTIONS)),
+    )
+    for stmt, target, clinic, actions in (
+        (on_clinics, "clinic", AuditEvent.target_id, CLINIC_ACTIONS),
+        (on_revisions, "revision", Revision.clinic_id, REVISION_ACTIONS),
+    ):
+        rows = session.execute(
+            stmt.where(
+                AuditEvent.target_type == target,
+                clinic.in_(clinic_ids),
+                AuditEvent.action.in_(list(actions)),
+            )
         )
-    ).all()
-    for event, clinic_id, _kind, submitter in on_revisions:
-        by = "moderator" if event.action == "revision.reverted" else _role(submitter)
-        found.setdefault(clinic_id, []).extend(_changes(event, REVISION_ACTIONS[event.action], by))
+        for event, clinic_id, person in rows:
+            by = "moderator" if event.action == "revision.reverted" else _role(person)
+            found.setdefault(clinic_id or 0, []).extend(_changes(event, actions[event.action], by))
     for changes in found.values():
         changes.sort(key=lambda c: (c.at, c.key, c.field))
     return found

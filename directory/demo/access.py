@@ -9,9 +9,11 @@ from typing import Any
 from directory.listings.taxonomy import PAYMENT_OPTIONS
 
 
-def access_facts(seed: int, index: int, offered: list[str], today: date) -> dict[str, Any]:
-    """How to pay, languages and new-patient facts, from their own generator so the
-    rest of an example clinic stays as it was."""
+def access_facts(
+    seed: int, index: int, offered: list[str], today: date
+) -> tuple[dict[str, Any], date]:
+    """How to pay, languages and new-patient facts as listing fields, and the date they were
+    stated, from their own generator so the rest of an example clinic stays as it was."""
     rng = random.Random(f"{seed}-{index}-access")
     payment = ["self-pay"]
     for code, share in (
@@ -32,11 +34,11 @@ def access_facts(seed: int, index: int, offered: list[str], today: date) -> dict
             languages.append(code)
     accepting = rng.choice((True, True, True, True, False, None))
     wait = rng.choice(("", "About a week", "Two to three weeks", "Same week"))
-    return {
-        "payment_options": ",".join(c for c, _ in PAYMENT_OPTIONS if c in payment),
-        "languages": ",".join(languages),
+    facts = {
+        "payment_options": [c for c, _ in PAYMENT_OPTIONS if c in payment],
+        "languages": languages,
         "accepting_new_patients": accepting,
-        "first_appointment_wait": (wait or None) if accepting else None,
+        "first_appointment_wait": wait if accepting else "",
         "rems_certified": ("esketamine" in offered) or None,
-        "access_as_of": today - timedelta(days=rng.randint(0, 400)),
     }
+    return facts, today - timedelta(days=rng.randint(0, 400))

@@ -28,6 +28,8 @@ from directory.demo.vocabulary import (
     STATES_50_DC,
     STREETS,
 )
+from directory.listings import snapshots
+from directory.listings.schema import Listing, LocationData, PhoneData
 from directory.listings.slugs import slugify
 from directory.models import (
     Clinic,
@@ -117,17 +119,19 @@ def _plan_clinic(
         verified_on = today - timedelta(days=rng.randint(0, 300))
         verified_by = rng.choice(list(VerifiedBy))
 
-    clinic = {
-        "slug": slug,
+    listing: dict[str, Any] = {
         "name": name,
         "description": "Example clinic: a fictional listing that shows how the directory works.",
         "website": f"https://example.com/clinics/{slug}",
         "email": f"info@{slug[:40]}.example.com",
+        "free_consultation": False,
+        "accepts_insurance": False,
+    }
+    clinic = {
+        "slug": slug,
         "status": ClinicStatus.PUBLISHED,
         "is_example": True,
         "status_note": "",
-        "free_consultation": False,
-        "accepts_insurance": False,
         "administered_by": None if remote else rng.choice(ADMINISTERED_BY),
         "monitoring": None if remote else rng.choice(MONITORING),
         "private_room": None if remote else rng.random() < 0.8,
@@ -140,7 +144,7 @@ def _plan_clinic(
     }
 
     source = f"https://example.com/clinics/{slug}/prices"
-    offered, prices = plan_prices(rng, clinic, remote, factor, source, today)
+    offered, prices = plan_prices(rng, listing, remote, factor, source, today)
 
     conditions = ["depression", "treatment-resistant-depression"]
     for slug_c, share in (
@@ -161,33 +165,41 @@ def _plan_clinic(
     if remote:
         service_areas = sorted({state, *rng.sample(STATES_50_DC, rng.randint(3, 20))})
     else:
-        location = {
-            "address_1": f"{rng.randint(100, 9899)} {rng.choice(STREETS)}",
-            "address_2": rng.choice((None, None, f"Suite {rng.randint(100, 450)}")),
-            "city": zip_row.name,
-            "state": state,
-            "postal_code": zip_row.key,
-            "latitude": zip_row.latitude,
-            "longitude": zip_row.longitude,
-            "geocode_precision": GeocodePrecision.POSTAL_CODE,
-            "metro": None,
-        }
+        location = LocationData(
+            address_1=f"{rng.randint(100, 9899)} {rng.choice(STREETS)}",
+            address_2=rng.choice((None, None, f"Suite {rng.randint(100, 450)}")),
+            city=zip_row.name,
+            state=state,
+            postal_code=zip_row.key,
+            latitude=zip_row.latitude,
+            longitude=zip_row.longitude,
+            geocode_precision=GeocodePrecision.POSTAL_CODE,
+        )
     # 555-0100 to 555-0199 are reserved for fiction.
-    phone = {
-        "e164": f"+155555501{phone_number}",
-        "display": f"(555) 555-01{phone_number}",
-        "kind": PhoneKind.MAIN,
-        "vanity": None,
-    }
-    clinic.update(access_facts(seed, index, offered, today))
+    phone = PhoneData(
+        e164=f"+155555501{phone_number}",
+        display=f"(555) 555-01{phone_number}",
+        kind=PhoneKind.MAIN,
+    )
+    access, clinic["access_as_of"] = access_facts(seed, index, offered, today)
+    example = Listing(
+        **listing,
+        **access,
+        location=location,
+        phones=[phone],
+        treatments=offered,
+        conditions=conditions,
+        prices=prices,
+    )
+    clinic.update(snapshots.plain_columns(example))
     return {
         "clinic": clinic,
-        "location": location,
+        "location": example.location.model_dump() if example.location else None,
         "service_areas": service_areas,
-        "phone": phone,
-        "treatments": offered,
-        "conditions": conditions,
-        "prices": prices,
+        "phones": [p.model_dump() for p in example.phones],
+        "treatments": example.treatments,
+        "conditions": example.conditions,
+        "prices": example.prices,
     }
 
 
@@ -211,17 +223,21 @@ def _insert_batch(
         if plan["location"]:
             locations.append({**plan["location"], "clinic_id": clinic_id})
         areas += [{"clinic_id": clinic_id, "state": s} for s in plan["service_areas"]]
-        phones.append({**plan["phone"], "clinic_id": clinic_id})
+        phones += [{**p, "clinic_id": clinic_id} for p in plan["phones"]]
         links_t += [
             {"clinic_id": clinic_id, "treatment_id": treatments[t]} for t in plan["treatments"]
         ]
         links_c += [
             {"clinic_id": clinic_id, "condition_id": conditions[c]} for c in plan["conditions"]
         ]
-        for p in plan["prices"]:
-            row = {k: v for k, v in p.items() if k != "treatment"}
-            row.update(clinic_id=clinic_id, treatment_id=treatments[p["treatment"]])
-            prices.append(row)
+        prices += [
+            {
+                **snapshots.price_columns(p.model_dump(mode="json")),
+                "clinic_id": clinic_id,
+                "treatment_id": treatments[p.treatment],
+            }
+            for p in plan["prices"]
+        ]
     for table, rows in (
         (Location, locations),
         (ServiceArea, areas),

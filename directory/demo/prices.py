@@ -7,58 +7,85 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from directory.listings.schema import PriceData
 from directory.models import PriceUnit
+
+# Treatments an example clinic may offer beside its main ones: the treatment, the share of
+# clinics offering it, its lowest and highest price in dollars, its unit, whether the price
+# follows the state's price level, and what the price includes.
+Extra = tuple[str, float, float, float, PriceUnit, bool, str]
+REMOTE_EXTRAS: tuple[Extra, ...] = (
+    ("kap", 0.5, 250, 450, PriceUnit.SESSION, False, "Video session with a licensed therapist"),
+    ("integration", 0.5, 90, 180, PriceUnit.SESSION, False, "Video integration session"),
+)
+IN_PERSON_EXTRAS: tuple[Extra, ...] = (
+    ("im-ketamine", 0.15, 250, 450, PriceUnit.SESSION, True, ""),
+    (
+        "oral-ketamine",
+        0.1,
+        150,
+        350,
+        PriceUnit.MONTH,
+        False,
+        "Monthly prescriber visit and medication",
+    ),
+    ("kap", 0.25, 300, 600, PriceUnit.SESSION, True, "Therapy session during a ketamine treatment"),
+    ("integration", 0.3, 100, 200, PriceUnit.SESSION, True, "Integration therapy session"),
+)
 
 
 def plan_prices(
     rng: random.Random,
-    clinic: dict[str, Any],
+    listing: dict[str, Any],
     remote: bool,
     factor: float,
     source: str,
     today: date,
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """The treatments offered and their prices, as rows; sets the clinic's free
-    consultation and insurance flags to match."""
+) -> tuple[list[str], list[PriceData]]:
+    """The treatments offered and their prices; sets the listing's free consultation and
+    insurance flags to match."""
     offered: list[str] = ["consultation"]
-    prices: list[dict[str, Any]] = []
+    prices: list[PriceData] = []
 
-    def price(treatment: str, dollars: float, unit: PriceUnit, **extra: Any) -> None:
+    def price(
+        treatment: str,
+        dollars: float,
+        unit: PriceUnit,
+        included: str = "",
+        sessions: int | None = None,
+        insurance: bool = False,
+    ) -> None:
         step = 25 if dollars >= 100 else 5
-        cents = int(round(dollars / step) * step) * 100
         as_of = today - timedelta(days=rng.randint(0, 540))
         prices.append(
-            {
-                "treatment": treatment,
-                "amount_cents": cents,
-                "unit": unit,
-                "source_url": source,
-                "as_of": as_of,
-                "valid_from": as_of,
-                "currency": "USD",
-                "included": extra.get("included", ""),
-                "sessions_included": extra.get("sessions"),
-                "insurance_accepted": extra.get("insurance", False),
-            }
+            PriceData(
+                treatment=treatment,
+                amount_cents=int(round(dollars / step) * step) * 100,
+                unit=unit,
+                source_url=source,
+                as_of=as_of.isoformat(),
+                included=included,
+                sessions_included=sessions,
+                insurance_accepted=insurance,
+            )
         )
 
+    def extras(table: tuple[Extra, ...]) -> None:
+        for treatment, share, low, high, unit, scaled, included in table:
+            if rng.random() < share:
+                offered.append(treatment)
+                price(treatment, rng.uniform(low, high) * (factor if scaled else 1), unit, included)
+
     if rng.random() < 0.25:
-        clinic["free_consultation"] = True
-        price("consultation", 0, PriceUnit.CONSULTATION, included="Free initial consultation")
-    elif rng.random() < 0.1:
-        price(
-            "consultation",
-            rng.uniform(150, 300) * factor,
-            PriceUnit.CONSULTATION,
-            included="Credited toward the first treatment",
-        )
+        listing["free_consultation"] = True
+        price("consultation", 0, PriceUnit.CONSULTATION, "Free initial consultation")
     else:
-        price(
-            "consultation",
-            rng.uniform(150, 350) * factor,
-            PriceUnit.CONSULTATION,
-            included="Psychiatric evaluation and medical screening",
+        high, included = (
+            (300, "Credited toward the first treatment")
+            if rng.random() < 0.1
+            else (350, "Psychiatric evaluation and medical screening")
         )
+        price("consultation", rng.uniform(150, high) * factor, PriceUnit.CONSULTATION, included)
 
     if remote:
         offered += ["at-home"]
@@ -68,22 +95,7 @@ def plan_prices(
             PriceUnit.MONTH,
             included="Prescriber visits, medication and guided sessions for one month",
         )
-        if rng.random() < 0.5:
-            offered.append("kap")
-            price(
-                "kap",
-                rng.uniform(250, 450),
-                PriceUnit.SESSION,
-                included="Video session with a licensed therapist",
-            )
-        if rng.random() < 0.5:
-            offered.append("integration")
-            price(
-                "integration",
-                rng.uniform(90, 180),
-                PriceUnit.SESSION,
-                included="Video integration session",
-            )
+        extras(REMOTE_EXTRAS)
     else:
         if rng.random() < 0.9:
             offered.append("iv-infusion")
@@ -112,40 +124,14 @@ def plan_prices(
                 )
         if rng.random() < 0.35:
             offered.append("esketamine")
-            clinic["accepts_insurance"] = rng.random() < 0.75
+            listing["accepts_insurance"] = rng.random() < 0.75
             price(
                 "esketamine",
                 rng.uniform(600, 900) * factor,
                 PriceUnit.SESSION,
                 included="In-office Spravato session with 2 hours of observation",
-                insurance=clinic["accepts_insurance"],
+                insurance=listing["accepts_insurance"],
             )
-        if rng.random() < 0.15:
-            offered.append("im-ketamine")
-            price("im-ketamine", rng.uniform(250, 450) * factor, PriceUnit.SESSION)
-        if rng.random() < 0.1:
-            offered.append("oral-ketamine")
-            price(
-                "oral-ketamine",
-                rng.uniform(150, 350),
-                PriceUnit.MONTH,
-                included="Monthly prescriber visit and medication",
-            )
-        if rng.random() < 0.25:
-            offered.append("kap")
-            price(
-                "kap",
-                rng.uniform(300, 600) * factor,
-                PriceUnit.SESSION,
-                included="Therapy session during a ketamine treatment",
-            )
-        if rng.random() < 0.3:
-            offered.append("integration")
-            price(
-                "integration",
-                rng.uniform(100, 200) * factor,
-                PriceUnit.SESSION,
-                included="Integration therapy session",
-            )
+        extras(IN_PERSON_EXTRAS)
 
     return offered, prices

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -188,14 +188,37 @@ _TREATS = re.compile(
 _SPECIFIC = {
     "depression": ("treatment-resistant-depression", "bipolar-depression", "postpartum-depression")
 }
-_MARKET = re.compile(
-    r"\b(?:usually|typically|typical|average|averages|on average|nationwide|nationally|"
-    r"across the (?:country|us|u\.s\.|united states)|national|generally|most clinics|other "
-    r"clinics|many clinics|some clinics|clinics charge|can cost|may cost|can range|ranges? "
-    r"from|anywhere from|industry|elsewhere)\b",
-    re.I,
+
+
+def _phrases(*phrases: str) -> re.Pattern[str]:
+    """Any of the phrases (each a regular expression) as whole words, in any case."""
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.I)
+
+
+# A sentence about the market, not about the clinic.
+_MARKET = _phrases(
+    "usually",
+    "typically",
+    "typical",
+    "average",
+    "averages",
+    "on average",
+    "nationwide",
+    "nationally",
+    r"across the (?:country|us|u\.s\.|united states)",
+    "national",
+    "generally",
+    "(?:most|other|many|some) clinics",
+    "clinics charge",
+    "can cost",
+    "may cost",
+    "can range",
+    "ranges? from",
+    "anywhere from",
+    "industry",
+    "elsewhere",
 )
-_FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
+_FIRST_PERSON = _phrases("we", "our", "us")
 _CALL_FOR_PRICING = re.compile(
     r"(?:call|contact|ask)\b[^.\n]{0,40}\b(?:for|about)\s+(?:current\s+)?(?:pricing|prices|"
     r"rates|costs?|a quote)|pricing (?:is )?available (?:on|upon) request",
@@ -207,11 +230,20 @@ _FREE_CONSULTATION = re.compile(
     r"\b(?:consultation|evaluation)s?\s+(?:is|are)\s+(?:always\s+)?(?:free|complimentary)\b",
     re.I,
 )
-_CALL_TO_ACTION = re.compile(
-    r"\b(?:contact us|call us|call today|give us a call|schedule (?:a|an|your)|book (?:a|an|"
-    r"your)|request (?:an )?appointment|check your eligibility|free consultation|our clinic|"
-    r"our office|our team|we offer|we provide|visit us|se habla)\b",
-    re.I,
+_CALL_TO_ACTION = _phrases(
+    "contact us",
+    "call us",
+    "call today",
+    "give us a call",
+    "schedule (?:a|an|your)",
+    "book (?:a|an|your)",
+    "request (?:an )?appointment",
+    "check your eligibility",
+    "free consultation",
+    "our (?:clinic|office|team)",
+    "we (?:offer|provide)",
+    "visit us",
+    "se habla",
 )
 _NAME_WORDS = re.compile(
     r"\b(?:Ketamine|Clinic|Clinics|Center|Centers|Centre|Health|Wellness|Institute|Medical|"
@@ -272,7 +304,9 @@ PAYMENT_PATTERNS: dict[str, str] = {
     "financing": r"carecredit|care credit|\bfinancing\b|payment plans?|advance care card",
     "credit_card": r"credit cards?|\bvisa\b|mastercard|american express|discover card",
 }
-_NEGATED = re.compile(r"\b(?:not|no|don't|do not|cannot|can't|never|doesn't|does not)\b", re.I)
+_NEGATED = _phrases(
+    "not", "no", "don't", "do not", "cannot", "can't", "never", "doesn't", "does not"
+)
 
 _TELEHEALTH = re.compile(r"telehealth|telemedicine|virtual|online|at[- ]home|remote", re.I)
 _SERVES = re.compile(r"licensed|serv(?:e|es|ing)|available|patients in|residents of", re.I)
@@ -390,24 +424,8 @@ class Candidate:
     source_url: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The documented JSON shape (README), in its order."""
-        return {
-            "name": self.name,
-            "locations": self.locations,
-            "service_area_states": self.service_area_states,
-            "service_area_quotes": self.service_area_quotes,
-            "phones": self.phones,
-            "website": self.website,
-            "email": self.email,
-            "treatments": self.treatments,
-            "conditions": self.conditions,
-            "prices": self.prices,
-            "free_consultation": self.free_consultation,
-            "payment_options": self.payment_options,
-            "languages": self.languages,
-            "warnings": self.warnings,
-            "source_url": self.source_url,
-        }
+        """The documented JSON shape (README): every field, in the order declared above."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def extract(page: Page) -> Candidate:

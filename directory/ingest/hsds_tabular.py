@@ -16,25 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory import models as m
 from directory.api import hsds, hsds_datapackage
 from directory.listings.slugs import slugify
 from directory.listings.taxonomy import LANGUAGE_NAMES
-from directory.models import (
-    Clinic,
-    ClinicQuote,
-    ClinicStatus,
-    Condition,
-    GeocodePrecision,
-    Location,
-    Phone,
-    PhoneKind,
-    Price,
-    PriceUnit,
-    Provenance,
-    ServiceArea,
-    Treatment,
-    VerifiedBy,
-)
 from directory.models.clinic import join_codes
 from directory.search import places as geo
 from directory.search.geocoding import GazetteerGeocoder
@@ -59,7 +44,7 @@ class DatapackageError(ValueError):
 class ImportSummary:
     """What an import did."""
 
-    status: ClinicStatus
+    status: m.ClinicStatus
     created: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # slugs already in the directory
 
@@ -118,11 +103,11 @@ def import_datapackage(session: Session, path: Path | str, *, publish: bool) -> 
     """
     path = Path(path)
     tables = read_tables(path)
-    status = ClinicStatus.PUBLISHED if publish else ClinicStatus.PENDING
+    status = m.ClinicStatus.PUBLISHED if publish else m.ClinicStatus.PENDING
     summary = ImportSummary(status)
     reader = _Reader(session, tables, status)
-    existing = set(session.execute(select(Clinic.slug)).scalars())
-    clinics: list[Clinic] = []
+    existing = set(session.execute(select(m.Clinic.slug)).scalars())
+    clinics: list[m.Clinic] = []
     seen: set[str] = set()
     for n, org in enumerate(tables["organization"], start=2):
         clinic = reader.clinic(org, f"organizations.csv row {n}")
@@ -147,12 +132,12 @@ def import_datapackage(session: Session, path: Path | str, *, publish: bool) -> 
 class _Reader:
     """Turns the rows of one package into Clinic objects, collecting every problem."""
 
-    def __init__(self, session: Session, tables: Rows, status: ClinicStatus) -> None:
+    def __init__(self, session: Session, tables: Rows, status: m.ClinicStatus) -> None:
         self.session = session
         self.status = status
         self.problems: list[str] = []
-        self.treatments = {t.slug: t for t in session.execute(select(Treatment)).scalars()}
-        self.conditions = {c.slug: c for c in session.execute(select(Condition)).scalars()}
+        self.treatments = {t.slug: t for t in session.execute(select(m.Treatment)).scalars()}
+        self.conditions = {c.slug: c for c in session.execute(select(m.Condition)).scalars()}
         self.by: dict[str, dict[str, list[dict[str, str]]]] = {}
         for table, key in (
             ("attribute", "link_id"),
@@ -194,7 +179,7 @@ class _Reader:
                 )
         return found
 
-    def clinic(self, org: dict[str, str], where: str) -> Clinic | None:
+    def clinic(self, org: dict[str, str], where: str) -> m.Clinic | None:
         org_id = org.get("id", "")
         name = org.get("name", "").strip()
         if not org_id or not name:
@@ -205,7 +190,7 @@ class _Reader:
         description = org.get("description", "")
         if example and description == EXAMPLE_DESCRIPTION:
             description = ""
-        clinic = Clinic(
+        clinic = m.Clinic(
             slug=self.slug(org_id, name),
             name=name,
             description=description,
@@ -213,8 +198,6 @@ class _Reader:
             email=org.get("email") or None,
             status=self.status,
             is_example=example,
-            free_consultation=_bool(_first(facts, "free-consultation")),
-            accepts_insurance=_bool(_first(facts, "accepts-insurance")),
             administered_by=_first(facts, "administered-by") or None,
             monitoring=_first(facts, "monitoring") or None,
             private_room=_bool(_first(facts, "private-room")),
@@ -223,10 +206,8 @@ class _Reader:
                 [key.split(":", 1)[1] for key in facts if key.startswith("payment-options:")]
             ),
             languages=self.languages(org_id),
-            accepting_new_patients=_bool(_first(facts, "accepting-new-patients")),
-            first_appointment_wait=_first(facts, "first-appointment-wait")[:120] or None,
-            rems_certified=_bool(_first(facts, "rems-certified")),
             access_as_of=_date(_first(facts, "access-as-of")),
+            **hsds.read_listing_facts(lambda code: _first(facts, code)),
             status_note="Imported from an HSDS data package.",
         )
         self.verification(clinic, org_id, where)
@@ -264,39 +245,39 @@ class _Reader:
                 return identifier["identifier"]
         return slugify(name)
 
-    def verification(self, clinic: Clinic, org_id: str, where: str) -> None:
+    def verification(self, clinic: m.Clinic, org_id: str, where: str) -> None:
         for record in self.rows("metadata", org_id):
             if record.get("last_action_type") != "verified":
                 continue
             clinic.last_verified_on = _date(record.get("last_action_date", ""))
             by = record.get("replacement_value", "")
-            known = {v.value for v in VerifiedBy}
-            clinic.last_verified_by = VerifiedBy(by) if by in known else None
+            known = {v.value for v in m.VerifiedBy}
+            clinic.last_verified_by = m.VerifiedBy(by) if by in known else None
             if clinic.last_verified_on is None:
                 self.problems.append(f"{where}: the verification date is not a date")
 
-    def source(self, value: str, where: str) -> Provenance:
+    def source(self, value: str, where: str) -> m.Provenance:
         data = _json_object(value)
         if not data.get("field"):
             self.problems.append(f"{where}: a source attribute has no field")
-        return Provenance(
+        return m.Provenance(
             field=str(data.get("field", ""))[:60],
             source_document=data.get("source_document"),
             source_url=data.get("source_url"),
             quote=str(data.get("quote", "")),
         )
 
-    def quote(self, value: str, where: str) -> ClinicQuote:
+    def quote(self, value: str, where: str) -> m.ClinicQuote:
         data = _json_object(value)
         if not data.get("quote") or not data.get("source_document"):
             self.problems.append(f"{where}: a clinic statement needs a quote and its source")
-        return ClinicQuote(
+        return m.ClinicQuote(
             topic=str(data.get("topic", "")),
             quote=str(data.get("quote", "")),
             source_document=str(data.get("source_document", "")),
         )
 
-    def location(self, row: dict[str, str], where: str) -> Location | None:
+    def location(self, row: dict[str, str], where: str) -> m.Location | None:
         addresses = self.rows("address", row.get("id", ""))
         if not addresses:
             self.problems.append(f"{where}: location {row.get('id')} has no address")
@@ -307,7 +288,7 @@ class _Reader:
             self.problems.append(f"{where}: {address.get('state_province')!r} is not a US state")
             return None
         precision = _first(self.facts(row.get("id", "")), "geocode-precision")
-        loc = Location(
+        loc = m.Location(
             address_1=address.get("address_1") or None,
             address_2=address.get("address_2") or None,
             city=address.get("city") or None,
@@ -319,9 +300,9 @@ class _Reader:
         if latitude is not None and longitude is not None:
             loc.latitude, loc.longitude = latitude, longitude
             loc.geocode_precision = (
-                GeocodePrecision(precision)
-                if precision in {p.value for p in GeocodePrecision}
-                else GeocodePrecision.ADDRESS
+                m.GeocodePrecision(precision)
+                if precision in {p.value for p in m.GeocodePrecision}
+                else m.GeocodePrecision.ADDRESS
             )
             return loc
         try:
@@ -336,7 +317,7 @@ class _Reader:
         loc.geocode_precision = position.precision
         return loc
 
-    def phone(self, row: dict[str, str], where: str) -> Phone | None:
+    def phone(self, row: dict[str, str], where: str) -> m.Phone | None:
         number = row.get("number", "").strip()
         e164 = number if _E164.match(number) else us_phone_e164(number)
         if e164 is None:
@@ -344,15 +325,15 @@ class _Reader:
             return None
         facts = self.facts(row.get("id", ""))
         kind = _first(facts, "phone-kind") or ("text" if row.get("type") == "text" else "main")
-        return Phone(
+        return m.Phone(
             e164=e164,
             display=(row.get("description") or number)[:40],
             vanity=_first(facts, "phone-vanity") or None,
-            kind=PhoneKind(kind) if kind in {k.value for k in PhoneKind} else PhoneKind.MAIN,
+            kind=m.PhoneKind(kind) if kind in {k.value for k in m.PhoneKind} else m.PhoneKind.MAIN,
         )
 
-    def services(self, clinic: Clinic, org_id: str, where: str) -> None:
-        treatments: list[Treatment] = []
+    def services(self, clinic: m.Clinic, org_id: str, where: str) -> None:
+        treatments: list[m.Treatment] = []
         conditions: set[str] = set()
         areas: set[str] = set()
         for row in self.rows("service", org_id):
@@ -389,20 +370,20 @@ class _Reader:
         clinic.conditions = sorted(
             (self.conditions[c] for c in conditions), key=lambda c: c.position
         )
-        clinic.service_areas = [ServiceArea(state=s) for s in sorted(areas)]
+        clinic.service_areas = [m.ServiceArea(state=s) for s in sorted(areas)]
 
-    def price(self, row: dict[str, str], treatment: Treatment, where: str) -> Price | None:
+    def price(self, row: dict[str, str], treatment: m.Treatment, where: str) -> m.Price | None:
         facts = self.facts(row.get("id", ""))
         amount = _float(row.get("amount"))
         unit = _first(facts, "price-unit") or _unit_from_text(row.get("option", ""))
-        if amount is None or amount < 0 or unit not in {u.value for u in PriceUnit}:
+        if amount is None or amount < 0 or unit not in {u.value for u in m.PriceUnit}:
             self.problems.append(f"{where}: cost option {row.get('id')} has no amount or unit")
             return None
-        return Price(
+        return m.Price(
             treatment=treatment,
             amount_cents=int(round(amount * 100)),
             currency=(row.get("currency") or "USD")[:3].upper(),
-            unit=PriceUnit(unit),
+            unit=m.PriceUnit(unit),
             sessions_included=_int(_first(facts, "sessions-included")),
             included=_first(facts, "included"),
             insurance_accepted=_bool(_first(facts, "insurance-accepted")) is True,
@@ -462,7 +443,7 @@ def _json_object(text: str) -> dict[str, Any]:
 
 
 def _unit_from_text(text: str) -> str:
-    for unit in PriceUnit:
+    for unit in m.PriceUnit:
         if unit.value in text.lower():
             return unit.value
     return ""

@@ -12,6 +12,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory.accounts.system import system_account
 from directory.ingest import bulk, dedupe
 from directory.listings import audit, moderation, schema, snapshots
 from directory.models import (
@@ -28,7 +29,6 @@ from directory.models import (
     Provenance,
     Revision,
     RevisionKind,
-    Role,
     ServiceArea,
     Treatment,
     User,
@@ -194,13 +194,7 @@ def _count(report: ImportReport, outcome: RowOutcome) -> None:
 
 def import_account(session: Session) -> User:
     """The account imported rows are submitted by; it has no password and cannot sign in."""
-    user = session.execute(select(User).where(User.email == IMPORT_ACCOUNT)).scalar_one_or_none()
-    if user is None:
-        # "!" is no hash werkzeug produces, so no password ever matches it.
-        user = User(email=IMPORT_ACCOUNT, password_hash="!", role=Role.OWNER)  # noqa: S106
-        session.add(user)
-        session.flush()
-    return user
+    return system_account(session, IMPORT_ACCOUNT)
 
 
 def citation(filename: str, record: bulk.ListingRecord) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,13 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.ingest import pages
-from directory.listings import moderation, snapshots
-from directory.listings.taxonomy import (
-    CONDITION_SLUGS,
-    LANGUAGE_CODES,
-    PAYMENT_CODES,
-    TREATMENT_SLUGS,
-)
+from directory.listings import moderation, schema, snapshots
+from directory.listings.schema import Kind
+from directory.listings.taxonomy import LANGUAGE_CODES, TREATMENT_SLUGS
 from directory.models import Clinic, Phone, PriceUnit, Revision, SourceDocument, User
 from directory.search import places as geo
 
@@ -88,59 +84,88 @@ def _cited(
     quotes.append(quote)
 
 
+# Facts a page states once, with one value: the listing's text and yes/no fields.
+SINGLE_KINDS = (Kind.TEXT, Kind.FLAG)
+# Facts a page may state several of, each a code; the form's name for the code's input.
+CODE_INPUTS = {Kind.TERMS: "slug", Kind.CODES: "value"}
+
+
+def _ticked(
+    values: Mapping[str, str], name: str, document: SourceDocument, quotes: list[str]
+) -> Iterator[str]:
+    """The form keys of the ticked rows of a list fact, each row's quote checked."""
+    for i in range(MAX_FACTS):
+        key = f"{name}-{i}"
+        if _on(values, key):
+            _cited(values, key, document, quotes)
+            yield key
+
+
 def payload_from_review(
     values: Mapping[str, str], document: SourceDocument
 ) -> tuple[dict[str, Any], list[str]]:
-    """The ticked, possibly edited facts as a listing payload, and the quotes behind them."""
+    """The ticked, possibly edited facts as a listing payload, and the quotes behind them.
+
+    The listing's fields are walked as the schema declares them, and the payload is checked
+    against it, so a ticked fact is saved only as a listing may hold it.
+    """
     payload: dict[str, Any] = copy.deepcopy(moderation.EMPTY_LISTING)
     quotes: list[str] = []
-    if _on(values, "name"):
-        _cited(values, "name", document, quotes)
-        payload["name"] = _text(values, "name-value", 200) or None
-    for key in ("website", "email"):
-        if _on(values, key):
-            _cited(values, key, document, quotes)
-            payload[key] = _text(values, f"{key}-value", 254 if key == "email" else 500) or None
-    if _on(values, "free_consultation"):
-        _cited(values, "free_consultation", document, quotes)
-        payload["free_consultation"] = True
-    payload["location"] = _location(values, document, quotes)
-    payload["phones"] = _phones(values, document, quotes)
-    for key, allowed in (("treatments", TREATMENT_SLUGS), ("conditions", CONDITION_SLUGS)):
-        for i in range(MAX_FACTS):
-            if _on(values, f"{key}-{i}"):
-                slug = _text(values, f"{key}-{i}-slug", 60)
-                if slug not in allowed:
-                    raise ReviewError(f"Unknown {key[:-1]}: {slug!r}.")
-                _cited(values, f"{key}-{i}", document, quotes)
-                if slug not in payload[key]:
-                    payload[key].append(slug)
-    for key, allowed in (("payment_options", PAYMENT_CODES), ("languages", LANGUAGE_CODES)):
-        for i in range(MAX_FACTS):
-            if _on(values, f"{key}-{i}"):
-                code = _text(values, f"{key}-{i}-value", 20)
-                if code not in allowed:
-                    raise ReviewError(f"Unknown {key.replace('_', ' ')}: {code!r}.")
-                _cited(values, f"{key}-{i}", document, quotes)
-                if code not in payload[key]:
-                    payload[key].append(code)
-    payload["prices"] = _prices(values, document, quotes)
+    for name, spec in schema.SPECS.items():
+        if spec.kind in SINGLE_KINDS:
+            if _on(values, name):
+                _cited(values, name, document, quotes)
+                payload[name] = _single(values, name, spec)
+        elif spec.kind in CODE_INPUTS:
+            payload[name] = _codes(values, name, spec, document, quotes)
+        elif spec.kind is Kind.LOCATION:
+            payload[name] = _location(values, document, quotes)
+        elif spec.kind is Kind.PHONES:
+            payload[name] = _phones(values, document, quotes)
+        elif spec.kind is Kind.PRICES:
+            payload[name] = _prices(values, document, quotes)
     for price in payload["prices"]:
         if price["treatment"] not in payload["treatments"]:
             payload["treatments"].append(price["treatment"])
     if not quotes:
         raise ReviewError("Tick at least one fact to save.")
+    try:
+        schema.validated(payload)
+    except schema.InvalidListing as exc:
+        raise ReviewError(str(exc)) from None
     return payload, quotes
+
+
+def _single(values: Mapping[str, str], name: str, spec: schema.Spec) -> Any:
+    """A ticked text or yes/no fact (the page states a yes/no fact as yes)."""
+    if spec.kind is Kind.FLAG:
+        return values.get(f"{name}-value", "true") != "false"
+    text = _text(values, f"{name}-value", schema.max_length(name) or 500)
+    return text or schema.Listing.model_fields[name].default
+
+
+def _codes(
+    values: Mapping[str, str],
+    name: str,
+    spec: schema.Spec,
+    document: SourceDocument,
+    quotes: list[str],
+) -> list[str]:
+    """The ticked codes of a list fact (treatments, ways to pay...), each once."""
+    codes: list[str] = []
+    for key in _ticked(values, name, document, quotes):
+        code = _text(values, f"{key}-{CODE_INPUTS[spec.kind]}", 60)
+        if code not in (spec.choices or {}):
+            raise ReviewError(f"Unknown {spec.label.lower()}: {code!r}.")
+        if code not in codes:
+            codes.append(code)
+    return codes
 
 
 def _location(
     values: Mapping[str, str], document: SourceDocument, quotes: list[str]
 ) -> dict[str, Any] | None:
-    for i in range(MAX_FACTS):
-        key = f"locations-{i}"
-        if not _on(values, key):
-            continue
-        _cited(values, key, document, quotes)
+    for key in _ticked(values, "locations", document, quotes):
         state = geo.state_code(_text(values, f"{key}-state", 40))
         if state is None:
             raise ReviewError("A ticked location needs a US state.")
@@ -162,11 +187,7 @@ def _phones(
     values: Mapping[str, str], document: SourceDocument, quotes: list[str]
 ) -> list[dict[str, Any]]:
     phones: list[dict[str, Any]] = []
-    for i in range(MAX_FACTS):
-        key = f"phones-{i}"
-        if not _on(values, key):
-            continue
-        _cited(values, key, document, quotes)
+    for key in _ticked(values, "phones", document, quotes):
         display = _text(values, f"{key}-display", 40)
         try:
             number = phonenumbers.parse(display, "US")
@@ -194,11 +215,7 @@ def _prices(
     values: Mapping[str, str], document: SourceDocument, quotes: list[str]
 ) -> list[dict[str, Any]]:
     prices = []
-    for i in range(MAX_FACTS):
-        key = f"prices-{i}"
-        if not _on(values, key):
-            continue
-        _cited(values, key, document, quotes)
+    for key in _ticked(values, "prices", document, quotes):
         treatment = _text(values, f"{key}-treatment", 60)
         if treatment not in TREATMENT_SLUGS:
             raise ReviewError(f"Unknown treatment: {treatment!r}.")
@@ -259,14 +276,16 @@ def matching_clinic(session: Session, payload: dict[str, Any]) -> Clinic | None:
 def _merge(current: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
     """The current listing with the ticked facts added (nothing on it is removed)."""
     merged = copy.deepcopy(current)
-    for key in ("name", "website", "email", "free_consultation", "location"):
-        if found.get(key) not in (None, ""):
-            merged[key] = found[key]
-    for key in ("treatments", "conditions", "payment_options", "languages"):
-        merged[key] = merged[key] + [s for s in found[key] if s not in merged[key]]
-    known = {p["e164"] for p in merged["phones"]}
-    merged["phones"] = merged["phones"] + [p for p in found["phones"] if p["e164"] not in known]
-    merged["prices"] = merged["prices"] + found["prices"]
+    for name, spec in schema.SPECS.items():
+        if spec.kind in CODE_INPUTS:
+            merged[name] = merged[name] + [s for s in found[name] if s not in merged[name]]
+        elif spec.kind is Kind.PHONES:
+            known = {p["e164"] for p in merged[name]}
+            merged[name] = merged[name] + [p for p in found[name] if p["e164"] not in known]
+        elif spec.kind is Kind.PRICES:
+            merged[name] = merged[name] + found[name]
+        elif found.get(name) not in (None, ""):
+            merged[name] = found[name]
     return merged
 
 

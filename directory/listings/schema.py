@@ -55,6 +55,9 @@ class Spec:
     # the clinic's own record only ("detail"), or not as is (None: name, address, phones
     # and prices have richer API forms of their own).
     api: str | None = None
+    # TEXT and FLAG fields HSDS has no field for: the description of the listing-facts
+    # attribute that carries the field in HSDS (its code is the name with "-" for "_").
+    hsds_fact: str | None = None
 
 
 class InvalidListing(ValueError):
@@ -147,10 +150,22 @@ class Listing(_Strict):
     )
     hours: Annotated[str, Spec("Hours", Kind.TEXT, column_empty="")] = ""
     free_consultation: Annotated[
-        bool | None, Spec("Free consultation", Kind.FLAG, api="summary")
+        bool | None,
+        Spec(
+            "Free consultation",
+            Kind.FLAG,
+            api="summary",
+            hsds_fact="Whether the first consultation is free: true or false.",
+        ),
     ] = None
     accepts_insurance: Annotated[
-        bool | None, Spec("Accepts insurance", Kind.FLAG, api="summary")
+        bool | None,
+        Spec(
+            "Accepts insurance",
+            Kind.FLAG,
+            api="summary",
+            hsds_fact="Whether the clinic accepts insurance: true or false.",
+        ),
     ] = None
     location: Annotated[
         LocationData | None, Spec("Address", Kind.LOCATION, sources=("location",))
@@ -186,15 +201,36 @@ class Listing(_Strict):
         Spec("Languages spoken", Kind.CODES, access=True, choices=LANGUAGE_NAMES, api="summary"),
     ] = []
     accepting_new_patients: Annotated[
-        bool | None, Spec("Accepting new patients", Kind.FLAG, access=True, api="summary")
+        bool | None,
+        Spec(
+            "Accepting new patients",
+            Kind.FLAG,
+            access=True,
+            api="summary",
+            hsds_fact="Whether the clinic is taking new patients: true or false.",
+        ),
     ] = None
     first_appointment_wait: Annotated[
         str,
         Field(max_length=120),
-        Spec("Wait for a first appointment", Kind.TEXT, access=True, api="summary"),
+        Spec(
+            "Wait for a first appointment",
+            Kind.TEXT,
+            access=True,
+            api="summary",
+            hsds_fact="The stated wait for a first appointment, in the source's words.",
+        ),
     ] = ""
     rems_certified: Annotated[
-        bool | None, Spec("Spravato REMS-certified", Kind.FLAG, access=True, api="summary")
+        bool | None,
+        Spec(
+            "Spravato REMS-certified",
+            Kind.FLAG,
+            access=True,
+            api="summary",
+            hsds_fact="Whether the clinic is an esketamine (Spravato) REMS-certified "
+            "treatment center: true or false.",
+        ),
     ] = None
     # Not a listing field: the file and row an imported proposal comes from.
     x_source_note: Annotated[str | None, Field(max_length=2000)] = None
@@ -232,6 +268,14 @@ def api_fields(audience: str) -> tuple[str, ...]:
 def empty_listing() -> dict[str, Any]:
     """A listing with nothing stated, as a snapshot (a new clinic's starting point)."""
     return Listing().model_dump(mode="json", include=set(FIELDS))
+
+
+def max_length(name: str) -> int | None:
+    """The most characters a text field of the listing may hold, when the schema limits it."""
+    return next(
+        (m.max_length for m in Listing.model_fields[name].metadata if hasattr(m, "max_length")),
+        None,
+    )
 
 
 def fields_of(kind: Kind) -> tuple[str, ...]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,19 +36,15 @@ FIELD_LABELS = schema.FIELD_LABELS
 ACCESS_FIELDS = schema.ACCESS_FIELDS
 
 
+def _data(row: Any, part: type[BaseModel]) -> dict[str, Any]:
+    """A row's values for the fields of one part of the schema, each enum as its value."""
+    values = {name: getattr(row, name) for name in part.model_fields}
+    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
+
+
 def location_data(loc: Location) -> dict[str, Any]:
     """A location as plain data: its address, coordinates and how precise they are."""
-    return {
-        "address_1": loc.address_1,
-        "address_2": loc.address_2,
-        "city": loc.city,
-        "state": loc.state,
-        "postal_code": loc.postal_code,
-        "metro": loc.metro,
-        "latitude": loc.latitude,
-        "longitude": loc.longitude,
-        "geocode_precision": loc.geocode_precision.value,
-    }
+    return _data(loc, schema.LocationData)
 
 
 def snapshot(clinic: Clinic) -> dict[str, Any]:
@@ -67,10 +65,7 @@ def _snapshot_field(clinic: Clinic, name: str, spec: schema.Spec) -> Any:
         loc = clinic.location
         return None if loc is None else location_data(loc)
     if spec.kind is Kind.PHONES:
-        return [
-            {"display": p.display, "e164": p.e164, "kind": p.kind.value, "vanity": p.vanity}
-            for p in clinic.phones
-        ]
+        return [_data(p, schema.PhoneData) for p in clinic.phones]
     return [
         {
             "treatment": p.treatment.slug,
@@ -191,17 +186,30 @@ def apply(
 PLAIN_KINDS = (Kind.TEXT, Kind.FLAG, Kind.CODES)
 
 
-def write_plain(clinic: Clinic, field: str, value: Any) -> None:
-    """Write one text, yes/no or code-list field of a snapshot onto the clinic row."""
+def column_value(field: str, value: Any) -> Any:
+    """What the clinic row holds for a text, yes/no or code-list field's snapshot value."""
     spec = schema.SPECS[field]
     if spec.kind is Kind.TEXT:
-        setattr(clinic, field, (value or "").strip() or spec.column_empty)
-    elif spec.kind is Kind.FLAG:
-        setattr(clinic, field, value)
-    elif spec.kind is Kind.CODES:
-        setattr(clinic, field, join_codes(list(value or [])))
-    else:
-        raise ValueError(f"{field} is not stored in the clinic row")
+        return (value or "").strip() or spec.column_empty
+    if spec.kind is Kind.FLAG:
+        return value
+    if spec.kind is Kind.CODES:
+        return join_codes(list(value or []))
+    raise ValueError(f"{field} is not stored in the clinic row")
+
+
+def write_plain(clinic: Clinic, field: str, value: Any) -> None:
+    """Write one text, yes/no or code-list field of a snapshot onto the clinic row."""
+    setattr(clinic, field, column_value(field, value))
+
+
+def plain_columns(listing: schema.Listing) -> dict[str, Any]:
+    """The clinic row's columns for every text, yes/no and code-list field of a listing."""
+    return {
+        name: column_value(name, getattr(listing, name))
+        for name, spec in schema.SPECS.items()
+        if spec.kind in PLAIN_KINDS
+    }
 
 
 def phone(data: dict[str, Any]) -> Phone:
@@ -269,18 +277,22 @@ def _apply_location(
 
 def price(data: dict[str, Any], treatments: dict[str, Treatment]) -> Price:
     """A price row from a snapshot's price; its as-of date is where it starts to hold."""
+    return Price(treatment=treatments[data["treatment"]], **price_columns(data))
+
+
+def price_columns(data: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's price as the price row's columns, its treatment aside."""
     as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else None
-    return Price(
-        treatment=treatments[data["treatment"]],
-        amount_cents=int(data["amount_cents"]),
-        unit=PriceUnit(data["unit"]),
-        sessions_included=data.get("sessions_included"),
-        included=data.get("included") or "",
-        insurance_accepted=bool(data.get("insurance_accepted")),
-        source_url=data.get("source_url"),
-        as_of=as_of,
-        valid_from=as_of,
-    )
+    return {
+        "amount_cents": int(data["amount_cents"]),
+        "unit": PriceUnit(data["unit"]),
+        "sessions_included": data.get("sessions_included"),
+        "included": data.get("included") or "",
+        "insurance_accepted": bool(data.get("insurance_accepted")),
+        "source_url": data.get("source_url"),
+        "as_of": as_of,
+        "valid_from": as_of,
+    }
 
 
 def _replace_sources(clinic: Clinic, field: str, note: str) -> None:

@@ -35,6 +35,11 @@ DEFAULT_MAX_RADIUS = 500.0
 DEFAULT_MAX_PER_PAGE = 100
 
 
+def is_yes(value: object) -> bool:
+    """Whether a query-string value turns a yes/no filter on (the search form ticks its box)."""
+    return isinstance(value, str) and value.strip().lower() in TRUE_WORDS
+
+
 class Kind(enum.StrEnum):
     """How a parameter's text is read."""
 
@@ -142,7 +147,7 @@ class Param:
             word = text.lower()
             if word not in TRUE_WORDS and word not in FALSE_WORDS:
                 raise ValueError(gettext("Use 1 for yes or leave it out."))
-            return word in TRUE_WORDS
+            return is_yes(word)
         upper = int(self.upper(limits))
         if not (text.isascii() and text.isdigit()) or len(text) > 7 or not 1 <= int(text) <= upper:
             raise ValueError(

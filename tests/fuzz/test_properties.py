@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import PatientReport, Price, Revision, User
 from directory.search import places as geo
+from directory.search.params import PARAMS
 from tests.conftest import csrf_token, login
 
 # `make stress` raises the number of examples through FUZZ_EXAMPLES.
@@ -20,19 +21,7 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SEARCH_PARAMS = [
-    "near",
-    "radius",
-    "state",
-    "treatment",
-    "condition",
-    "max_price",
-    "free_consultation",
-    "insurance",
-    "sort",
-    "page",
-    "per_page",
-]
+SEARCH_PARAMS = [param.name for param in PARAMS]
 # Plausible values mixed with anything at all.
 VALUES = st.one_of(
     st.text(max_size=120),

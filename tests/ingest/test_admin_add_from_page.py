@@ -10,6 +10,7 @@ from selectolax.parser import HTMLParser
 from sqlalchemy import func, select
 
 from directory.extensions import db
+from directory.listings import schema
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -245,3 +246,42 @@ def test_a_binary_or_oversized_upload_is_refused(admin_client) -> None:
     big = admin_client.post(ADD, data=body, content_type="multipart/form-data; boundary=b")
     assert big.status_code == 413
     assert db.session.execute(select(func.count()).select_from(SourceDocument)).scalar_one() == 0
+
+
+def test_every_text_and_yes_no_field_of_the_schema_is_saved_as_ticked(admin_client, site) -> None:
+    """The review walks the listing schema: a ticked field is saved without a line of its own."""
+    response = _read(admin_client, f"{site}/clinic.html")
+    values = form_values(admin_client.get(response.headers["Location"]).get_data(as_text=True))
+    quote = values["name-quote"]  # words the stored page shows, to cite each fact with
+    expected: dict[str, object] = {}
+    for name, spec in schema.SPECS.items():
+        if spec.kind is schema.Kind.TEXT:
+            values[f"{name}-value"] = expected[name] = f"Stated {spec.label.lower()}"[:20]
+        elif spec.kind is schema.Kind.FLAG:
+            expected[name] = True
+        else:
+            continue
+        values[f"{name}-on"], values[f"{name}-quote"] = "y", quote
+    assert len(expected) >= 10
+
+    saved = admin_client.post(response.headers["Location"], data=values)
+
+    assert saved.status_code == 302
+    payload = db.session.execute(select(Revision)).scalar_one().payload
+    assert {name: payload[name] for name in expected} == expected
+    assert schema.validated(payload) == payload
+
+
+def test_a_ticked_fact_longer_than_the_schema_allows_is_a_clear_error(admin_client, site) -> None:
+    response = _read(admin_client, f"{site}/clinic.html")
+    values = form_values(admin_client.get(response.headers["Location"]).get_data(as_text=True))
+    wait = "first_appointment_wait"
+    limit = schema.max_length(wait)
+    assert limit is not None
+    values.update({f"{wait}-on": "y", f"{wait}-quote": values["name-quote"]})
+    values[f"{wait}-value"] = "w" * (limit + 1)
+
+    saved = admin_client.post(response.headers["Location"], data=values, follow_redirects=True)
+
+    assert f"longer than {limit}" in saved.get_data(as_text=True)
+    assert db.session.execute(select(func.count()).select_from(Revision)).scalar_one() == 0

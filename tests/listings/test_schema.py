@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from directory.api import hsds
+from directory.demo import clinics as demo_clinics
 from directory.extensions import db
 from directory.listings import moderation, schema, snapshots
 from directory.models import Clinic, ClinicStatus, Decision, Revision, RevisionKind
@@ -330,3 +332,38 @@ def test_the_api_answers_a_documented_yes_word_and_refuses_another(client, make_
     refused = client.get("/api/v1/clinics?near=48336&free_consultation=maybe")
     assert refused.status_code == 400
     assert "free_consultation" in refused.get_data(as_text=True)
+
+
+# --- the schema reaches the example data and the HSDS records -----------------------------
+
+
+def test_every_fact_hsds_has_no_field_for_is_an_organization_attribute(client, full_clinic):
+    stated = snapshots.snapshot(full_clinic)
+    listed = client.get("/api/v1/hsds/organizations", query_string={"search": "Every Field"})
+    [summary] = listed.get_json()["contents"]
+    org = client.get(f"/api/v1/hsds/organizations/{summary['id']}").get_json()
+    shown = {hsds.TERM_INDEX[a["taxonomy_term_id"]][1]: a.get("value") for a in org["attributes"]}
+    described = {code: text for code, _name, text in hsds.FACT_TAXONOMY.terms}
+
+    facts = [(name, spec) for name, spec in schema.SPECS.items() if spec.hsds_fact]
+    assert len(facts) >= 5
+    for name, spec in facts:
+        code = name.replace("_", "-")
+        assert described[code] == spec.hsds_fact
+        value = stated[name]
+        assert shown[code] == {True: "true", False: "false"}.get(value, value), name
+
+
+def test_example_clinics_are_listings_the_schema_accepts(app):
+    created = demo_clinics.create_example_clinics(db.session, 30, seed=5, today=date.today())
+    db.session.commit()
+
+    examples = db.session.execute(select(Clinic).where(Clinic.is_example)).scalars().all()
+    assert created == len(examples) == 30
+    for clinic in examples:
+        stated = snapshots.snapshot(clinic)
+        assert schema.validated(stated) == stated
+        assert stated["name"] and stated["phones"] and stated["prices"] and stated["languages"]
+        assert stated["free_consultation"] == any(
+            p["unit"] == "consultation" and p["amount_cents"] == 0 for p in stated["prices"]
+        )

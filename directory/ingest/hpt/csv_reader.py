@@ -20,14 +20,13 @@ from directory.ingest.hpt.records import (
     ChargeRecord,
     FileHeader,
     HptFormatError,
+    Item,
     ParsedFile,
-    charges_for_item,
     check_kept,
     clean_description,
     is_true,
     major_version,
     parse_date,
-    payer_charge,
     split_list,
     text_or_none,
 )
@@ -37,6 +36,28 @@ Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 csv.field_size_limit(16 * 1024 * 1024)
 _PIPE = re.compile(r"\s*\|\s*")
 ATTESTATION_PREFIX = "to the best of its knowledge"
+# The columns holding an item's charges and, in a tall file, a payer's, by the name the
+# charge readers give each value (records.Item).
+ITEM_COLUMNS = {
+    "gross": "standard_charge|gross",
+    "cash": "standard_charge|discounted_cash",
+    "minimum": "standard_charge|min",
+    "maximum": "standard_charge|max",
+}
+TALL_PAYER_COLUMNS = {
+    "payer": "payer_name",
+    "plan": "plan_name",
+    "dollar": "standard_charge|negotiated_dollar",
+    "percentage": "standard_charge|negotiated_percentage",
+    "algorithm": "standard_charge|negotiated_algorithm",
+    "methodology": "standard_charge|methodology",
+    "median": "median_amount",
+    "p10": "10th_percentile",
+    "p90": "90th_percentile",
+    "count": "count",
+    "estimated": "estimated_amount",
+}
+# In a wide file, the columns of each payer and plan, by the same names.
 WIDE_FIELDS = {
     "negotiated_dollar": "dollar",
     "negotiated_percentage": "percentage",
@@ -151,25 +172,12 @@ def _layout(columns: list[str]) -> _Layout:
             payer = (parts[1].replace("_", " ").strip(), parts[2].replace("_", " ").strip())
             payers.setdefault(payer, {})[slot] = i
     fixed_names = (
-        "standard_charge|gross",
-        "standard_charge|discounted_cash",
-        "standard_charge|min",
-        "standard_charge|max",
+        *ITEM_COLUMNS.values(),
         "modifiers",
         "drug_unit_of_measurement",
         "drug_type_of_measurement",
         "additional_generic_notes",
-        "payer_name",
-        "plan_name",
-        "standard_charge|negotiated_dollar",
-        "standard_charge|negotiated_percentage",
-        "standard_charge|negotiated_algorithm",
-        "standard_charge|methodology",
-        "median_amount",
-        "10th_percentile",
-        "90th_percentile",
-        "count",
-        "estimated_amount",
+        *TALL_PAYER_COLUMNS.values(),
         "additional_payer_notes",
     )
     return _Layout(
@@ -242,53 +250,29 @@ def _row(row: list[str], layout: _Layout, where: str) -> list[ChargeRecord] | No
     match = codes.select(pairs, description)
     if match is None:
         return None
-    setting = row[layout.setting]
     get = layout.get
-    common = {
-        "modifiers": text_or_none(get(row, "modifiers"), 200),
-        "drug_unit": get(row, "drug_unit_of_measurement"),
-        "drug_unit_type": get(row, "drug_type_of_measurement"),
-    }
-    out = charges_for_item(
+    item = Item(
         match,
         description,
-        setting,
-        gross=get(row, "standard_charge|gross"),
-        cash=get(row, "standard_charge|discounted_cash"),
-        minimum=get(row, "standard_charge|min"),
-        maximum=get(row, "standard_charge|max"),
-        notes=None if layout.tall else get(row, "additional_generic_notes"),
-        where=where,
-        **common,
+        row[layout.setting],
+        modifiers=get(row, "modifiers"),
+        drug_unit=get(row, "drug_unit_of_measurement"),
+        drug_unit_type=get(row, "drug_type_of_measurement"),
     )
+    values = {name: get(row, column) for name, column in ITEM_COLUMNS.items()}
+    values["notes"] = None if layout.tall else get(row, "additional_generic_notes")
+    out = item.charges(values, where)
     if layout.tall:
-        record = payer_charge(
-            match,
-            description,
-            setting,
-            payer=get(row, "payer_name"),
-            plan=get(row, "plan_name"),
-            dollar=get(row, "standard_charge|negotiated_dollar"),
-            percentage=get(row, "standard_charge|negotiated_percentage"),
-            algorithm=get(row, "standard_charge|negotiated_algorithm"),
-            methodology=get(row, "standard_charge|methodology"),
-            median=get(row, "median_amount"),
-            p10=get(row, "10th_percentile"),
-            p90=get(row, "90th_percentile"),
-            estimated=get(row, "estimated_amount"),
-            count=get(row, "count"),
-            notes=get(row, "additional_generic_notes") or get(row, "additional_payer_notes"),
-            where=where,
-            **common,
-        )
-        if record is not None:
-            out.append(record)
-        return out
-    for payer, plan, slots in layout.payers:
-        values = {slot: row[i] for slot, i in slots.items()}
-        record = payer_charge(
-            match, description, setting, payer=payer, plan=plan, where=where, **values, **common
-        )
+        values = {name: get(row, column) for name, column in TALL_PAYER_COLUMNS.items()}
+        values["notes"] = get(row, "additional_generic_notes") or get(row, "additional_payer_notes")
+        payers = [values]
+    else:
+        payers = [
+            {"payer": payer, "plan": plan, **{slot: row[i] for slot, i in slots.items()}}
+            for payer, plan, slots in layout.payers
+        ]
+    for payer_values in payers:
+        record = item.payer_charge(payer_values, where)
         if record is not None:
             out.append(record)
     return out

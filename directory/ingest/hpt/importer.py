@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory.accounts.system import system_account
 from directory.ingest.hpt.records import ChargeRecord, FileHeader, ParsedFile
 from directory.listings import audit, schema
 from directory.listings.schema import empty_listing
@@ -30,7 +31,6 @@ from directory.models import (
     PriceFileImport,
     Revision,
     RevisionKind,
-    Role,
     Treatment,
     User,
 )
@@ -86,13 +86,7 @@ class ImportReport:
 
 def importer_account(session: Session) -> User:
     """The account that submits hospital listings to the moderation queue."""
-    user = session.execute(select(User).where(User.email == IMPORTER_EMAIL)).scalar_one_or_none()
-    if user is None:
-        # "!" is no password hash at all, and the address is never verified: no sign-in.
-        user = User(email=IMPORTER_EMAIL, password_hash="!", role=Role.OWNER)  # noqa: S106
-        session.add(user)
-        session.flush()
-    return user
+    return system_account(session, IMPORTER_EMAIL)
 
 
 def parse_address(text: str, fallback_state: str | None) -> dict[str, Any] | None:
@@ -235,6 +229,18 @@ def _new_listing(
     return clinic
 
 
+def _file_facts(parsed: ParsedFile) -> dict[str, Any]:
+    """What both the report and the stored import say about the file read."""
+    return {
+        "file_format": parsed.file_format,
+        "version": parsed.header.version,
+        "hospital_name": parsed.header.hospital_name,
+        "last_updated_on": parsed.header.last_updated_on,
+        "items_seen": parsed.items_seen,
+        "items_kept": parsed.items_kept,
+    }
+
+
 def import_parsed(
     session: Session,
     parsed: ParsedFile,
@@ -245,16 +251,7 @@ def import_parsed(
 ) -> ImportReport:
     """Write a read file's charges for each of its hospital locations; flush, never commit."""
     header = parsed.header
-    report = ImportReport(
-        source=source,
-        hospital_name=header.hospital_name,
-        file_format=parsed.file_format,
-        version=header.version,
-        last_updated_on=header.last_updated_on,
-        items_seen=parsed.items_seen,
-        items_kept=parsed.items_kept,
-        charges=len(parsed.charges),
-    )
+    report = ImportReport(source=source, charges=len(parsed.charges), **_file_facts(parsed))
     if not parsed.charges:
         return report  # a hospital with nothing relevant gets no listing
     by_slug = {
@@ -270,15 +267,10 @@ def import_parsed(
             record = PriceFileImport(
                 source=source[:1000],
                 sha256=sha256,
-                file_format=parsed.file_format,
-                version=header.version,
-                hospital_name=header.hospital_name,
-                last_updated_on=header.last_updated_on,
                 attestation=header.attestation,
                 attestation_confirmed=header.attestation_confirmed,
                 attester_name=header.attester_name,
-                items_seen=parsed.items_seen,
-                items_kept=parsed.items_kept,
+                **_file_facts(parsed),
             )
             session.add(record)
             session.flush()

@@ -9,20 +9,7 @@ from typing import IO, Any
 import ijson
 
 from directory.ingest.hpt import codes
-from directory.ingest.hpt.records import (
-    ChargeRecord,
-    FileHeader,
-    HptFormatError,
-    ParsedFile,
-    charges_for_item,
-    check_kept,
-    clean_description,
-    is_true,
-    major_version,
-    parse_date,
-    payer_charge,
-    text_or_none,
-)
+from directory.ingest.hpt import records as rec
 
 ITEMS = "standard_charge_information"
 HEADER_KEYS = frozenset(
@@ -42,14 +29,37 @@ HEADER_KEYS = frozenset(
 # Once these are read, the header is complete enough to stop at the item array.
 ENOUGH = frozenset({"hospital_name", "last_updated_on", "version", "license_information"})
 
+# The keys holding a standard charge's amounts and a payer's rate, by the name the charge
+# readers give each value (records.Item).
+ITEM_KEYS = {
+    "gross": "gross_charge",
+    "cash": "discounted_cash",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "notes": "additional_generic_notes",
+}
+PAYER_KEYS = {
+    "payer": "payer_name",
+    "plan": "plan_name",
+    "dollar": "standard_charge_dollar",
+    "percentage": "standard_charge_percentage",
+    "algorithm": "standard_charge_algorithm",
+    "methodology": "methodology",
+    "median": "median_amount",
+    "p10": "10th_percentile",
+    "p90": "90th_percentile",
+    "estimated": "estimated_amount",
+    "count": "count",
+    "notes": "additional_payer_notes",
+}
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
-def _json_error(exc: Exception, path: str) -> HptFormatError:
-    return HptFormatError(f"Malformed JSON at {path}: {str(exc).splitlines()[0][:200]}")
+def _json_error(exc: Exception, path: str) -> rec.HptFormatError:
+    return rec.HptFormatError(f"Malformed JSON at {path}: {str(exc).splitlines()[0][:200]}")
 
 
-def read_header(open_stream: Opener) -> FileHeader:
+def read_header(open_stream: Opener) -> rec.FileHeader:
     """The general data, usually before the items; read to the end only when it is not."""
     builders: dict[str, ijson.ObjectBuilder] = {}
     last_path = "$"
@@ -58,7 +68,7 @@ def read_header(open_stream: Opener) -> FileHeader:
             events = ijson.parse(stream)
             first = next(events, None)
             if first is None or first[1] != "start_map":
-                raise HptFormatError(
+                raise rec.HptFormatError(
                     "The JSON file is not an object with the CMS template's fields."
                 )
             for prefix, event, value in events:
@@ -86,48 +96,48 @@ def _strings(data: dict[str, Any], key: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise HptFormatError(f"$.{key} must be a list of strings.")
+        raise rec.HptFormatError(f"$.{key} must be a list of strings.")
     return [v.strip() for v in value if v.strip()]
 
 
-def _header(data: dict[str, Any]) -> FileHeader:
+def _header(data: dict[str, Any]) -> rec.FileHeader:
     for key in ("hospital_name", "last_updated_on", "version"):
         if not isinstance(data.get(key), str) or not data[key].strip():
-            raise HptFormatError(f"$.{key} is missing: this is not a CMS price file.")
-    major = major_version(data["version"], "$.version")
+            raise rec.HptFormatError(f"$.{key} is missing: this is not a CMS price file.")
+    major = rec.major_version(data["version"], "$.version")
     location_key = "location_name" if "location_name" in data else "hospital_location"
     if location_key not in data:
-        raise HptFormatError(
+        raise rec.HptFormatError(
             "$.location_name is missing" if major == "3" else "$.hospital_location is missing"
         )
     licence = data.get("license_information") or {}
     if not isinstance(licence, dict):
-        raise HptFormatError("$.license_information must be an object.")
+        raise rec.HptFormatError("$.license_information must be an object.")
     attest = data.get("attestation") or data.get("affirmation") or {}
     if not isinstance(attest, dict):
-        raise HptFormatError("$.attestation must be an object.")
-    return FileHeader(
+        raise rec.HptFormatError("$.attestation must be an object.")
+    return rec.FileHeader(
         hospital_name=data["hospital_name"].strip()[:200],
-        last_updated_on=parse_date(data["last_updated_on"], "$.last_updated_on"),
+        last_updated_on=rec.parse_date(data["last_updated_on"], "$.last_updated_on"),
         version=data["version"].strip()[:20],
         location_names=_strings(data, location_key),
         addresses=_strings(data, "hospital_address") if "hospital_address" in data else [],
-        licence_state=text_or_none(licence.get("state"), 2),
-        licence_number=text_or_none(licence.get("license_number"), 60),
+        licence_state=rec.text_or_none(licence.get("state"), 2),
+        licence_number=rec.text_or_none(licence.get("license_number"), 60),
         npis=_strings(data, "type_2_npi") if "type_2_npi" in data else [],
         attestation=str(attest.get("attestation") or attest.get("affirmation") or "")[:4000],
-        attestation_confirmed=is_true(
+        attestation_confirmed=rec.is_true(
             attest.get("confirm_attestation", attest.get("confirm_affirmation"))
         ),
-        attester_name=text_or_none(attest.get("attester_name"), 200),
+        attester_name=rec.text_or_none(attest.get("attester_name"), 200),
     )
 
 
-def read(open_stream: Opener) -> ParsedFile:
+def read(open_stream: Opener) -> rec.ParsedFile:
     """Header, then every item; only the items with kept codes become charges."""
     header = read_header(open_stream)
-    parsed = ParsedFile(header=header, file_format="json")
-    kept: dict[ChargeRecord, None] = {}
+    parsed = rec.ParsedFile(header=header, file_format="json")
+    kept: dict[rec.ChargeRecord, None] = {}
     index = 0
     with open_stream() as stream:
         try:
@@ -141,12 +151,12 @@ def read(open_stream: Opener) -> ParsedFile:
                 if records is not None:
                     parsed.items_kept += 1
                     kept.update(dict.fromkeys(records))
-                    check_kept(len(kept), f"$.{ITEMS}[{index}]")
+                    rec.check_kept(len(kept), f"$.{ITEMS}[{index}]")
         except ijson.JSONError as exc:
             at = parsed.items_seen
             raise _json_error(exc, f"$.{ITEMS}[{at}]" if at else "$") from exc
     if parsed.items_seen == 0:
-        raise HptFormatError(f"$.{ITEMS} is missing or empty: the file lists no charges.")
+        raise rec.HptFormatError(f"$.{ITEMS} is missing or empty: the file lists no charges.")
     parsed.charges = list(kept)
     return parsed
 
@@ -167,79 +177,52 @@ def _plainly_irrelevant(item: Any) -> bool:
     return True
 
 
-def _item(item: Any, where: str) -> list[ChargeRecord] | None:
+def _item(item: Any, where: str) -> list[rec.ChargeRecord] | None:
     """The charges of one item if its codes are kept, else None."""
     if not isinstance(item, dict):
-        raise HptFormatError(f"{where} must be an object.")
+        raise rec.HptFormatError(f"{where} must be an object.")
     code_info = item.get("code_information")
     if not isinstance(code_info, list):
-        raise HptFormatError(f"{where}.code_information must be a list.")
+        raise rec.HptFormatError(f"{where}.code_information must be a list.")
     pairs = []
     for n, ci in enumerate(code_info):
         if not isinstance(ci, dict):
-            raise HptFormatError(f"{where}.code_information[{n}] must be an object.")
+            raise rec.HptFormatError(f"{where}.code_information[{n}] must be an object.")
         pairs.append((str(ci.get("code") or ""), str(ci.get("type") or "")))
-    description = clean_description(item.get("description"))
+    description = rec.clean_description(item.get("description"))
     match = codes.select(pairs, description)
     if match is None:
         return None
     charges = item.get("standard_charges")
     if not isinstance(charges, list):
-        raise HptFormatError(f"{where}.standard_charges must be a list.")
+        raise rec.HptFormatError(f"{where}.standard_charges must be a list.")
     drug = item.get("drug_information") or {}
     if not isinstance(drug, dict):
-        raise HptFormatError(f"{where}.drug_information must be an object.")
-    out: list[ChargeRecord] = []
+        raise rec.HptFormatError(f"{where}.drug_information must be an object.")
+    out: list[rec.ChargeRecord] = []
     for n, sc in enumerate(charges):
         at = f"{where}.standard_charges[{n}]"
         if not isinstance(sc, dict):
-            raise HptFormatError(f"{at} must be an object.")
+            raise rec.HptFormatError(f"{at} must be an object.")
         modifiers = sc.get("modifier_code")
-        modifier_text = "|".join(map(str, modifiers)) if isinstance(modifiers, list) else None
-        common = {
-            "modifiers": modifier_text,
-            "drug_unit": drug.get("unit"),
-            "drug_unit_type": drug.get("type"),
-        }
-        setting = str(sc.get("setting") or "")
-        out += charges_for_item(
+        item = rec.Item(
             match,
             description,
-            setting,
-            gross=sc.get("gross_charge"),
-            cash=sc.get("discounted_cash"),
-            minimum=sc.get("minimum"),
-            maximum=sc.get("maximum"),
-            notes=sc.get("additional_generic_notes"),
-            where=at,
-            **common,
+            str(sc.get("setting") or ""),
+            modifiers="|".join(map(str, modifiers)) if isinstance(modifiers, list) else None,
+            drug_unit=drug.get("unit"),
+            drug_unit_type=drug.get("type"),
         )
+        out += item.charges({name: sc.get(key) for name, key in ITEM_KEYS.items()}, at)
         payers = sc.get("payers_information") or []
         if not isinstance(payers, list):
-            raise HptFormatError(f"{at}.payers_information must be a list.")
+            raise rec.HptFormatError(f"{at}.payers_information must be a list.")
         for m, payer in enumerate(payers):
             pat = f"{at}.payers_information[{m}]"
             if not isinstance(payer, dict):
-                raise HptFormatError(f"{pat} must be an object.")
-            record = payer_charge(
-                match,
-                description,
-                setting,
-                payer=payer.get("payer_name"),
-                plan=payer.get("plan_name"),
-                dollar=payer.get("standard_charge_dollar"),
-                percentage=payer.get("standard_charge_percentage"),
-                algorithm=payer.get("standard_charge_algorithm"),
-                methodology=payer.get("methodology"),
-                median=payer.get("median_amount"),
-                p10=payer.get("10th_percentile"),
-                p90=payer.get("90th_percentile"),
-                estimated=payer.get("estimated_amount"),
-                count=payer.get("count"),
-                notes=payer.get("additional_payer_notes"),
-                where=pat,
-                **common,
-            )
+                raise rec.HptFormatError(f"{pat} must be an object.")
+            values = {name: payer.get(key) for name, key in PAYER_KEYS.items()}
+            record = item.payer_charge(values, pat)
             if record is not None:
                 out.append(record)
     return out

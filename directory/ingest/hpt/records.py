@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -163,106 +164,76 @@ def clean_description(value: Any) -> str:
     return _SPACES.sub(" ", str(value or "")).strip()[:1000]
 
 
-def charges_for_item(
-    match: Match,
-    description: str,
-    setting: str,
-    *,
-    gross: Any = None,
-    cash: Any = None,
-    minimum: Any = None,
-    maximum: Any = None,
-    modifiers: str | None = None,
-    drug_unit: Any = None,
-    drug_unit_type: Any = None,
-    notes: Any = None,
-    where: str,
-) -> list[ChargeRecord]:
-    """The charges that do not depend on a payer: gross, cash, minimum, maximum."""
-    common = _common(match, description, setting, modifiers, drug_unit, drug_unit_type)
-    out = []
-    for kind, value in (
-        ("discounted_cash", cash),
-        ("gross", gross),
-        ("minimum", minimum),
-        ("maximum", maximum),
-    ):
-        cents = to_cents(value, f"{where} ({kind})")
+@dataclass(frozen=True)
+class Item:
+    """One item of a price file as its charges share it: the kept code, words and units.
+
+    Its charges are read from values named as below, whichever layout the file has.
+    """
+
+    match: Match
+    description: str
+    setting: str
+    modifiers: str | None = None
+    drug_unit: Any = None
+    drug_unit_type: Any = None
+
+    def charges(self, values: Mapping[str, Any], where: str) -> list[ChargeRecord]:
+        """The charges that do not depend on a payer: gross, cash, minimum, maximum."""
+        out = []
+        for kind, name in (
+            ("discounted_cash", "cash"),
+            ("gross", "gross"),
+            ("minimum", "minimum"),
+            ("maximum", "maximum"),
+        ):
+            cents = to_cents(values.get(name), f"{where} ({kind})")
+            if cents is not None:
+                notes = text_or_none(values.get("notes"))
+                out.append(
+                    ChargeRecord(**self._common(), kind=kind, amount_cents=cents, notes=notes)
+                )
+        return out
+
+    def payer_charge(self, values: Mapping[str, Any], where: str) -> ChargeRecord | None:
+        """One payer and plan's negotiated charge; None when it states no rate at all."""
+        cents = to_cents(values.get("dollar"), f"{where} (negotiated_dollar)")
+        pct = text_or_none(values.get("percentage"), 40)
+        algo = text_or_none(values.get("algorithm"))
+        if cents is None and pct is None and algo is None:
+            return None
         if cents is not None:
-            out.append(
-                ChargeRecord(**common, kind=kind, amount_cents=cents, notes=text_or_none(notes))
-            )
-    return out
+            kind = "negotiated_dollar"
+        elif pct is not None:
+            kind = "negotiated_percentage"
+        else:
+            kind = "negotiated_algorithm"
+        return ChargeRecord(
+            **self._common(),
+            kind=kind,
+            amount_cents=cents,
+            payer_name=text_or_none(values.get("payer"), 200),
+            plan_name=text_or_none(values.get("plan"), 200),
+            percentage=pct,
+            algorithm=algo,
+            methodology=text_or_none(values.get("methodology"), 60),
+            median_cents=to_cents(values.get("median"), f"{where} (median_amount)"),
+            p10_cents=to_cents(values.get("p10"), f"{where} (10th_percentile)"),
+            p90_cents=to_cents(values.get("p90"), f"{where} (90th_percentile)"),
+            estimated_cents=to_cents(values.get("estimated"), f"{where} (estimated_amount)"),
+            count=text_or_none(values.get("count"), 20),
+            notes=text_or_none(values.get("notes")),
+        )
 
-
-def payer_charge(
-    match: Match,
-    description: str,
-    setting: str,
-    *,
-    payer: Any,
-    plan: Any,
-    dollar: Any = None,
-    percentage: Any = None,
-    algorithm: Any = None,
-    methodology: Any = None,
-    median: Any = None,
-    p10: Any = None,
-    p90: Any = None,
-    estimated: Any = None,
-    count: Any = None,
-    notes: Any = None,
-    modifiers: str | None = None,
-    drug_unit: Any = None,
-    drug_unit_type: Any = None,
-    where: str,
-) -> ChargeRecord | None:
-    """One payer and plan's negotiated charge; None when it states no rate at all."""
-    cents = to_cents(dollar, f"{where} (negotiated_dollar)")
-    pct = text_or_none(percentage, 40)
-    algo = text_or_none(algorithm)
-    if cents is None and pct is None and algo is None:
-        return None
-    if cents is not None:
-        kind = "negotiated_dollar"
-    elif pct is not None:
-        kind = "negotiated_percentage"
-    else:
-        kind = "negotiated_algorithm"
-    return ChargeRecord(
-        **_common(match, description, setting, modifiers, drug_unit, drug_unit_type),
-        kind=kind,
-        amount_cents=cents,
-        payer_name=text_or_none(payer, 200),
-        plan_name=text_or_none(plan, 200),
-        percentage=pct,
-        algorithm=algo,
-        methodology=text_or_none(methodology, 60),
-        median_cents=to_cents(median, f"{where} (median_amount)"),
-        p10_cents=to_cents(p10, f"{where} (10th_percentile)"),
-        p90_cents=to_cents(p90, f"{where} (90th_percentile)"),
-        estimated_cents=to_cents(estimated, f"{where} (estimated_amount)"),
-        count=text_or_none(count, 20),
-        notes=text_or_none(notes),
-    )
-
-
-def _common(
-    match: Match,
-    description: str,
-    setting: str,
-    modifiers: str | None,
-    drug_unit: Any,
-    drug_unit_type: Any,
-) -> dict[str, Any]:
-    return {
-        "code": match.code,
-        "code_type": match.code_type,
-        "treatment": match.treatment,
-        "covers": match.rule.covers,
-        "description": description,
-        "setting": (text_or_none(setting, 20) or "").lower(),
-        "modifiers": text_or_none(modifiers, 200),
-        "drug_unit": text_or_none(drug_unit, 40),
-        "drug_unit_type": text_or_none(drug_unit_type, 4),
-    }
+    def _common(self) -> dict[str, Any]:
+        return {
+            "code": self.match.code,
+            "code_type": self.match.code_type,
+            "treatment": self.match.treatment,
+            "covers": self.match.rule.covers,
+            "description": self.description,
+            "setting": (text_or_none(self.setting, 20) or "").lower(),
+            "modifiers": text_or_none(self.modifiers, 200),
+            "drug_unit": text_or_none(self.drug_unit, 40),
+            "drug_unit_type": text_or_none(self.drug_unit_type, 4),
+        }
