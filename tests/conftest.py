@@ -52,19 +52,24 @@ TEMPLATE_NAME = f"directory_template_{os.environ.get('PYTEST_XDIST_WORKER', 'mai
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """With pytest-xdist, the browser tests run on one worker, so the served site and the
-    browser are built once, not once per worker; every other test goes where there is room.
+    """With pytest-xdist, the tests that share a served site (the browser tests, the served
+    limits) run on one worker each, so it is built once, not once per worker; every other
+    test goes where there is room.
 
     Grouped by path, not by xdist's `xdist_group` mark: under pytest 9, pytest-xdist 3.8
     can no longer add the group to a test's id, and the mark is silently ignored.
     """
     from xdist.scheduler import LoadScopeScheduling
 
-    class LiveSiteScheduling(LoadScopeScheduling):
+    class SharedSiteScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "live_site" if nodeid.startswith("tests/browser/") else nodeid
+            return next((group for group in SHARED_SITES if nodeid.startswith(group)), nodeid)
 
-    return LiveSiteScheduling(config, log)
+    return SharedSiteScheduling(config, log)
+
+
+# Tests that share a served site through a session or module fixture.
+SHARED_SITES = ("tests/browser/", "tests/test_served_limits.py")
 
 
 def _config(database: Path | str) -> dict[str, Any]:
