@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,13 +28,16 @@ from directory.models import (
 from directory.models.clinic import join_codes, split_codes
 from directory.search.geocoding import Geocoder
 
+if TYPE_CHECKING:
+    from directory.search.cards import LocationRow
+
 # The fields, their labels and which are access facts come from the one listing schema.
 FIELDS = schema.FIELDS
 FIELD_LABELS = schema.FIELD_LABELS
 ACCESS_FIELDS = schema.ACCESS_FIELDS
 
 
-def location_data(loc: Location) -> dict[str, Any]:
+def location_data(loc: Location | LocationRow) -> dict[str, Any]:
     """A location as plain data: its address, coordinates and how precise they are."""
     return {
         "address_1": loc.address_1,

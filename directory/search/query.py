@@ -19,7 +19,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session
 
 from directory.caching import VersionedMemo
 from directory.config import Defaults
@@ -29,7 +29,6 @@ from directory.models import (
     Condition,
     Location,
     LowestPrice,
-    Price,
     PriceUnit,
     ServiceArea,
     Treatment,
@@ -37,7 +36,7 @@ from directory.models import (
 from directory.models.treatment import clinic_conditions, clinic_treatments
 from directory.prices import lowest as lowest_prices
 from directory.prices.hospital_cash import HospitalCash, cash_by_clinic
-from directory.search import params, spatial
+from directory.search import cards, params, spatial
 from directory.search import places as geo
 from directory.settings import Settings
 
@@ -131,7 +130,7 @@ class SessionPrice:
 class ClinicHit:
     """A clinic in a result list, with its distance and lowest per-session price."""
 
-    clinic: Clinic
+    clinic: cards.ListingRow
     distance_miles: float | None = None
     lowest_session_cents: int | None = None
     hospital_cash: HospitalCash | None = None
@@ -266,7 +265,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
 
     shown = [*page, *nearby, *remote]
     _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
-    loaded = _load(session, {c.clinic_id for c in shown})
+    loaded = cards.load(session, (c.clinic_id for c in shown))
     cash = cash_by_clinic(session, (c.id for c in loaded.values() if c.is_hospital))
     result = SearchResult(
         query,
@@ -476,30 +475,8 @@ def _add_lowest_prices(
         by_id[clinic_id].lowest_cents = cents
 
 
-def _load(session: Session, ids: set[int]) -> dict[int, Clinic]:
-    """The clinics shown, each collection in a single query whatever their number."""
-    if not ids:
-        return {}
-    # Cards and API hits show only publishable prices and no long texts: load no more.
-    stmt = (
-        select(Clinic)
-        .where(Clinic.id.in_(ids))
-        .options(
-            defer(Clinic.description),
-            defer(Clinic.hours),
-            defer(Clinic.status_note),
-            selectinload(Clinic.locations),
-            selectinload(Clinic.phones),
-            selectinload(Clinic.treatments),
-            selectinload(Clinic.prices.and_(Price.is_publishable)),
-            selectinload(Clinic.service_areas),
-        )
-    )
-    return {c.id: c for c in session.execute(stmt).scalars()}
-
-
 def _hits(
-    loaded: dict[int, Clinic],
+    loaded: dict[int, cards.ListingRow],
     candidates: list[_Candidate],
     point: geo.SearchPlace | None,
     state: str | None,
