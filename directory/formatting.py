@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,8 +31,14 @@ def money(cents: int | None) -> str:
     """$1,234 for whole dollars, $1,234.50 otherwise, in the page's locale; a dash for nothing."""
     if cents is None:
         return "—"
+    return _money(cents, babel_locale())
+
+
+# A result page formats a hundred amounts and dates, mostly the same few: Babel's
+# formatting is kept per value and locale (each call parses its pattern again).
+@lru_cache(maxsize=4096)
+def _money(cents: int, locale: str) -> str:
     amount = Decimal(cents) / 100
-    locale = babel_locale()
     if cents % 100 == 0:
         return numbers.format_currency(
             amount, "USD", format="¤#,##0", locale=locale, currency_digits=False
@@ -75,7 +82,11 @@ def long_date(value: date | None) -> str:
     """24 November 2026, or 24 de noviembre de 2026 on a Spanish page."""
     if value is None:
         return ""
-    locale = babel_locale()
+    return _long_date(value, babel_locale())
+
+
+@lru_cache(maxsize=4096)
+def _long_date(value: date, locale: str) -> str:
     pattern = _LONG_DATE.get(locale.split("_")[0], _LONG_DATE["en"])
     return dates.format_date(value, pattern, locale=locale)
 

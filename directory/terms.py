@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask_babel import gettext
 
-from directory.i18n import N_, babel_locale
+from directory.i18n import N_, babel_locale, catalogue
 from directory.listings import taxonomy
 
 # The taxonomy's English names and descriptions, so the catalogue holds each one.
@@ -69,7 +68,7 @@ TERMS = frozenset(
 
 def term(name: str) -> str:
     """A taxonomy name in the page's language; any other text (a clinic's own) as it is."""
-    return gettext(name) if name in TERMS else name
+    return str(catalogue().ugettext(name)) if name in TERMS else name
 
 
 def language_name(code: str) -> str:
