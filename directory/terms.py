@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale
 
 from directory.i18n import N_, babel_locale, catalogue
@@ -73,7 +75,12 @@ def term(name: str) -> str:
 
 def language_name(code: str) -> str:
     """A language's name in the page's language ("Spanish", "español"), from Babel's data."""
-    locale = Locale.parse(babel_locale())
+    return _language_name(code, babel_locale())
+
+
+@lru_cache(maxsize=1024)
+def _language_name(code: str, locale_name: str) -> str:
+    locale = Locale.parse(locale_name)
     english = taxonomy.LANGUAGE_NAMES.get(code, code)
     name = locale.languages.get(code) if locale.language != "en" else None
     return name or english

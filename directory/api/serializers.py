@@ -6,12 +6,12 @@ from datetime import date
 from typing import Any
 
 from directory.listings import schema, snapshots
+from directory.listings.rows import ListingRow, LocationRow, PhoneRow, PriceRow
 from directory.listings.schema import Kind
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Provenance
 from directory.models.clinic import split_codes
 from directory.prices.pricing import SummaryRow
 from directory.search import places as geo
-from directory.search.cards import ListingRow, LocationRow, PhoneRow, PriceRow
 from directory.search.query import ClinicHit
 
 

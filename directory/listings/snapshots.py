@@ -29,7 +29,7 @@ from directory.models.clinic import join_codes, split_codes
 from directory.search.geocoding import Geocoder
 
 if TYPE_CHECKING:
-    from directory.search.cards import LocationRow
+    from directory.listings.rows import LocationRow
 
 # The fields, their labels and which are access facts come from the one listing schema.
 FIELDS = schema.FIELDS

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from directory.caching import VersionedMemo
 from directory.config import Defaults
+from directory.listings import rows as cards
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -36,7 +37,7 @@ from directory.models import (
 from directory.models.treatment import clinic_conditions, clinic_treatments
 from directory.prices import lowest as lowest_prices
 from directory.prices.hospital_cash import HospitalCash, cash_by_clinic
-from directory.search import cards, params, spatial
+from directory.search import params, spatial
 from directory.search import places as geo
 from directory.settings import Settings
 

@@ -1,12 +1,21 @@
-"""Result cards and API hits read as plain rows say what the clinic's own page says."""
+"""Result cards, API hits and clinic pages read as plain rows show what the listing holds."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from directory.extensions import db
-from directory.models import GeocodePrecision, Location, Phone, PhoneKind, VerifiedBy
-from tests.conftest import price, text
+from directory.models import (
+    ClinicQuote,
+    ClinicStatus,
+    GeocodePrecision,
+    Location,
+    Phone,
+    PhoneKind,
+    Provenance,
+    VerifiedBy,
+)
+from tests.conftest import json_ld, main, price, text
 
 
 def _rich_clinic(make_clinic):  # type: ignore[no-untyped-def]
@@ -86,3 +95,34 @@ def test_a_telehealth_card_names_the_states_it_serves(client, make_clinic):
     make_clinic("Statewide Telehealth", slug="statewide", service_areas=("IL", "WI"))
     page = text(client.get("/search?near=60614").get_data(as_text=True))
     assert "Statewide Telehealth" in page and "Serves IL, WI by telehealth" in page
+
+
+def test_a_clinic_page_read_as_rows_shows_everything_the_listing_holds(client, make_clinic):
+    clinic = _rich_clinic(make_clinic)
+    clinic.administered_by = "Anesthesiologists"
+    clinic.hours = "Mon-Fri 9-5"
+    clinic.sources.append(
+        Provenance(
+            field="website", source_url="https://lakeside.example.com/about", quote="Call us"
+        )
+    )
+    clinic.quotes.append(
+        ClinicQuote(topic="Safety", quote="Monitored throughout.", source_document="page.html")
+    )
+    db.session.commit()
+
+    page = client.get("/clinics/lakeside").get_data(as_text=True)
+    words = text(main(page))
+    assert "(555) 555-0100" in words and "(555) KETA" in words and "text" in words
+    assert "Depression" in words and "Anesthesiologists" in words and "Mon-Fri 9-5" in words
+    assert "$450" in words and "$2,400" in words and "$300" not in words
+    assert "Monitored throughout." in words and "Call us" in words
+    offers = [b for b in json_ld(page) if b.get("@type") == "MedicalClinic"][0]["makesOffer"]
+    assert len(offers) == 4
+
+
+def test_an_unpublished_or_unknown_clinic_page_is_a_404(client, make_clinic):
+    make_clinic("Draft Clinic", slug="draft", status=ClinicStatus.DRAFT)
+    assert client.get("/clinics/draft").status_code == 404
+    assert client.get("/clinics/no-such-clinic").status_code == 404
+    assert client.get("/clinics/%00").status_code == 404
