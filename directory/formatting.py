@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,7 +58,18 @@ def miles(value: float | None) -> str:
     """A distance in miles to one decimal place, in the page's locale."""
     if value is None:
         return ""
-    return f"{numbers.format_decimal(value, format='#,##0.0', locale=babel_locale())} mi"
+    # Rounded as Babel rounds (half to even, from the float's shortest decimal form), so the
+    # few hundred distinct tenths of a mile are each formatted once.
+    tenths = Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_EVEN)
+    return _miles(tenths, babel_locale())
+
+
+_TENTH = Decimal("0.1")
+
+
+@lru_cache(maxsize=4096)
+def _miles(tenths: Decimal, locale: str) -> str:
+    return f"{numbers.format_decimal(tenths, format='#,##0.0', locale=locale)} mi"
 
 
 def number(value: float | int | None) -> str:
