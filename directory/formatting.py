@@ -23,7 +23,7 @@ from directory.links import link_urls, outside_url
 from directory.listings import source_documents, taxonomy
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.search import places as geo
-from directory.terms import language_name, term
+from directory.terms import language_name, language_names, term, terms
 from directory.validators import mixed_script
 
 
@@ -152,6 +152,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_filter(term)
     app.add_template_filter(language_name)
+    app.add_template_filter(terms)
+    app.add_template_filter(language_names)
     app.add_template_filter(long_date)
     app.add_template_filter(source_host)
     app.add_template_filter(squeeze)

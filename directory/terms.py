@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from babel import Locale
@@ -71,6 +72,16 @@ TERMS = frozenset(
 def term(name: str) -> str:
     """A taxonomy name in the page's language; any other text (a clinic's own) as it is."""
     return str(catalogue().ugettext(name)) if name in TERMS else name
+
+
+def terms(names: Iterable[str], separator: str = ", ") -> str:
+    """Taxonomy names in the page's language, joined (one filter call instead of a map)."""
+    return separator.join(term(name) for name in names)
+
+
+def language_names(codes: Iterable[str]) -> str:
+    """Languages by name in the page's language, joined with commas."""
+    return ", ".join(language_name(code) for code in codes)
 
 
 def language_name(code: str) -> str:
