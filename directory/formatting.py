@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +24,7 @@ from directory.listings import source_documents, taxonomy
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.search import params as search_params
 from directory.search import places as geo
-from directory.terms import language_name, term
+from directory.terms import language_name, language_names, term, terms
 from directory.validators import mixed_script
 
 
@@ -31,8 +32,14 @@ def money(cents: int | None) -> str:
     """$1,234 for whole dollars, $1,234.50 otherwise, in the page's locale; a dash for nothing."""
     if cents is None:
         return "—"
+    return _money(cents, babel_locale())
+
+
+# A result page formats a hundred amounts and dates, mostly the same few: Babel's
+# formatting is kept per value and locale (each call parses its pattern again).
+@lru_cache(maxsize=4096)
+def _money(cents: int, locale: str) -> str:
     amount = Decimal(cents) / 100
-    locale = babel_locale()
     if cents % 100 == 0:
         return numbers.format_currency(
             amount, "USD", format="¤#,##0", locale=locale, currency_digits=False
@@ -52,7 +59,18 @@ def miles(value: float | None) -> str:
     """A distance in miles to one decimal place, in the page's locale."""
     if value is None:
         return ""
-    return f"{numbers.format_decimal(value, format='#,##0.0', locale=babel_locale())} mi"
+    # Rounded as Babel rounds (half to even, from the float's shortest decimal form), so the
+    # few hundred distinct tenths of a mile are each formatted once.
+    tenths = Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_EVEN)
+    return _miles(tenths, babel_locale())
+
+
+_TENTH = Decimal("0.1")
+
+
+@lru_cache(maxsize=4096)
+def _miles(tenths: Decimal, locale: str) -> str:
+    return f"{numbers.format_decimal(tenths, format='#,##0.0', locale=locale)} mi"
 
 
 def number(value: float | int | None) -> str:
@@ -76,7 +94,11 @@ def long_date(value: date | None) -> str:
     """24 November 2026, or 24 de noviembre de 2026 on a Spanish page."""
     if value is None:
         return ""
-    locale = babel_locale()
+    return _long_date(value, babel_locale())
+
+
+@lru_cache(maxsize=4096)
+def _long_date(value: date, locale: str) -> str:
     pattern = _LONG_DATE.get(locale.split("_")[0], _LONG_DATE["en"])
     return dates.format_date(value, pattern, locale=locale)
 
@@ -131,6 +153,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_filter(term)
     app.add_template_filter(language_name)
+    app.add_template_filter(terms)
+    app.add_template_filter(language_names)
     app.add_template_filter(long_date)
     app.add_template_filter(source_host)
     app.add_template_filter(squeeze)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from babel import Locale
 from flask import (
     Blueprint,
     Flask,
@@ -15,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 
 # Language code shown to visitors and in `lang` attributes -> the Babel locale behind it.
 # US Spanish: money as "$1,250", dates as "24 de noviembre de 2026".
@@ -57,7 +58,29 @@ def select_locale() -> str:
 def babel_locale() -> str:
     """The Babel locale to format numbers and dates in: the request's, else en_US."""
     locale = get_locale() if has_app_context() else None
-    return str(locale) if locale is not None else LOCALES[DEFAULT]
+    if locale is None:
+        return LOCALES[DEFAULT]
+    # str() of a Babel locale rebuilds its identifier each time; a page asks hundreds of times.
+    name = _LOCALE_NAMES.get(locale)
+    if name is None:
+        name = _LOCALE_NAMES[locale] = str(locale)
+    return name
+
+
+_LOCALE_NAMES: dict[Locale, str] = {}
+_CATALOGUES: dict[Locale, Any] = {}
+
+
+def catalogue() -> Any:
+    """The page's message catalogue, kept per locale: Flask-Babel finds it again, through
+    several context lookups, for each of the hundreds of messages a result page shows."""
+    locale = get_locale() if has_app_context() else None
+    if locale is None:
+        return get_translations()
+    found = _CATALOGUES.get(locale)
+    if found is None:
+        found = _CATALOGUES[locale] = get_translations()
+    return found
 
 
 def current_language() -> str:
@@ -115,6 +138,11 @@ def register(app: Flask) -> None:
     from directory.extensions import babel
 
     babel.init_app(app, default_locale=LOCALES[DEFAULT], locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: catalogue().ugettext(message),
+        ngettext=lambda one, many, n: catalogue().ungettext(one, many, n),
+        newstyle=True,
+    )
     app.register_blueprint(bp)
     app.add_template_global(current_language)
     app.add_template_global(switch_links)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from babel import Locale
-from flask_babel import gettext
+from collections.abc import Iterable
+from functools import lru_cache
 
-from directory.i18n import N_, babel_locale
+from babel import Locale
+
+from directory.i18n import N_, babel_locale, catalogue
 from directory.listings import taxonomy
 
 # The taxonomy's English names and descriptions, so the catalogue holds each one.
@@ -69,12 +71,27 @@ TERMS = frozenset(
 
 def term(name: str) -> str:
     """A taxonomy name in the page's language; any other text (a clinic's own) as it is."""
-    return gettext(name) if name in TERMS else name
+    return str(catalogue().ugettext(name)) if name in TERMS else name
+
+
+def terms(names: Iterable[str], separator: str = ", ") -> str:
+    """Taxonomy names in the page's language, joined (one filter call instead of a map)."""
+    return separator.join(term(name) for name in names)
+
+
+def language_names(codes: Iterable[str]) -> str:
+    """Languages by name in the page's language, joined with commas."""
+    return ", ".join(language_name(code) for code in codes)
 
 
 def language_name(code: str) -> str:
     """A language's name in the page's language ("Spanish", "español"), from Babel's data."""
-    locale = Locale.parse(babel_locale())
+    return _language_name(code, babel_locale())
+
+
+@lru_cache(maxsize=1024)
+def _language_name(code: str, locale_name: str) -> str:
+    locale = Locale.parse(locale_name)
     english = taxonomy.LANGUAGE_NAMES.get(code, code)
     name = locale.languages.get(code) if locale.language != "en" else None
     return name or english

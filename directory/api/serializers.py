@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from directory.listings import schema, snapshots
+from directory.listings.rows import ListingRow, LocationRow, PhoneRow, PriceRow
 from directory.listings.schema import Kind
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Provenance
 from directory.models.clinic import split_codes
@@ -22,17 +23,17 @@ def _attributes(item: object, *names: str) -> dict[str, Any]:
     return {name: getattr(item, name) for name in names}
 
 
-def location(loc: Location) -> dict[str, Any]:
+def location(loc: Location | LocationRow) -> dict[str, Any]:
     """A location with its coordinates and how precise they are."""
     return snapshots.location_data(loc)
 
 
-def phone(p: Phone) -> dict[str, Any]:
+def phone(p: Phone | PhoneRow) -> dict[str, Any]:
     """A phone number in E.164 and as the clinic writes it."""
     return {"e164": p.e164, "display": p.display, "vanity": p.vanity, "kind": p.kind.value}
 
 
-def price(p: Price, today: date, stale_after_days: int) -> dict[str, Any]:
+def price(p: Price | PriceRow, today: date, stale_after_days: int) -> dict[str, Any]:
     """A published price with its source, as-of date and staleness."""
     return {
         "treatment": p.treatment.slug,
@@ -50,7 +51,7 @@ def price(p: Price, today: date, stale_after_days: int) -> dict[str, Any]:
     }
 
 
-def listing_fields(clinic: Clinic, audience: str) -> dict[str, Any]:
+def listing_fields(clinic: Clinic | ListingRow, audience: str) -> dict[str, Any]:
     """The listing schema's fields the API shows as stored, for "summary" or "detail"."""
     data: dict[str, Any] = {}
     for name in schema.api_fields(audience):
@@ -70,7 +71,7 @@ def source(s: Provenance) -> dict[str, Any]:
 
 
 def clinic_summary(
-    clinic: Clinic, today: date, stale_after_days: int, distance: float | None = None
+    clinic: Clinic | ListingRow, today: date, stale_after_days: int, distance: float | None = None
 ) -> dict[str, Any]:
     """A clinic as it appears in a result list."""
     loc = clinic.location

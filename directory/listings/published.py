@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from directory.caching import VersionedMemo
+from directory.listings import rows
 from directory.models import Clinic, ClinicQuote, ClinicStatus, Location, ServiceArea
 from directory.models.user import clinic_owners
 from directory.search import places as geo
@@ -52,6 +53,14 @@ def published_clinic(session: Session, slug: str) -> Clinic:
     if clinic is None:
         raise NotFound(slug)
     return clinic
+
+
+def published_page(session: Session, slug: str) -> rows.ListingPage:
+    """The published listing with this slug as its page shows it (plain rows); else NotFound."""
+    page = rows.published_page(session, slug) if SLUG_RE.match(slug) else None
+    if page is None:
+        raise NotFound(slug)
+    return page
 
 
 def any_clinic(session: Session, slug: str) -> Clinic:
@@ -242,13 +251,13 @@ def published_quotes(session: Session) -> list[QuoteLine]:
     return _QUOTES.get(session, "quotes", read)
 
 
-def is_managed(session: Session, clinic: Clinic) -> bool:
+def is_managed(session: Session, clinic: Clinic | rows.ListingPage) -> bool:
     """True once an approved claim links an owner's account to the clinic."""
     stmt = select(clinic_owners.c.user_id).where(clinic_owners.c.clinic_id == clinic.id).limit(1)
     return session.execute(stmt).first() is not None
 
 
-def search_place_for(clinic: Clinic) -> str | None:
+def search_place_for(clinic: Clinic | rows.ListingRow) -> str | None:
     """What to type in the search box to find clinics around this one (ZIP, city or state)."""
     loc = clinic.location
     if loc is not None:

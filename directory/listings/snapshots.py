@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -30,6 +30,9 @@ from directory.models import (
 from directory.models.clinic import join_codes, split_codes
 from directory.search.geocoding import Geocoder
 
+if TYPE_CHECKING:
+    from directory.listings.rows import LocationRow
+
 # The fields, their labels and which are access facts come from the one listing schema.
 FIELDS = schema.FIELDS
 FIELD_LABELS = schema.FIELD_LABELS
@@ -42,7 +45,7 @@ def _data(row: Any, part: type[BaseModel]) -> dict[str, Any]:
     return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
 
 
-def location_data(loc: Location) -> dict[str, Any]:
+def location_data(loc: Location | LocationRow) -> dict[str, Any]:
     """A location as plain data: its address, coordinates and how precise they are."""
     return _data(loc, schema.LocationData)
 

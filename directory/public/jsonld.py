@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from directory.formatting import plain_dollars
+from directory.listings.rows import ListingRow
 from directory.models import Clinic, GeocodePrecision
 
 
-def medical_clinic(clinic: Clinic, url: str) -> dict[str, Any]:
+def medical_clinic(clinic: Clinic | ListingRow, url: str) -> dict[str, Any]:
     """The clinic as schema.org MedicalClinic, with only facts the listing holds."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",

@@ -133,7 +133,7 @@ def search_csv() -> Response | tuple[str, int]:
 def clinic_page(slug: str) -> str:
     """One clinic: details, prices with sources, and where each fact came from."""
     try:
-        clinic = listings.published_clinic(db.session, slug)
+        clinic = listings.published_page(db.session, slug)
     except listings.NotFound:
         abort(404)
     url = external_url("public.clinic_page", slug=clinic.slug)

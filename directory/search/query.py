@@ -19,17 +19,17 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session
 
 from directory.caching import VersionedMemo
 from directory.config import Defaults
+from directory.listings import rows as cards
 from directory.models import (
     Clinic,
     ClinicStatus,
     Condition,
     Location,
     LowestPrice,
-    Price,
     PriceUnit,
     ServiceArea,
     Treatment,
@@ -131,7 +131,7 @@ class SessionPrice:
 class ClinicHit:
     """A clinic in a result list, with its distance and lowest per-session price."""
 
-    clinic: Clinic
+    clinic: cards.ListingRow
     distance_miles: float | None = None
     lowest_session_cents: int | None = None
     hospital_cash: HospitalCash | None = None
@@ -266,7 +266,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
 
     shown = [*page, *nearby, *remote]
     _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
-    loaded = _load(session, {c.clinic_id for c in shown})
+    loaded = cards.load(session, (c.clinic_id for c in shown))
     cash = cash_by_clinic(session, (c.id for c in loaded.values() if c.is_hospital))
     result = SearchResult(
         query,
@@ -350,26 +350,35 @@ def _matches(
     filters: list[ColumnElement[bool]],
     state: str | None,
 ) -> Subquery:
-    """Matching clinic ids, each with the closeness of its nearest location (or NULL)."""
+    """Matching clinic ids, each with the closeness of its nearest location (or NULL) and
+    the name it sorts by.
+
+    The locations inside the circle are grouped first and each clinic is then read once, for
+    the filters and its name: reading the clinic of every location found, and again for the
+    order, cost more than measuring them.
+    """
+    located = select(Location.clinic_id.label("clinic_id"))
     if point is not None and radius is not None:
         assert point.latitude is not None and point.longitude is not None  # noqa: S101
         near = spatial.closeness(point.latitude, point.longitude)
-        stmt: Select[int, Any] = (
-            select(Location.clinic_id.label("clinic_id"), func.max(near).label("closeness"))
-            .join(Clinic, Clinic.id == Location.clinic_id)
-            .where(*spatial.within(point.latitude, point.longitude, radius), *filters)
-            .group_by(Location.clinic_id)
+        located = located.add_columns(func.max(near).label("closeness")).where(
+            *spatial.within(point.latitude, point.longitude, radius)
         )
     else:
-        stmt = (
-            select(Location.clinic_id.label("clinic_id"), null().label("closeness"))
-            .join(Clinic, Clinic.id == Location.clinic_id)
-            .where(*filters)
-            .distinct()
-        )
+        located = located.add_columns(null().label("closeness"))
     if state:
-        stmt = stmt.where(Location.state == state)
-    return stmt.subquery("matches")
+        located = located.where(Location.state == state)
+    places = located.group_by(Location.clinic_id).subquery("located")
+    return (
+        select(
+            places.c.clinic_id,
+            places.c.closeness,
+            func.lower(func.coalesce(Clinic.name, "")).label("sort_name"),
+        )
+        .join(Clinic, Clinic.id == places.c.clinic_id)
+        .where(*filters)
+        .subquery("matches")
+    )
 
 
 def _treatment_id(treatment: str | None) -> Any:
@@ -392,7 +401,7 @@ def _page(
     limit: int,
 ) -> tuple[list[_Candidate], int]:
     """One page of matches, ordered and cut by the database, and how many match."""
-    name = func.lower(func.coalesce(Clinic.name, ""))
+    name = matches.c.sort_name
     nearest = matches.c.closeness.desc()
     sort = query.sort
     if sort == "distance" and point is None:
@@ -403,18 +412,12 @@ def _page(
     if sort == "price":
         columns.append(lowest)
         # By the label, so the price subquery runs once a row (not again for the order).
-        order = [lowest.asc().nulls_last(), nearest, name, Clinic.id]
+        order = [lowest.asc().nulls_last(), nearest, name, matches.c.clinic_id]
     elif sort == "distance":
-        order = [nearest, name, Clinic.id]
+        order = [nearest, name, matches.c.clinic_id]
     else:
-        order = [name, nearest, Clinic.id]
-    stmt = (
-        select(*columns)
-        .join(Clinic, Clinic.id == matches.c.clinic_id)
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
-    )
+        order = [name, nearest, matches.c.clinic_id]
+    stmt = select(*columns).order_by(*order).offset(offset).limit(limit)
     rows = session.execute(stmt).all()
     if rows:
         total = rows[0].total
@@ -476,30 +479,8 @@ def _add_lowest_prices(
         by_id[clinic_id].lowest_cents = cents
 
 
-def _load(session: Session, ids: set[int]) -> dict[int, Clinic]:
-    """The clinics shown, each collection in a single query whatever their number."""
-    if not ids:
-        return {}
-    # Cards and API hits show only publishable prices and no long texts: load no more.
-    stmt = (
-        select(Clinic)
-        .where(Clinic.id.in_(ids))
-        .options(
-            defer(Clinic.description),
-            defer(Clinic.hours),
-            defer(Clinic.status_note),
-            selectinload(Clinic.locations),
-            selectinload(Clinic.phones),
-            selectinload(Clinic.treatments),
-            selectinload(Clinic.prices.and_(Price.is_publishable)),
-            selectinload(Clinic.service_areas),
-        )
-    )
-    return {c.id: c for c in session.execute(stmt).scalars()}
-
-
 def _hits(
-    loaded: dict[int, Clinic],
+    loaded: dict[int, cards.ListingRow],
     candidates: list[_Candidate],
     point: geo.SearchPlace | None,
     state: str | None,

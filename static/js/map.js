@@ -1,4 +1,4 @@
-// A map behind the "Map" toggle, built from the cards' data attributes. The list is the
+// A map behind the "Map" toggle, built from the cards' positions and heading links. The list is the
 // primary view: without JavaScript, or when tiles cannot load, the page is complete.
 (function () {
   "use strict";
@@ -30,10 +30,12 @@
       var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)];
       if (isNaN(point[0]) || isNaN(point[1])) return;
       points.push(point);
+      var heading = card.querySelector("h3 a");
+      var name = heading.textContent;
       var link = document.createElement("a");
-      link.href = card.dataset.url;
-      link.textContent = card.dataset.name; // text, never HTML
-      L.marker(point, { title: card.dataset.name, alt: card.dataset.name, keyboard: true })
+      link.href = heading.getAttribute("href");
+      link.textContent = name; // text, never HTML
+      L.marker(point, { title: name, alt: name, keyboard: true })
         .addTo(map)
         .bindPopup(link);
     });

@@ -85,6 +85,14 @@ def test_map_shows_markers_even_when_tiles_cannot_load(live_server, new_page, vi
     cards = page.locator(".cards > li.card[data-lat]").count()
     assert page.locator("#results-map .leaflet-marker-icon").count() == cards
     assert page.locator(".cards > li.card").count() >= 1  # the list stays the primary view
+    # A marker's popup names the clinic and links to its page, as the card's heading does.
+    page.locator("#results-map .leaflet-marker-icon").first.click()
+    popup = page.locator("#results-map .leaflet-popup-content a")
+    headings = page.locator(".cards > li.card[data-lat] h3 a")
+    cards_shown = [
+        (headings.nth(i).inner_text(), headings.nth(i).get_attribute("href")) for i in range(cards)
+    ]
+    assert (popup.inner_text(), popup.get_attribute("href")) in cards_shown
     shot(page, "map", viewport)
 
 
