@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from babel import dates, numbers
@@ -27,18 +28,29 @@ from directory.search import places as geo
 from directory.terms import language_name, language_names, term, terms
 from directory.validators import mixed_script
 
-
-def money(cents: int | None) -> str:
-    """$1,234 for whole dollars, $1,234.50 otherwise, in the page's locale; a dash for nothing."""
-    if cents is None:
-        return "—"
-    return _money(cents, babel_locale())
+T = TypeVar("T")
 
 
 # A result page formats a hundred amounts and dates, mostly the same few: Babel's
 # formatting is kept per value and locale (each call parses its pattern again).
-@lru_cache(maxsize=4096)
-def _money(cents: int, locale: str) -> str:
+def _per_locale(empty: str) -> Callable[[Callable[[T, str], str]], Callable[[T | None], str]]:
+    """Format a value in the page's locale, kept per value and locale; `empty` for None."""
+
+    def decorate(format_value: Callable[[T, str], str]) -> Callable[[T | None], str]:
+        kept = lru_cache(maxsize=4096)(format_value)
+
+        @wraps(format_value)
+        def formatted(value: T | None) -> str:
+            return empty if value is None else kept(value, babel_locale())
+
+        return formatted
+
+    return decorate
+
+
+@_per_locale(empty="—")
+def money(cents: int, locale: str) -> str:
+    """$1,234 for whole dollars, $1,234.50 otherwise, in the page's locale; a dash for nothing."""
     amount = Decimal(cents) / 100
     if cents % 100 == 0:
         return numbers.format_currency(
@@ -90,15 +102,9 @@ def source_host(url: str | None) -> str:
 _LONG_DATE = {"en": "d MMMM y", "es": "d 'de' MMMM 'de' y"}
 
 
-def long_date(value: date | None) -> str:
+@_per_locale(empty="")
+def long_date(value: date, locale: str) -> str:
     """24 November 2026, or 24 de noviembre de 2026 on a Spanish page."""
-    if value is None:
-        return ""
-    return _long_date(value, babel_locale())
-
-
-@lru_cache(maxsize=4096)
-def _long_date(value: date, locale: str) -> str:
     pattern = _LONG_DATE.get(locale.split("_")[0], _LONG_DATE["en"])
     return dates.format_date(value, pattern, locale=locale)
 

@@ -16,29 +16,13 @@ from typing import Any
 from sqlalchemy import BindParameter, Executable, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from directory.models import (
-    Clinic,
-    ClinicQuote,
-    ClinicStatus,
-    Condition,
-    GeocodePrecision,
-    ListingKind,
-    Location,
-    Phone,
-    PhoneKind,
-    Price,
-    PriceUnit,
-    Provenance,
-    ServiceArea,
-    Treatment,
-    VerifiedBy,
-)
+from directory import models
 from directory.models.treatment import clinic_conditions, clinic_treatments
 
 
 def _clinic_property(name: str) -> Any:
     """One of Clinic's derived-fact properties, to be shared by a row class."""
-    return vars(Clinic)[name]
+    return vars(models.Clinic)[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +45,7 @@ class LocationRow:
     metro: str | None
     latitude: float
     longitude: float
-    geocode_precision: GeocodePrecision
+    geocode_precision: models.GeocodePrecision
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +55,7 @@ class PhoneRow:
     e164: str
     display: str
     vanity: str | None
-    kind: PhoneKind
+    kind: models.PhoneKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +72,7 @@ class PriceRow:
     treatment: TermRow
     amount_cents: int
     currency: str
-    unit: PriceUnit
+    unit: models.PriceUnit
     sessions_included: int | None
     included: str
     insurance_accepted: bool
@@ -110,7 +94,7 @@ class ListingRow:
     slug: str
     name: str | None
     is_example: bool
-    kind: ListingKind
+    kind: models.ListingKind
     website: str | None
     free_consultation: bool | None
     accepts_insurance: bool | None
@@ -121,7 +105,7 @@ class ListingRow:
     rems_certified: bool | None
     access_as_of: date | None
     last_verified_on: date | None
-    last_verified_by: VerifiedBy | None
+    last_verified_by: models.VerifiedBy | None
     locations: list[LocationRow] = field(default_factory=list)
     phones: list[PhoneRow] = field(default_factory=list)
     service_areas: list[AreaRow] = field(default_factory=list)
@@ -180,22 +164,22 @@ def _columns(model: Any, row: Any, skip: tuple[str, ...] = ()) -> list[Any]:
     return [getattr(model, name) for name in names]
 
 
-_LISTING_COLUMNS = _columns(Clinic, ListingRow)
-_LOCATION_COLUMNS = _columns(Location, LocationRow)
-_PHONE_COLUMNS = _columns(Phone, PhoneRow)
-_PRICE_COLUMNS = _columns(Price, PriceRow, skip=("treatment",))
-_PAGE_COLUMNS = _columns(Clinic, ListingPage)
-_SOURCE_COLUMNS = _columns(Provenance, SourceRow)
-_QUOTE_COLUMNS = _columns(ClinicQuote, QuoteRow)
+_LISTING_COLUMNS = _columns(models.Clinic, ListingRow)
+_LOCATION_COLUMNS = _columns(models.Location, LocationRow)
+_PHONE_COLUMNS = _columns(models.Phone, PhoneRow)
+_PRICE_COLUMNS = _columns(models.Price, PriceRow, skip=("treatment",))
+_PAGE_COLUMNS = _columns(models.Clinic, ListingPage)
+_SOURCE_COLUMNS = _columns(models.Provenance, SourceRow)
+_QUOTE_COLUMNS = _columns(models.ClinicQuote, QuoteRow)
 
 
 # Each statement is built once (building it and its cache key again cost more than running
 # it) and runs on the session's connection: plain rows need none of the ORM's result
 # machinery. `ids` expands to the listings asked for.
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_LISTINGS = select(*_LISTING_COLUMNS).where(Clinic.id.in_(_IDS))
+_LISTINGS = select(*_LISTING_COLUMNS).where(models.Clinic.id.in_(_IDS))
 _PAGE = select(*_PAGE_COLUMNS).where(
-    Clinic.slug == bindparam("slug"), Clinic.status == ClinicStatus.PUBLISHED
+    models.Clinic.slug == bindparam("slug"), models.Clinic.status == models.ClinicStatus.PUBLISHED
 )
 
 
@@ -204,22 +188,36 @@ def _by_listing(clinic_id: Any, *columns: Any, order: Any) -> Select[Any]:
     return select(clinic_id, *columns).where(clinic_id.in_(_IDS)).order_by(clinic_id, order)
 
 
-_LOCATIONS = _by_listing(Location.clinic_id, *_LOCATION_COLUMNS, order=Location.id)
-_PHONES = _by_listing(Phone.clinic_id, *_PHONE_COLUMNS, order=Phone.id)
-_AREAS = _by_listing(ServiceArea.clinic_id, ServiceArea.state, order=ServiceArea.state)
+_LOCATIONS = _by_listing(models.Location.clinic_id, *_LOCATION_COLUMNS, order=models.Location.id)
+_PHONES = _by_listing(models.Phone.clinic_id, *_PHONE_COLUMNS, order=models.Phone.id)
+_AREAS = _by_listing(
+    models.ServiceArea.clinic_id, models.ServiceArea.state, order=models.ServiceArea.state
+)
 _TREATMENTS = _by_listing(
-    clinic_treatments.c.clinic_id, Treatment.slug, Treatment.name, order=Treatment.position
-).join(Treatment, Treatment.id == clinic_treatments.c.treatment_id)
+    clinic_treatments.c.clinic_id,
+    models.Treatment.slug,
+    models.Treatment.name,
+    order=models.Treatment.position,
+).join(models.Treatment, models.Treatment.id == clinic_treatments.c.treatment_id)
 _PRICES = (
-    _by_listing(Price.clinic_id, Treatment.slug, Treatment.name, *_PRICE_COLUMNS, order=Price.id)
-    .join(Treatment, Treatment.id == Price.treatment_id)
-    .where(Price.is_publishable)
+    _by_listing(
+        models.Price.clinic_id,
+        models.Treatment.slug,
+        models.Treatment.name,
+        *_PRICE_COLUMNS,
+        order=models.Price.id,
+    )
+    .join(models.Treatment, models.Treatment.id == models.Price.treatment_id)
+    .where(models.Price.is_publishable)
 )
 _CONDITIONS = _by_listing(
-    clinic_conditions.c.clinic_id, Condition.slug, Condition.name, order=Condition.position
-).join(Condition, Condition.id == clinic_conditions.c.condition_id)
-_SOURCES = _by_listing(Provenance.clinic_id, *_SOURCE_COLUMNS, order=Provenance.id)
-_QUOTES = _by_listing(ClinicQuote.clinic_id, *_QUOTE_COLUMNS, order=ClinicQuote.id)
+    clinic_conditions.c.clinic_id,
+    models.Condition.slug,
+    models.Condition.name,
+    order=models.Condition.position,
+).join(models.Condition, models.Condition.id == clinic_conditions.c.condition_id)
+_SOURCES = _by_listing(models.Provenance.clinic_id, *_SOURCE_COLUMNS, order=models.Provenance.id)
+_QUOTES = _by_listing(models.ClinicQuote.clinic_id, *_QUOTE_COLUMNS, order=models.ClinicQuote.id)
 
 
 def load(session: Session, ids: Iterable[int]) -> dict[int, ListingRow]:

@@ -35,6 +35,7 @@ from directory.search import places as geo
 from directory.search import query as search
 from directory.search import refine
 from directory.search.query import InvalidSearch, SearchQuery
+from directory.view_helpers import found_or_404
 
 bp = Blueprint("public", __name__)
 
@@ -132,10 +133,7 @@ def search_csv() -> Response | tuple[str, int]:
 @bp.get("/clinics/<slug>")
 def clinic_page(slug: str) -> str:
     """One clinic: details, prices with sources, and where each fact came from."""
-    try:
-        clinic = listings.published_page(db.session, slug)
-    except listings.NotFound:
-        abort(404)
+    clinic = found_or_404(listings.published_page, slug)
     url = external_url("public.clinic_page", slug=clinic.slug)
     return render_template(
         "public/clinic.html",
@@ -177,10 +175,7 @@ def _report_limit() -> str:
 @limiter.limit(_report_limit, methods=["POST"])
 def report(slug: str) -> ResponseReturnValue:
     """Tell the moderators that something on a listing is wrong; no account needed."""
-    try:
-        clinic = listings.published_clinic(db.session, slug)
-    except listings.NotFound:
-        abort(404)
+    clinic = found_or_404(listings.published_clinic, slug)
     form = ReportForm()
     if form.validate_on_submit():
         if not form.website_url.data:  # a filled honeypot is a bot: thank it, store nothing
@@ -260,10 +255,7 @@ def regions() -> str:
 @bp.get("/regions/<state>")
 def region(state: str) -> str:
     """A state's cities with counts, and its clinics."""
-    try:
-        directory = listings.state_directory(db.session, state)
-    except listings.NotFound:
-        abort(404)
+    directory = found_or_404(listings.state_directory, state)
     return render_template("public/region.html", region=directory)
 
 

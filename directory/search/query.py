@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    Exists,
     ScalarSelect,
     Select,
     Subquery,
@@ -293,29 +295,22 @@ def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace |
     return int(session.execute(select(func.count()).select_from(matches)).scalar_one())
 
 
+def _linked(term_id: Column[int], term: type[Treatment] | type[Condition], slug: str) -> Exists:
+    """The clinic is linked to the term with this slug, through the link table of `term_id`."""
+    link = term_id.table
+    term_ids = select(term.id).where(term.slug == slug).scalar_subquery()
+    return (
+        select(link.c.clinic_id).where(link.c.clinic_id == Clinic.id, term_id == term_ids).exists()
+    )
+
+
 def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [Clinic.status == ClinicStatus.PUBLISHED]
     # EXISTS on the link tables' primary keys (clinic_id, ...): one index probe per row.
     if query.treatment:
-        treatment_id = select(Treatment.id).where(Treatment.slug == query.treatment)
-        clauses.append(
-            select(clinic_treatments.c.clinic_id)
-            .where(
-                clinic_treatments.c.clinic_id == Clinic.id,
-                clinic_treatments.c.treatment_id == treatment_id.scalar_subquery(),
-            )
-            .exists()
-        )
+        clauses.append(_linked(clinic_treatments.c.treatment_id, Treatment, query.treatment))
     if query.condition:
-        condition_id = select(Condition.id).where(Condition.slug == query.condition)
-        clauses.append(
-            select(clinic_conditions.c.clinic_id)
-            .where(
-                clinic_conditions.c.clinic_id == Clinic.id,
-                clinic_conditions.c.condition_id == condition_id.scalar_subquery(),
-            )
-            .exists()
-        )
+        clauses.append(_linked(clinic_conditions.c.condition_id, Condition, query.condition))
     if query.free_consultation:
         clauses.append(Clinic.free_consultation.is_(True))
     if query.insurance:
