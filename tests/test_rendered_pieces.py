@@ -53,3 +53,15 @@ def test_a_kept_clinic_page_follows_a_claim_and_the_visitor(client, make_clinic,
     page = get(client, "/clinics/lakeside")
     assert "Managed by the clinic" in page and "Claim this listing" not in page
     assert "Lakeside Clinic · " in page  # the title comes with the kept article
+
+
+def test_the_kept_search_filters_follow_each_search_s_choices_and_errors(client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    chosen = get(client, SEARCH + "&treatment=esketamine")
+    plain = get(client, SEARCH)
+    wrong = get(client, SEARCH + "&max_price=lots", status=400)
+
+    assert '<option value="esketamine" selected>' in chosen
+    assert '<option value="esketamine" selected>' not in plain
+    assert '<details class="filters" open>' in chosen and '<details class="filters">' in plain
+    assert 'aria-invalid="true"' in wrong and 'aria-invalid="true"' not in plain

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, render_template, request
 from markupsafe import Markup
 
 from directory import settings
@@ -29,9 +29,23 @@ CARD_MEMO_SIZE = 20_000
 
 # About 12 KB a clinic page and language.
 PAGE_MEMO_SIZE = 2_000
+# The search parameters the form's filters show; the common searches set none of them.
+FILTER_ARGS = (
+    "treatment",
+    "condition",
+    "max_price",
+    "free_consultation",
+    "insurance",
+    "payment",
+    "language",
+    "sort",
+    "accepting",
+    "verified_within_months",
+)
 
 _CARDS = VersionedMemo(size=CARD_MEMO_SIZE)
 _PAGES = VersionedMemo(size=PAGE_MEMO_SIZE)
+_FILTERS = VersionedMemo(size=512)
 
 
 @dataclass(frozen=True)
@@ -53,8 +67,12 @@ class ClinicPage:
 
 def page_variant() -> tuple[Any, ...]:
     """What besides the data makes one rendering differ from another: the language and its
-    formats, the day, the settings and where the site is mounted."""
-    return (babel_locale(), date.today(), settings.current(), request.script_root)
+    formats, the day, the settings and where the site is mounted (read once per request)."""
+    variant: tuple[Any, ...] | None = g.get("page_variant")
+    if variant is None:
+        variant = (babel_locale(), date.today(), settings.current(), request.script_root)
+        g.page_variant = variant
+    return variant
 
 
 def card_parts(hit: ClinicHit) -> CardParts:
@@ -77,6 +95,25 @@ def clinic_page(slug: str, managed: bool, render: Callable[[], ClinicPage]) -> C
     return _PAGES.get(db.session, (slug, managed, *page_variant()), render)
 
 
+def search_filters(args: Any, errors: dict[str, str]) -> Markup:
+    """The search form's filters, rendered once per choice of filters and variant; afresh
+    when a field has an error to show."""
+
+    def render() -> Markup:
+        return template("partials/search_filters.html", args=args, errors=errors)
+
+    if errors:
+        return render()
+    key = (*(args.get(name) for name in FILTER_ARGS), *page_variant())
+    return _FILTERS.get(db.session, key, render)
+
+
+def template(name: str, **context: Any) -> Markup:
+    """A template rendered to a piece of a page (escaped by the template already)."""
+    return Markup(render_template(name, **context))  # noqa: S704
+
+
 def register(bp: Blueprint) -> None:
     """Offer the kept pieces to the templates."""
     bp.add_app_template_global(card_parts)
+    bp.add_app_template_global(search_filters)
