@@ -137,6 +137,19 @@ def _in_request() -> bool:
     return has_app_context()
 
 
+def _stamp(session: Session) -> tuple[str, int, datetime]:
+    """The version memo entries hold for, read once per request."""
+    stamp = g.get("data_version_stamp") if _in_request() else None
+    if stamp is None:
+        # The database's address and the time of the change tell apart equal version
+        # numbers of different databases (a restore, or each test's fresh database).
+        current = current_version(session)
+        stamp = (str(session.get_bind().engine.url), current.number, current.changed_at)
+        if _in_request():
+            g.data_version_stamp = stamp
+    return stamp
+
+
 class VersionedMemo:
     """A small per-process LRU whose entries hold only while the data version stands."""
 
@@ -147,10 +160,7 @@ class VersionedMemo:
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for key at the current data version, computed once per version."""
-        # The database's address and the time of the change tell apart equal version
-        # numbers of different databases (a restore, or each test's fresh database).
-        current = current_version(session)
-        version = (str(session.get_bind().engine.url), current.number, current.changed_at)
+        version = _stamp(session)
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None and hit[0] == version:

@@ -711,6 +711,13 @@ def propose(client: FlaskClient, **changes: object) -> Revision | None:
     return db.session.execute(select(Revision).order_by(Revision.id.desc())).scalars().first()
 
 
+def approve(admin_client: FlaskClient, revision: Revision) -> None:
+    """Approve a proposed change through the moderation form."""
+    page = f"/admin/revisions/{revision.id}"
+    response = post_form(admin_client, f"{page}/approve", {"reason": ""}, form_page=page)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
 def user_by_email(email: str) -> User | None:
     """The account for an address, read afresh."""
     db.session.expire_all()

@@ -257,6 +257,17 @@ def is_managed(session: Session, clinic: Clinic | rows.ListingPage) -> bool:
     return session.execute(stmt).first() is not None
 
 
+def slug_is_managed(session: Session, slug: str) -> bool:
+    """True once an approved claim links an owner's account to the clinic with this slug."""
+    stmt = (
+        select(clinic_owners.c.user_id)
+        .join(Clinic, Clinic.id == clinic_owners.c.clinic_id)
+        .where(Clinic.slug == slug)
+        .limit(1)
+    )
+    return session.execute(stmt).first() is not None
+
+
 def search_place_for(clinic: Clinic | rows.ListingRow) -> str | None:
     """What to type in the search box to find clinics around this one (ZIP, city or state)."""
     loc = clinic.location

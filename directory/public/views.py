@@ -28,7 +28,7 @@ from directory.listings import published as listings
 from directory.listings.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
 from directory.models import ReportCategory
 from directory.prices import hospital, pricing
-from directory.public import jsonld
+from directory.public import jsonld, rendered
 from directory.public.forms import ReportForm
 from directory.search import place_suggestions as place_suggestions_service
 from directory.search import places as geo
@@ -38,6 +38,7 @@ from directory.search.query import InvalidSearch, SearchQuery
 from directory.view_helpers import found_or_404
 
 bp = Blueprint("public", __name__)
+rendered.register(bp)
 
 
 def _export_limit() -> str:
@@ -133,19 +134,25 @@ def search_csv() -> Response | tuple[str, int]:
 @bp.get("/clinics/<slug>")
 def clinic_page(slug: str) -> str:
     """One clinic: details, prices with sources, and where each fact came from."""
+    managed = listings.slug_is_managed(db.session, slug)
+    page = rendered.clinic_page(slug, managed, lambda: _clinic_article(slug, managed))
+    return render_template("public/clinic.html", page=page)
+
+
+def _clinic_article(slug: str, managed: bool) -> rendered.ClinicPage:
     clinic = found_or_404(listings.published_page, slug)
     url = external_url("public.clinic_page", slug=clinic.slug)
-    return render_template(
-        "public/clinic.html",
+    article = rendered.template(
+        "public/_clinic_article.html",
         clinic=clinic,
-        jsonld=jsonld.medical_clinic(clinic, url),
         today=date.today(),
         hospital_charges=hospital.charge_sheet(db.session, clinic.id)
         if clinic.is_hospital
         else None,
-        managed=listings.is_managed(db.session, clinic),
+        managed=managed,
         compare_near=listings.search_place_for(clinic),
     )
+    return rendered.ClinicPage(clinic.display_name, jsonld.medical_clinic(clinic, url), article)
 
 
 def _compare_error(message: str) -> tuple[str, int]:

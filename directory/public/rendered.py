@@ -1,0 +1,119 @@
+"""Rendered pieces of public pages kept per language and data version.
+
+A result card's listing part (name, address, phone, treatments, prices, facts) is the same
+in every search that shows the clinic, and a clinic page's article the same for every
+visitor, so each is rendered once per clinic, language, day and data version. The day
+counts because "over 12 months old" flags move with the date; the data version moves with
+every approval and import, so a kept piece never shows a stale fact. What differs per
+visitor (the signed-in header, CSRF tokens, flashed messages) is outside the kept pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, g, render_template, request
+from markupsafe import Markup
+
+from directory import settings
+from directory.caching import VersionedMemo
+from directory.extensions import db
+from directory.i18n import babel_locale
+from directory.search.query import ClinicHit
+
+# About 2 KB a card and language: 20,000 cards are some 40 MB a worker at most.
+CARD_MEMO_SIZE = 20_000
+
+# About 12 KB a clinic page and language.
+PAGE_MEMO_SIZE = 2_000
+# The search parameters the form's filters show; the common searches set none of them.
+FILTER_ARGS = (
+    "treatment",
+    "condition",
+    "max_price",
+    "free_consultation",
+    "insurance",
+    "payment",
+    "language",
+    "sort",
+    "accepting",
+    "verified_within_months",
+)
+
+_CARDS = VersionedMemo(size=CARD_MEMO_SIZE)
+_PAGES = VersionedMemo(size=PAGE_MEMO_SIZE)
+_FILTERS = VersionedMemo(size=512)
+
+
+@dataclass(frozen=True)
+class CardParts:
+    """A result card's listing part: up to its address, and from its phone on."""
+
+    top: Markup
+    rest: Markup
+
+
+@dataclass(frozen=True)
+class ClinicPage:
+    """A clinic page's parts that depend only on the listing: its name, JSON-LD and article."""
+
+    display_name: str
+    jsonld: dict[str, Any]
+    article: Markup
+
+
+def page_variant() -> tuple[Any, ...]:
+    """What besides the data makes one rendering differ from another: the language and its
+    formats, the day, the settings and where the site is mounted (read once per request)."""
+    variant: tuple[Any, ...] | None = g.get("page_variant")
+    if variant is None:
+        variant = (babel_locale(), date.today(), settings.current(), request.script_root)
+        g.page_variant = variant
+    return variant
+
+
+def card_parts(hit: ClinicHit) -> CardParts:
+    """The listing part of a result card, rendered once per clinic, variant and data version."""
+    key = (hit.clinic.id, *page_variant())
+    return _CARDS.get(db.session, key, lambda: _render_card(hit))
+
+
+def _render_card(hit: ClinicHit) -> CardParts:
+    macros = current_app.jinja_env.get_template("macros/clinic.html").module
+    return CardParts(macros.card_top(hit), macros.card_rest(hit))  # type: ignore[attr-defined]
+
+
+def clinic_page(slug: str, managed: bool, render: Callable[[], ClinicPage]) -> ClinicPage:
+    """A clinic page's listing parts, rendered once per slug, variant and data version.
+
+    `managed` (an owner has claimed the listing) is read per request: claims are not
+    listing data, so approving one need not move the data version.
+    """
+    return _PAGES.get(db.session, (slug, managed, *page_variant()), render)
+
+
+def search_filters(args: Any, errors: dict[str, str]) -> Markup:
+    """The search form's filters, rendered once per choice of filters and variant; afresh
+    when a field has an error to show."""
+
+    def render() -> Markup:
+        return template("partials/search_filters.html", args=args, errors=errors)
+
+    if errors:
+        return render()
+    key = (*(args.get(name) for name in FILTER_ARGS), *page_variant())
+    return _FILTERS.get(db.session, key, render)
+
+
+def template(name: str, **context: Any) -> Markup:
+    """A template rendered to a piece of a page (escaped by the template already)."""
+    return Markup(render_template(name, **context))  # noqa: S704
+
+
+def register(bp: Blueprint) -> None:
+    """Offer the kept pieces to the templates."""
+    bp.add_app_template_global(card_parts)
+    bp.add_app_template_global(search_filters)

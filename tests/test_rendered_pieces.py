@@ -1,0 +1,67 @@
+"""Result cards and clinic pages rendered once are never served stale or in another language."""
+
+from __future__ import annotations
+
+from tests.conftest import MICHIGAN, approve, card_for, get, main, price, price_row, propose
+
+SEARCH = "/search?near=48336&radius=25"
+
+
+def test_an_approval_changes_the_card_and_the_clinic_page_on_the_next_visit(
+    client, owner_client, admin_client
+):
+    card = card_for(get(client, SEARCH), MICHIGAN)
+    page = main(get(client, f"/clinics/{MICHIGAN}"))
+    assert "$450" not in card and "$450" not in page
+    revision = propose(owner_client, **price_row())
+    assert "$450" not in card_for(get(client, SEARCH), MICHIGAN)  # pending: nothing changes
+
+    approve(admin_client, revision)
+
+    card = card_for(get(client, SEARCH), MICHIGAN)
+    assert "IV <strong>$450</strong>" in card and "per session, published" in card
+    assert "$450" in main(get(client, f"/clinics/{MICHIGAN}"))
+
+
+def test_the_spanish_page_shows_spanish_cards_after_an_english_one_was_kept(client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside", prices=(price("iv-infusion", 500),))
+    english = card_for(get(client, SEARCH), "lakeside")
+    assert "per session, published" in english and "Not yet verified" in english
+    spanish = card_for(get(client, SEARCH + "&lang=es"), "lakeside")
+    english_again = card_for(get(client, SEARCH + "&lang=en"), "lakeside")
+
+    assert "por sesión, publicado" in spanish and "Todavía no lo ha verificado" in spanish
+    assert "per session" not in spanish and "Not yet verified" not in spanish
+    assert 'lang="en"' in spanish and 'lang="en"' not in english
+    assert english_again == english
+
+
+def test_a_kept_card_still_takes_this_search_s_distance_and_compare_link(client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    near = card_for(get(client, SEARCH), "lakeside")
+    farther = card_for(get(client, "/search?near=48334&radius=25&compare=lakeside"), "lakeside")
+
+    assert "0.0 mi" in near and "Add to compare" in near
+    assert "0.0 mi" not in farther and " mi</strong> away" in farther
+    assert "In your comparison" in farther and "Add to compare" not in farther
+
+
+def test_a_kept_clinic_page_follows_a_claim_and_the_visitor(client, make_clinic, make_user):
+    clinic = make_clinic("Lakeside Clinic", slug="lakeside")
+    assert "Claim this listing" in get(client, "/clinics/lakeside")
+    make_user("owner@example.org", clinics=(clinic,))
+    page = get(client, "/clinics/lakeside")
+    assert "Managed by the clinic" in page and "Claim this listing" not in page
+    assert "Lakeside Clinic · " in page  # the title comes with the kept article
+
+
+def test_the_kept_search_filters_follow_each_search_s_choices_and_errors(client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    chosen = get(client, SEARCH + "&treatment=esketamine")
+    plain = get(client, SEARCH)
+    wrong = get(client, SEARCH + "&max_price=lots", status=400)
+
+    assert '<option value="esketamine" selected>' in chosen
+    assert '<option value="esketamine" selected>' not in plain
+    assert '<details class="filters" open>' in chosen and '<details class="filters">' in plain
+    assert 'aria-invalid="true"' in wrong and 'aria-invalid="true"' not in plain
