@@ -229,6 +229,14 @@ def test_a_bad_amount_on_a_kept_csv_line_names_the_line(tmp_path):
         read_file(_write(tmp_path, "bad.csv", text))
 
 
+@pytest.mark.parametrize("amount", ["1E100", "99999999999999", "1e30"])
+def test_an_amount_too_large_to_be_a_charge_names_the_line(tmp_path, amount):
+    text = (FILES / "v3_tall.csv").read_text(encoding="utf-8")
+    text = text.replace("2100,1300,Sample Mutual", f"2100,{amount},Sample Mutual")
+    with pytest.raises(HptFormatError, match=r"^line 5 .*too large to be a charge"):
+        read_file(_write(tmp_path, "big.csv", text))
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

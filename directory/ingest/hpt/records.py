@@ -130,10 +130,10 @@ def to_cents(value: Any, where: str) -> int | None:
         raise HptFormatError(f"{where}: {str(value)[:40]!r} is not an amount.") from None
     if not amount.is_finite() or amount < 0:
         raise HptFormatError(f"{where}: {str(value)[:40]!r} is not an amount.")
-    cents = int((amount * 100).quantize(Decimal(1)))
-    if cents >= MAX_CENTS:
+    # Compared before rounding: "1E100" has more digits than a Decimal may round to.
+    if amount * 100 >= MAX_CENTS:
         raise HptFormatError(f"{where}: {str(value)[:40]!r} is too large to be a charge.")
-    return cents
+    return int((amount * 100).quantize(Decimal(1)))
 
 
 def text_or_none(value: Any, limit: int = 2000) -> str | None:
