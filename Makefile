@@ -8,10 +8,8 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 EXAMPLE_CLINICS ?= 300
-# pytest-xdist: one worker more than there are cores, because the suite often waits on the
-# servers it starts (gunicorn, PostgreSQL, Chromium); the browser tests share one worker
-# (tests/conftest.py).
-PYTEST_WORKERS ?= -n $(shell echo $$(( $$(nproc) + 1 ))) --durations=10
+# pytest-xdist: one worker per core; the browser tests share one worker (tests/conftest.py).
+PYTEST_WORKERS ?= -n auto --durations=10
 
 .PHONY: run test lint db clean bench serve stress audit
 

@@ -259,6 +259,8 @@ def is_managed(session: Session, clinic: Clinic | rows.ListingPage) -> bool:
 
 def slug_is_managed(session: Session, slug: str) -> bool:
     """True once an approved claim links an owner's account to the clinic with this slug."""
+    if not SLUG_RE.match(slug):
+        return False  # nothing to look up (and PostgreSQL refuses a NUL byte)
     stmt = (
         select(clinic_owners.c.user_id)
         .join(Clinic, Clinic.id == clinic_owners.c.clinic_id)
