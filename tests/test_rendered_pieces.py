@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from selectolax.parser import HTMLParser
+
+from directory.search.params import FILTER_NAMES
 from tests.conftest import MICHIGAN, approve, card_for, get, main, price, price_row, propose
 
 SEARCH = "/search?near=48336&radius=25"
@@ -65,3 +68,30 @@ def test_the_kept_search_filters_follow_each_search_s_choices_and_errors(client,
     assert '<option value="esketamine" selected>' not in plain
     assert '<details class="filters" open>' in chosen and '<details class="filters">' in plain
     assert 'aria-invalid="true"' in wrong and 'aria-invalid="true"' not in plain
+
+
+def test_every_control_of_the_kept_filters_is_part_of_their_key(client, make_clinic):
+    """A filter shown in the form but missing from the memo's key would show another
+    search's choice; each one, chosen alone, gives its own filters."""
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    page = HTMLParser(get(client, SEARCH))
+    shown = {node.attributes["name"] for node in page.css("details.filters [name]")}
+    assert shown == set(FILTER_NAMES)
+
+    chosen = {
+        "treatment": "esketamine",
+        "condition": "depression",
+        "max_price": "600",
+        "free_consultation": "1",
+        "insurance": "1",
+        "payment": "self-pay",
+        "language": "es",
+        "accepting": "1",
+        "verified_within_months": "6",
+        "sort": "price",
+    }
+    assert set(chosen) == set(FILTER_NAMES)
+    plain = HTMLParser(get(client, SEARCH)).css_first("details.filters").html
+    for name, value in chosen.items():
+        filters = HTMLParser(get(client, f"{SEARCH}&{name}={value}")).css_first("details.filters")
+        assert filters.html != plain, name

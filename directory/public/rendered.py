@@ -22,6 +22,7 @@ from directory import settings
 from directory.caching import VersionedMemo
 from directory.extensions import db
 from directory.i18n import babel_locale
+from directory.search.params import FILTER_NAMES
 from directory.search.query import ClinicHit
 
 # About 2 KB a card and language: 20,000 cards are some 40 MB a worker at most.
@@ -29,19 +30,6 @@ CARD_MEMO_SIZE = 20_000
 
 # About 12 KB a clinic page and language.
 PAGE_MEMO_SIZE = 2_000
-# The search parameters the form's filters show; the common searches set none of them.
-FILTER_ARGS = (
-    "treatment",
-    "condition",
-    "max_price",
-    "free_consultation",
-    "insurance",
-    "payment",
-    "language",
-    "sort",
-    "accepting",
-    "verified_within_months",
-)
 
 _CARDS = VersionedMemo(size=CARD_MEMO_SIZE)
 _PAGES = VersionedMemo(size=PAGE_MEMO_SIZE)
@@ -104,7 +92,7 @@ def search_filters(args: Any, errors: dict[str, str]) -> Markup:
 
     if errors:
         return render()
-    key = (*(args.get(name) for name in FILTER_ARGS), *page_variant())
+    key = (*(args.get(name) for name in FILTER_NAMES), *page_variant())
     return _FILTERS.get(db.session, key, render)
 
 

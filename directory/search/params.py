@@ -82,6 +82,8 @@ class Param:
     maximum: float | None = None  # NUMBER, MONEY, COUNT (None: from Limits)
     max_items: int | None = None  # CODES
     in_list_order: bool = False  # CODES: give the codes in the list's order, not the visitor's
+    # The search form's filters show it (and the kept filters are keyed by it).
+    in_filters: bool = False
 
     def upper(self, limits: Limits) -> float:
         """The highest value accepted under the given limits."""
@@ -227,6 +229,7 @@ PARAMS: tuple[Param, ...] = (
         "Treatment slug.",
         lazy_gettext("Choose a treatment from the list."),
         values=tuple(sorted(TREATMENT_SLUGS)),
+        in_filters=True,
     ),
     Param(
         "condition",
@@ -234,6 +237,7 @@ PARAMS: tuple[Param, ...] = (
         "Condition slug.",
         lazy_gettext("Choose a condition from the list."),
         values=tuple(sorted(CONDITION_SLUGS)),
+        in_filters=True,
     ),
     Param(
         "max_price",
@@ -241,9 +245,10 @@ PARAMS: tuple[Param, ...] = (
         "Highest per-session price in US dollars (a leading $ and thousands commas are read).",
         lazy_gettext("The price ceiling must be an amount in dollars, for example 600."),
         maximum=MAX_PRICE_DOLLARS,
+        in_filters=True,
     ),
-    Param("free_consultation", Kind.FLAG, _yes("with a free consultation")),
-    Param("insurance", Kind.FLAG, _yes("that accept insurance")),
+    Param("free_consultation", Kind.FLAG, _yes("with a free consultation"), in_filters=True),
+    Param("insurance", Kind.FLAG, _yes("that accept insurance"), in_filters=True),
     Param(
         "payment",
         Kind.CODES,
@@ -255,6 +260,7 @@ PARAMS: tuple[Param, ...] = (
         values=tuple(c for c, _ in PAYMENT_OPTIONS),
         max_items=len(PAYMENT_OPTIONS),
         in_list_order=True,
+        in_filters=True,
     ),
     Param(
         "language",
@@ -267,13 +273,15 @@ PARAMS: tuple[Param, ...] = (
         ),
         values=tuple(c for c, _ in LANGUAGES),
         max_items=MAX_LANGUAGES,
+        in_filters=True,
     ),
-    Param("accepting", Kind.FLAG, _yes("that say they accept new patients")),
+    Param("accepting", Kind.FLAG, _yes("that say they accept new patients"), in_filters=True),
     Param(
         "verified_within_months",
         Kind.COUNT,
         "Keep only listings confirmed within this many months, for example 6.",
         maximum=MAX_VERIFIED_MONTHS,
+        in_filters=True,
     ),
     Param(
         "sort",
@@ -281,6 +289,7 @@ PARAMS: tuple[Param, ...] = (
         "distance (default), price or name.",
         lazy_gettext("Sort by distance, price or name."),
         values=SORTS,
+        in_filters=True,
     ),
     Param("page", Kind.COUNT, "Page number from 1.", maximum=MAX_PAGE),
     Param("per_page", Kind.COUNT, "Results a page (20 unless given), at most the site's limit."),
@@ -292,6 +301,7 @@ PARAMS: tuple[Param, ...] = (
     ),
 )
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+FILTER_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMS if p.in_filters)
 
 
 def read_all(
