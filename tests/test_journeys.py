@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from directory.extensions import db
+from directory.models import Place
 from tests.conftest import (
     MICHIGAN,
     RENEW,
@@ -173,6 +175,24 @@ def test_a_misspelt_city_offers_did_you_mean_as_a_link_once(client):
     assert query_of(href) == {"near": ["Chicago, IL"], "radius": ["50"]}
     assert text(page).count("We could not find") == 1
     assert get(client, href)
+
+
+def test_did_you_mean_follows_a_change_to_the_place_list(client):
+    """The cities are read once per place list; a new city is offered on the next search."""
+    assert "Did you mean" not in get(client, "/search?near=Zyxtonvile,+MI", 400)
+    db.session.add(
+        Place(
+            kind="city",
+            key="zyxtonville, mi",
+            name="Zyxtonville",
+            state="MI",
+            latitude=42.5,
+            longitude=-83.4,
+        )
+    )
+    db.session.commit()
+    page = main(get(client, "/search?near=Zyxtonvile,+MI", 400))
+    assert "Did you mean Zyxtonville, MI?" in text(re.sub(r"</?a\b[^>]*>", "", page))
 
 
 def test_an_ambiguous_name_lists_clickable_choices(client):

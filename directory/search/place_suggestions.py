@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from directory.caching import VersionedMemo
 from directory.models import Place
 
 # Short names people type for big cities; each maps to a gazetteer city key.
@@ -37,6 +39,8 @@ STATE_CODE_CITIES: dict[str, str] = {"la": "los angeles, ca"}
 
 MIN_SCORE = 80
 MAX_SUGGESTIONS = 3
+# The cities read once per state and gazetteer (about 30,000 in all: some 5 MB a worker).
+_CITIES = VersionedMemo(size=64)
 
 
 def abbreviation(text: str) -> str | None:
@@ -63,17 +67,9 @@ def fuzzy_places(
     `name` is normalised like gazetteer keys; `extra` adds names such as states and metro
     areas to match against. The scan runs only when a search has already failed.
     """
-    stmt = select(Place.key, Place.name, Place.state).where(Place.kind == "city")
-    if state:
-        stmt = stmt.where(Place.state == state)
-    labels: dict[str, str] = {}
-    choices: dict[str, str] = {}
-    for key, place_name, place_state in session.execute(stmt):
-        labels[key] = f"{place_name}, {place_state}"
-        choices[key] = key.rsplit(", ", 1)[0]
-    for label in extra or []:
-        labels[label] = label
-        choices[label] = label.lower()
+    cities = _CITIES.get(session, state, lambda: _cities(session, state))
+    labels = cities.labels | {label: label for label in extra or []}
+    choices = cities.choices | {label: label.lower() for label in extra or []}
     matches = process.extract(
         name, choices, scorer=fuzz.ratio, score_cutoff=MIN_SCORE, limit=MAX_SUGGESTIONS * 4
     )
@@ -91,6 +87,26 @@ def fuzzy_places(
     ):
         return [labels[top]]  # the closest spelling is also the biggest place: one clear answer
     return [labels[k] for k in close[:MAX_SUGGESTIONS]]
+
+
+@dataclass(frozen=True)
+class _Cities:
+    """The gazetteer's cities (of one state, or all): key -> "Name, ST", and key -> name."""
+
+    labels: dict[str, str]
+    choices: dict[str, str]
+
+
+def _cities(session: Session, state: str | None) -> _Cities:
+    stmt = select(Place.key, Place.name, Place.state).where(Place.kind == "city")
+    if state:
+        stmt = stmt.where(Place.state == state)
+    labels: dict[str, str] = {}
+    choices: dict[str, str] = {}
+    for key, place_name, place_state in session.execute(stmt):
+        labels[key] = f"{place_name}, {place_state}"
+        choices[key] = key.rsplit(", ", 1)[0]
+    return _Cities(labels, choices)
 
 
 def _score(matches: list[tuple[str, float, str]], key: str) -> float:
