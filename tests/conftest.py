@@ -68,6 +68,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return SharedSiteScheduling(config, log)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that use a database: those built on the template
+    database and those marked `served`. The rest (parsers, the catalogue, the SQLite-only
+    fault tests) were run on SQLite already and would prove nothing new."""
+    if not PG_URL:
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        uses_database = "template_db" in getattr(item, "fixturenames", ())
+        (kept if uses_database or item.get_closest_marker("served") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 # Tests that share a served site through a session or module fixture.
 SHARED_SITES = ("tests/browser/", "tests/test_served_limits.py")
 

@@ -35,6 +35,8 @@ from tests.conftest import (
     text,
 )
 
+pytestmark = pytest.mark.served
+
 SLUG = MICHIGAN
 OWNERS, PROPOSALS_EACH = 5, 4
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -40,6 +40,18 @@ def _workers(master: int) -> list[int]:
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
+def _token_once_up(session: requests.Session, url: str) -> str:
+    """The CSRF token of a page, asked again while gunicorn replaces killed workers."""
+    for _attempt in range(100):
+        with contextlib.suppress(requests.RequestException):
+            response = session.get(url, timeout=10)
+            if response.status_code == 200:
+                return TOKEN.search(response.text).group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not come back after its workers were killed")
+
+
+@pytest.mark.served
 def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
     database_url, drop = site_database(tmp_path)
     env = site_env(database_url)
@@ -50,7 +62,7 @@ def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
 
         admin = db.session.execute(select(User).where(User.email == ADMIN_EMAIL)).scalar_one()
         clinic = db.session.execute(select(Clinic).where(Clinic.slug == SLUG)).scalar_one()
-        for n in range(30):  # proposals by the admin, each against the then-current listing
+        for n in range(12):  # proposals by the admin, each against the then-current listing
             payload = snapshots.snapshot(clinic) | {"website": f"https://kim{n}.example.org"}
             moderation.propose_edit(db.session, admin, clinic, payload)
             db.session.commit()
@@ -75,35 +87,29 @@ def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
                     "password": ADMIN_PASSWORD,
                 },
             )
-            stop = threading.Event()
 
-            def killer() -> None:
+            def kill_workers() -> None:
                 nonlocal killed
-                while not stop.is_set():
-                    time.sleep(random.uniform(0.02, 0.12))  # noqa: S311
-                    for pid in _workers(master.pid)[:1]:
-                        with contextlib.suppress(ProcessLookupError):
-                            os.kill(pid, signal.SIGKILL)
-                            killed += 1
+                for pid in _workers(master.pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                        killed += 1
 
-            thread = threading.Thread(target=killer)
-            thread.start()
             for revision_id in ids:
                 target = f"{url}/admin/revisions/{revision_id}"
-                for _attempt in range(3):
-                    try:
-                        token = TOKEN.search(session.get(target, timeout=10).text).group(1)
-                        session.post(
-                            f"{target}/approve",
-                            timeout=10,
-                            allow_redirects=False,
-                            data={"csrf_token": token, "override_conflict": "y"},
-                        )
-                        break
-                    except (requests.RequestException, AttributeError):
-                        time.sleep(0.2)  # the worker died; gunicorn starts another
-            stop.set()
-            thread.join()
+                token = _token_once_up(session, target)
+                # Every worker dies at a random moment of the approval: before its
+                # transaction, in it, or after it; gunicorn then starts new ones.
+                timer = threading.Timer(random.uniform(0.0, 0.15), kill_workers)  # noqa: S311
+                timer.start()
+                with contextlib.suppress(requests.RequestException):
+                    session.post(
+                        f"{target}/approve",
+                        timeout=10,
+                        allow_redirects=False,
+                        data={"csrf_token": token, "override_conflict": "y"},
+                    )
+                timer.join()
         assert killed >= 3, "workers were killed while approvals ran"
 
         with app.app_context():

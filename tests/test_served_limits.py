@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import ROOT, build_site, gunicorn, site_database, site_env
 
+pytestmark = pytest.mark.served
+
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 LOGIN_LIMIT = 4
 WORKERS = 3
