@@ -21,6 +21,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from selectolax.parser import HTMLParser
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.pool import NullPool
+from werkzeug.security import generate_password_hash
 
 from directory import create_app
 from directory.cli import apply_migrations
@@ -321,6 +322,10 @@ def make_clinic(app: Flask) -> Callable[..., Clinic]:
 # --- accounts ---------------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery staple"
+# Accounts made by the fixtures store PASSWORD hashed once, with few rounds: a scrypt hash
+# and check cost a quarter second each, and hundreds of tests make and sign in accounts.
+# Sign-up, password changes and resets still hash with the site's own method.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:
@@ -404,8 +409,6 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., Any]:
     """Create a verified account: make_user("a@example.com", admin=True)."""
-    from werkzeug.security import generate_password_hash
-
     from directory.models import Role, User, utcnow
 
     def make(
@@ -413,7 +416,7 @@ def make_user(app: Flask) -> Callable[..., Any]:
     ) -> User:
         user = User(
             email=email,
-            password_hash=generate_password_hash(PASSWORD),
+            password_hash=PASSWORD_HASH,
             role=Role.ADMIN if admin else Role.OWNER,
             email_verified_at=utcnow() if verified else None,
         )

@@ -23,6 +23,7 @@ from tests.conftest import (
     ADMIN_PASSWORD,
     MICHIGAN,
     PASSWORD,
+    PASSWORD_HASH,
     LiveServer,
     _config,
     build_site,
@@ -128,15 +129,13 @@ def test_concurrent_owners_and_admin_lose_nothing(own_site):
     live_server = own_site
     app = create_app(_config(live_server.database_url))
     with app.app_context():
-        from werkzeug.security import generate_password_hash
-
         from directory.models import Role, User, utcnow
 
         clinic = db.session.execute(select(Clinic).where(Clinic.slug == SLUG)).scalar_one()
         for i in range(OWNERS):
             user = User(
                 email=f"owner{i}@example.org",
-                password_hash=generate_password_hash(PASSWORD),
+                password_hash=PASSWORD_HASH,
                 role=Role.OWNER,
                 email_verified_at=utcnow(),
             )
