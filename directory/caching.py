@@ -160,6 +160,16 @@ class VersionedMemo:
         self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def peek(self, session: Session, key: Hashable) -> Any:
+        """The value for key at the current data version, or None when none is kept."""
+        version = _stamp(session)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None or hit[0] != version:
+                return None
+            self._entries.move_to_end(key)
+            return hit[1]
+
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for key at the current data version, computed once per version."""
         version = _stamp(session)

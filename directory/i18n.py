@@ -9,6 +9,7 @@ from babel import Locale
 from flask import (
     Blueprint,
     Flask,
+    g,
     has_app_context,
     has_request_context,
     redirect,
@@ -55,9 +56,20 @@ def select_locale() -> str:
     return LOCALES[chosen_language()]
 
 
+def _page_locale() -> Locale | None:
+    """Flask-Babel's get_locale(), read straight from where it keeps the locale once chosen
+    (and where force_locale puts its own): a page asks hundreds of times, and each
+    get_locale() goes through the `g` proxy three times."""
+    if not has_app_context():
+        return None
+    kept = getattr(g._get_current_object(), "_flask_babel", None)
+    locale: Locale | None = getattr(kept, "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
 def babel_locale() -> str:
     """The Babel locale to format numbers and dates in: the request's, else en_US."""
-    locale = get_locale() if has_app_context() else None
+    locale = _page_locale()
     if locale is None:
         return LOCALES[DEFAULT]
     # str() of a Babel locale rebuilds its identifier each time; a page asks hundreds of times.
@@ -74,7 +86,7 @@ _CATALOGUES: dict[Locale, Any] = {}
 def catalogue() -> Any:
     """The page's message catalogue, kept per locale: Flask-Babel finds it again, through
     several context lookups, for each of the hundreds of messages a result page shows."""
-    locale = get_locale() if has_app_context() else None
+    locale = _page_locale()
     if locale is None:
         return get_translations()
     found = _CATALOGUES.get(locale)
@@ -85,7 +97,7 @@ def catalogue() -> Any:
 
 def current_language() -> str:
     """ "en" or "es": the language of the page being built, for `lang` attributes."""
-    locale = get_locale() if has_app_context() else None
+    locale = _page_locale()
     return locale.language if locale is not None and locale.language in LOCALES else DEFAULT
 
 

@@ -237,12 +237,12 @@ def test_search_cards_carry_add_to_compare_links_that_keep_the_search(client, ma
 
     for clinic in (one, two):
         link = re.search(
-            r'<a class="button small-button" href="([^"]+)"', card_for(page, clinic.slug)
+            r'<div class="card-foot"><a class="button" href="([^"]+)"', card_for(page, clinic.slug)
         )
         assert link, f"no compare link for {clinic.slug}"
-        assert html.unescape(link.group(1)) == (
-            f"/search?near=48336&compare={clinic.slug}#card-{clinic.slug}"
-        )
+        added = f"/search?near=48336&compare={clinic.slug}#c{clinic.id}"
+        assert html.unescape(link.group(1)) == added
+        assert f'<li class="card" id="c{clinic.id}"' in page  # the link returns to the card
     assert "Your comparison" not in text(page)  # the tray appears with the first pick
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from selectolax.parser import HTMLParser
+from sqlalchemy import event
 
+from directory.extensions import db
 from directory.search.params import FILTER_NAMES
 from tests.conftest import MICHIGAN, approve, card_for, get, main, price, price_row, propose
 
@@ -95,3 +97,37 @@ def test_every_control_of_the_kept_filters_is_part_of_their_key(client, make_cli
     for name, value in chosen.items():
         filters = HTMLParser(get(client, f"{SEARCH}&{name}={value}")).css_first("details.filters")
         assert filters.html != plain, name
+
+
+def _statements(app, client, url: str) -> tuple[list[str], str]:
+    """The SQL a page ran, and the page."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = get(client, url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return seen, page
+
+
+def _reads_phones(statements: list[str]) -> bool:
+    return any("FROM phones" in sql for sql in statements)
+
+
+def test_a_search_reads_the_listing_rows_only_of_cards_not_kept(app, client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    first, first_page = _statements(app, client, SEARCH + "&lang=es")
+    again, again_page = _statements(app, client, SEARCH + "&lang=es")
+    english, english_page = _statements(app, client, SEARCH + "&lang=en")
+    farther, farther_page = _statements(app, client, "/search?near=48334&radius=25&lang=en")
+
+    assert _reads_phones(first) and _reads_phones(english)  # not kept in that language yet
+    assert not _reads_phones(again) and not _reads_phones(farther)  # every card kept
+    assert card_for(again_page, "lakeside") == card_for(first_page, "lakeside")
+    near, far = card_for(english_page, "lakeside"), card_for(farther_page, "lakeside")
+    assert "(555) 555-0100" in far and "Example data" not in far
+    assert "0.0 mi" in near and "0.0 mi" not in far and " mi</strong> away" in far

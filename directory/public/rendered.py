@@ -10,18 +10,22 @@ visitor (the signed-in header, CSRF tokens, flashed messages) is outside the kep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 
 from directory import settings
 from directory.caching import VersionedMemo
 from directory.extensions import db
 from directory.i18n import babel_locale
+from directory.listings.rows import ListingRow
+from directory.public.words import card_words
 from directory.search.params import FILTER_NAMES
 from directory.search.query import ClinicHit
 
@@ -38,10 +42,12 @@ _FILTERS = VersionedMemo(size=512)
 
 @dataclass(frozen=True)
 class CardParts:
-    """A result card's listing part: up to its address, and from its phone on."""
+    """A result card's listing part: up to its address, and from its phone on; and what the
+    parts rendered per request read of the listing (its name, slug and locations)."""
 
     top: Markup
     rest: Markup
+    listing: ListingRow
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,51 @@ def page_variant() -> tuple[Any, ...]:
 
 def card_parts(hit: ClinicHit) -> CardParts:
     """The listing part of a result card, rendered once per clinic, variant and data version."""
+    held: dict[int, CardParts] | None = g.get("kept_cards")
+    if held is not None and hit.clinic.id in held:
+        return held[hit.clinic.id]
     key = (hit.clinic.id, *page_variant())
     return _CARDS.get(db.session, key, lambda: _render_card(hit))
 
 
+def kept_listing(clinic_id: int) -> ListingRow | None:
+    """The listing of a card kept for this page, so that its rows need not be read again (the
+    card is held for the rest of the request, whatever the memo drops meanwhile)."""
+    parts: CardParts | None = _CARDS.peek(db.session, (clinic_id, *page_variant()))
+    if parts is None:
+        return None
+    held: dict[int, CardParts] = g.setdefault("kept_cards", {})
+    held[clinic_id] = parts
+    return parts.listing
+
+
 def _render_card(hit: ClinicHit) -> CardParts:
-    macros = current_app.jinja_env.get_template("macros/clinic.html").module
-    return CardParts(macros.card_top(hit), macros.card_rest(hit))  # type: ignore[attr-defined]
+    macros: Any = current_app.jinja_env.get_template("macros/clinic.html").module
+    w = words()
+    top = macros.card_top(hit, w, clinic_href(hit.clinic.slug))
+    # Kept with the card: the listing without what only the kept parts show.
+    listing = replace(hit.clinic, phones=[], treatments=[], public_prices=[])
+    return CardParts(top, macros.card_rest(hit, w), listing)
+
+
+def words() -> SimpleNamespace:
+    """The page's card and fact messages, translated once per locale."""
+    return card_words(page_variant()[0])
+
+
+# A slug of these characters is its own path segment: the clinic page's path is the prefix
+# and the slug, without building a URL for each card.
+_PLAIN_SLUG = re.compile(r"[a-z0-9-]+")
+
+
+def clinic_href(slug: str) -> str:
+    """The path of a clinic's page."""
+    prefix: str | None = g.get("clinic_prefix")
+    if prefix is None:
+        prefix = g.clinic_prefix = url_for("public.clinic_page", slug="-")[:-1]
+    if _PLAIN_SLUG.fullmatch(slug):
+        return prefix + slug
+    return url_for("public.clinic_page", slug=slug)
 
 
 def clinic_page(slug: str, managed: bool, render: Callable[[], ClinicPage]) -> ClinicPage:
@@ -104,4 +148,5 @@ def template(name: str, **context: Any) -> Markup:
 def register(bp: Blueprint) -> None:
     """Offer the kept pieces to the templates."""
     bp.add_app_template_global(card_parts)
+    bp.add_app_template_global(words)
     bp.add_app_template_global(search_filters)

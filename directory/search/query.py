@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -235,12 +235,17 @@ def verified_since(months: int, today: date | None = None) -> date:
     return (today or date.today()) - timedelta(days=math.ceil(months * 30.44))
 
 
-def search(session: Session, query: SearchQuery) -> SearchResult:
+def search(
+    session: Session,
+    query: SearchQuery,
+    kept: Callable[[int], cards.ListingRow | None] | None = None,
+) -> SearchResult:
     """Run a validated search; raise geo.UnknownPlace when the place is unknown.
 
     The database counts, orders and pages the matches (nearest first through the indexed
     latitude/longitude box); only the clinics shown are loaded, in a fixed number of
-    queries, and only they are measured in miles.
+    queries, and only they are measured in miles. `kept` gives the listings the caller
+    already holds at this data version (a page's kept cards): their rows are not read again.
     """
     place = geo.resolve_place(session, query.near) if query.near else None
     if place is None and query.state:
@@ -268,8 +273,10 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
 
     shown = [*page, *nearby, *remote]
     _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
-    loaded = cards.load(session, (c.clinic_id for c in shown))
+    held = _held(kept, shown)
+    loaded = cards.load(session, (c.clinic_id for c in shown if c.clinic_id not in held))
     cash = cash_by_clinic(session, (c.id for c in loaded.values() if c.is_hospital))
+    loaded.update(held)
     result = SearchResult(
         query,
         place,
@@ -282,6 +289,16 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
         remote_total=remote_total,
     )
     return result
+
+
+def _held(
+    kept: Callable[[int], cards.ListingRow | None] | None, shown: list[_Candidate]
+) -> dict[int, cards.ListingRow]:
+    """The listings shown that the caller holds already."""
+    if kept is None:
+        return {}
+    found = ((c.clinic_id, kept(c.clinic_id)) for c in shown)
+    return {clinic_id: listing for clinic_id, listing in found if listing is not None}
 
 
 def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace | None) -> int:
