@@ -131,3 +131,22 @@ def test_a_search_reads_the_listing_rows_only_of_cards_not_kept(app, client, mak
     near, far = card_for(english_page, "lakeside"), card_for(farther_page, "lakeside")
     assert "(555) 555-0100" in far and "Example data" not in far
     assert "0.0 mi" in near and "0.0 mi" not in far and " mi</strong> away" in far
+
+
+def test_a_kept_costs_page_follows_an_approval_its_language_and_its_query(
+    client, owner_client, admin_client
+):
+    english = main(get(client, "/costs?state=MI"))
+    assert "$450" not in english
+    revision = propose(owner_client, **price_row())
+    assert main(get(client, "/costs?state=MI")) == english  # pending: nothing changes
+
+    approve(admin_client, revision)
+
+    english = main(get(client, "/costs?state=MI"))
+    assert "$450" in english and "What ketamine treatment costs in Michigan" in english
+    spanish = main(get(client, "/costs?state=MI&lang=es"))
+    assert "$450" in spanish and "What ketamine" not in spanish
+    # Each query's own form values and CSV link, though the summary is the same.
+    lower = main(get(client, "/costs?state=mi&lang=en"))
+    assert "/costs.csv?state=mi" in lower and "/costs.csv?state=MI" in english

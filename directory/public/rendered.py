@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from directory import settings
 from directory.caching import VersionedMemo
@@ -38,6 +39,8 @@ PAGE_MEMO_SIZE = 2_000
 _CARDS = VersionedMemo(size=CARD_MEMO_SIZE)
 _PAGES = VersionedMemo(size=PAGE_MEMO_SIZE)
 _FILTERS = VersionedMemo(size=512)
+# About 10 KB a region and language: states, metros and the places people ask about.
+_COSTS = VersionedMemo(size=512)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,14 @@ def search_filters(args: Any, errors: dict[str, str]) -> Markup:
         return render()
     key = (*(args.get(name) for name in FILTER_NAMES), *page_variant())
     return _FILTERS.get(db.session, key, render)
+
+
+def region_costs(args: MultiDict[str, str], render: Callable[[], Markup]) -> Markup:
+    """The costs page's content (form, summary, chart, hospital prices), rendered once per
+    query, variant and data version. Keyed by every parameter as given: the form shows
+    them back and the CSV link carries them."""
+    key = (tuple(sorted(args.items(multi=True))), *page_variant())
+    return _COSTS.get(db.session, key, render)
 
 
 def template(name: str, **context: Any) -> Markup:

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from markupsafe import Markup
 
 from directory import settings
 from directory.exports import csv_response, price_rows, search_rows
@@ -280,20 +281,28 @@ def _costs(args):  # type: ignore[no-untyped-def]
 def costs() -> tuple[str, int]:
     """Price summary for a region: count, min, median and max per treatment."""
     summary, errors = _costs(request.args)
-    hospital_cash = (
-        hospital.region_cash_prices(
-            db.session, state=summary.state, place=summary.place, radius=summary.radius
+
+    def content() -> Markup:
+        hospital_cash = (
+            hospital.region_cash_prices(
+                db.session, state=summary.state, place=summary.place, radius=summary.radius
+            )
+            if summary
+            else []
         )
-        if summary
-        else []
-    )
+        return rendered.template(
+            "public/_costs_content.html",
+            summary=summary,
+            hospital_cash=hospital_cash,
+            errors=errors,
+            args=request.args,
+            states=geo.all_states(),
+        )
+
     return render_template(
         "public/costs.html",
         summary=summary,
-        hospital_cash=hospital_cash,
-        errors=errors,
-        args=request.args,
-        states=geo.all_states(),
+        content=content() if errors else rendered.region_costs(request.args, content),
     ), (400 if errors else 200)
 
 
