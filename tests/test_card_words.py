@@ -6,6 +6,7 @@ import re
 
 import pytest
 from flask import render_template_string
+from flask_babel import force_locale
 
 from directory.public import words
 from directory.public.rendered import words as page_words
@@ -38,3 +39,13 @@ def test_a_spanish_search_page_shows_spanish_cards(client, make_clinic):
     assert "Accepting new patients" not in spanish and "Add to compare" not in spanish
     assert '<h3 lang="en"><a href="/clinics/lakeside">' in spanish
     assert '<h3><a href="/clinics/lakeside">' in english
+
+
+def test_the_messages_kept_for_a_language_are_in_that_language_whatever_is_current(app):
+    words._TABLES.clear()
+    with app.test_request_context("/search?near=60614&lang=en"):
+        app.preprocess_request()
+        with force_locale("es"):
+            english = words.card_words("en_US")
+        assert english.add.startswith("Add to compare")
+        assert words.card_words("en_US") is english

@@ -150,3 +150,9 @@ def test_a_kept_costs_page_follows_an_approval_its_language_and_its_query(
     # Each query's own form values and CSV link, though the summary is the same.
     lower = main(get(client, "/costs?state=mi&lang=en"))
     assert "/costs.csv?state=mi" in lower and "/costs.csv?state=MI" in english
+
+
+def test_kept_costs_pages_tell_apart_the_order_of_repeated_parameters(client):
+    michigan = main(get(client, "/costs?state=MI&state=OH"))
+    ohio = main(get(client, "/costs?state=OH&state=MI"))
+    assert "costs in Michigan" in michigan and "costs in Ohio" in ohio

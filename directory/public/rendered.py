@@ -145,9 +145,10 @@ def search_filters(args: Any, errors: dict[str, str]) -> Markup:
 
 def region_costs(args: MultiDict[str, str], render: Callable[[], Markup]) -> Markup:
     """The costs page's content (form, summary, chart, hospital prices), rendered once per
-    query, variant and data version. Keyed by every parameter as given: the form shows
-    them back and the CSV link carries them."""
-    key = (tuple(sorted(args.items(multi=True))), *page_variant())
+    query, variant and data version. Keyed by every parameter in the order given: the page
+    reads the first of repeated ones, shows them back in the form and the CSV link
+    carries them."""
+    key = (tuple(args.items(multi=True)), *page_variant())
     return _COSTS.get(db.session, key, render)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from flask_babel import force_locale
 from markupsafe import Markup
 
 from directory.i18n import DEFAULT, LOCALES, N_, catalogue
@@ -63,7 +64,10 @@ def card_words(locale: str) -> SimpleNamespace:
 
 
 def _translated(locale: str) -> dict[str, Markup]:
-    found = catalogue()
+    # The catalogue of the locale named, whatever locale is current: the table is kept
+    # under that name for every later page.
+    with force_locale(locale):
+        found = catalogue()
     table: dict[str, Markup] = {}
     for name, message in MESSAGES.items():
         text = Markup(found.ugettext(message))  # noqa: S704 - a translation, as `_()` takes it
