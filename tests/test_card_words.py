@@ -49,3 +49,15 @@ def test_the_messages_kept_for_a_language_are_in_that_language_whatever_is_curre
             english = words.card_words("en_US")
         assert english.add.startswith("Add to compare")
         assert words.card_words("en_US") is english
+
+
+def test_template_messages_kept_finished_follow_the_language_of_each_rendering(app):
+    source = "{{ _('Search') }}|{{ _('%(n)s&', n='<b>') }}"
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        renderings = []
+        for lang in ("en", "es", "en", "es"):
+            with force_locale(lang):
+                renderings.append(render_template_string(source))
+    assert renderings[0] == renderings[2] == "Search|&lt;b&gt;&"
+    assert renderings[1] == renderings[3] == "Buscar|&lt;b&gt;&"
