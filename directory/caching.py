@@ -162,22 +162,14 @@ class VersionedMemo:
 
     def peek(self, session: Session, key: Hashable) -> Any:
         """The value for key at the current data version, or None when none is kept."""
-        version = _stamp(session)
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is None or hit[0] != version:
-                return None
-            self._entries.move_to_end(key)
-            return hit[1]
+        return self._kept(key, _stamp(session))
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for key at the current data version, computed once per version."""
         version = _stamp(session)
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] == version:
-                self._entries.move_to_end(key)
-                return hit[1]
+        kept = self._kept(key, version)
+        if kept is not None:
+            return kept
         value = compute()
         with self._lock:
             self._entries[key] = (version, value)
@@ -185,6 +177,14 @@ class VersionedMemo:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
         return value
+
+    def _kept(self, key: Hashable, version: Hashable) -> Any:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None or hit[0] != version:
+                return None
+            self._entries.move_to_end(key)
+            return hit[1]
 
 
 def _validators(version: Version) -> tuple[str, datetime]:

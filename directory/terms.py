@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from babel import Locale
 
@@ -69,16 +70,19 @@ TERMS = frozenset(
 )
 
 
-def term(name: str) -> str:
-    """A taxonomy name in the page's language; any other text (a clinic's own) as it is."""
-    return str(catalogue().ugettext(name)) if name in TERMS else name
+def term(name: str, found: Any = None) -> str:
+    """A taxonomy name in the page's language (`found`: the page's catalogue, when the caller
+    has it already); any other text (a clinic's own) as it is."""
+    if name not in TERMS:
+        return name
+    return str((found or catalogue()).ugettext(name))
 
 
 def terms(names: Iterable[str], separator: str = ", ") -> str:
     """Taxonomy names in the page's language, joined (one filter call instead of a map, and
     one look for the page's catalogue instead of one a name)."""
     found = catalogue()
-    return separator.join(str(found.ugettext(n)) if n in TERMS else n for n in names)
+    return separator.join(term(name, found) for name in names)
 
 
 def language_names(codes: Iterable[str]) -> str:

@@ -68,8 +68,10 @@ def fuzzy_places(
     areas to match against. The scan runs only when a search has already failed.
     """
     cities = _CITIES.get(session, state, lambda: _cities(session, state))
-    labels = cities.labels | {label: label for label in extra or []}
-    choices = cities.choices | {label: label.lower() for label in extra or []}
+    labels, choices = cities.labels, cities.choices
+    if extra:  # a copy of the kept cities only when there is something to add
+        labels = labels | {label: label for label in extra}
+        choices = choices | {label: label.lower() for label in extra}
     matches = process.extract(
         name, choices, scorer=fuzz.ratio, score_cutoff=MIN_SCORE, limit=MAX_SUGGESTIONS * 4
     )
