@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from directory import config, security, settings
+from directory import config, routing, security, settings, template_code
 from directory.search import geocoding, spatial
 
 
@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=_shipped("templates"),
         static_folder=_shipped("static"),
     )
+    app.url_rule_class = routing.LazyBuilderRule
     config.load(app, test_config)
     site_settings = settings.install(app)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -30,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register_converters(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    template_code.share(app)
 
     from directory import assets, auth, caching, cli, errors, i18n
     from directory.listings import service_ids  # noqa: F401  (listeners keep the HSDS ids)
