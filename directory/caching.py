@@ -171,12 +171,19 @@ class VersionedMemo:
         if kept is not None:
             return kept
         value = compute()
+        self._keep(key, version, value)
+        return value
+
+    def put(self, session: Session, key: Hashable, value: Any) -> None:
+        """Keep a value computed elsewhere (several at once) for the current data version."""
+        self._keep(key, _stamp(session), value)
+
+    def _keep(self, key: Hashable, version: Hashable, value: Any) -> None:
         with self._lock:
             self._entries[key] = (version, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
-        return value
 
     def _kept(self, key: Hashable, version: Hashable) -> Any:
         with self._lock:

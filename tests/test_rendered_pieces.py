@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from selectolax.parser import HTMLParser
 from sqlalchemy import event
 
@@ -118,19 +120,39 @@ def _reads_phones(statements: list[str]) -> bool:
     return any("FROM phones" in sql for sql in statements)
 
 
-def test_a_search_reads_the_listing_rows_only_of_cards_not_kept(app, client, make_clinic):
+def test_a_search_reads_a_listings_rows_once_whatever_the_language_or_the_api(
+    app, client, make_clinic
+):
     make_clinic("Lakeside Clinic", slug="lakeside")
     first, first_page = _statements(app, client, SEARCH + "&lang=es")
     again, again_page = _statements(app, client, SEARCH + "&lang=es")
     english, english_page = _statements(app, client, SEARCH + "&lang=en")
+    api, api_answer = _statements(app, client, "/api/v1/clinics?near=48336&radius=25")
     farther, farther_page = _statements(app, client, "/search?near=48334&radius=25&lang=en")
 
-    assert _reads_phones(first) and _reads_phones(english)  # not kept in that language yet
-    assert not _reads_phones(again) and not _reads_phones(farther)  # every card kept
+    assert _reads_phones(first)
+    assert not any(_reads_phones(s) for s in (again, english, api, farther))  # rows kept
     assert card_for(again_page, "lakeside") == card_for(first_page, "lakeside")
     near, far = card_for(english_page, "lakeside"), card_for(farther_page, "lakeside")
+    assert "Add to compare" in near and "Add to compare" not in card_for(first_page, "lakeside")
     assert "(555) 555-0100" in far and "Example data" not in far
     assert "0.0 mi" in near and "0.0 mi" not in far and " mi</strong> away" in far
+    (hit,) = json.loads(api_answer)["results"]
+    assert hit["slug"] == "lakeside" and hit["phones"][0]["display"] == "(555) 555-0100"
+
+
+def test_kept_listing_rows_are_read_again_after_an_approval(
+    app, client, owner_client, admin_client
+):
+    get(client, "/api/v1/clinics?near=48336&radius=25")
+    revision = propose(owner_client, **price_row())
+    approve(admin_client, revision)
+
+    seen, answer = _statements(app, client, "/api/v1/clinics?near=48336&radius=25")
+    (hit,) = json.loads(answer)["results"]
+    assert _reads_phones(seen) and [p["amount_cents"] for p in hit["prices"]] == [45000]
+    seen, page = _statements(app, client, SEARCH)
+    assert not _reads_phones(seen) and "IV <strong>$450</strong>" in card_for(page, MICHIGAN)
 
 
 def test_a_kept_costs_page_follows_an_approval_its_language_and_its_query(

@@ -17,6 +17,7 @@ from sqlalchemy import BindParameter, Executable, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from directory import models
+from directory.caching import VersionedMemo
 from directory.models.treatment import clinic_conditions, clinic_treatments
 
 
@@ -229,6 +230,32 @@ def load(session: Session, ids: Iterable[int]) -> dict[int, ListingRow]:
     rows = session.connection().execute(_LISTINGS, {"ids": wanted})
     found = {row.id: ListingRow(**row._mapping) for row in rows}
     _Filler(session, found).card_collections()
+    return found
+
+
+# About 4 KB a listing with its collections: 10,000 are some 40 MB a worker at most.
+KEPT_LISTINGS = 10_000
+_KEPT = VersionedMemo(size=KEPT_LISTINGS)
+
+
+def kept(session: Session, ids: Iterable[int]) -> dict[int, ListingRow]:
+    """The listings with these ids, read from the database once per data version.
+
+    A clinic shows in every search near it, on pages in any language and in the API; its
+    rows are the same in all of them until an approval or import moves the data version.
+    The rows are shared: nothing may change them.
+    """
+    found: dict[int, ListingRow] = {}
+    missing = []
+    for listing_id in ids:
+        listing = _KEPT.peek(session, listing_id)
+        if listing is None:
+            missing.append(listing_id)
+        else:
+            found[listing_id] = listing
+    for listing_id, listing in load(session, missing).items():
+        _KEPT.put(session, listing_id, listing)
+        found[listing_id] = listing
     return found
 
 

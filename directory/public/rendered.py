@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -25,7 +25,6 @@ from directory import settings
 from directory.caching import VersionedMemo
 from directory.extensions import db
 from directory.i18n import babel_locale
-from directory.listings.rows import ListingRow
 from directory.public.words import card_words
 from directory.search.params import FILTER_NAMES
 from directory.search.query import ClinicHit
@@ -45,12 +44,10 @@ _COSTS = VersionedMemo(size=512)
 
 @dataclass(frozen=True)
 class CardParts:
-    """A result card's listing part: up to its address, and from its phone on; and what the
-    parts rendered per request read of the listing (its name, slug and locations)."""
+    """A result card's listing part: up to its address, and from its phone on."""
 
     top: Markup
     rest: Markup
-    listing: ListingRow
 
 
 @dataclass(frozen=True)
@@ -74,31 +71,15 @@ def page_variant() -> tuple[Any, ...]:
 
 def card_parts(hit: ClinicHit) -> CardParts:
     """The listing part of a result card, rendered once per clinic, variant and data version."""
-    held: dict[int, CardParts] | None = g.get("kept_cards")
-    if held is not None and hit.clinic.id in held:
-        return held[hit.clinic.id]
     key = (hit.clinic.id, *page_variant())
     return _CARDS.get(db.session, key, lambda: _render_card(hit))
-
-
-def kept_listing(clinic_id: int) -> ListingRow | None:
-    """The listing of a card kept for this page, so that its rows need not be read again (the
-    card is held for the rest of the request, whatever the memo drops meanwhile)."""
-    parts: CardParts | None = _CARDS.peek(db.session, (clinic_id, *page_variant()))
-    if parts is None:
-        return None
-    held: dict[int, CardParts] = g.setdefault("kept_cards", {})
-    held[clinic_id] = parts
-    return parts.listing
 
 
 def _render_card(hit: ClinicHit) -> CardParts:
     macros: Any = current_app.jinja_env.get_template("macros/clinic.html").module
     w = words()
     top = macros.card_top(hit, w, clinic_href(hit.clinic.slug))
-    # Kept with the card: the listing without what only the kept parts show.
-    listing = replace(hit.clinic, phones=[], treatments=[], public_prices=[])
-    return CardParts(top, macros.card_rest(hit, w), listing)
+    return CardParts(top, macros.card_rest(hit, w))
 
 
 def words() -> SimpleNamespace:

@@ -50,7 +50,7 @@ def _parse(args) -> SearchQuery:  # type: ignore[no-untyped-def]
     return search.parse_query(args, settings.current())
 
 
-def _run_search(args, kept=None):  # type: ignore[no-untyped-def]
+def _run_search(args):  # type: ignore[no-untyped-def]
     """(result, errors, suggestions): a search, or what stopped it and what to try instead."""
     try:
         query = _parse(args)
@@ -59,7 +59,7 @@ def _run_search(args, kept=None):  # type: ignore[no-untyped-def]
     if not query.has_place:
         return None, {}, ()
     try:
-        return search.search(db.session, query, kept), {}, ()
+        return search.search(db.session, query), {}, ()
     except geo.UnknownPlace as exc:
         return None, {"near": str(exc)}, exc.suggestions
 
@@ -73,7 +73,7 @@ def index() -> str:
 @bp.get("/search")
 def search_page() -> tuple[str, int]:
     """Results for a place, with filters, sorting and pagination."""
-    result, errors, suggestions = _run_search(request.args, rendered.kept_listing)
+    result, errors, suggestions = _run_search(request.args)
     status = 400 if errors else 200
     chips = refine.filter_chips(db.session, result) if result else []
     picks, compare_error = _compare_picks(request.args.getlist("compare"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -235,17 +235,13 @@ def verified_since(months: int, today: date | None = None) -> date:
     return (today or date.today()) - timedelta(days=math.ceil(months * 30.44))
 
 
-def search(
-    session: Session,
-    query: SearchQuery,
-    kept: Callable[[int], cards.ListingRow | None] | None = None,
-) -> SearchResult:
+def search(session: Session, query: SearchQuery) -> SearchResult:
     """Run a validated search; raise geo.UnknownPlace when the place is unknown.
 
     The database counts, orders and pages the matches (nearest first through the indexed
     latitude/longitude box); only the clinics shown are loaded, in a fixed number of
-    queries, and only they are measured in miles. `kept` gives the listings the caller
-    already holds at this data version (a page's kept cards): their rows are not read again.
+    queries (none for listings read already at this data version), and only they are
+    measured in miles.
     """
     place = geo.resolve_place(session, query.near) if query.near else None
     if place is None and query.state:
@@ -273,10 +269,8 @@ def search(
 
     shown = [*page, *nearby, *remote]
     _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
-    held = _held(kept, shown)
-    loaded = cards.load(session, (c.clinic_id for c in shown if c.clinic_id not in held))
+    loaded = cards.kept(session, (c.clinic_id for c in shown))
     cash = cash_by_clinic(session, (c.id for c in loaded.values() if c.is_hospital))
-    loaded.update(held)
     result = SearchResult(
         query,
         place,
@@ -289,16 +283,6 @@ def search(
         remote_total=remote_total,
     )
     return result
-
-
-def _held(
-    kept: Callable[[int], cards.ListingRow | None] | None, shown: list[_Candidate]
-) -> dict[int, cards.ListingRow]:
-    """The listings shown that the caller holds already."""
-    if kept is None:
-        return {}
-    found = ((c.clinic_id, kept(c.clinic_id)) for c in shown)
-    return {clinic_id: listing for clinic_id, listing in found if listing is not None}
 
 
 def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace | None) -> int:
