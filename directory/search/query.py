@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,9 +13,12 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Exists,
+    Integer,
     ScalarSelect,
     Select,
+    String,
     Subquery,
+    bindparam,
     func,
     literal,
     null,
@@ -225,9 +229,11 @@ def parse_query(args: Mapping[str, str], settings: Settings | None = None) -> Se
     )
 
 
-def _has_code(column: Any, code: str) -> ColumnElement[bool]:
-    """A comma-separated code column holds the code."""
-    return (literal(",") + column + literal(",")).like(f"%,{code},%")
+def _has_any_code(column: Any, name: str, count: int) -> ColumnElement[bool]:
+    """A comma-separated code column holds one of `count` codes, bound as `name_0`, ... in
+    the form "%,code,%"."""
+    padded = literal(",") + column + literal(",")
+    return or_(*(padded.like(bindparam(f"{name}_{i}")) for i in range(count)))
 
 
 def verified_since(months: int, today: date | None = None) -> date:
@@ -247,25 +253,22 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     if place is None and query.state:
         place = geo.SearchPlace("state", geo.state_name(query.state), query.state)
     state = query.state or (place.state if place and place.kind == "state" else None)
-    filters = _clinic_filters(query)
-
-    radius: float | None = None
     point = place if place is not None and place.has_point else None
-    if point is not None:
-        radius = query.radius if query.radius_given else (point.default_radius or query.radius)
-    matches = _matches(point, radius, filters, state)
+    radius = _radius(query, point)
+    shape = _Shape.of(query, point is not None, state is not None)
+    values = _values(query, point, radius, state)
     start = (query.page - 1) * query.per_page
-    page, total = _page(session, matches, query, point, start, query.per_page)
+    page, total = _page(session, shape, values, start, query.per_page)
     pages = max(1, math.ceil(total / query.per_page))
 
     nearby: list[_Candidate] = []
-    if point is not None and total == 0:
-        nearby = _nearest_beyond(session, point, radius or query.radius, filters)
+    if point is not None and radius is not None and total == 0:
+        nearby = _nearest_beyond(session, point, radius, shape, values)
     search_state = state or (place.state if place else None)
     remote: list[_Candidate] = []
     remote_total = 0
     if search_state:
-        remote, remote_total = _remote_programs(session, search_state, filters, query)
+        remote, remote_total = _remote_programs(session, search_state, shape, values, query)
 
     shown = [*page, *nearby, *remote]
     _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
@@ -289,14 +292,75 @@ def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace |
     """How many clinics a query finds around an already resolved place (no page loaded)."""
     state = query.state or (place.state if place and place.kind == "state" else None)
     point = place if place is not None and place.has_point else None
-    radius = None
-    if point is not None:
-        radius = query.radius if query.radius_given else (point.default_radius or query.radius)
-    matches = _matches(point, radius, _clinic_filters(query), state)
-    return int(session.execute(select(func.count()).select_from(matches)).scalar_one())
+    shape = _Shape.of(query, point is not None, state is not None)
+    values = _values(query, point, _radius(query, point), state)
+    return int(session.execute(_count_statement(shape), values).scalar_one())
 
 
-def _linked(term_id: Column[int], term: type[Treatment] | type[Condition], slug: str) -> Exists:
+def _radius(query: SearchQuery, point: geo.SearchPlace | None) -> float | None:
+    """The radius searched around a point: the one asked for, or the place's own default."""
+    if point is None:
+        return None
+    return query.radius if query.radius_given else (point.default_radius or query.radius)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What makes one search's SQL differ from another's: whether it has a point and a state,
+    which filters it uses and its order. The values are bound when it runs (`_values`), so
+    the statement of each shape is built once: building it cost more than running it."""
+
+    near: bool
+    state: bool
+    treatment: bool
+    condition: bool
+    free_consultation: bool
+    insurance: bool
+    payments: int
+    languages: int
+    accepting: bool
+    verified: bool
+    max_price: bool
+    sort: str
+
+    @classmethod
+    def of(cls, query: SearchQuery, near: bool, state: bool) -> _Shape:
+        """The shape of a query around a point (near) and within a state."""
+        sort = "name" if query.sort == "distance" and not near else query.sort
+        return cls(
+            near=near,
+            state=state,
+            treatment=bool(query.treatment),
+            condition=bool(query.condition),
+            free_consultation=query.free_consultation,
+            insurance=query.insurance,
+            payments=len(query.payment),
+            languages=len(query.language),
+            accepting=query.accepting,
+            verified=query.verified_within_months is not None,
+            max_price=query.max_price_cents is not None,
+            sort=sort,
+        )
+
+
+def _values(
+    query: SearchQuery, point: geo.SearchPlace | None, radius: float | None, state: str | None
+) -> dict[str, Any]:
+    """The values a query binds into the statements of its shape."""
+    values: dict[str, Any] = {"state": state, "treatment": query.treatment}
+    values["condition"] = query.condition
+    values.update({f"payment_{i}": f"%,{code},%" for i, code in enumerate(query.payment)})
+    values.update({f"language_{i}": f"%,{code},%" for i, code in enumerate(query.language)})
+    if query.verified_within_months is not None:
+        values["verified_since"] = verified_since(query.verified_within_months)
+    values["max_price"] = query.max_price_cents
+    if point is not None and radius is not None:
+        assert point.latitude is not None and point.longitude is not None  # noqa: S101
+        values.update(spatial.circle_values(point.latitude, point.longitude, radius))
+    return values
+
+
+def _linked(term_id: Column[int], term: type[Treatment] | type[Condition], slug: Any) -> Exists:
     """The clinic is linked to the term with this slug, through the link table of `term_id`."""
     link = term_id.table
     term_ids = select(term.id).where(term.slug == slug).scalar_subquery()
@@ -305,30 +369,34 @@ def _linked(term_id: Column[int], term: type[Treatment] | type[Condition], slug:
     )
 
 
-def _clinic_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
+def _clinic_filters(shape: _Shape) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [Clinic.status == ClinicStatus.PUBLISHED]
     # EXISTS on the link tables' primary keys (clinic_id, ...): one index probe per row.
-    if query.treatment:
-        clauses.append(_linked(clinic_treatments.c.treatment_id, Treatment, query.treatment))
-    if query.condition:
-        clauses.append(_linked(clinic_conditions.c.condition_id, Condition, query.condition))
-    if query.free_consultation:
+    if shape.treatment:
+        clauses.append(_linked(clinic_treatments.c.treatment_id, Treatment, _TREATMENT))
+    if shape.condition:
+        clauses.append(_linked(clinic_conditions.c.condition_id, Condition, bindparam("condition")))
+    if shape.free_consultation:
         clauses.append(Clinic.free_consultation.is_(True))
-    if query.insurance:
+    if shape.insurance:
         clauses.append(Clinic.accepts_insurance.is_(True))
-    if query.payment:
-        clauses.append(or_(*(_has_code(Clinic.payment_options, c) for c in query.payment)))
-    if query.language:
-        clauses.append(or_(*(_has_code(Clinic.languages, c) for c in query.language)))
-    if query.accepting:
+    if shape.payments:
+        clauses.append(_has_any_code(Clinic.payment_options, "payment", shape.payments))
+    if shape.languages:
+        clauses.append(_has_any_code(Clinic.languages, "language", shape.languages))
+    if shape.accepting:
         clauses.append(Clinic.accepting_new_patients.is_(True))
-    if query.verified_within_months is not None:
-        clauses.append(Clinic.last_verified_on >= verified_since(query.verified_within_months))
-    if query.max_price_cents is not None:
+    if shape.verified:
+        clauses.append(Clinic.last_verified_on >= bindparam("verified_since"))
+    if shape.max_price:
         # Some published per-session price under the ceiling: the lowest one is.
-        lowest = _lowest_price(Clinic.id, query.treatment)
-        clauses.append(lowest <= query.max_price_cents)
+        lowest = _lowest_price(Clinic.id, shape.treatment)
+        clauses.append(lowest <= bindparam("max_price"))
     return clauses
+
+
+# The treatment a query names, bound when its statement runs.
+_TREATMENT = bindparam("treatment", type_=String)
 
 
 @dataclass
@@ -340,12 +408,7 @@ class _Candidate:
     priced: bool = False  # lowest_cents came from the database already (None or not)
 
 
-def _matches(
-    point: geo.SearchPlace | None,
-    radius: float | None,
-    filters: list[ColumnElement[bool]],
-    state: str | None,
-) -> Subquery:
+def _matches(shape: _Shape) -> Subquery:
     """Matching clinic ids, each with the closeness of its nearest location (or NULL) and
     the name it sorts by.
 
@@ -354,16 +417,14 @@ def _matches(
     order, cost more than measuring them.
     """
     located = select(Location.clinic_id.label("clinic_id"))
-    if point is not None and radius is not None:
-        assert point.latitude is not None and point.longitude is not None  # noqa: S101
-        near = spatial.closeness(point.latitude, point.longitude)
-        located = located.add_columns(func.max(near).label("closeness")).where(
-            *spatial.within(point.latitude, point.longitude, radius)
+    if shape.near:
+        located = located.add_columns(func.max(spatial.BOUND_CLOSENESS).label("closeness")).where(
+            *spatial.BOUND_WITHIN
         )
     else:
         located = located.add_columns(null().label("closeness"))
-    if state:
-        located = located.where(Location.state == state)
+    if shape.state:
+        located = located.where(Location.state == bindparam("state"))
     places = located.group_by(Location.clinic_id).subquery("located")
     return (
         select(
@@ -372,56 +433,68 @@ def _matches(
             func.lower(func.coalesce(Clinic.name, "")).label("sort_name"),
         )
         .join(Clinic, Clinic.id == places.c.clinic_id)
-        .where(*filters)
+        .where(*_clinic_filters(shape))
         .subquery("matches")
     )
 
 
-def _treatment_id(treatment: str | None) -> Any:
-    if not treatment:
+def _treatment_id(treatment: Any) -> Any:
+    """SQL for the id of a treatment named by its slug (a value or a bound one), or None."""
+    if treatment is None or treatment == "":
         return None
     return select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
 
 
-def _lowest_price(clinic_id: Any, treatment: str | None) -> ScalarSelect[Any]:
-    """The lowest published per-session price of a clinic (for one treatment): one probe."""
-    return lowest_prices.lowest_for(clinic_id, _treatment_id(treatment))
+def _lowest_price(clinic_id: Any, treatment: bool) -> ScalarSelect[Any]:
+    """The lowest published per-session price of a clinic (for the query's treatment): one
+    probe."""
+    return lowest_prices.lowest_for(clinic_id, _treatment_id(_TREATMENT if treatment else None))
 
 
-def _page(
-    session: Session,
-    matches: Subquery,
-    query: SearchQuery,
-    point: geo.SearchPlace | None,
-    offset: int,
-    limit: int,
-) -> tuple[list[_Candidate], int]:
-    """One page of matches, ordered and cut by the database, and how many match."""
+@functools.lru_cache(maxsize=256)
+def _page_statement(shape: _Shape) -> Select[Any]:
+    """One page of a shape's matches, ordered and cut by the database, with their total."""
+    matches = _matches(shape)
     name = matches.c.sort_name
     nearest = matches.c.closeness.desc()
-    sort = query.sort
-    if sort == "distance" and point is None:
-        sort = "name"
-    lowest = _lowest_price(matches.c.clinic_id, query.treatment).label("lowest")
     # The total rides along with the page: one pass over the matches instead of two.
     columns: list[Any] = [matches.c.clinic_id, func.count().over().label("total")]
-    if sort == "price":
+    if shape.sort == "price":
+        lowest = _lowest_price(matches.c.clinic_id, shape.treatment).label("lowest")
         columns.append(lowest)
         # By the label, so the price subquery runs once a row (not again for the order).
         order = [lowest.asc().nulls_last(), nearest, name, matches.c.clinic_id]
-    elif sort == "distance":
+    elif shape.sort == "distance":
         order = [nearest, name, matches.c.clinic_id]
     else:
         order = [name, nearest, matches.c.clinic_id]
-    stmt = select(*columns).order_by(*order).offset(offset).limit(limit)
-    rows = session.execute(stmt).all()
+    return (
+        select(*columns)
+        .order_by(*order)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _count_statement(shape: _Shape) -> Select[Any]:
+    """How many clinics a shape's query matches."""
+    return select(func.count()).select_from(_matches(shape))
+
+
+def _page(
+    session: Session, shape: _Shape, values: dict[str, Any], offset: int, limit: int
+) -> tuple[list[_Candidate], int]:
+    """One page of matches, ordered and cut by the database, and how many match."""
+    bound = {**values, "offset": offset, "limit": limit}
+    rows = session.execute(_page_statement(shape), bound).all()
     if rows:
         total = rows[0].total
     elif offset:  # past the last page: count on its own
-        total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+        total = session.execute(_count_statement(shape), values).scalar_one()
     else:
         total = 0
-    if sort == "price":
+    if shape.sort == "price":
         return [_Candidate(row.clinic_id, row.lowest, priced=True) for row in rows], total
     return [_Candidate(row.clinic_id) for row in rows], total
 
@@ -498,14 +571,16 @@ def _nearest_beyond(
     session: Session,
     place: geo.SearchPlace,
     radius: float,
-    filters: list[ColumnElement[bool]],
+    shape: _Shape,
+    values: dict[str, Any],
 ) -> list[_Candidate]:
     """The nearest matching clinics outside the radius, widening the search until found."""
+    assert place.latitude is not None and place.longitude is not None  # noqa: S101
     reach = max(radius * 2, 50.0)
-    distance_first = SearchQuery(sort="distance")
+    nearest_first = replace(shape, state=False, sort="distance")
     while True:
-        matches = _matches(place, reach, filters, None)
-        nearest, _ = _page(session, matches, distance_first, place, 0, NEARBY_COUNT)
+        circle = spatial.circle_values(place.latitude, place.longitude, reach)
+        nearest, _ = _page(session, nearest_first, {**values, **circle}, 0, NEARBY_COUNT)
         if len(nearest) >= NEARBY_COUNT or reach >= NEARBY_MAX_MILES:
             return nearest
         reach = min(reach * 2, NEARBY_MAX_MILES)
@@ -517,7 +592,8 @@ _PROGRAMS = VersionedMemo(size=512)
 def _remote_programs(
     session: Session,
     state: str,
-    filters: list[ColumnElement[bool]],
+    shape: _Shape,
+    values: dict[str, Any],
     query: SearchQuery,
 ) -> tuple[list[_Candidate], int]:
     """One page of the telehealth and at-home programs licensed in the state, by name.
@@ -542,10 +618,10 @@ def _remote_programs(
         stmt = (
             select(Clinic.id)
             .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
-            .where(ServiceArea.state == state, *filters)
+            .where(ServiceArea.state == state, *_clinic_filters(shape))
             .order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
         )
-        return tuple(session.execute(stmt).scalars())
+        return tuple(session.execute(stmt, values).scalars())
 
     ids = _PROGRAMS.get(session, key, ordered_ids)
     start = (query.remote_page - 1) * query.remote_per_page

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, event, func, literal
+from sqlalchemy import ColumnElement, Engine, Float, bindparam, event, func, literal
 
 from directory.models import Location
 from directory.search import places as geo
@@ -23,10 +23,16 @@ EARTH_RADIUS_MILES = 6371.009 / 1.609344
 def closeness(latitude: float, longitude: float) -> ColumnElement[float]:
     """SQL for the cosine of the angle between a point and each location (1 = same place)."""
     lat0 = math.radians(latitude)
+    return _closeness(
+        literal(math.sin(lat0)), literal(math.cos(lat0)), literal(math.radians(longitude))
+    )
+
+
+def _closeness(sin_lat0: Any, cos_lat0: Any, lng0: Any) -> ColumnElement[float]:
     lat = func.radians(Location.latitude)
-    return literal(math.sin(lat0)) * func.sin(lat) + literal(math.cos(lat0)) * func.cos(
-        lat
-    ) * func.cos(func.radians(Location.longitude) - literal(math.radians(longitude)))
+    return sin_lat0 * func.sin(lat) + cos_lat0 * func.cos(lat) * func.cos(
+        func.radians(Location.longitude) - lng0
+    )
 
 
 def min_closeness(radius_miles: float) -> float:
@@ -42,6 +48,38 @@ def within(latitude: float, longitude: float, radius_miles: float) -> list[Colum
         Location.longitude.between(box.min_lng, box.max_lng),
         closeness(latitude, longitude) >= min_closeness(radius_miles),
     ]
+
+
+# The same SQL with the point and radius as bound values (`circle_values`), for statements
+# built once and run for any place.
+BOUND_CLOSENESS = _closeness(
+    bindparam("sin_lat0", type_=Float),
+    bindparam("cos_lat0", type_=Float),
+    bindparam("lng0", type_=Float),
+)
+BOUND_WITHIN = [
+    Location.latitude.between(bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)),
+    Location.longitude.between(
+        bindparam("min_lng", type_=Float), bindparam("max_lng", type_=Float)
+    ),
+    BOUND_CLOSENESS >= bindparam("min_closeness", type_=Float),
+]
+
+
+def circle_values(latitude: float, longitude: float, radius_miles: float) -> dict[str, float]:
+    """The bound values of BOUND_CLOSENESS and BOUND_WITHIN for a point and radius."""
+    box = geo.bounding_box(latitude, longitude, radius_miles)
+    lat0 = math.radians(latitude)
+    return {
+        "sin_lat0": math.sin(lat0),
+        "cos_lat0": math.cos(lat0),
+        "lng0": math.radians(longitude),
+        "min_lat": box.min_lat,
+        "max_lat": box.max_lat,
+        "min_lng": box.min_lng,
+        "max_lng": box.max_lng,
+        "min_closeness": min_closeness(radius_miles),
+    }
 
 
 def install_sqlite_math(engine: Engine) -> None:
