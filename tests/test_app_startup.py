@@ -24,13 +24,9 @@ def test_a_template_edited_between_apps_is_compiled_again() -> None:
     assert _render(cache, "Hello {{ name }}") == "Hello &lt;Ada&gt;"
 
 
-def test_apps_of_one_process_render_pages_alike(app: Flask) -> None:
+def test_apps_of_one_process_render_pages_alike(app: Flask, app_like) -> None:
     first = app.test_client().get("/about")
-    from directory import create_app
-
-    other = create_app(dict(app.config))
-    with other.app_context():
-        second = other.test_client().get("/about")
+    second = app_like().test_client().get("/about")
     assert first.status_code == second.status_code == 200
     assert first.get_data(as_text=True) == second.get_data(as_text=True)
 
