@@ -113,9 +113,9 @@ def _admin(base: str, owners_done: mp.Event, statuses: mp.Queue) -> None:
 
 
 @pytest.fixture
-def own_site(tmp_path):
+def own_site(tmp_path, template_db):
     """A site of its own: the shared live server carries other tests' proposals."""
-    database_url, drop = site_database(tmp_path)
+    database_url, drop = site_database(tmp_path, template_db)
     env = site_env(database_url)
     build_site(env, clinics=20)
     try:

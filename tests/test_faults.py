@@ -52,8 +52,8 @@ def _token_once_up(session: requests.Session, url: str) -> str:
 
 
 @pytest.mark.served
-def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path):
-    database_url, drop = site_database(tmp_path)
+def test_workers_killed_mid_approval_leave_no_half_applied_decision(tmp_path, template_db):
+    database_url, drop = site_database(tmp_path, template_db)
     env = site_env(database_url)
     build_site(env, clinics=20)
     app = create_app(_config(database_url))

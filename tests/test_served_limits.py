@@ -44,8 +44,8 @@ def _sign_in_attempts(url: str, count: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    database_url, drop = site_database(tmp_path_factory.mktemp("limits"))
+def site(tmp_path_factory: pytest.TempPathFactory, template_db) -> Iterator[dict[str, str]]:
+    database_url, drop = site_database(tmp_path_factory.mktemp("limits"), template_db)
     env = site_env(database_url)
     build_site(env, clinics=5)
     try:

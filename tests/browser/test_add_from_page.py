@@ -15,9 +15,9 @@ NAMES = {"desktop": "Lakeview Ketamine Clinic", "phone": "Blue Ridge Ketamine Cl
 
 
 @pytest.fixture(scope="module")
-def ingest_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def ingest_server(tmp_path_factory: pytest.TempPathFactory, template_db) -> Iterator[LiveServer]:
     """The site, allowed to read pages from loopback, with the seed clinics and an admin."""
-    database_url, drop = site_database(tmp_path_factory.mktemp("ingest-site"))
+    database_url, drop = site_database(tmp_path_factory.mktemp("ingest-site"), template_db)
     env = {**site_env(database_url), "DIRECTORY_INGEST_ALLOW_PRIVATE_ADDRESSES": "true"}
     build_site(env, clinics=0)
     try:

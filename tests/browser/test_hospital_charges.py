@@ -31,9 +31,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
-def hospital_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def hospital_site(tmp_path_factory: pytest.TempPathFactory, template_db) -> Iterator[LiveServer]:
     """A small site of its own with one published hospital from a price file."""
-    database_url, drop = site_database(tmp_path_factory.mktemp("hospital"))
+    database_url, drop = site_database(tmp_path_factory.mktemp("hospital"), template_db)
     env = site_env(database_url)
     build_site(env, clinics=5)
     app = create_app(_config(database_url))
