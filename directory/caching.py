@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
@@ -24,6 +24,8 @@ from directory.i18n import current_language
 from directory.models import DataVersion, utcnow
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 # Tables whose rows patients see; a write to any of them changes public pages.
 PUBLIC_TABLES = frozenset(
@@ -174,9 +176,25 @@ class VersionedMemo:
         self._keep(key, version, value)
         return value
 
-    def put(self, session: Session, key: Hashable, value: Any) -> None:
-        """Keep a value computed elsewhere (several at once) for the current data version."""
-        self._keep(key, _stamp(session), value)
+    def get_many(
+        self, session: Session, keys: Iterable[K], compute: Callable[[list[K]], Mapping[K, V]]
+    ) -> dict[K, V]:
+        """The values for keys at the current data version; those not kept are computed
+        together, and kept under the version read before computing them."""
+        version = _stamp(session)
+        found: dict[K, V] = {}
+        missing = []
+        for key in keys:
+            kept = self._kept(key, version)
+            if kept is None:
+                missing.append(key)
+            else:
+                found[key] = kept
+        if missing:
+            for key, value in compute(missing).items():
+                self._keep(key, version, value)
+                found[key] = value
+        return found
 
     def _keep(self, key: Hashable, version: Hashable, value: Any) -> None:
         with self._lock:

@@ -245,18 +245,7 @@ def kept(session: Session, ids: Iterable[int]) -> dict[int, ListingRow]:
     rows are the same in all of them until an approval or import moves the data version.
     The rows are shared: nothing may change them.
     """
-    found: dict[int, ListingRow] = {}
-    missing = []
-    for listing_id in ids:
-        listing = _KEPT.peek(session, listing_id)
-        if listing is None:
-            missing.append(listing_id)
-        else:
-            found[listing_id] = listing
-    for listing_id, listing in load(session, missing).items():
-        _KEPT.put(session, listing_id, listing)
-        found[listing_id] = listing
-    return found
+    return _KEPT.get_many(session, ids, lambda missing: load(session, missing))
 
 
 def published_page(session: Session, slug: str) -> ListingPage | None:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from directory import create_app
 from directory.extensions import db
-from directory.models import Clinic, Location, Price, ServiceArea
+from directory.models import Location, Price, ServiceArea
 from directory.search import places as geo
 from directory.search import query as search
 
@@ -30,16 +30,10 @@ def main() -> None:
     with app.app_context():
         query = search.parse_query({"near": "60614", "radius": "25", "treatment": "iv-infusion"})
         place = geo.resolve_place(db.session, query.near)
-        box = geo.bounding_box(place.latitude, place.longitude, 25)
-        radius = (
-            db.select(Location.clinic_id, Clinic.name, Location.latitude, Location.longitude)
-            .join(Clinic, Clinic.id == Location.clinic_id)
-            .where(
-                Location.latitude.between(box.min_lat, box.max_lat),
-                Location.longitude.between(box.min_lng, box.max_lng),
-                *search._clinic_filters(query),
-            )  # noqa: SLF001 - the statement itself
-        )
+        # The page statement a search runs, with this query's values bound into it.
+        shape = search._Shape.of(query, near=True, state=False)  # noqa: SLF001
+        values = search._values(query, place, 25.0, None)  # noqa: SLF001
+        radius = search._page_statement(shape).params(**values, offset=0, limit=20)  # noqa: SLF001
         summary = db.select(Price.amount_cents).where(
             Price.clinic_id.in_(db.select(Location.clinic_id).where(Location.state == "TX"))
             | Price.clinic_id.in_(db.select(ServiceArea.clinic_id).where(ServiceArea.state == "TX"))
