@@ -162,10 +162,6 @@ class VersionedMemo:
         self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def peek(self, session: Session, key: Hashable) -> Any:
-        """The value for key at the current data version, or None when none is kept."""
-        return self._kept(key, _stamp(session))
-
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for key at the current data version, computed once per version."""
         version = _stamp(session)

@@ -438,17 +438,17 @@ def _matches(shape: _Shape) -> Subquery:
     )
 
 
-def _treatment_id(treatment: Any) -> Any:
-    """SQL for the id of a treatment named by its slug (a value or a bound one), or None."""
-    if treatment is None or treatment == "":
+def _treatment_id(treatment: bool) -> Any:
+    """SQL for the id of the query's treatment (bound as `treatment`), or None for any."""
+    if not treatment:
         return None
-    return select(Treatment.id).where(Treatment.slug == treatment).scalar_subquery()
+    return select(Treatment.id).where(Treatment.slug == _TREATMENT).scalar_subquery()
 
 
 def _lowest_price(clinic_id: Any, treatment: bool) -> ScalarSelect[Any]:
     """The lowest published per-session price of a clinic (for the query's treatment): one
     probe."""
-    return lowest_prices.lowest_for(clinic_id, _treatment_id(_TREATMENT if treatment else None))
+    return lowest_prices.lowest_for(clinic_id, _treatment_id(treatment))
 
 
 @functools.lru_cache(maxsize=256)
@@ -530,6 +530,19 @@ def within_ids(place: geo.SearchPlace, radius: float) -> Select[Any]:
     )
 
 
+@functools.cache
+def _lowest_prices_statement(treatment: bool) -> Select[int, int]:
+    """The stored lowest prices of the clinics bound as `clinic_ids` (for the query's
+    treatment)."""
+    treatment_id = _treatment_id(treatment)
+    return select(LowestPrice.clinic_id, LowestPrice.amount_cents).where(
+        LowestPrice.clinic_id.in_(bindparam("clinic_ids", expanding=True)),
+        LowestPrice.treatment_id.is_(None)
+        if treatment_id is None
+        else LowestPrice.treatment_id == treatment_id,
+    )
+
+
 def _add_lowest_prices(
     session: Session, candidates: list[_Candidate], treatment: str | None
 ) -> None:
@@ -537,14 +550,10 @@ def _add_lowest_prices(
     by_id = {c.clinic_id: c for c in candidates if not c.priced}
     if not by_id:
         return
-    treatment_id = _treatment_id(treatment)
-    stmt = select(LowestPrice.clinic_id, LowestPrice.amount_cents).where(
-        LowestPrice.clinic_id.in_(list(by_id)),
-        LowestPrice.treatment_id.is_(None)
-        if treatment_id is None
-        else LowestPrice.treatment_id == treatment_id,
-    )
-    for clinic_id, cents in session.execute(stmt):
+    stmt = _lowest_prices_statement(bool(treatment))
+    for clinic_id, cents in session.execute(
+        stmt, {"clinic_ids": list(by_id), "treatment": treatment}
+    ):
         by_id[clinic_id].lowest_cents = cents
 
 
