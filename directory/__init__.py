@@ -86,7 +86,9 @@ def _init_extensions(app: Flask) -> None:
     compress.init_app(app)
     mail.init_app(app)
     with app.app_context():
-        enable_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        enable_sqlite_pragmas(
+            db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_MMAP_BYTES"]
+        )
         enable_time_budget(db.engine)
         spatial.install_sqlite_math(db.engine)
 

@@ -72,8 +72,9 @@ def enable_time_budget(engine: Engine) -> None:
                 connection.exec_driver_sql(f"SET LOCAL statement_timeout = {left}")
 
 
-def enable_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 5000) -> None:
-    """Turn on WAL, foreign keys and a busy timeout for every SQLite connection."""
+def enable_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 5000, mmap_bytes: int = 0) -> None:
+    """Turn on WAL, foreign keys, a busy timeout and memory-mapped reads for every SQLite
+    connection."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -83,4 +84,5 @@ def enable_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 5000) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
         cursor.close()
