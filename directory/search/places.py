@@ -14,7 +14,7 @@ from typing import Any
 import us
 from flask_babel import gettext
 from geopy.distance import great_circle
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from directory.models import Place
@@ -237,15 +237,15 @@ def _city_place(session: Session, text: str) -> SearchPlace:
 
     matches = _cities_named(session, normalise_city(city))
     if len(matches) == 1 or (matches and _clearly_largest(session, matches)):
-        place = matches[0]
+        largest = matches[0]
         # The largest city wins, but the page names the others so nobody is silently moved.
         others = tuple(f"{p.name}, {p.state}" for p in matches[1:5])
         return SearchPlace(
             "city",
-            f"{place.name}, {place.state}",
-            place.state,
-            place.latitude,
-            place.longitude,
+            f"{largest.name}, {largest.state}",
+            largest.state,
+            largest.latitude,
+            largest.longitude,
             alternatives=others,
         )
     if matches:
@@ -284,10 +284,15 @@ def _split_city_state(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _lookup(session: Session, kind: str, key: str) -> Place | None:
-    return session.execute(
-        select(Place).where(Place.kind == kind, Place.key == key)
-    ).scalar_one_or_none()
+# Every search by ZIP, city or metro looks one place up: a statement built once, run on the
+# session's connection, whose row carries what a SearchPlace needs (no ORM object).
+_PLACE = select(Place.key, Place.name, Place.state, Place.latitude, Place.longitude).where(
+    Place.kind == bindparam("kind"), Place.key == bindparam("key")
+)
+
+
+def _lookup(session: Session, kind: str, key: str) -> Row[str, str, str, float, float] | None:
+    return session.connection().execute(_PLACE, {"kind": kind, "key": key}).first()
 
 
 def _cities_named(session: Session, name: str) -> list[Place]:
