@@ -294,7 +294,7 @@ def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace |
     point = place if place is not None and place.has_point else None
     shape = _Shape.of(query, point is not None, state is not None)
     values = _values(query, point, _radius(query, point), state)
-    return int(session.execute(_count_statement(shape), values).scalar_one())
+    return int(session.connection().execute(_count_statement(shape), values).scalar_one())
 
 
 def _radius(query: SearchQuery, point: geo.SearchPlace | None) -> float | None:
@@ -487,11 +487,11 @@ def _page(
 ) -> tuple[list[_Candidate], int]:
     """One page of matches, ordered and cut by the database, and how many match."""
     bound = {**values, "offset": offset, "limit": limit}
-    rows = session.execute(_page_statement(shape), bound).all()
+    rows = session.connection().execute(_page_statement(shape), bound).all()
     if rows:
         total = rows[0].total
     elif offset:  # past the last page: count on its own
-        total = session.execute(_count_statement(shape), values).scalar_one()
+        total = session.connection().execute(_count_statement(shape), values).scalar_one()
     else:
         total = 0
     if shape.sort == "price":
@@ -551,7 +551,7 @@ def _add_lowest_prices(
     if not by_id:
         return
     stmt = _lowest_prices_statement(bool(treatment))
-    for clinic_id, cents in session.execute(
+    for clinic_id, cents in session.connection().execute(
         stmt, {"clinic_ids": list(by_id), "treatment": treatment}
     ):
         by_id[clinic_id].lowest_cents = cents
@@ -630,7 +630,7 @@ def _remote_programs(
             .where(ServiceArea.state == state, *_clinic_filters(shape))
             .order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
         )
-        return tuple(session.execute(stmt, values).scalars())
+        return tuple(session.connection().execute(stmt, values).scalars())
 
     ids = _PROGRAMS.get(session, key, ordered_ids)
     start = (query.remote_page - 1) * query.remote_per_page
