@@ -34,7 +34,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     template_code.share(app)
 
     from directory import assets, auth, caching, cli, errors, i18n
-    from directory.listings import service_ids  # noqa: F401  (listeners keep the HSDS ids)
+    from directory.listings import (
+        service_ids,  # noqa: F401  (listeners keep the HSDS ids)
+        state_programs,  # noqa: F401  (and each state's programs)
+    )
     from directory.prices import lowest  # noqa: F401  (its listeners keep lowest_prices)
 
     i18n.register(app)

@@ -4,7 +4,9 @@ same transaction as the change they follow.
 Every transaction that writes the tables a derived table reads (ORM flushes and bulk
 statements alike: approvals, reverts, imports, example data) notes the clinics it
 touched; just before it commits, their derived rows are recomputed. An update or delete
-by criteria reaches clinics nobody listed, so it recomputes the whole table.
+by criteria reaches clinics nobody listed, so it recomputes the whole table. A bulk
+insert of new listings needs nothing: their service areas, prices and treatments come
+in later statements, which are noted.
 """
 
 from __future__ import annotations
@@ -48,9 +50,11 @@ class DerivedTable:
         def _bulk(state: ORMExecuteState) -> None:
             if not (state.is_insert or state.is_update or state.is_delete):
                 return
-            table = getattr(state.statement, "table", None)
-            if getattr(table, "name", None) not in self.sources:
+            name = getattr(getattr(state.statement, "table", None), "name", None)
+            if name not in self.sources:
                 return
+            if state.is_insert and name == "clinics":
+                return  # new listings: the rows joined to them come later, and are noted then
             rows = state.parameters
             if state.is_insert and isinstance(rows, list | dict) and rows:
                 params = rows if isinstance(rows, list) else [rows]

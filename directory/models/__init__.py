@@ -38,6 +38,7 @@ from directory.models.revision import (
     Revision,
     RevisionKind,
 )
+from directory.models.state_program import StateProgram
 from directory.models.treatment import Condition, Treatment
 from directory.models.user import (
     PendingRegistration,
@@ -90,6 +91,7 @@ __all__ = [
     "Provenance",
     "ServiceArea",
     "SourceDocument",
+    "StateProgram",
     "Treatment",
     "VerifiedBy",
     "utcnow",

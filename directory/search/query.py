@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from directory.caching import VersionedMemo
 from directory.config import Defaults
 from directory.listings import rows as cards
+from directory.listings import state_programs
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -323,6 +324,23 @@ class _Shape:
     max_price: bool
     sort: str
 
+    @property
+    def filtered(self) -> bool:
+        """Whether the query asks more of a listing than that it is published."""
+        return any(
+            (
+                self.treatment,
+                self.condition,
+                self.free_consultation,
+                self.insurance,
+                self.payments,
+                self.languages,
+                self.accepting,
+                self.verified,
+                self.max_price,
+            )
+        )
+
     @classmethod
     def of(cls, query: SearchQuery, near: bool, state: bool) -> _Shape:
         """The shape of a query around a point (near) and within a state."""
@@ -608,7 +626,8 @@ def _remote_programs(
     """One page of the telehealth and at-home programs licensed in the state, by name.
 
     A large state has thousands; their order is kept per data version and filter set (ids
-    only), so a search pays for the ten it shows, not for sorting them all again.
+    only), so a search pays for the ten it shows, not for sorting them all again. Without
+    filters the order is read from `state_programs`, kept in order as listings change.
     """
     key = (
         state,
@@ -624,6 +643,9 @@ def _remote_programs(
     )
 
     def ordered_ids() -> tuple[int, ...]:
+        if not shape.filtered:
+            found = session.connection().execute(state_programs.IN_ORDER, {"state": state})
+            return tuple(found.scalars())
         stmt = (
             select(Clinic.id)
             .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)

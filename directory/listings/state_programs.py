@@ -1,0 +1,80 @@
+"""Keeping the programs each state's searches list, in the same transaction as the change.
+
+A search in a state lists the telehealth and at-home programs licensed there, by name. A
+large state has thousands; `state_programs` holds each published listing under every
+state it serves with the name it sorts by, so the search reads them in order from one
+index. Every transaction that changes a listing's service areas, name or status notes
+the listing; just before it commits, its rows are recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from directory.listings.derived import DerivedTable
+from directory.models import Clinic, ClinicStatus, ServiceArea, StateProgram
+
+_TABLES = frozenset({"clinics", "service_areas"})
+CHUNK = 500
+
+# The programs serving a state (bound as `state`), in the order the search lists them.
+IN_ORDER = (
+    select(StateProgram.clinic_id)
+    .where(StateProgram.state == bindparam("state"))
+    .order_by(StateProgram.sort_name, StateProgram.clinic_id)
+)
+
+
+def _flushed_clinics(session: Session) -> list[Any]:
+    """Listings whose service areas, name or status a flush changed, added or deleted."""
+    touched = []
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, ServiceArea):
+            touched.append(obj.clinic_id)
+            touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
+        elif isinstance(obj, Clinic):
+            attrs = inspect(obj).attrs
+            if (
+                obj in session.new
+                or obj in session.deleted
+                or attrs.name.history.has_changes()
+                or attrs.status.history.has_changes()
+            ):
+                touched.append(obj.id)
+    return touched
+
+
+def _rows(clinic_ids: list[int] | None) -> Any:
+    """INSERT ... SELECT of the published listings' states and sort names."""
+    found = (
+        select(
+            ServiceArea.state,
+            ServiceArea.clinic_id,
+            func.lower(func.coalesce(Clinic.name, "")),
+        )
+        .join(Clinic, Clinic.id == ServiceArea.clinic_id)
+        .where(Clinic.status == ClinicStatus.PUBLISHED)
+    )
+    if clinic_ids is not None:
+        found = found.where(ServiceArea.clinic_id.in_(clinic_ids))
+    return insert(StateProgram).from_select(["state", "clinic_id", "sort_name"], found)
+
+
+def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
+    """Recompute the rows of these listings (None: of every listing); no commit."""
+    if clinic_ids is None:
+        session.execute(delete(StateProgram))
+        session.execute(_rows(None))
+        return
+    ids = sorted(set(clinic_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(delete(StateProgram).where(StateProgram.clinic_id.in_(chunk)))
+        session.execute(_rows(chunk))
+
+
+DerivedTable("state_programs", _TABLES, _flushed_clinics, refresh).listen()
