@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, inspect, select
+from sqlalchemy import Insert, bindparam, delete, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from directory.listings.derived import DerivedTable
@@ -32,23 +32,20 @@ IN_ORDER = (
 def _flushed_clinics(session: Session) -> list[Any]:
     """Listings whose service areas, name or status a flush changed, added or deleted."""
     touched = []
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    added_or_deleted = [*session.new, *session.deleted]  # each a set built on every read
+    for obj in (*added_or_deleted, *session.dirty):
         if isinstance(obj, ServiceArea):
             touched.append(obj.clinic_id)
             touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
         elif isinstance(obj, Clinic):
             attrs = inspect(obj).attrs
-            if (
-                obj in session.new
-                or obj in session.deleted
-                or attrs.name.history.has_changes()
-                or attrs.status.history.has_changes()
-            ):
+            if attrs.name.history.has_changes() or attrs.status.history.has_changes():
                 touched.append(obj.id)
+    touched.extend(obj.id for obj in added_or_deleted if isinstance(obj, Clinic))
     return touched
 
 
-def _rows(clinic_ids: list[int] | None) -> Any:
+def _rows(clinic_ids: list[int] | None) -> Insert:
     """INSERT ... SELECT of the published listings' states and sort names."""
     found = (
         select(

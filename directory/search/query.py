@@ -324,23 +324,6 @@ class _Shape:
     max_price: bool
     sort: str
 
-    @property
-    def filtered(self) -> bool:
-        """Whether the query asks more of a listing than that it is published."""
-        return any(
-            (
-                self.treatment,
-                self.condition,
-                self.free_consultation,
-                self.insurance,
-                self.payments,
-                self.languages,
-                self.accepting,
-                self.verified,
-                self.max_price,
-            )
-        )
-
     @classmethod
     def of(cls, query: SearchQuery, near: bool, state: bool) -> _Shape:
         """The shape of a query around a point (near) and within a state."""
@@ -385,6 +368,12 @@ def _linked(term_id: Column[int], term: type[Treatment] | type[Condition], slug:
     return (
         select(link.c.clinic_id).where(link.c.clinic_id == Clinic.id, term_id == term_ids).exists()
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _filtered(shape: _Shape) -> bool:
+    """Whether a shape's query asks more of a listing than that it is published."""
+    return len(_clinic_filters(shape)) > 1
 
 
 def _clinic_filters(shape: _Shape) -> list[ColumnElement[bool]]:
@@ -643,7 +632,7 @@ def _remote_programs(
     )
 
     def ordered_ids() -> tuple[int, ...]:
-        if not shape.filtered:
+        if not _filtered(shape):
             found = session.connection().execute(state_programs.IN_ORDER, {"state": state})
             return tuple(found.scalars())
         stmt = (

@@ -16,8 +16,8 @@ branch_labels = None
 depends_on = None
 
 _FILL = """
-INSERT INTO state_programs (state, clinic_id, sort_name)
-SELECT service_areas.state, service_areas.clinic_id, lower(coalesce(clinics.name, ''))
+INSERT INTO state_programs (clinic_id, state, sort_name)
+SELECT service_areas.clinic_id, service_areas.state, lower(coalesce(clinics.name, ''))
 FROM service_areas JOIN clinics ON clinics.id = service_areas.clinic_id
 WHERE clinics.status = 'published'
 """
@@ -25,11 +25,11 @@ WHERE clinics.status = 'published'
 
 def upgrade():
     op.create_table('state_programs',
-    sa.Column('state', sa.String(length=2), nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
-    sa.Column('sort_name', sa.String(length=200), nullable=False),
+    sa.Column('state', sa.String(length=2), nullable=False),
+    sa.Column('sort_name', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_state_programs_clinic_id_clinics'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('state', 'clinic_id', name=op.f('pk_state_programs'))
+    sa.PrimaryKeyConstraint('clinic_id', 'state', name=op.f('pk_state_programs'))
     )
     op.create_index('ix_state_programs_order', 'state_programs', ['state', 'sort_name', 'clinic_id'], unique=False)
     op.execute(_FILL)
