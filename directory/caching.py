@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, g, request, session
 from flask_login import current_user
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from directory.i18n import current_language
 from directory.models import DataVersion, utcnow
@@ -111,9 +111,10 @@ def _bump_before_commit(session: Session) -> None:
         )
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_FLAG, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:  # a savepoint's rollback leaves the transaction's changes
+        session.info.pop(_FLAG, None)
 
 
 _VERSION_READ = select(DataVersion.__table__.c.version, DataVersion.__table__.c.changed_at)

@@ -181,6 +181,15 @@ def test_every_change_to_a_listing_moves_the_data_version(app, make_clinic):
 
     assert start < after_create < after_edit == version()
 
+    clinic.name = "Versioned Again"
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    clinic.phones[0].display = "(555) 555-0198"
+    db.session.flush()
+    savepoint.rollback()
+    db.session.commit()  # the rename before the savepoint still moves the version
+    assert version() > after_edit
+
 
 def test_anonymous_pages_revalidate_with_304(client, make_clinic):
     make_clinic("Cached", slug="cached", near=CHICAGO)

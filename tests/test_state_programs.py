@@ -80,6 +80,20 @@ def test_a_rolled_back_change_leaves_the_order_alone(client, make_clinic):
     assert stored() == computed()
 
 
+def test_a_savepoint_rolled_back_leaves_the_transactions_change(client, make_clinic):
+    program = make_clinic("Gamma Program", slug="gamma", service_areas=("WI",))
+    make_clinic("Lima Program", slug="lima", service_areas=("WI",))
+    program.name = "Zulu Program"
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    program.status = ClinicStatus.SUSPENDED
+    db.session.flush()
+    savepoint.rollback()
+    db.session.commit()
+    assert programs(client, "WI") == ["lima", "gamma"]
+    assert stored() == computed()
+
+
 def test_an_approved_rename_moves_the_program(client, make_clinic, make_user, admin_client):
     make_clinic("Kappa Telehealth", slug="kappa", service_areas=("OH",))
     renamed = make_clinic("Omega Telehealth", slug="omega", service_areas=("OH",))

@@ -6,7 +6,9 @@ statements alike: approvals, reverts, imports, example data) notes the clinics i
 touched; just before it commits, their derived rows are recomputed. An update or delete
 by criteria reaches clinics nobody listed, so it recomputes the whole table. A bulk
 insert of new listings needs nothing: their service areas, prices and treatments come
-in later statements, which are noted.
+in later statements, which are noted. Only writes through the session's ORM execution
+are seen: SQL sent on `session.connection()` or another connection is not, so the site
+writes listings through the session alone.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from directory.models import Price
 
@@ -73,8 +75,10 @@ class DerivedTable:
             elif touched:
                 self.refresh(session, touched)
 
-        @event.listens_for(Session, "after_rollback")
-        def _rolled_back(session: Session) -> None:
+        @event.listens_for(Session, "after_soft_rollback")
+        def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+            if previous.nested:  # a savepoint: the rest of the transaction still commits
+                return
             session.info.pop(touched_key, None)
             session.info.pop(all_key, None)
 
