@@ -23,7 +23,9 @@ class Defaults:
     MAX_QUERY_STRING_LENGTH = 2048
     SQLITE_BUSY_TIMEOUT_MS = 5000  # how long a write waits for a lock before a friendly 503
     # How much of an SQLite file is read through memory mapping: shared by every worker in
-    # the operating system's page cache, not copied into each connection's own cache.
+    # the operating system's page cache, not copied into each connection's own cache. Keep
+    # the file on a local disk, and replace it only with the backup commands: a mapped file
+    # that fails to read or is cut short under a worker stops that worker (0 turns it off).
     SQLITE_MMAP_BYTES = 1024 * 1024 * 1024
     # Database work one request may do before it answers 503 instead of holding a worker
     # until gunicorn kills it (its timeout is 30 s).

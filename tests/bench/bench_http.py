@@ -96,9 +96,11 @@ def build(size: int, backend: str, env: dict[str, str]) -> None:
         # Settle the new tables as a running server would have (visibility maps, planner
         # statistics), so autovacuum does not start during the measurements.
         settled = create_engine(url, isolation_level="AUTOCOMMIT")
-        with settled.connect() as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
-        settled.dispose()
+        try:
+            with settled.connect() as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        finally:
+            settled.dispose()
 
 
 def samples(url: str) -> tuple[list[str], list[str]]:
