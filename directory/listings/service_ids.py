@@ -26,9 +26,10 @@ CHUNK = 500
 def _flushed_clinics(session: Session) -> list[Any]:
     """Clinics whose prices or list of treatments a flush changed."""
     touched = clinics_with_flushed_prices(session)
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    new = session.new  # a set built on every read: read once
+    for obj in (*new, *session.dirty, *session.deleted):
         if isinstance(obj, Clinic) and (
-            obj in session.new or inspect(obj).attrs.treatments.history.has_changes()
+            obj in new or inspect(obj).attrs.treatments.history.has_changes()
         ):
             touched.append(obj.id)
     return touched
