@@ -1,14 +1,13 @@
-"""Tables derived from listings (lowest prices, HSDS service ids), kept current in the
-same transaction as the change they follow.
+"""Tables derived from listings (lowest prices, HSDS service ids, each state's programs),
+kept current in the same transaction as the change they follow.
 
 Every transaction that writes the tables a derived table reads (ORM flushes and bulk
 statements alike: approvals, reverts, imports, example data) notes the clinics it
 touched; just before it commits, their derived rows are recomputed. An update or delete
-by criteria reaches clinics nobody listed, so it recomputes the whole table. A bulk
-insert of new listings needs nothing: their service areas, prices and treatments come
-in later statements, which are noted. Only writes through the session's ORM execution
-are seen: SQL sent on `session.connection()` or another connection is not, so the site
-writes listings through the session alone.
+by criteria, or a bulk insert without clinic ids (new listings), reaches clinics nobody
+listed, so it recomputes the whole table. Only writes through the session's ORM
+execution are seen: SQL sent on `session.connection()` or another connection is not, so
+the site writes listings through the session alone.
 """
 
 from __future__ import annotations
@@ -52,11 +51,9 @@ class DerivedTable:
         def _bulk(state: ORMExecuteState) -> None:
             if not (state.is_insert or state.is_update or state.is_delete):
                 return
-            name = getattr(getattr(state.statement, "table", None), "name", None)
-            if name not in self.sources:
+            table = getattr(state.statement, "table", None)
+            if getattr(table, "name", None) not in self.sources:
                 return
-            if state.is_insert and name == "clinics":
-                return  # new listings: the rows joined to them come later, and are noted then
             rows = state.parameters
             if state.is_insert and isinstance(rows, list | dict) and rows:
                 params = rows if isinstance(rows, list) else [rows]

@@ -251,12 +251,6 @@ def published_quotes(session: Session) -> list[QuoteLine]:
     return _QUOTES.get(session, "quotes", read)
 
 
-def is_managed(session: Session, clinic: Clinic | rows.ListingPage) -> bool:
-    """True once an approved claim links an owner's account to the clinic."""
-    stmt = select(clinic_owners.c.user_id).where(clinic_owners.c.clinic_id == clinic.id).limit(1)
-    return session.execute(stmt).first() is not None
-
-
 # Built once and run on the session's connection: the ORM's per-statement work cost more
 # than the query, which every clinic page runs.
 _MANAGED = (

@@ -9,6 +9,7 @@ rows of the page shown are then measured in miles with geopy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Float, bindparam, event, func, literal
@@ -20,50 +21,32 @@ from directory.search import places as geo
 EARTH_RADIUS_MILES = 6371.009 / 1.609344
 
 
-def closeness(latitude: float, longitude: float) -> ColumnElement[float]:
-    """SQL for the cosine of the angle between a point and each location (1 = same place)."""
-    lat0 = math.radians(latitude)
-    return _closeness(
-        literal(math.sin(lat0)), literal(math.cos(lat0)), literal(math.radians(longitude))
-    )
-
-
-def _closeness(sin_lat0: Any, cos_lat0: Any, lng0: Any) -> ColumnElement[float]:
-    lat = func.radians(Location.latitude)
-    return sin_lat0 * func.sin(lat) + cos_lat0 * func.cos(lat) * func.cos(
-        func.radians(Location.longitude) - lng0
-    )
-
-
 def min_closeness(radius_miles: float) -> float:
     """The closeness of a location exactly radius_miles away."""
     return math.cos(min(radius_miles / EARTH_RADIUS_MILES, math.pi))
 
 
-def within(latitude: float, longitude: float, radius_miles: float) -> list[ColumnElement[bool]]:
-    """Conditions on Location: inside the indexed box, then inside the circle."""
-    box = geo.bounding_box(latitude, longitude, radius_miles)
-    return [
-        Location.latitude.between(box.min_lat, box.max_lat),
-        Location.longitude.between(box.min_lng, box.max_lng),
-        closeness(latitude, longitude) >= min_closeness(radius_miles),
+def _circle(
+    value: Callable[[str], Any],
+) -> tuple[ColumnElement[float], list[ColumnElement[bool]]]:
+    """The closeness of each location to a point, and the conditions on Location for being
+    inside the indexed box and then inside the circle; `value` gives each of the
+    `circle_values` by name as SQL (bound when the statement runs, or literal)."""
+    lat = func.radians(Location.latitude)
+    closeness = value("sin_lat0") * func.sin(lat) + value("cos_lat0") * func.cos(lat) * func.cos(
+        func.radians(Location.longitude) - value("lng0")
+    )
+    return closeness, [
+        Location.latitude.between(value("min_lat"), value("max_lat")),
+        Location.longitude.between(value("min_lng"), value("max_lng")),
+        closeness >= value("min_closeness"),
     ]
 
 
-# The same SQL with the point and radius as bound values (`circle_values`), for statements
-# built once and run for any place.
-BOUND_CLOSENESS = _closeness(
-    bindparam("sin_lat0", type_=Float),
-    bindparam("cos_lat0", type_=Float),
-    bindparam("lng0", type_=Float),
-)
-BOUND_WITHIN = [
-    Location.latitude.between(bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)),
-    Location.longitude.between(
-        bindparam("min_lng", type_=Float), bindparam("max_lng", type_=Float)
-    ),
-    BOUND_CLOSENESS >= bindparam("min_closeness", type_=Float),
-]
+# The closeness (the cosine of the angle between a point and each location: 1 is the same
+# place) and the circle's conditions, for statements built once that bind `circle_values`
+# when they run.
+BOUND_CLOSENESS, BOUND_WITHIN = _circle(lambda name: bindparam(name, type_=Float))
 
 
 def circle_values(latitude: float, longitude: float, radius_miles: float) -> dict[str, float]:
@@ -80,6 +63,13 @@ def circle_values(latitude: float, longitude: float, radius_miles: float) -> dic
         "max_lng": box.max_lng,
         "min_closeness": min_closeness(radius_miles),
     }
+
+
+def within(latitude: float, longitude: float, radius_miles: float) -> list[ColumnElement[bool]]:
+    """The circle's conditions with a point and radius written in, for statements built per
+    use."""
+    values = circle_values(latitude, longitude, radius_miles)
+    return _circle(lambda name: literal(values[name]))[1]
 
 
 def install_sqlite_math(engine: Engine) -> None:
