@@ -788,7 +788,7 @@ def test_costs_for_a_state_summarises_its_clinics_and_programs(client, priced_re
 
 def test_costs_around_a_place_counts_only_clinics_within_the_radius(client, priced_region):
     page = main(get(client, "/costs?near=48336"))
-    assert "within 25 miles of 48336" in text(page)
+    assert "What ketamine treatment costs in the area within 25 miles of 48336" in text(page)
     assert_summary(
         page,
         [

@@ -97,6 +97,18 @@ def test_search_results_are_in_spanish_with_money_and_dates_for_the_locale(clien
     assert re.search(r'<h3 lang="en"><a [^>]*>Alpha Ketamine</a></h3>', page)
 
 
+def test_the_costs_page_names_its_region_in_spanish(client, listed):
+    page = assert_spanish(client.get("/costs?near=48336&radius=30", headers=SPANISH), "costs")
+    heading = "Cuánto cuesta el tratamiento con ketamina en la zona a menos de 30 millas de 48336"
+    assert heading in page
+    assert "within" not in page.split("<main", 1)[1]
+    whole = assert_spanish(client.get("/costs", headers=SPANISH), "costs")
+    assert "Cuánto cuesta el tratamiento con ketamina en todo el directorio" in whole
+    # The API's region stays in English, whatever the reader's language.
+    body = client.get("/api/v1/costs/summary?near=48336&radius=30", headers=SPANISH).get_json()
+    assert body["region"].startswith("within 30 miles of 48336")
+
+
 def test_clinic_page_shows_spanish_dates(client, make_clinic):
     from datetime import date
 

@@ -13,6 +13,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
+from directory import formatting
 from directory.caching import VersionedMemo
 from directory.listings.taxonomy import TREATMENT_NAMES
 from directory.models import (
@@ -182,6 +183,21 @@ class RegionSummary:
     place: geo.SearchPlace | None = None
     radius: float | None = None
     example_price_count: int = 0  # prices from fictional example clinics, labelled as such
+
+    def place_phrase(self) -> str:
+        """The region in the reader's language, to follow "in": `label` is the API's English.
+
+        A summary is kept for every reader alike, so its words are chosen when shown.
+        """
+        if self.place is not None and self.radius:
+            return gettext(
+                "the area within %(radius)s miles of %(place)s",
+                radius=formatting.number(self.radius),
+                place=self.place.label,
+            )
+        if self.state:
+            return self.label
+        return gettext("the whole directory")
 
 
 def _region_filter(
