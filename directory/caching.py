@@ -98,6 +98,12 @@ def _note_bulk_statements(state: ORMExecuteState) -> None:
             state.session.info[_FLAG] = True
 
 
+def note_public_change(session: Session) -> None:
+    """Move the data version when this transaction commits, for a change the listeners
+    cannot see (rebuilt derived tables)."""
+    session.info[_FLAG] = True
+
+
 @event.listens_for(Session, "before_commit")
 def _bump_before_commit(session: Session) -> None:
     # Flush first so changes made since the last flush are noticed; the bump is the

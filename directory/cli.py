@@ -19,7 +19,7 @@ from directory.ingest import page_commands
 from directory.ingest.commands import import_listings_command
 from directory.ingest.hpt.commands import import_hpt_command
 from directory.ingest.hsds_command import import_hsds_datapackage_command
-from directory.listings import seeding
+from directory.listings import derived, seeding
 
 
 def register(app: Flask) -> None:
@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(rebuild_derived_command)
     app.cli.add_command(import_hsds_datapackage_command)
     app.cli.add_command(import_hpt_command)
     app.cli.add_command(page_commands.extract_page_command)
@@ -104,6 +105,19 @@ def demo_data_command(count: int, seed: int, today: object) -> None:
         db.session.commit()
     _refresh_planner_statistics()
     click.echo(f"Example clinics: {created} created, {count - created} already there.")
+
+
+@click.command("rebuild-derived")
+def rebuild_derived_command() -> None:
+    """Recompute the tables kept from the listings (lowest prices, each state's telehealth
+    programs, HSDS service ids), in one transaction: after SQL run by hand on the tables
+    they follow, which the site cannot see."""
+    apply_migrations()
+    counted = derived.rebuild_all(db.session)
+    db.session.commit()
+    _refresh_planner_statistics()
+    for name, rows in counted.items():
+        click.echo(f"{name}: {rows:,} rows")
 
 
 @click.command("create-admin")

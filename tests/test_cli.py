@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from directory.extensions import db
-from directory.models import Clinic, Location, Place, Price, PriceUnit
+from directory.models import (
+    Clinic,
+    DataVersion,
+    HsdsServiceId,
+    Location,
+    LowestPrice,
+    Place,
+    Price,
+    PriceUnit,
+    StateProgram,
+)
 
 
 def _example_fingerprint() -> list[tuple]:
@@ -74,3 +84,51 @@ def test_demo_data_with_another_seed_differs(runner):
     one = {r[0] for r in _example_fingerprint()}
     runner.invoke(args=["demo-data", "--clinics", "10", "--seed", "2", "--today", "2026-06-01"])
     assert len({r[0] for r in _example_fingerprint()} - one) == 10
+
+
+def _derived_rows() -> dict[str, list[tuple]]:
+    return {
+        name: sorted(tuple(r) for r in db.session.execute(select(table).select_from(table)))
+        for name, table in (
+            ("lowest_prices", LowestPrice.__table__),
+            ("state_programs", StateProgram.__table__),
+            ("hsds_service_ids", HsdsServiceId.__table__),
+        )
+    }
+
+
+def _data_version() -> int:
+    return db.session.execute(select(DataVersion.version)).scalar_one()
+
+
+def test_rebuild_derived_recomputes_tables_that_sql_run_by_hand_left_behind(runner):
+    runner.invoke(args=["demo-data", "--clinics", "30", "--seed", "4", "--today", "2026-06-01"])
+    kept = _derived_rows()
+    assert all(kept.values()), {name: len(rows) for name, rows in kept.items()}
+    program = db.session.execute(
+        select(Clinic).join(StateProgram, StateProgram.clinic_id == Clinic.id).limit(1)
+    ).scalar_one()
+    # SQL on the session's connection bypasses the listeners that keep the tables current.
+    connection = db.session.connection()
+    connection.execute(delete(LowestPrice))
+    connection.execute(delete(HsdsServiceId).where(HsdsServiceId.clinic_id != program.id))
+    connection.execute(
+        update(Clinic).where(Clinic.id == program.id).values(name="Zz Renamed By Hand")
+    )
+    db.session.commit()
+    db.session.expire_all()
+    before = _data_version()
+    assert _derived_rows() != kept
+
+    result = runner.invoke(args=["rebuild-derived"])
+
+    assert result.exit_code == 0, result.output
+    rebuilt = _derived_rows()
+    assert rebuilt["lowest_prices"] == kept["lowest_prices"]
+    assert rebuilt["hsds_service_ids"] == kept["hsds_service_ids"]
+    renamed = {row for row in rebuilt["state_programs"] if row[0] == program.id}
+    assert renamed and all(row[2] == "zz renamed by hand" for row in renamed)
+    assert len(rebuilt["state_programs"]) == len(kept["state_programs"])
+    for name, rows in rebuilt.items():
+        assert f"{name}: {len(rows):,} rows" in result.output
+    assert _data_version() == before + 1, "cached pages must be redrawn"

@@ -16,10 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, func, inspect, select, table
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from directory import caching
 from directory.models import Price
+
+# Every derived table whose listeners are installed, by name.
+_LISTENING: dict[str, DerivedTable] = {}
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class DerivedTable:
 
     def listen(self) -> None:
         """Install the listeners that keep the table current; call once at import."""
+        _LISTENING[self.name] = self
         touched_key, all_key = f"{self.name}_clinics", f"{self.name}_all"
 
         def note(session: Session, clinic_ids: Iterable[Any]) -> None:
@@ -78,6 +83,20 @@ class DerivedTable:
                 return
             session.info.pop(touched_key, None)
             session.info.pop(all_key, None)
+
+
+def rebuild_all(session: Session) -> dict[str, int]:
+    """Recompute every derived table whole (no commit); how many rows each holds now.
+
+    For a table written by hand, or by SQL that bypassed the session: the rebuilt rows
+    may differ from what pages were drawn from, so the data version moves at commit.
+    """
+    counted = {}
+    for name, derived in sorted(_LISTENING.items()):
+        derived.refresh(session, None)
+        counted[name] = session.execute(select(func.count()).select_from(table(name))).scalar_one()
+    caching.note_public_change(session)
+    return counted
 
 
 def clinics_with_flushed_prices(session: Session) -> list[Any]:
