@@ -87,12 +87,14 @@ def test_demo_data_with_another_seed_differs(runner):
 
 
 def _derived_rows() -> dict[str, list[tuple]]:
+    """Each derived table's rows, without the surrogate keys a rebuild renumbers."""
+    lowest = select(LowestPrice.clinic_id, LowestPrice.treatment_id, LowestPrice.amount_cents)
     return {
-        name: sorted(tuple(r) for r in db.session.execute(select(table).select_from(table)))
-        for name, table in (
-            ("lowest_prices", LowestPrice.__table__),
-            ("state_programs", StateProgram.__table__),
-            ("hsds_service_ids", HsdsServiceId.__table__),
+        name: sorted((tuple(r) for r in db.session.execute(stmt)), key=repr)
+        for name, stmt in (
+            ("lowest_prices", lowest),
+            ("state_programs", select(StateProgram.__table__)),
+            ("hsds_service_ids", select(HsdsServiceId.__table__)),
         )
     }
 

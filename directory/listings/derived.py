@@ -8,6 +8,12 @@ by criteria, or a bulk insert without clinic ids (new listings), reaches clinics
 listed, so it recomputes the whole table. Only writes through the session's ORM
 execution are seen: SQL sent on `session.connection()` or another connection is not, so
 the site writes listings through the session alone.
+
+On PostgreSQL two transactions that recompute the same listing would collide: under
+READ COMMITTED the second one's DELETE cannot see the rows the first one inserted, so
+its INSERT would break the primary key (or the two deadlock on each other's rows).
+Recomputing therefore takes a transaction-level advisory lock, so writers recompute one
+after another; SQLite has one writer at a time anyway.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select, table
+from sqlalchemy import event, func, inspect, select, table, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from directory import caching
@@ -24,6 +30,9 @@ from directory.models import Price
 
 # Every derived table whose listeners are installed, by name.
 _LISTENING: dict[str, DerivedTable] = {}
+# Any fixed number: the advisory lock that recomputing holds until the commit.
+_LOCK_KEY = 731_820_455
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_LOCK_KEY)
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,13 @@ class DerivedTable:
     flushed: Callable[[Session], list[Any]]
     # Recompute the rows of these clinics, or (None) of every clinic; no commit.
     refresh: Callable[[Session, Iterable[int] | None], object]
+
+    def recompute(self, session: Session, clinic_ids: Iterable[int] | None) -> None:
+        """Recompute these clinics' rows (None: all of them), after any other transaction
+        recomputing rows has committed; no commit."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_LOCK)
+        self.refresh(session, clinic_ids)
 
     def listen(self) -> None:
         """Install the listeners that keep the table current; call once at import."""
@@ -67,15 +83,17 @@ class DerivedTable:
                     return
             state.session.info[all_key] = True
 
-        @event.listens_for(Session, "before_commit")
+        # First among the commit's listeners: the data version's bump stays the last
+        # statement, so no transaction holds its row while waiting for the lock above.
+        @event.listens_for(Session, "before_commit", insert=True)
         def _before_commit(session: Session) -> None:
             session.flush()
             everything = session.info.pop(all_key, False)
             touched = session.info.pop(touched_key, set())
             if everything:
-                self.refresh(session, None)
+                self.recompute(session, None)
             elif touched:
-                self.refresh(session, touched)
+                self.recompute(session, touched)
 
         @event.listens_for(Session, "after_soft_rollback")
         def _rolled_back(session: Session, previous: SessionTransaction) -> None:
@@ -83,6 +101,11 @@ class DerivedTable:
                 return
             session.info.pop(touched_key, None)
             session.info.pop(all_key, None)
+
+
+def listening(name: str) -> DerivedTable:
+    """The derived table of this name, once its module has installed its listeners."""
+    return _LISTENING[name]
 
 
 def rebuild_all(session: Session) -> dict[str, int]:
@@ -93,7 +116,7 @@ def rebuild_all(session: Session) -> dict[str, int]:
     """
     counted = {}
     for name, derived in sorted(_LISTENING.items()):
-        derived.refresh(session, None)
+        derived.recompute(session, None)
         counted[name] = session.execute(select(func.count()).select_from(table(name))).scalar_one()
     caching.note_public_change(session)
     return counted
