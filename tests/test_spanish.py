@@ -102,11 +102,22 @@ def test_the_costs_page_names_its_region_in_spanish(client, listed):
     heading = "Cuánto cuesta el tratamiento con ketamina en la zona a menos de 30 millas de 48336"
     assert heading in page
     assert "within" not in page.split("<main", 1)[1]
+    # Each row names its treatment and what the price covers in Spanish too.
+    assert '<th scope="row">Infusión intravenosa de ketamina, por sesión</th>' in page
+    assert "per session" not in page
     whole = assert_spanish(client.get("/costs", headers=SPANISH), "costs")
     assert "Cuánto cuesta el tratamiento con ketamina en todo el directorio" in whole
     # The API's region stays in English, whatever the reader's language.
     body = client.get("/api/v1/costs/summary?near=48336&radius=30", headers=SPANISH).get_json()
     assert body["region"].startswith("within 30 miles of 48336")
+
+
+def test_the_comparison_names_its_rows_in_spanish(client, listed):
+    page = assert_spanish(client.get("/compare?clinics=alpha,beta", headers=SPANISH), "compare")
+    assert '<th scope="row">Infusión intravenosa de ketamina, por sesión</th>' in page
+    assert "per session" not in page
+    english = client.get("/compare?clinics=alpha,beta").get_data(as_text=True)
+    assert '<th scope="row">IV ketamine infusion, per session</th>' in english
 
 
 def test_clinic_page_shows_spanish_dates(client, make_clinic):

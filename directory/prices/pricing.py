@@ -28,6 +28,7 @@ from directory.models import (
 from directory.search import places as geo
 from directory.search import query as search
 from directory.search.query import SearchQuery
+from directory.terms import term
 
 DEFAULT_SERIES_LENGTH = 6  # the usual initial series of IV infusions (DESIGN.md)
 
@@ -136,6 +137,10 @@ class ComparisonRow:
         """For example "IV ketamine infusion, per session"."""
         return f"{TREATMENT_NAMES[self.treatment]}, per {self.unit.value}"
 
+    def shown_label(self) -> str:
+        """The label in the reader's language."""
+        return line_label(self.treatment, self.unit)
+
 
 def comparison_rows(profiles: list[CostProfile]) -> list[ComparisonRow]:
     """The treatment-and-unit lines that at least one compared clinic publishes."""
@@ -169,6 +174,25 @@ class SummaryRow:
             return f"{name}, consultation"
         unit = {"session": "per session", "series": "initial series", "month": "per month"}
         return f"{name}, {unit[self.unit.value]}"
+
+    def shown_label(self) -> str:
+        """The label in the reader's language (`label` is the API's English)."""
+        return line_label(self.treatment, self.unit)
+
+
+def line_label(treatment: str, unit: PriceUnit) -> str:
+    """A treatment and what its price covers, in the reader's language: for example "IV
+    ketamine infusion, per session"."""
+    if unit is PriceUnit.CONSULTATION and treatment == "consultation":
+        return gettext("Consultation fee")
+    name = term(TREATMENT_NAMES.get(treatment, treatment))
+    if unit is PriceUnit.CONSULTATION:
+        return gettext("%(treatment)s, consultation", treatment=name)
+    if unit is PriceUnit.SERIES:
+        return gettext("%(treatment)s, initial series", treatment=name)
+    if unit is PriceUnit.MONTH:
+        return gettext("%(treatment)s, per month", treatment=name)
+    return gettext("%(treatment)s, per session", treatment=name)
 
 
 @dataclass
