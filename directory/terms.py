@@ -66,6 +66,8 @@ TERMS = frozenset(
         N_("a page on the clinic's web site"),
         N_("a web page"),
         N_("Stored copy of a web page"),
+        # Languages whose names Babel's data lacks (taxonomy.json).
+        N_("Sign language"),
     }
 )
 
@@ -99,5 +101,6 @@ def language_name(code: str) -> str:
 def _language_name(code: str, locale_name: str) -> str:
     locale = Locale.parse(locale_name)
     english = taxonomy.LANGUAGE_NAMES.get(code, code)
-    name = locale.languages.get(code) if locale.language != "en" else None
-    return name or english
+    if locale.language == "en":
+        return english
+    return locale.languages.get(code) or term(english)

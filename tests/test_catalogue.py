@@ -14,7 +14,7 @@ from directory.listings import taxonomy
 from directory.search.query import SHORT_TREATMENT_NAMES
 from directory.terms import TERMS
 from tests.conftest import ROOT
-from tests.template_text import TEMPLATES, templates, untranslated
+from tests.template_text import TEMPLATES, templates, untranslated, untranslated_literals
 
 CATALOGUE = ROOT / "directory" / "translations" / "es" / "LC_MESSAGES"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
@@ -93,7 +93,9 @@ def test_every_taxonomy_name_is_in_the_catalogue():
 
 @pytest.mark.parametrize("template", templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
 def test_templates_hold_no_text_outside_a_translation_call(template: Path):
-    assert untranslated(template.read_text(encoding="utf-8")) == []
+    source = template.read_text(encoding="utf-8")
+    assert untranslated(source) == []
+    assert untranslated_literals(source) == []
 
 
 def test_the_template_check_finds_untranslated_text():
@@ -102,3 +104,18 @@ def test_the_template_check_finds_untranslated_text():
         '{% trans %}Also fine{% endtrans %}<img alt="A picture"><span>988 · 911</span>'
     )
     assert untranslated(source) == ["Plain title", "Call us", "A picture"]
+
+
+def test_the_template_check_finds_text_in_expressions():
+    source = (
+        '{{ render_field(form.password, hint="At least 12 characters.") }}'
+        "{{ 'Yes' if clinic.private_room else 'No' }}{{ {'edit': 'Proposed changes'}[kind] }}"
+        "{{ _('Fine') }}{{ ngettext('One clinic', '%(num)s clinics', n) }}"
+        "{{ url_for('public.search_page') }}{% if field.type == 'BooleanField' %}{% endif %}"
+    )
+    assert untranslated_literals(source) == [
+        "At least 12 characters.",
+        "Yes",
+        "No",
+        "Proposed changes",
+    ]

@@ -120,6 +120,21 @@ def test_the_comparison_names_its_rows_in_spanish(client, listed):
     assert '<th scope="row">IV ketamine infusion, per session</th>' in english
 
 
+def test_words_chosen_in_templates_and_data_are_spanish_too(client, make_clinic):
+    make_clinic("Facts Clinic", slug="facts", city=None, private_room=True, languages="en,sgn")
+    clinic = assert_spanish(client.get("/clinics/facts", headers=SPANISH), "clinic")
+    assert "<dt>Sala de tratamiento privada</dt><dd>Sí</dd>" in clinic
+    shown = clinic.split("<main", 1)[1]  # the page's JSON-LD keeps English names, as data
+    assert "Lengua de señas" in shown and "Sign language" not in shown
+    region = assert_spanish(client.get("/regions/MI", headers=SPANISH), "region")
+    assert '<h2 id="city-1">Ciudad no indicada</h2>' in region
+    assert "City not stated" not in region
+    english = client.get("/regions/MI").get_data(as_text=True)
+    assert '<h2 id="city-1">City not stated</h2>' in english
+    register = assert_spanish(client.get("/account/register", headers=SPANISH), "register")
+    assert "Al menos 12 caracteres." in register and "At least 12" not in register
+
+
 def test_clinic_page_shows_spanish_dates(client, make_clinic):
     from datetime import date
 

@@ -163,7 +163,7 @@ def state_directory(session: Session, code: str) -> StateDirectory:
     if state is None:
         raise NotFound(code)
     published = Clinic.status == ClinicStatus.PUBLISHED
-    city = func.coalesce(Location.city, Location.metro, "City not stated")
+    city = func.coalesce(Location.city, Location.metro, "")  # "": no city (shown last)
     in_state = (
         select(city.label("city"), Location.clinic_id)
         .join(Clinic, Clinic.id == Location.clinic_id)
@@ -175,7 +175,7 @@ def state_directory(session: Session, code: str) -> StateDirectory:
         session.execute(
             select(in_state.c.city, func.count())
             .group_by(in_state.c.city)
-            .order_by(in_state.c.city)
+            .order_by(in_state.c.city == "", in_state.c.city)
         )
     )
     cities = [RegionCount(name, name, n) for name, n in counts]
