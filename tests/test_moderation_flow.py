@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
+from directory.listings import moderation, snapshots
 from directory.models import (
     AuditEvent,
     Claim,
@@ -245,6 +246,8 @@ def test_new_clinic_waits_for_approval(client, owner_client, admin_client):
         {},
         form_page=f"/admin/revisions/{revision.id}",
     )
+    queue = admin_client.get("/admin/").get_data(as_text=True)
+    assert "Approved: Lakeview Infusions is published." in queue
     page = client.get(f"/clinics/{clinic.slug}").get_data(as_text=True)
     assert "Lakeview Infusions" in page and "tel:+12485550101" in page
     assert "Lakeview Infusions" in client.get("/search?near=48334").get_data(as_text=True)
@@ -295,6 +298,12 @@ def test_report_form_errors_keep_input(client, seeded):
         ({"website": "javascript:alert(1)"}, "Enter a full web address"),
         ({"email": "not-an-email"}, "Enter an e-mail address"),
         ({"postal_code": "123"}, "five digits"),
+        ({"postal_code": "00000"}, "We could not find the ZIP code 00000."),
+        ({"postal_code": "90210"}, "ZIP code 90210 is in California, not Michigan."),
+        (
+            {"postal_code": "", "city": "Nowhere Flats"},
+            "We could not place Nowhere Flats, MI on the map. Give the ZIP code.",
+        ),
         ({"phones-0-display": "12"}, "Enter a US phone number"),
     ],
 )
@@ -394,3 +403,25 @@ def create_app_session(app):
     from sqlalchemy.orm import Session
 
     return Session(db.engine)
+
+
+def test_an_address_that_cannot_be_placed_is_refused_at_approval_not_a_500(owner, admin_client):
+    # A proposal stored before the form checked ZIP codes against the gazetteer.
+    michigan = db.session.execute(select(Clinic).filter_by(slug=MICHIGAN)).scalar_one()
+    payload = snapshots.snapshot(michigan)
+    payload["location"] = {**payload["location"], "postal_code": "00000"}
+    for key in ("latitude", "longitude", "geocode_precision"):
+        payload["location"].pop(key, None)
+    revision = moderation.propose_edit(db.session, owner, michigan, payload, "")
+    db.session.commit()
+    page = f"/admin/revisions/{revision.id}"
+
+    response = post_form(admin_client, f"{page}/approve", {"reason": ""}, form_page=page)
+
+    assert response.status_code == 302 and response.headers["Location"] == page
+    shown = admin_client.get(page).get_data(as_text=True)
+    assert "This address cannot be placed on the map" in shown
+    assert "We could not find the ZIP code 00000." in shown
+    db.session.expire_all()
+    assert revision.status is Decision.PENDING
+    assert michigan.location.postal_code == "48336"

@@ -18,8 +18,16 @@ from directory.auth import admin_required
 from directory.extensions import db
 from directory.links import external_url, public_base
 from directory.listings import decisions, moderation, related, snapshots
-from directory.models import AuditEvent, Claim, ClinicStatus, PatientReport, Revision
+from directory.models import (
+    AuditEvent,
+    Claim,
+    ClinicStatus,
+    PatientReport,
+    Revision,
+    RevisionKind,
+)
 from directory.search import geocoding
+from directory.search import places as geo
 from directory.view_helpers import listing_or_404
 
 bp = Blueprint("admin", __name__)
@@ -94,9 +102,24 @@ def approve_revision(revision_id: int) -> Response:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("admin.revision", revision_id=revision_id))
+    except geo.UnknownPlace as exc:  # an address proposed before the form checked it
+        db.session.rollback()
+        flash(
+            gettext(
+                "This address cannot be placed on the map: %(reason)s Reject the proposal "
+                "with a note asking for the ZIP code.",
+                reason=str(exc),
+            ),
+            "error",
+        )
+        return redirect(url_for("admin.revision", revision_id=revision_id))
     decisions.revision_decided(db.session, settings.current(), rev, _dashboard())
     db.session.commit()
-    flash(gettext("Approved: %(name)s is updated.", name=rev.clinic.display_name), "success")
+    if rev.kind is RevisionKind.NEW_CLINIC:
+        message = gettext("Approved: %(name)s is published.", name=rev.clinic.display_name)
+    else:
+        message = gettext("Approved: %(name)s is updated.", name=rev.clinic.display_name)
+    flash(message, "success")
     return redirect(url_for("admin.queue"))
 
 

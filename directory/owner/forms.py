@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.fields import FieldList
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from directory.extensions import db
 from directory.listings import schema
 from directory.listings.schema import Kind
 from directory.listings.taxonomy import CONDITIONS, LANGUAGES, PAYMENT_OPTIONS, TREATMENTS
@@ -214,14 +215,50 @@ class ListingForm(FlaskForm):
     )
 
     def validate_postal_code(self, field: StringField) -> None:
-        """Five digits, if given."""
-        if field.data and not geo.ZIP_RE.match(field.data.strip()):
+        """Five digits, if given, of a ZIP code in the state chosen: the listing is placed on
+        the map by it."""
+        code = (field.data or "").strip()
+        if not code:
+            return
+        if not geo.ZIP_RE.match(code):
             raise ValidationError(gettext("A ZIP code has five digits, for example 48336."))
+        try:
+            place = geo.resolve_place(db.session, code[:5])
+        except geo.UnknownPlace as exc:  # says which digits
+            raise ValidationError(str(exc)) from exc
+        if self.state.data and place.state and place.state != self.state.data:
+            raise ValidationError(
+                gettext(
+                    "ZIP code %(zip)s is in %(zip_state)s, not %(state)s. Check the ZIP code "
+                    "and the state.",
+                    zip=code[:5],
+                    zip_state=geo.state_name(place.state),
+                    state=geo.state_name(self.state.data),
+                )
+            )
+
+    def _check_city(self) -> None:
+        """Without a ZIP code, the city and state place the listing: they must be known."""
+        city, state = (self.city.data or "").strip(), self.state.data
+        if not city or not state:
+            return
+        try:
+            geo.resolve_place(db.session, f"{city}, {state}")
+        except geo.UnknownPlace as exc:
+            raise ValidationError(
+                gettext(
+                    "We could not place %(city)s, %(state)s on the map. Give the ZIP code.",
+                    city=city,
+                    state=state,
+                )
+            ) from exc
 
     def validate_state(self, field: SelectField) -> None:
-        """An address needs its state."""
+        """An address needs its state; without a ZIP code, its city must be known there."""
         if (self.address_1.data or self.city.data or self.postal_code.data) and not field.data:
             raise ValidationError(gettext("Choose the state."))
+        if not (self.postal_code.data or "").strip():
+            self._check_city()
 
     def fill(self, snapshot: dict[str, Any]) -> None:
         """Pre-fill from a listing snapshot (GET only)."""
