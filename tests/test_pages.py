@@ -374,6 +374,17 @@ def test_michigan_clinic_page_carries_medical_clinic_json_ld(client, seeded):
     assert "makesOffer" not in data and "priceRange" not in data
 
 
+def test_an_example_clinic_page_gives_search_engines_nothing_to_show_as_real(
+    client, seeded, make_clinic
+):
+    make_clinic("Example Mood Clinic", slug="example-mood", is_example=True)
+    page = get(client, "/clinics/example-mood")
+    assert json_ld(page) == []
+    assert '<meta name="robots" content="noindex">' in page
+    real = get(client, f"/clinics/{MICHIGAN}")
+    assert len(json_ld(real)) == 1 and "noindex" not in real
+
+
 def test_region_level_clinic_page_does_not_pretend_to_know_the_street(client, seeded):
     page = get(client, f"/clinics/{RENEW}")
     address = text(between(main(page), "<address>", "</address>"))

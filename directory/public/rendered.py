@@ -52,10 +52,11 @@ class CardParts:
 
 @dataclass(frozen=True)
 class ClinicPage:
-    """A clinic page's parts that depend only on the listing: its name, JSON-LD and article."""
+    """A clinic page's parts that depend only on the listing: its name, JSON-LD (None for a
+    fictional example clinic) and article."""
 
     display_name: str
-    jsonld: dict[str, Any]
+    jsonld: dict[str, Any] | None
     article: Markup
 
 

@@ -153,7 +153,9 @@ def _clinic_article(slug: str, managed: bool) -> rendered.ClinicPage:
         managed=managed,
         compare_near=listings.search_place_for(clinic),
     )
-    return rendered.ClinicPage(clinic.display_name, jsonld.medical_clinic(clinic, url), article)
+    # A fictional example clinic gives search engines no structured data to show as real.
+    data = None if clinic.is_example else jsonld.medical_clinic(clinic, url)
+    return rendered.ClinicPage(clinic.display_name, data, article)
 
 
 def _compare_error(message: str) -> tuple[str, int]:
