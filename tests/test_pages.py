@@ -608,9 +608,22 @@ def test_compare_marks_a_distance_to_an_area_centre_as_approximate(client, seede
     assert "approximate" in text(search_card)
     rows = compare_rows(client, f"/compare?clinics={MICHIGAN},{RENEW}&near=48336")
     michigan, renew = rows["Distance"]
-    assert michigan == "0.0 mi"
+    # The Michigan clinic is placed at its ZIP code's centre, not its street address.
+    assert michigan == "0.0 mi (approximate: ZIP code centre)"
     assert renew.endswith(" mi") or "mi " in renew
     assert "approximate" in renew
+
+
+def test_a_distance_is_marked_approximate_unless_the_street_address_places_the_clinic(
+    client, make_clinic
+):
+    make_clinic("By Zip", slug="by-zip", near="48336")
+    make_clinic("By Street", slug="by-street", latitude=FH_LAT + 0.01, longitude=FH_LNG)
+    page = main(get(client, "/search?near=48336"))
+    by_zip = between(card_for(page, "by-zip"), '<p class="distance">', "</p>")
+    assert text(by_zip) == "0.0 mi away (approximate: ZIP code centre)"
+    by_street = between(card_for(page, "by-street"), '<p class="distance">', "</p>")
+    assert text(by_street) == "0.7 mi away"
 
 
 def test_compare_says_which_clinics_it_could_not_show(client, seeded, three_to_compare):

@@ -46,6 +46,8 @@ MESSAGES = {
     # A card's parts rendered per request.
     "away": N_("<strong>%(distance)s</strong> away"),
     "approximate": N_("(approximate: area centre)"),
+    "approximate_zip": N_("(approximate: ZIP code centre)"),
+    "approximate_city": N_("(approximate: city centre)"),
     "in_comparison": N_("In your comparison"),
     "remove": N_('Remove<span class="visually-hidden"> %(name)s from the comparison</span>'),
     "comparison_full": N_("Your comparison is full (%(count)s). Remove one to add this clinic."),
