@@ -834,6 +834,19 @@ def test_costs_around_a_place_with_a_radius(client, priced_region):
     )
 
 
+def test_costs_count_only_the_listings_whose_prices_they_show(client, make_clinic):
+    make_clinic(
+        "Priced", near="75201", prices=(price("iv-infusion", 500), price("iv-infusion", 600))
+    )
+    make_clinic("Unpriced One", near="75201")
+    make_clinic("Unpriced Two", near="75204")
+    page = text(main(get(client, "/costs?state=TX")))
+    assert (
+        "2 published prices from 1 listing in Texas (2 other listings there publish no prices)."
+        in page
+    )
+
+
 def test_costs_for_the_whole_directory(client, priced_region):
     page = main(get(client, "/costs"))
     assert "What ketamine treatment costs in the whole directory" in text(page)

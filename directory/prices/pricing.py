@@ -207,6 +207,7 @@ class RegionSummary:
     place: geo.SearchPlace | None = None
     radius: float | None = None
     example_price_count: int = 0  # prices from fictional example clinics, labelled as such
+    priced_clinic_count: int = 0  # listings with at least one of the prices counted
 
     def place_phrase(self) -> str:
         """The region in the reader's language, to follow "in": `label` is the API's English.
@@ -315,7 +316,18 @@ def _region_summary(
         place=place,
         radius=radius,
         example_price_count=_example_price_count(session, conditions) if rows else 0,
+        priced_clinic_count=_priced_clinic_count(session, conditions) if rows else 0,
     )
+
+
+def _priced_clinic_count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
+    """How many of a region's listings publish at least one price the summary counts."""
+    stmt = (
+        select(func.count(func.distinct(Price.clinic_id)))
+        .join(Clinic, Clinic.id == Price.clinic_id)
+        .where(*conditions, *_publishable())
+    )
+    return session.execute(stmt).scalar_one()
 
 
 def _example_price_count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
