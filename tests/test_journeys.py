@@ -213,7 +213,13 @@ def test_portland_is_not_silently_oregon(client):
 
 @pytest.mark.parametrize(
     ("typed", "label"),
-    [("NYC", "New York, NY"), ("SF", "San Francisco, CA"), ("philly", "Philadelphia, PA")],
+    [
+        ("NYC", "New York, NY"),
+        ("New York City", "New York, NY"),
+        ("new york city, ny", "New York, NY"),
+        ("SF", "San Francisco, CA"),
+        ("philly", "Philadelphia, PA"),
+    ],
 )
 def test_known_abbreviations_name_the_city(client, typed, label):
     assert f"miles of {label}" in text(main(get(client, f"/search?near={typed}")))

@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 from directory.caching import VersionedMemo
 from directory.models import Place
 
-# Short names people type for big cities; each maps to a gazetteer city key.
+# Short and everyday names people type for big cities; each maps to a gazetteer city key.
 ABBREVIATIONS: dict[str, str] = {
     "nyc": "new york, ny",
     "ny city": "new york, ny",
+    "new york city": "new york, ny",  # the gazetteer names it "New York"
+    "new york city, ny": "new york, ny",
+    "new york city ny": "new york, ny",
     "sf": "san francisco, ca",
     "san fran": "san francisco, ca",
     "philly": "philadelphia, pa",
