@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from babel import dates, numbers
 from flask import Flask
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +22,7 @@ from directory.caching import VersionedMemo
 from directory.extensions import db
 from directory.i18n import babel_locale
 from directory.links import link_urls, outside_url
-from directory.listings import source_documents, taxonomy
+from directory.listings import source_documents, supply_notes, taxonomy
 from directory.models import REPORT_LABELS, Clinic, ClinicStatus
 from directory.search import params as search_params
 from directory.search import places as geo
@@ -119,6 +120,29 @@ def squeeze(html: Markup | str) -> Markup:
     return Markup(_BLANK_LINES.sub("\n", str(safe)))  # noqa: S704 - escaped already
 
 
+def supply_note(note: str) -> str:
+    """An approval's note on a supplied fact in the reader's language (it is kept in
+    English); any other note as it is."""
+    found = supply_notes.approval(note)
+    if found is None:
+        return note
+    if found.by_hospital:
+        message = gettext(
+            "Supplied by the hospital's price transparency file (proposal %(proposal)s), "
+            "approved by a moderator on %(date)s.",
+            proposal=found.proposal,
+            date=long_date(found.day),
+        )
+    else:
+        message = gettext(
+            "Supplied by the clinic's owner (proposal %(proposal)s), approved by a moderator "
+            "on %(date)s.",
+            proposal=found.proposal,
+            date=long_date(found.day),
+        )
+    return str(message)
+
+
 def is_stale(as_of: date | None) -> bool:
     """True when a price's as-of date is older than the configured limit."""
     if as_of is None:
@@ -157,6 +181,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(miles)
     app.add_template_filter(number)
+    app.add_template_filter(supply_note)
     app.add_template_filter(term)
     app.add_template_filter(language_name)
     app.add_template_filter(terms)

@@ -135,6 +135,29 @@ def test_words_chosen_in_templates_and_data_are_spanish_too(client, make_clinic)
     assert "Al menos 12 caracteres." in register and "At least 12" not in register
 
 
+def test_an_approvals_note_on_the_sources_reads_in_spanish(app, client, listed):
+    import html
+    from datetime import date
+
+    from tests.conftest import post_form
+
+    admin = app.test_client()
+    assert login(admin, "admin@example.org").status_code == 302
+    page = f"/admin/revisions/{listed['revision']}"
+    response = post_form(admin, f"{page}/approve", {"reason": ""}, form_page=page)
+    assert response.status_code == 302
+    number = listed["revision"]
+    english = html.unescape(client.get(f"/clinics/{MICHIGAN}").get_data(as_text=True))
+    today = date.today()
+    assert (
+        f"Supplied by the clinic's owner (proposal {number}), approved by a moderator on "
+        f"{today.day} {today:%B %Y}." in english
+    )
+    spanish = assert_spanish(client.get(f"/clinics/{MICHIGAN}", headers=SPANISH), "clinic")
+    assert f"Aportado por el propietario de la clínica (propuesta {number})" in spanish
+    assert "Supplied by" not in spanish
+
+
 def test_clinic_page_shows_spanish_dates(client, make_clinic):
     from datetime import date
 

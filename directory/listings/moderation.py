@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from directory.listings import audit, decisions, schema, snapshots
+from directory.listings import audit, decisions, schema, snapshots, supply_notes
 from directory.listings.slugs import free_slug
 from directory.models import (
     Claim,
@@ -295,14 +295,10 @@ def approve_revision(
     fields = snapshots.changed_fields(revision.base_snapshot, revision.payload)
     _decided(revision, admin, Decision.APPROVED, reason)
     revision.overrode_conflict = bool(since)
-    supplier = (
-        "the hospital's price transparency file" if clinic.is_hospital else "the clinic's owner"
-    )
     # A bulk import cites its file and row; anything else names who supplied it.
     imported_from = revision.payload.get("x_source_note")
-    note = imported_from or (
-        f"Supplied by {supplier} (proposal {revision.id}), approved by a moderator "
-        f"on {date.today().isoformat()}."
+    note = imported_from or supply_notes.approval_note(
+        clinic.is_hospital, revision.id, date.today()
     )
     snapshots.apply(session, clinic, revision.payload, fields, geocoder, note)
     clinic.updated_at = utcnow()  # bumps the version even when only related rows changed
