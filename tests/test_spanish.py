@@ -81,6 +81,12 @@ def test_every_public_page_renders_in_spanish_with_the_crisis_line(client, liste
         assert_spanish(response, url)
 
 
+def test_a_bad_page_number_is_named_in_spanish(client, listed):
+    page = assert_spanish(client.get("/search?near=48336&page=0", headers=SPANISH), "", 400)
+    assert "La página debe ser un número entero del 1 al" in page
+    assert "Page must" not in page
+
+
 def test_a_search_that_finds_no_place_explains_in_spanish(client):
     page = assert_spanish(client.get("/search?near=nowhere-at-all", headers=SPANISH), "", 400)
     assert "Revise su búsqueda" in page

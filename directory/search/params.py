@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import LazyString, gettext, lazy_gettext
 
+from directory.i18n import N_
 from directory.listings.taxonomy import (
     CONDITION_SLUGS,
     LANGUAGES,
@@ -155,7 +156,7 @@ class Param:
             raise ValueError(
                 gettext(
                     "%(name)s must be a whole number from 1 to %(upper)s.",
-                    name=self.name.replace("_", " ").capitalize(),
+                    name=gettext(_COUNT_NAMES[self.name]),
                     upper=f"{upper:,}",
                 )
             )
@@ -300,6 +301,14 @@ PARAMS: tuple[Param, ...] = (
         maximum=MAX_PAGE,
     ),
 )
+# How a whole-number parameter is named in its error message, in the reader's language.
+_COUNT_NAMES = {
+    "verified_within_months": N_("Verified within months"),
+    "page": N_("Page"),
+    "per_page": N_("Per page"),
+    "programs_page": N_("Programs page"),
+}
+assert {p.name for p in PARAMS if p.kind is Kind.COUNT} == set(_COUNT_NAMES)  # noqa: S101
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 FILTER_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMS if p.in_filters)
 
