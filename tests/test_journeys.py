@@ -161,7 +161,7 @@ def test_card_names_the_treatment_of_each_price_and_what_insurance_covers(client
     )
     card = card_for(main(get(client, "/search?near=48336")), clinic.slug)
     assert "IV from $525 · Spravato $775 per session, published" in text(card)
-    assert "Insurance: Esketamine (Spravato)" in text(card)
+    assert "Insurance accepted for Esketamine (Spravato)" in text(card)
     assert "Accepts insurance" not in text(card)
 
 

@@ -85,7 +85,7 @@ def test_a_card_shows_the_clinic_facts_and_only_sourced_prices(client, make_clin
 
     assert "IV from $450" in page and "Spravato $775" in page
     assert "$300" not in page  # the unsourced price
-    assert "Insurance: Esketamine (Spravato)" in page
+    assert "Insurance accepted for Esketamine (Spravato)" in page
     assert "Free consultation" in page and "Accepting new patients" in page
     assert "(555) 555-0100" in page
     assert "1 Test St" in page and "Testville, IL 60614" in page

@@ -41,8 +41,8 @@ MESSAGES = {
     "as_of": N_(", as of"),
     "over_a_year_old": N_("Over 12 months old"),
     "free_consultation": N_("Free consultation"),
-    "insurance_for": N_("Insurance: %(treatments)s"),
-    "insurance_for_some": N_("Insurance for some treatments"),
+    "insurance_for": N_("Insurance accepted for %(treatments)s"),
+    "insurance_for_some": N_("Insurance accepted for some treatments"),
     # A card's parts rendered per request.
     "away": N_("<strong>%(distance)s</strong> away"),
     "approximate": N_("(approximate: area centre)"),
