@@ -223,9 +223,13 @@ def test_published_look_alikes_are_listed_and_can_be_kept_apart_or_merged(admin,
     third = make_clinic("Gamma Infusions", near="10001")
     db.session.execute(Phone.__table__.delete().where(Phone.clinic_id == third.id))
     db.session.commit()
+    make_clinic("Example One", near="48336", is_example=True)  # the same made-up phone
+    make_clinic("Example Two", near="48336", is_example=True)
     page = admin.get("/admin/duplicates").get_data(as_text=True)
     assert "same phone +15555550100" in page
     assert "Gamma Infusions" not in page
+    assert "Example One" not in page and "Example Two" not in page
+    assert "1 possible pair." in page
     token = csrf_token(admin, "/admin/duplicates")
     pair = {"csrf_token": token, "first": first.id, "second": second.id}
     admin.post("/admin/duplicates/pair/keep", data=pair)

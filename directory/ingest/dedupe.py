@@ -195,8 +195,12 @@ class Pair:
 
 
 def published_pairs(session: Session, limit: int = 50) -> tuple[list[Pair], int]:
-    """Pairs of published listings that may be one clinic (minus decided ones), and how many."""
-    published = Clinic.status == ClinicStatus.PUBLISHED
+    """Pairs of published listings that may be one clinic (minus decided ones), and how many.
+
+    Fictional example clinics are left out: they share made-up phone numbers by design and
+    stand for no real clinic, so no pair with one of them is a duplicate to merge.
+    """
+    published = (Clinic.status == ClinicStatus.PUBLISHED) & Clinic.is_example.is_(False)
     reasons: dict[tuple[int, int], list[str]] = defaultdict(list)
 
     def add(ids: Iterable[int], reason: str) -> None:
