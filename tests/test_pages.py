@@ -9,8 +9,10 @@ import re
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from selectolax.parser import HTMLParser
 
 from directory.models import ClinicStatus
 from tests.conftest import (
@@ -630,6 +632,67 @@ def test_compare_labels_example_clinics(client, make_clinic):
         "Sample Clinic Example data Remove Sample Clinic",
         "Real Clinic Remove Real Clinic",
     ]
+
+
+def test_compare_names_what_the_default_estimate_is_and_repeats_no_choice(client, three_to_compare):
+    page = main(get(client, "/compare?clinics=alpha,beta"))
+    select = HTMLParser(page).css_first("select#f-treatment")
+    labels = [text(str(option.html)) for option in select.css("option")]
+    assert labels[0] == "Default (IV ketamine infusion)"
+    assert "IV ketamine infusion" in labels[1:]
+    assert len(labels) == len(set(labels))
+    chosen = [o.attributes["value"] for o in select.css("option") if "selected" in o.attributes]
+    assert chosen == ["iv-infusion"]
+
+
+def resubmitted(page: str, **choices: str) -> str:
+    """The comparison form's address after choosing `choices`, as a browser submits it."""
+    form = HTMLParser(main(page)).css_first("form.inline-form")
+    fields = [
+        (str(i.attributes["name"]), str(i.attributes["value"] or ""))
+        for i in form.css("input[type=hidden]")
+    ]
+    fields += list(choices.items())
+    return f"{form.attributes['action']}?{urlencode(fields)}"
+
+
+def back_link(page: str) -> dict[str, list[str]]:
+    """The parameters of the comparison's "Back to the results" link."""
+    links = [a for a in HTMLParser(main(page)).css("p.compare-nav a") if "Back" in a.text()]
+    assert len(links) == 1
+    href = str(links[0].attributes["href"])
+    assert urlsplit(href).path == "/search"
+    return parse_qs(urlsplit(href).query)
+
+
+@pytest.mark.parametrize(
+    ("search", "kept"),
+    [
+        ({"near": "48336", "radius": "50"}, {"near": ["48336"], "radius": ["50"]}),
+        (
+            {"near": "48336", "treatment": "iv-infusion", "sort": "price"},
+            {"near": ["48336"], "treatment": ["iv-infusion"], "sort": ["price"]},
+        ),
+    ],
+)
+def test_back_to_the_results_returns_to_the_search_whatever_the_estimate(
+    client, three_to_compare, search, kept
+):
+    results = get(client, f"/search?{urlencode({**search, 'compare': 'alpha,beta'})}")
+    compare_url = str(
+        HTMLParser(results).css_first("section.compare-tray a.button").attributes["href"]
+    )
+    first = get(client, compare_url)
+    assert back_link(first) == {**kept, "compare": ["alpha,beta"]}
+
+    estimated = get(client, resubmitted(first, treatment="esketamine"))
+    assert "Initial series (Esketamine (Spravato))" in text(main(estimated))
+    assert back_link(estimated) == {**kept, "compare": ["alpha,beta"]}
+
+
+def test_back_to_the_results_without_a_search_goes_to_the_place_alone(client, three_to_compare):
+    page = get(client, "/compare?clinics=alpha,beta&near=48336&treatment=esketamine")
+    assert back_link(page) == {"near": ["48336"], "compare": ["alpha,beta"]}
 
 
 # --- /regions -------------------------------------------------------------------------------
