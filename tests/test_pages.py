@@ -219,6 +219,30 @@ def test_search_with_nothing_in_the_radius_shows_the_nearest_beyond_and_teleheal
     assert card_slugs(remote) == [program.slug]
 
 
+@pytest.mark.parametrize(
+    ("radius", "headline"), [("25", "1 clinic found"), ("5", "No clinics within 5 mi")]
+)
+def test_telehealth_section_says_what_programs_are_whether_or_not_clinics_are_near(
+    client, make_clinic, radius, headline
+):
+    make_clinic("Street Clinic", **at_fh(0.1))  # about 6.9 miles away
+    make_clinic("Remote Rx", service_areas=("MI",))
+
+    page = main(get(client, f"/search?near=48336&radius={radius}"))
+
+    assert headline in text(page)
+    remote = text(between(page, '<section aria-labelledby="remote-heading"', "</section>"))
+    assert (
+        "These programs treat patients in Michigan by video and at home; "
+        "they have no clinic you would visit."
+    ) in remote
+    assert "near you" not in remote
+    spanish = client.get(f"/search?near=48336&radius={radius}", headers={"Accept-Language": "es"})
+    assert "Estos programas atienden a pacientes en Michigan por video y en casa" in text(
+        spanish.get_data(as_text=True)
+    )
+
+
 def test_search_with_nothing_anywhere_says_so_and_suggests_what_to_try(client):
     words = text(main(get(client, "/search?near=48336&radius=5")))
     assert "No clinics within 5 mi" in words
