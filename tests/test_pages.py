@@ -243,6 +243,22 @@ def test_telehealth_section_says_what_programs_are_whether_or_not_clinics_are_ne
     )
 
 
+def test_without_javascript_what_the_scripts_reveal_stays_hidden(client, make_clinic):
+    make_clinic("Street Clinic", **at_fh(0.1))
+    page = get(client, "/search?near=48336")
+    tree = HTMLParser(page)
+
+    revealed_by_scripts = ["#use-location", "#map-toggle", "a.skip-map"]
+    for selector in revealed_by_scripts:
+        node = tree.css_first(selector)
+        assert node is not None and "hidden" in node.attributes, selector
+    # ... and the stylesheet lets no class (a .button is inline-block) show them again.
+    sheet = tree.css_first('link[rel="stylesheet"][href*="/static/css/site"]')
+    with client.get(str(sheet.attributes["href"])) as response:
+        css = response.get_data(as_text=True)
+    assert re.search(r"\[hidden\]\s*\{\s*display:\s*none\s*!important;?\s*\}", css)
+
+
 def test_search_with_nothing_anywhere_says_so_and_suggests_what_to_try(client):
     words = text(main(get(client, "/search?near=48336&radius=5")))
     assert "No clinics within 5 mi" in words
