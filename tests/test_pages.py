@@ -41,6 +41,7 @@ DRAFT_SLUGS = (
     "unnamed-clinic-seed-003",
 )
 SEED_FILE = Path(__file__).resolve().parents[1] / "seeds" / "clinics.toml"
+TITLES_FILE = SEED_FILE.parent / "documents" / "titles.toml"
 MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -1001,19 +1002,26 @@ def test_about_quotes_published_clinics_with_attribution_and_not_drafts(client, 
     page = main(get(client, "/about"))
     words = text(page)
     records = seed_records()
+    with TITLES_FILE.open("rb") as fh:
+        titles = tomllib.load(fh)
     published = [r for r in records if r["status"] == "published"]
     drafts = [r for r in records if r["status"] != "published"]
     shown = 0
     for record in published:
         for item in record["quotes"]:
             assert item["quote"] in words
+            cited = titles[record["document"]]
             caption = (
                 f"{record['name']['value']}, on its web page ({item['topic'].lower()}). "
-                f"Source: {record['document']}."
+                f"Source: {cited['kind']}, “{cited['title']}”, "
+                f"read {long_date(cited['kept_since'])}. Listing"
             )
             assert caption in words
             shown += 1
     assert shown == 4
+    assert ".txt" not in page  # never a stored copy's file name
+    links = [a.attributes["href"] for a in HTMLParser(page).css("figure.quote figcaption a")]
+    assert links == [f"/clinics/{r['slug']}#quotes-heading" for r in published for _ in r["quotes"]]
     hidden = [item["quote"] for record in drafts for item in record.get("quotes", [])]
     assert len(hidden) == 4
     for quote in hidden:
