@@ -9,8 +9,10 @@ import re
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from selectolax.parser import HTMLParser
 
 from directory.models import ClinicStatus
 from tests.conftest import (
@@ -39,6 +41,7 @@ DRAFT_SLUGS = (
     "unnamed-clinic-seed-003",
 )
 SEED_FILE = Path(__file__).resolve().parents[1] / "seeds" / "clinics.toml"
+TITLES_FILE = SEED_FILE.parent / "documents" / "titles.toml"
 MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -215,6 +218,46 @@ def test_search_with_nothing_in_the_radius_shows_the_nearest_beyond_and_teleheal
     remote = between(page, '<section aria-labelledby="remote-heading"', "</section>")
     assert "Telehealth and at-home programs serving Michigan" in text(remote)
     assert card_slugs(remote) == [program.slug]
+
+
+@pytest.mark.parametrize(
+    ("radius", "headline"), [("25", "1 clinic found"), ("5", "No clinics within 5 mi")]
+)
+def test_telehealth_section_says_what_programs_are_whether_or_not_clinics_are_near(
+    client, make_clinic, radius, headline
+):
+    make_clinic("Street Clinic", **at_fh(0.1))  # about 6.9 miles away
+    make_clinic("Remote Rx", service_areas=("MI",))
+
+    page = main(get(client, f"/search?near=48336&radius={radius}"))
+
+    assert headline in text(page)
+    remote = text(between(page, '<section aria-labelledby="remote-heading"', "</section>"))
+    assert (
+        "These programs treat patients in Michigan by video and at home; "
+        "they have no clinic you would visit."
+    ) in remote
+    assert "near you" not in remote
+    spanish = client.get(f"/search?near=48336&radius={radius}", headers={"Accept-Language": "es"})
+    assert "Estos programas atienden a pacientes en Michigan por video y en casa" in text(
+        spanish.get_data(as_text=True)
+    )
+
+
+def test_without_javascript_what_the_scripts_reveal_stays_hidden(client, make_clinic):
+    make_clinic("Street Clinic", **at_fh(0.1))
+    page = get(client, "/search?near=48336")
+    tree = HTMLParser(page)
+
+    revealed_by_scripts = ["#use-location", "#map-toggle", "a.skip-map"]
+    for selector in revealed_by_scripts:
+        node = tree.css_first(selector)
+        assert node is not None and "hidden" in node.attributes, selector
+    # ... and the stylesheet lets no class (a .button is inline-block) show them again.
+    sheet = tree.css_first('link[rel="stylesheet"][href*="/static/css/site"]')
+    with client.get(str(sheet.attributes["href"])) as response:
+        css = response.get_data(as_text=True)
+    assert re.search(r"\[hidden\]\s*\{\s*display:\s*none\s*!important;?\s*\}", css)
 
 
 def test_search_with_nothing_anywhere_says_so_and_suggests_what_to_try(client):
@@ -656,6 +699,67 @@ def test_compare_labels_example_clinics(client, make_clinic):
     ]
 
 
+def test_compare_names_what_the_default_estimate_is_and_repeats_no_choice(client, three_to_compare):
+    page = main(get(client, "/compare?clinics=alpha,beta"))
+    select = HTMLParser(page).css_first("select#f-treatment")
+    labels = [text(str(option.html)) for option in select.css("option")]
+    assert labels[0] == "Default (IV ketamine infusion)"
+    assert "IV ketamine infusion" in labels[1:]
+    assert len(labels) == len(set(labels))
+    chosen = [o.attributes["value"] for o in select.css("option") if "selected" in o.attributes]
+    assert chosen == ["iv-infusion"]
+
+
+def resubmitted(page: str, **choices: str) -> str:
+    """The comparison form's address after choosing `choices`, as a browser submits it."""
+    form = HTMLParser(main(page)).css_first("form.inline-form")
+    fields = [
+        (str(i.attributes["name"]), str(i.attributes["value"] or ""))
+        for i in form.css("input[type=hidden]")
+    ]
+    fields += list(choices.items())
+    return f"{form.attributes['action']}?{urlencode(fields)}"
+
+
+def back_link(page: str) -> dict[str, list[str]]:
+    """The parameters of the comparison's "Back to the results" link."""
+    links = [a for a in HTMLParser(main(page)).css("p.compare-nav a") if "Back" in a.text()]
+    assert len(links) == 1
+    href = str(links[0].attributes["href"])
+    assert urlsplit(href).path == "/search"
+    return parse_qs(urlsplit(href).query)
+
+
+@pytest.mark.parametrize(
+    ("search", "kept"),
+    [
+        ({"near": "48336", "radius": "50"}, {"near": ["48336"], "radius": ["50"]}),
+        (
+            {"near": "48336", "treatment": "iv-infusion", "sort": "price"},
+            {"near": ["48336"], "treatment": ["iv-infusion"], "sort": ["price"]},
+        ),
+    ],
+)
+def test_back_to_the_results_returns_to_the_search_whatever_the_estimate(
+    client, three_to_compare, search, kept
+):
+    results = get(client, f"/search?{urlencode({**search, 'compare': 'alpha,beta'})}")
+    compare_url = str(
+        HTMLParser(results).css_first("section.compare-tray a.button").attributes["href"]
+    )
+    first = get(client, compare_url)
+    assert back_link(first) == {**kept, "compare": ["alpha,beta"]}
+
+    estimated = get(client, resubmitted(first, treatment="esketamine"))
+    assert "Initial series (Esketamine (Spravato))" in text(main(estimated))
+    assert back_link(estimated) == {**kept, "compare": ["alpha,beta"]}
+
+
+def test_back_to_the_results_without_a_search_goes_to_the_place_alone(client, three_to_compare):
+    page = get(client, "/compare?clinics=alpha,beta&near=48336&treatment=esketamine")
+    assert back_link(page) == {"near": ["48336"], "compare": ["alpha,beta"]}
+
+
 # --- /regions -------------------------------------------------------------------------------
 
 
@@ -935,19 +1039,26 @@ def test_about_quotes_published_clinics_with_attribution_and_not_drafts(client, 
     page = main(get(client, "/about"))
     words = text(page)
     records = seed_records()
+    with TITLES_FILE.open("rb") as fh:
+        titles = tomllib.load(fh)
     published = [r for r in records if r["status"] == "published"]
     drafts = [r for r in records if r["status"] != "published"]
     shown = 0
     for record in published:
         for item in record["quotes"]:
             assert item["quote"] in words
+            cited = titles[record["document"]]
             caption = (
                 f"{record['name']['value']}, on its web page ({item['topic'].lower()}). "
-                f"Source: {record['document']}."
+                f"Source: {cited['kind']}, “{cited['title']}”, "
+                f"read {long_date(cited['kept_since'])}. Listing"
             )
             assert caption in words
             shown += 1
     assert shown == 4
+    assert ".txt" not in page  # never a stored copy's file name
+    links = [a.attributes["href"] for a in HTMLParser(page).css("figure.quote figcaption a")]
+    assert links == [f"/clinics/{r['slug']}#quotes-heading" for r in published for _ in r["quotes"]]
     hidden = [item["quote"] for record in drafts for item in record.get("quotes", [])]
     assert len(hidden) == 4
     for quote in hidden:

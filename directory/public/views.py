@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import (
     Blueprint,
@@ -19,6 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from directory import settings
 from directory.exports import csv_response, price_rows, search_rows
@@ -158,6 +161,12 @@ def _clinic_article(slug: str, managed: bool) -> rendered.ClinicPage:
     return rendered.ClinicPage(clinic.display_name, data, article)
 
 
+# The course the comparison estimates when the visitor has not chosen one.
+DEFAULT_COMPARE_TREATMENT = "iv-infusion"
+# The longest search (query string) a comparison carries back to its results.
+MAX_SEARCH_TEXT = 2000
+
+
 def _compare_error(message: str) -> tuple[str, int]:
     return render_template(
         "public/compare.html",
@@ -167,9 +176,11 @@ def _compare_error(message: str) -> tuple[str, int]:
         missing=[],
         place=None,
         distances={},
-        treatment="iv-infusion",
+        treatment=DEFAULT_COMPARE_TREATMENT,
+        default_treatment=DEFAULT_COMPARE_TREATMENT,
         notice=None,
         search_near=None,
+        back_to_search=None,
         compare_max=settings.current().compare_max_clinics,
         args={},
         errors={},
@@ -216,7 +227,7 @@ def compare() -> tuple[str, int]:
             "You can compare up to %(limit)s clinics at a time; showing the first %(limit)s.",
             limit=limit,
         )
-    treatment = request.args.get("treatment") or "iv-infusion"
+    treatment = request.args.get("treatment") or DEFAULT_COMPARE_TREATMENT
     if treatment not in TREATMENT_SLUGS:
         return _compare_error(gettext("Choose a treatment from the list."))
     clinics, missing = listings.clinics_to_compare(db.session, slugs)
@@ -246,14 +257,28 @@ def compare() -> tuple[str, int]:
         place=place,
         distances=distances,
         treatment=treatment,
+        default_treatment=DEFAULT_COMPARE_TREATMENT,
         error=None,
         notice=notice,
         search_near=search_near,
+        back_to_search=_search_came_from(request.args.get("search") or "", search_near),
         compare_max=limit,
         args={},
         errors={},
         result=None,
     ), 200
+
+
+def _search_came_from(carried: str, near: str | None) -> dict[str, Any] | None:
+    """The parameters of the search a comparison was opened from (its query string, carried
+    in `search`), so "back" returns to those results; the place alone when it is missing."""
+    try:
+        query = _parse(MultiDict(parse_qsl(carried[:MAX_SEARCH_TEXT])))
+    except InvalidSearch:
+        query = SearchQuery()
+    if query.has_place:
+        return query.as_params()
+    return {"near": near} if near else None
 
 
 @bp.get("/regions")

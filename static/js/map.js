@@ -4,11 +4,13 @@
   "use strict";
   var holder = document.getElementById("results-map");
   var toggle = document.getElementById("map-toggle");
+  var skip = document.getElementById("skip-map"); // hidden, like the map, until the map can show
   var styles = document.getElementById("leaflet-css");
   if (!holder || !toggle || !styles) return;
   var cards = Array.prototype.slice.call(document.querySelectorAll("[data-lat][data-lng]"));
   if (!cards.length) return;
   toggle.hidden = false;
+  if (skip) skip.hidden = false;
   var map = null;
   // The page loads Leaflet's stylesheet for print only, so that it does not delay the
   // first paint; the map needs it on screen, and is measured again once it has loaded.

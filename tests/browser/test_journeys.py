@@ -72,6 +72,20 @@ def test_prices_are_cards_on_a_phone_and_a_table_on_a_desktop(live_server, new_p
     shot(page, "journey-price-cards", viewport)
 
 
+def test_the_states_table_fits_the_screen_with_every_price_link(live_server, new_page, viewport):
+    page = new_page()
+    page.goto(f"{live_server.url}/regions")
+    width = VIEWPORTS[viewport]["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    wrap = page.locator(".table-wrap[role=region][tabindex='0'][aria-label]")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth")  # nothing hidden sideways
+    links = page.locator("table.regions tbody a", has_text="Price summary")
+    assert links.count() == page.locator("table.regions tbody tr").count() > 0
+    box = links.first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    shot(page, "journey-regions", viewport)
+
+
 def test_compare_tray_add_remove_and_back(live_server, new_page, viewport):
     page = new_page()
     page.goto(f"{live_server.url}/search?near={busiest_zip(live_server)}&radius=100")
