@@ -138,6 +138,11 @@ def test_a_claim_decision_is_mailed(app, client, make_user, admin_client, seeded
     )
     page = client.get(f"/clinics/{MICHIGAN}").get_data(as_text=True)
     assert "Managed by the clinic" in page and "Claim this listing" not in page
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "claim.approved")
+    ).scalar_one()
+    # No reason given: the summary ends with the listing, not a dangling colon.
+    assert event.summary == "claimer@example.org for Ketamine Institute of Michigan"
 
 
 def test_an_undone_change_offers_no_second_undo(owner_client, admin_client):

@@ -152,7 +152,8 @@ def decide_claim(session: Session, admin: User, claim: Claim, approve: bool, rea
         f"claim.{'approved' if approve else 'rejected'}",
         "claim",
         claim.id,
-        f"{claim.user.email} for {claim.clinic.display_name}: {reason}".strip(),
+        f"{claim.user.email} for {claim.clinic.display_name}"
+        + (f": {reason.strip()}" if reason.strip() else ""),
         after={"clinic": claim.clinic.slug, "user": claim.user.email},
     )
 
