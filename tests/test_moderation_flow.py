@@ -425,3 +425,32 @@ def test_an_address_that_cannot_be_placed_is_refused_at_approval_not_a_500(owner
     db.session.expire_all()
     assert revision.status is Decision.PENDING
     assert michigan.location.postal_code == "48336"
+
+
+def test_an_unchanged_address_is_not_looked_up_again(app, make_clinic, make_user):
+    # Placed by its own coordinates (an import), in a town the gazetteer does not know.
+    clinic = make_clinic(
+        "Hamlet Infusions", slug="hamlet", latitude=42.4, longitude=-83.3, city="Testville"
+    )
+    owner = make_user("hamlet@example.org", clinics=(clinic,))
+    client = app.test_client()
+    assert login(client, owner.email).status_code == 302
+    data = listing_data(
+        name="Hamlet Infusions",
+        address_1="1 Test St",
+        address_2="",
+        city="Testville",
+        state="MI",
+        postal_code="",
+        hours="Mon-Fri 9-5",
+        conditions=["depression"],
+    )
+    response = post_form(client, "/owner/clinics/hamlet/edit", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    revision = db.session.execute(select(Revision)).scalar_one()
+    assert revision.payload["location"]["latitude"] == 42.4
+    # A changed address is checked.
+    moved = listing_data(**{**data, "city": "Othertown"})
+    response = post_form(client, "/owner/clinics/hamlet/edit", moved)
+    assert response.status_code == 400
+    assert "We could not place Othertown, MI on the map." in response.get_data(as_text=True)

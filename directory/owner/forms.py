@@ -214,11 +214,29 @@ class ListingForm(FlaskForm):
         lazy_gettext("Note for the moderator"), validators=[Optional(), Length(max=2000)]
     )
 
+    # The listing's address as it stands (set by the edit view): an unchanged address keeps
+    # its coordinates, so it is not looked up again.
+    current_location: dict[str, Any] | None = None
+
+    def _entered_address(self) -> dict[str, str | None]:
+        return {
+            k: (getattr(self, k).data or "").strip() or None
+            for k in ("address_1", "address_2", "city", "state", "postal_code")
+        }
+
+    def _is_current_address(self, current_loc: dict[str, Any] | None) -> bool:
+        address = self._entered_address()
+        return bool(current_loc) and all(
+            address[k] == ((current_loc or {}).get(k) or None) for k in address
+        )
+
     def validate_postal_code(self, field: StringField) -> None:
-        """Five digits, if given, of a ZIP code in the state chosen: the listing is placed on
-        the map by it."""
+        """Five digits, if given, of a ZIP code in the state chosen: a new or changed address
+        is placed on the map by it."""
         code = (field.data or "").strip()
         if not code:
+            return
+        if self._is_current_address(self.current_location):
             return
         if not geo.ZIP_RE.match(code):
             raise ValidationError(gettext("A ZIP code has five digits, for example 48336."))
@@ -257,7 +275,9 @@ class ListingForm(FlaskForm):
         """An address needs its state; without a ZIP code, its city must be known there."""
         if (self.address_1.data or self.city.data or self.postal_code.data) and not field.data:
             raise ValidationError(gettext("Choose the state."))
-        if not (self.postal_code.data or "").strip():
+        if not (self.postal_code.data or "").strip() and not self._is_current_address(
+            self.current_location
+        ):
             self._check_city()
 
     def fill(self, snapshot: dict[str, Any]) -> None:
@@ -289,13 +309,10 @@ class ListingForm(FlaskForm):
     def payload(self, current: dict[str, Any]) -> dict[str, Any]:
         """The proposal as a listing snapshot; coordinates are worked out on approval."""
         current_loc = current.get("location") or {}
-        address = {
-            k: (getattr(self, k).data or "").strip() or None
-            for k in ("address_1", "address_2", "city", "state", "postal_code")
-        }
+        address = self._entered_address()
         location: dict[str, Any] | None = current.get("location")
         if any(address.values()):
-            same = all(address[k] == (current_loc.get(k) or None) for k in address)
+            same = self._is_current_address(current_loc)
             location = dict(current_loc) if same else {**address, "metro": None}
         phones = []
         for row in self.phones:

@@ -148,6 +148,7 @@ def edit(slug: str) -> str | Response | tuple[str, int]:
     clinic = _editable(slug)
     current = snapshots.snapshot(clinic)
     form = ListingForm()
+    form.current_location = current.get("location")
     if form.validate_on_submit():
         try:
             moderation.propose_edit(
