@@ -111,6 +111,9 @@ def test_the_costs_page_names_its_region_in_spanish(client, listed):
     # Each row names its treatment and what the price covers in Spanish too.
     assert '<th scope="row">Infusión intravenosa de ketamina, por sesión</th>' in page
     assert "per session" not in page
+    here = client.get("/costs?near=42.46,-83.36", headers=SPANISH)
+    assert "su ubicación (cerca de" in assert_spanish(here, "costs")
+    assert "your location" not in here.get_data(as_text=True)
     whole = assert_spanish(client.get("/costs", headers=SPANISH), "costs")
     assert "Cuánto cuesta el tratamiento con ketamina en todo el directorio" in whole
     # The API's region stays in English, whatever the reader's language.

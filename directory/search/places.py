@@ -186,7 +186,7 @@ def _point_place(session: Session, latitude: float, longitude: float) -> SearchP
         )
     return SearchPlace(
         "point",
-        f"your location (near {nearest.name}, {nearest.state})",
+        gettext("your location (near %(place)s)", place=f"{nearest.name}, {nearest.state}"),
         nearest.state,
         latitude,
         longitude,
