@@ -121,8 +121,17 @@ def squeeze(html: Markup | str) -> Markup:
 
 
 def supply_note(note: str) -> str:
-    """An approval's note on a supplied fact in the reader's language (it is kept in
-    English); any other note as it is."""
+    """An approval's or an undo's note on a supplied fact in the reader's language (it is
+    kept in English); any other note as it is."""
+    undone = supply_notes.restore(note)
+    if undone is not None:
+        return str(
+            gettext(
+                "Restored by a moderator on %(date)s (undo of change %(change)s).",
+                date=long_date(undone.day),
+                change=undone.change,
+            )
+        )
     found = supply_notes.approval(note)
     if found is None:
         return note

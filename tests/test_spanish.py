@@ -296,3 +296,23 @@ def test_account_mail_is_written_in_the_language_of_the_page(client):
     assert message.subject == "Confirme su dirección de correo electrónico"
     assert "El enlace funciona durante 24 horas" in message.body
     assert "/account/verify/" in message.body
+
+
+def test_an_undos_note_on_the_sources_reads_in_either_language(app):
+    from datetime import date
+
+    from directory.formatting import supply_note
+    from directory.listings.supply_notes import restore_note
+
+    note = restore_note(7, date(2026, 11, 24))
+    assert note == "Restored by a moderator on 2026-11-24 (undo of change 7)."  # as stored
+    # Each in an app context of its own, as each request has: the locale is kept there.
+    with app.app_context(), app.test_request_context(headers=SPANISH):
+        assert supply_note(note) == (
+            "Restaurado por un moderador el 24 de noviembre de 2026 (se deshizo el cambio 7)."
+        )
+        assert supply_note("Row 3 of state-list.csv") == "Row 3 of state-list.csv"
+    with app.test_request_context():
+        assert (
+            supply_note(note) == "Restored by a moderator on 24 November 2026 (undo of change 7)."
+        )

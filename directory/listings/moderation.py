@@ -385,7 +385,7 @@ def revert(
         target,
         fields,
         geocoder,
-        f"Restored by a moderator on {date.today().isoformat()} (undo of change {revision.id}).",
+        supply_notes.restore_note(revision.id, date.today()),
     )
     clinic.updated_at = utcnow()
     session.flush()

@@ -1,4 +1,4 @@
-"""The note an approval leaves on each fact it supplied: kept in English, shown in the
+"""The note an approval or an undo leaves on each fact it supplied: kept in English, shown in the
 reader's language."""
 
 from __future__ import annotations
@@ -9,10 +9,21 @@ from datetime import date
 
 _OWNER = "the clinic's owner"
 _HOSPITAL = "the hospital's price transparency file"
+_RESTORED = re.compile(
+    r"Restored by a moderator on (?P<day>\d{4}-\d{2}-\d{2}) \(undo of change (?P<change>\d+)\)\."
+)
 _APPROVED = re.compile(
     r"Supplied by (?P<supplier>the clinic's owner|the hospital's price transparency file) "
     r"\(proposal (?P<proposal>\d+)\), approved by a moderator on (?P<day>\d{4}-\d{2}-\d{2})\."
 )
+
+
+@dataclass(frozen=True)
+class Restore:
+    """The change a moderator undid, and the day."""
+
+    change: int
+    day: date
 
 
 @dataclass(frozen=True)
@@ -40,3 +51,16 @@ def approval(note: str) -> Approval | None:
         int(found["proposal"]),
         date.fromisoformat(found["day"]),
     )
+
+
+def restore_note(change: int, day: date) -> str:
+    """The stored note for facts an undo put back."""
+    return f"Restored by a moderator on {day} (undo of change {change})."
+
+
+def restore(note: str) -> Restore | None:
+    """The undo a stored note records, or None for any other note."""
+    found = _RESTORED.fullmatch(note.strip())
+    if found is None:
+        return None
+    return Restore(int(found["change"]), date.fromisoformat(found["day"]))
