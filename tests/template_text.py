@@ -67,6 +67,9 @@ _STRING = re.compile(r"""(['"])((?:(?!\1).)*)\1""", re.S)
 _IN_CALL = re.compile(r"(?:\b_|\bgettext|\bngettext|\bN_)\(\s*$")
 _PLURAL = re.compile(r"""\bngettext\(\s*(['"])(?:(?!\1).)*\1\s*,\s*$""", re.S)
 # Words as people read them: two words, or one capitalised one ("Yes", "Self-pay").
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# Plain words a template chooses that nobody reads: ARIA roles, enum values.
+_CODE_WORDS = frozenset({"alert", "status", "address"})
 _WORDS = re.compile(r"[^\W\d_]{2,}\s+[^\W\d_]{2,}|^[A-Z][a-z]+(?:-[a-z]+)?$")
 
 
@@ -79,8 +82,13 @@ def untranslated_literals(source: str) -> list[str]:
             before = block[: match.start()]
             if _IN_CALL.search(before) or _PLURAL.search(before):
                 continue
-            if _WORDS.search(match.group(2)):
-                found.append(match.group(2))
+            value = match.group(2)
+            after = block[match.end() :]
+            # One plain word shown by a conditional: `... else 'system'`, `'none' if ...`.
+            shown_by_condition = re.search(r"\belse\s*$", before) or re.match(r"\s+if\b", after)
+            plain_word = _WORD.fullmatch(value) and value not in _CODE_WORDS
+            if _WORDS.search(value) or (shown_by_condition and plain_word):
+                found.append(value)
     return found
 
 

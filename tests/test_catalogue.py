@@ -112,10 +112,12 @@ def test_the_template_check_finds_text_in_expressions():
         "{{ 'Yes' if clinic.private_room else 'No' }}{{ {'edit': 'Proposed changes'}[kind] }}"
         "{{ _('Fine') }}{{ ngettext('One clinic', '%(num)s clinics', n) }}"
         "{{ url_for('public.search_page') }}{% if field.type == 'BooleanField' %}{% endif %}"
+        "{{ e.actor.email if e.actor else 'system' }}<p role=\"{{ 'alert' if x else 'status' }}\">"
     )
     assert untranslated_literals(source) == [
         "At least 12 characters.",
         "Yes",
         "No",
         "Proposed changes",
+        "system",
     ]
