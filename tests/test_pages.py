@@ -428,6 +428,24 @@ def test_an_example_clinic_page_gives_search_engines_nothing_to_show_as_real(
     assert len(json_ld(real)) == 1 and "noindex" not in real
 
 
+def test_a_listings_description_is_shown_as_supplied_not_as_the_directorys_words(
+    client, make_clinic
+):
+    make_clinic(
+        "Described Clinic",
+        slug="described",
+        description="Infusions in a quiet room.\n\nThe best results in town!",
+    )
+    page = main(get(client, "/clinics/described"))
+    section = between(page, '<section aria-labelledby="description-heading">', "</section>")
+    assert "As supplied with the listing: the sources below say by whom." in text(section)
+    assert "has not checked any claims it makes and does not make them" in text(section)
+    quoted = between(section, "<blockquote", "</blockquote>")
+    assert "<p>Infusions in a quiet room.</p><p>The best results in town!</p>" in quoted
+    make_clinic("Example Described", slug="ex-described", description="Fictional.", is_example=True)
+    assert "description-heading" not in main(get(client, "/clinics/ex-described"))
+
+
 def test_region_level_clinic_page_does_not_pretend_to_know_the_street(client, seeded):
     page = get(client, f"/clinics/{RENEW}")
     address = text(between(main(page), "<address>", "</address>"))

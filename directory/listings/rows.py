@@ -149,6 +149,7 @@ class ListingPage(ListingRow):
     """A published listing with everything its own page shows."""
 
     email: str | None = None
+    description: str = ""
     hours: str = ""
     administered_by: str | None = None
     monitoring: str | None = None
