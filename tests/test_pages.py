@@ -13,8 +13,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from selectolax.parser import HTMLParser
+from sqlalchemy import select
 
-from directory.models import ClinicStatus
+from directory.extensions import db
+from directory.models import Clinic, ClinicStatus
 from tests.conftest import (
     FH_LAT,
     FH_LNG,
@@ -1088,3 +1090,14 @@ def test_about_quotes_published_clinics_with_attribution_and_not_drafts(client, 
 
 def test_about_without_published_clinics_lists_no_quotes(client):
     assert "No quotes are listed." in text(get(client, "/about"))
+
+
+def test_about_quotes_follow_the_listings_they_come_from(client, seeded):
+    # The quotes are kept rendered; unpublishing their clinic moves the data version.
+    assert "almost instantaneous results" not in text(get(client, "/about"))
+    quoted = "Controlled infusion of ketamine has been shown recently"  # Michigan's page
+    assert quoted in text(get(client, "/about"))
+    michigan = db.session.execute(select(Clinic).filter_by(slug=MICHIGAN)).scalar_one()
+    michigan.status = ClinicStatus.SUSPENDED
+    db.session.commit()
+    assert quoted not in text(get(client, "/about"))

@@ -40,6 +40,7 @@ _PAGES = VersionedMemo(size=PAGE_MEMO_SIZE)
 _FILTERS = VersionedMemo(size=512)
 # About 10 KB a region and language: states, metros and the places people ask about.
 _COSTS = VersionedMemo(size=512)
+_ABOUT_QUOTES = VersionedMemo(size=16)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,12 @@ def region_costs(args: MultiDict[str, str], render: Callable[[], Markup]) -> Mar
     carries them."""
     key = (tuple(args.items(multi=True)), *page_variant())
     return _COSTS.get(db.session, key, render)
+
+
+def about_quotes(render: Callable[[], Markup]) -> Markup:
+    """The About page's quotes with their sources, rendered once per variant and data
+    version: the page every visitor may read first."""
+    return _ABOUT_QUOTES.get(db.session, page_variant(), render)
 
 
 def template(name: str, **context: Any) -> Markup:

@@ -357,4 +357,9 @@ def costs_csv() -> Response | tuple[str, int]:
 @bp.get("/about")
 def about() -> str:
     """How the directory works, and what clinic pages claim, as their words."""
-    return render_template("public/about.html", quotes=listings.published_quotes(db.session))
+    quotes = rendered.about_quotes(
+        lambda: rendered.template(
+            "public/_about_quotes.html", quotes=listings.published_quotes(db.session)
+        )
+    )
+    return render_template("public/about.html", quotes=quotes)
