@@ -260,6 +260,11 @@ def test_an_invalid_row_stops_the_import_and_names_row_and_field(runner, tmp_pat
     result = run(runner, unknown)
     assert "Row 3, postal_code: no such place in the ZIP gazetteer" in result.output
     assert counts() == before
+    # So is a ZIP code of another state, which would place the listing there.
+    elsewhere = write_csv(tmp_path / "other.csv", LAKESIDE, {**RIVERBEND, "postal_code": "90210"})
+    result = run(runner, elsewhere)
+    assert "Row 3, postal_code: ZIP code 90210 is in CA, not MI" in result.output
+    assert counts() == before
     # --skip-invalid imports the valid rows and counts the others.
     result = run(runner, path, "--skip-invalid")
     assert result.exit_code == 0, result.output

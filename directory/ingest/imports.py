@@ -202,14 +202,19 @@ def citation(filename: str, record: bulk.ListingRecord) -> str:
     return f"{filename}, row {record.row} (source {record.source}, id {record.external_id})"
 
 
+class _OtherState(ValueError):
+    """A ZIP code of another state than the row's: the listing would be placed there."""
+
+
 class _Placer:
     """Coordinates by ZIP centroid (else city centre), offline, remembered per ZIP."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.geocoder = GazetteerGeocoder()
-        self.cache: dict[tuple[str, str], Position | str] = {}
-        self.zips: dict[str, tuple[float, float]] | None = None
+        # A position, or the field at fault and what is wrong with it.
+        self.cache: dict[tuple[str, str], Position | tuple[str, str]] = {}
+        self.zips: dict[str, tuple[float, float, str]] | None = None
 
     def check(self, record: bulk.ListingRecord) -> list[bulk.RowError]:
         """Place the record's location; an error when the gazetteer does not know it."""
@@ -223,10 +228,13 @@ class _Placer:
             try:
                 self.cache[key] = self._locate(location)
             except geo.UnknownPlace:
-                self.cache[key] = "postal_code" if location.get("postal_code") else "city"
+                field = "postal_code" if location.get("postal_code") else "city"
+                self.cache[key] = (field, "no such place in the ZIP gazetteer")
+            except _OtherState as exc:
+                self.cache[key] = ("postal_code", str(exc))
         found = self.cache[key]
-        if isinstance(found, str):
-            return [bulk.RowError(record.row, found, "no such place in the ZIP gazetteer")]
+        if isinstance(found, tuple):
+            return [bulk.RowError(record.row, *found)]
         location.update(
             latitude=found.latitude,
             longitude=found.longitude,
@@ -239,16 +247,18 @@ class _Placer:
         if code:
             if self.zips is None:  # every ZIP centroid in one query, not one query a row
                 self.zips = {
-                    key: (lat, lng)
-                    for key, lat, lng in self.session.execute(
-                        select(Place.key, Place.latitude, Place.longitude).where(
+                    key: (lat, lng, state)
+                    for key, lat, lng, state in self.session.execute(
+                        select(Place.key, Place.latitude, Place.longitude, Place.state).where(
                             Place.kind == "zip"
                         )
                     )
                 }
             if code not in self.zips:
                 raise geo.UnknownPlace(code)
-            lat, lng = self.zips[code]
+            lat, lng, state = self.zips[code]
+            if state and location.get("state") and state != location["state"]:
+                raise _OtherState(f"ZIP code {code} is in {state}, not {location['state']}")
             return Position(lat, lng, GeocodePrecision.POSTAL_CODE)
         if location.get("city"):
             return self.geocoder.locate(self.session, location)
