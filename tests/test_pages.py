@@ -596,23 +596,34 @@ def test_compare_puts_costs_side_by_side(client, three_to_compare, url):
     header = next(iter(rows))  # the head row: an empty heading, then the clinics
     assert [name.split(" ")[0] for name in rows[header]] == ["Alpha", "Beta", "Gamma"]
 
-    assert rows["IV ketamine infusion, per session"] == ["$500", "$400", "Not published"]
-    assert rows["Esketamine (Spravato), per session"] == ["$900", "Not published", "Not published"]
+    # Each published price says when it was published; an old one says so in its cell.
+    fresh = f"as of {long_date(date.today() - timedelta(days=30))}"
+    old = f"as of {long_date(date.today() - timedelta(days=500))} Over 12 months old"
+    assert rows["IV ketamine infusion, per session"] == [
+        f"$500 {fresh}",
+        f"$400 {fresh}",
+        "Not published",
+    ]
+    assert rows["Esketamine (Spravato), per session"] == [
+        f"$900 {old}",
+        "Not published",
+        "Not published",
+    ]
 
     series = rows["Initial series (IV ketamine infusion)"]
-    assert series[0] == "$2,700 6 sessions"
+    assert series[0] == f"$2,700 6 sessions {fresh}"
     assert "estimate" not in series[0]
     b_series = 6 * 400
     assert series[1].startswith(f"${b_series:,} estimate")
     assert series[2] == "Not published"
 
     consultation = rows["Consultation fee"]
-    assert consultation[0] == "$250"
+    assert consultation[0] == f"$250 {fresh}"
     assert consultation[1].startswith("Free")
     assert consultation[2] == "Not published"
     assert rows["Free consultation"] == ["Not stated", "Yes", "Not stated"]
     assert rows["Integration session"] == [
-        "$150",
+        f"$150 {fresh}",
         "Not offered or not published",
         "Not offered or not published",
     ]
@@ -650,7 +661,8 @@ def test_compare_gives_each_price_the_unit_the_clinic_published(client, make_cli
 
 def test_compare_keeps_the_order_asked_for_and_drops_repeats(client, three_to_compare):
     rows = compare_rows(client, "/compare?clinics=gamma,alpha&clinics=gamma")
-    assert rows["IV ketamine infusion, per session"] == ["Not published", "$500"]
+    iv = rows["IV ketamine infusion, per session"]
+    assert iv[0] == "Not published" and iv[1].startswith("$500 as of ")
 
 
 def test_compare_shows_distances_from_a_place(client, three_to_compare, make_clinic):
