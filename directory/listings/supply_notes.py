@@ -13,7 +13,7 @@ _RESTORED = re.compile(
     r"Restored by a moderator on (?P<day>\d{4}-\d{2}-\d{2}) \(undo of change (?P<change>\d+)\)\."
 )
 _APPROVED = re.compile(
-    r"Supplied by (?P<supplier>the clinic's owner|the hospital's price transparency file) "
+    rf"Supplied by (?P<supplier>{re.escape(_OWNER)}|{re.escape(_HOSPITAL)}) "
     r"\(proposal (?P<proposal>\d+)\), approved by a moderator on (?P<day>\d{4}-\d{2}-\d{2})\."
 )
 

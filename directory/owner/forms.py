@@ -225,10 +225,10 @@ class ListingForm(FlaskForm):
         }
 
     def _is_current_address(self, current_loc: dict[str, Any] | None) -> bool:
+        if not current_loc:
+            return False
         address = self._entered_address()
-        return bool(current_loc) and all(
-            address[k] == ((current_loc or {}).get(k) or None) for k in address
-        )
+        return all(address[k] == (current_loc.get(k) or None) for k in address)
 
     def validate_postal_code(self, field: StringField) -> None:
         """Five digits, if given, of a ZIP code in the state chosen: a new or changed address

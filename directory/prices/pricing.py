@@ -307,6 +307,7 @@ def _region_summary(
         label = geo.state_name(state)
     else:
         label = "the whole directory"
+    priced_clinics, example_prices = _price_sources(session, conditions) if rows else (0, 0)
     return RegionSummary(
         label,
         rows,
@@ -315,29 +316,24 @@ def _region_summary(
         state=state,
         place=place,
         radius=radius,
-        example_price_count=_example_price_count(session, conditions) if rows else 0,
-        priced_clinic_count=_priced_clinic_count(session, conditions) if rows else 0,
+        example_price_count=example_prices,
+        priced_clinic_count=priced_clinics,
     )
 
 
-def _priced_clinic_count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
-    """How many of a region's listings publish at least one price the summary counts."""
+def _price_sources(session: Session, conditions: list[ColumnElement[bool]]) -> tuple[int, int]:
+    """How many of a region's listings publish a price the summary counts, and how many of
+    those prices belong to fictional example clinics: one pass over the prices."""
     stmt = (
-        select(func.count(func.distinct(Price.clinic_id)))
+        select(
+            func.count(func.distinct(Price.clinic_id)),
+            func.count(case((Clinic.is_example.is_(True), Price.id))),
+        )
         .join(Clinic, Clinic.id == Price.clinic_id)
         .where(*conditions, *_publishable())
     )
-    return session.execute(stmt).scalar_one()
-
-
-def _example_price_count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
-    """How many of a region's published prices belong to fictional example clinics."""
-    stmt = (
-        select(func.count(Price.id))
-        .join(Clinic, Clinic.id == Price.clinic_id)
-        .where(*conditions, *_publishable(), Clinic.is_example.is_(True))
-    )
-    return session.execute(stmt).scalar_one()
+    clinics, examples = session.execute(stmt).one()
+    return int(clinics), int(examples)
 
 
 def _summary_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list[SummaryRow]:

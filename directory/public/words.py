@@ -45,8 +45,9 @@ MESSAGES = {
     "insurance_for_some": N_("Insurance accepted for some treatments"),
     # A card's parts rendered per request.
     "away": N_("<strong>%(distance)s</strong> away"),
-    "approximate": N_("(approximate: area centre)"),
-    "approximate_zip": N_("(approximate: ZIP code centre)"),
+    # After a distance, by how the clinic is placed (`approximate_` and the precision).
+    "approximate_region": N_("(approximate: area centre)"),
+    "approximate_postal_code": N_("(approximate: ZIP code centre)"),
     "approximate_city": N_("(approximate: city centre)"),
     "in_comparison": N_("In your comparison"),
     "remove": N_('Remove<span class="visually-hidden"> %(name)s from the comparison</span>'),

@@ -85,6 +85,8 @@ class Param:
     in_list_order: bool = False  # CODES: give the codes in the list's order, not the visitor's
     # The search form's filters show it (and the kept filters are keyed by it).
     in_filters: bool = False
+    # COUNT: how its error names it, a message id translated when shown.
+    label: str = ""
 
     def upper(self, limits: Limits) -> float:
         """The highest value accepted under the given limits."""
@@ -156,7 +158,7 @@ class Param:
             raise ValueError(
                 gettext(
                     "%(name)s must be a whole number from 1 to %(upper)s.",
-                    name=gettext(_COUNT_NAMES[self.name]),
+                    name=gettext(self.label),
                     upper=f"{upper:,}",
                 )
             )
@@ -283,6 +285,7 @@ PARAMS: tuple[Param, ...] = (
         "Keep only listings confirmed within this many months, for example 6.",
         maximum=MAX_VERIFIED_MONTHS,
         in_filters=True,
+        label=N_("Verified within months"),
     ),
     Param(
         "sort",
@@ -292,23 +295,21 @@ PARAMS: tuple[Param, ...] = (
         values=SORTS,
         in_filters=True,
     ),
-    Param("page", Kind.COUNT, "Page number from 1.", maximum=MAX_PAGE),
-    Param("per_page", Kind.COUNT, "Results a page (20 unless given), at most the site's limit."),
+    Param("page", Kind.COUNT, "Page number from 1.", maximum=MAX_PAGE, label=N_("Page")),
+    Param(
+        "per_page",
+        Kind.COUNT,
+        "Results a page (20 unless given), at most the site's limit.",
+        label=N_("Per page"),
+    ),
     Param(
         "programs_page",
         Kind.COUNT,
         "Page of the telehealth programs serving the state (5 a page), from 1.",
         maximum=MAX_PAGE,
+        label=N_("Programs page"),
     ),
 )
-# How a whole-number parameter is named in its error message, in the reader's language.
-_COUNT_NAMES = {
-    "verified_within_months": N_("Verified within months"),
-    "page": N_("Page"),
-    "per_page": N_("Per page"),
-    "programs_page": N_("Programs page"),
-}
-assert {p.name for p in PARAMS if p.kind is Kind.COUNT} == set(_COUNT_NAMES)  # noqa: S101
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 FILTER_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMS if p.in_filters)
 
