@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from directory import assets, auth, caching, cli, errors, i18n
     from directory.listings import (
+        search_points,  # noqa: F401  (the points searches read)
         service_ids,  # noqa: F401  (listeners keep the HSDS ids)
         state_programs,  # noqa: F401  (and each state's programs)
     )

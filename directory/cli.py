@@ -109,9 +109,9 @@ def demo_data_command(count: int, seed: int, today: object) -> None:
 
 @click.command("rebuild-derived")
 def rebuild_derived_command() -> None:
-    """Recompute the tables kept from the listings (lowest prices, each state's telehealth
-    programs, HSDS service ids), in one transaction: after SQL run by hand on the tables
-    they follow, which the site cannot see."""
+    """Recompute the tables kept from the listings (lowest prices, the points searches
+    read, each state's telehealth programs, HSDS service ids), in one transaction: after
+    SQL run by hand on the tables they follow, which the site cannot see."""
     apply_migrations()
     counted = derived.rebuild_all(db.session)
     db.session.commit()

@@ -1,5 +1,5 @@
-"""Tables derived from listings (lowest prices, HSDS service ids, each state's programs),
-kept current in the same transaction as the change they follow.
+"""Tables derived from listings (lowest prices, search points, HSDS service ids, each
+state's programs), kept current in the same transaction as the change they follow.
 
 Every transaction that writes the tables a derived table reads (ORM flushes and bulk
 statements alike: approvals, reverts, imports, example data) notes the clinics it
@@ -22,12 +22,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select, table, text
+from sqlalchemy import delete, event, func, inspect, select, table, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from directory import caching
-from directory.models import Price
+from directory.models import Clinic, Price
 
+# Listings recomputed a statement at a time (a bound parameter each).
+CHUNK = 500
 # Every derived table whose listeners are installed, by name.
 _LISTENING: dict[str, DerivedTable] = {}
 # Any fixed number: the advisory lock that recomputing holds until the commit.
@@ -103,6 +105,25 @@ class DerivedTable:
             session.info.pop(all_key, None)
 
 
+def replace_rows(
+    session: Session,
+    model: Any,
+    write: Callable[[Session, list[int] | None], object],
+    clinic_ids: Iterable[int] | None,
+) -> None:
+    """A refresh: delete the rows of these listings from a table keyed by `clinic_id`
+    (None: every row) and `write` them afresh, a chunk of listings at a time; no commit."""
+    if clinic_ids is None:
+        session.execute(delete(model))
+        write(session, None)
+        return
+    ids = sorted(set(clinic_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(delete(model).where(model.clinic_id.in_(chunk)))
+        write(session, chunk)
+
+
 def listening(name: str) -> DerivedTable:
     """The derived table of this name, once its module has installed its listeners."""
     return _LISTENING[name]
@@ -120,6 +141,32 @@ def rebuild_all(session: Session) -> dict[str, int]:
         counted[name] = session.execute(select(func.count()).select_from(table(name))).scalar_one()
     caching.note_public_change(session)
     return counted
+
+
+def listings_with_flushed(
+    session: Session, child: type, fields: tuple[str, ...] | None = None
+) -> list[Any]:
+    """What a table of published listings by name follows: the listings whose `child` rows
+    (service areas, locations) a flush added, deleted or changed (in one of `fields`, or
+    in any), and those whose name or status it changed, or that it added or deleted."""
+    touched = []
+    added_or_deleted = [*session.new, *session.deleted]  # each a set built on every read
+    for obj in (*added_or_deleted, *session.dirty):
+        if isinstance(obj, child):
+            attrs = inspect(obj).attrs
+            if (
+                fields is None
+                or obj in added_or_deleted
+                or any(attrs[name].history.has_changes() for name in fields)
+            ):
+                touched.append(attrs.clinic_id.value)
+                touched.extend(attrs.clinic_id.history.deleted or ())
+        elif isinstance(obj, Clinic):
+            attrs = inspect(obj).attrs
+            if attrs.name.history.has_changes() or attrs.status.history.has_changes():
+                touched.append(obj.id)
+    touched.extend(obj.id for obj in added_or_deleted if isinstance(obj, Clinic))
+    return touched
 
 
 def clinics_with_flushed_prices(session: Session) -> list[Any]:

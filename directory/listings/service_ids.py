@@ -11,16 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, inspect, select, union
+from sqlalchemy import insert, inspect, select, union
 from sqlalchemy.orm import Session
 
-from directory.listings.derived import DerivedTable, clinics_with_flushed_prices
+from directory.listings.derived import DerivedTable, clinics_with_flushed_prices, replace_rows
 from directory.listings.hsds_ids import make_id
 from directory.models import Clinic, HsdsServiceId, Price, Treatment
 from directory.models.treatment import clinic_treatments
 
 _TABLES = frozenset({"clinic_treatments", "prices"})
-CHUNK = 500
 
 
 def _flushed_clinics(session: Session) -> list[Any]:
@@ -60,15 +59,7 @@ def _write(session: Session, clinic_ids: list[int] | None) -> None:
 
 def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
     """Recompute the service ids of these listings (None: of every listing); no commit."""
-    if clinic_ids is None:
-        session.execute(delete(HsdsServiceId))
-        _write(session, None)
-        return
-    ids = sorted(set(clinic_ids))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        session.execute(delete(HsdsServiceId).where(HsdsServiceId.clinic_id.in_(chunk)))
-        _write(session, chunk)
+    replace_rows(session, HsdsServiceId, _write, clinic_ids)
 
 
 DerivedTable("hsds_service_ids", _TABLES, _flushed_clinics, refresh).listen()

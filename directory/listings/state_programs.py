@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, func, insert, inspect, select
+from sqlalchemy import Insert, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
-from directory.listings.derived import DerivedTable
+from directory.listings.derived import DerivedTable, listings_with_flushed, replace_rows
 from directory.models import Clinic, ClinicStatus, ServiceArea, StateProgram
 
 _TABLES = frozenset({"clinics", "service_areas"})
-CHUNK = 500
 
 # The programs serving a state (bound as `state`), in the order the search lists them.
 IN_ORDER = (
@@ -31,18 +30,7 @@ IN_ORDER = (
 
 def _flushed_clinics(session: Session) -> list[Any]:
     """Listings whose service areas, name or status a flush changed, added or deleted."""
-    touched = []
-    added_or_deleted = [*session.new, *session.deleted]  # each a set built on every read
-    for obj in (*added_or_deleted, *session.dirty):
-        if isinstance(obj, ServiceArea):
-            touched.append(obj.clinic_id)
-            touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
-        elif isinstance(obj, Clinic):
-            attrs = inspect(obj).attrs
-            if attrs.name.history.has_changes() or attrs.status.history.has_changes():
-                touched.append(obj.id)
-    touched.extend(obj.id for obj in added_or_deleted if isinstance(obj, Clinic))
-    return touched
+    return listings_with_flushed(session, ServiceArea)
 
 
 def _rows(clinic_ids: list[int] | None) -> Insert:
@@ -63,15 +51,7 @@ def _rows(clinic_ids: list[int] | None) -> Insert:
 
 def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
     """Recompute the rows of these listings (None: of every listing); no commit."""
-    if clinic_ids is None:
-        session.execute(delete(StateProgram))
-        session.execute(_rows(None))
-        return
-    ids = sorted(set(clinic_ids))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        session.execute(delete(StateProgram).where(StateProgram.clinic_id.in_(chunk)))
-        session.execute(_rows(chunk))
+    replace_rows(session, StateProgram, lambda s, ids: s.execute(_rows(ids)), clinic_ids)
 
 
 DerivedTable("state_programs", _TABLES, _flushed_clinics, refresh).listen()

@@ -38,6 +38,7 @@ from directory.models.revision import (
     Revision,
     RevisionKind,
 )
+from directory.models.search_point import SearchPoint
 from directory.models.state_program import StateProgram
 from directory.models.treatment import Condition, Treatment
 from directory.models.user import (
@@ -89,6 +90,7 @@ __all__ = [
     "Price",
     "PriceUnit",
     "Provenance",
+    "SearchPoint",
     "ServiceArea",
     "SourceDocument",
     "StateProgram",

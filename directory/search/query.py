@@ -38,6 +38,7 @@ from directory.models import (
     Location,
     LowestPrice,
     PriceUnit,
+    SearchPoint,
     ServiceArea,
     Treatment,
 )
@@ -416,14 +417,18 @@ class _Candidate:
 
 
 def _matches(shape: _Shape) -> Subquery:
-    """Matching clinic ids, each with the closeness of its nearest location (or NULL) and
-    the name it sorts by.
+    """Matching clinic ids, each with the closeness of its nearest location (or NULL), the
+    name it sorts by and its lowest per-session price (any treatment).
 
-    The locations inside the circle are grouped first and each clinic is then read once, for
-    the filters and its name: reading the clinic of every location found, and again for the
-    order, cost more than measuring them.
+    They are read from `search_points`, whose covering index holds all four: a search
+    without filters reads nothing else. The points inside the circle are grouped first, and
+    only a filtered search then reads each clinic once, for its filters.
     """
-    located = select(Location.clinic_id.label("clinic_id"))
+    located = select(
+        SearchPoint.clinic_id.label("clinic_id"),
+        func.max(SearchPoint.sort_name).label("sort_name"),
+        func.max(SearchPoint.lowest_cents).label("lowest"),
+    )
     if shape.near:
         located = located.add_columns(func.max(spatial.BOUND_CLOSENESS).label("closeness")).where(
             *spatial.BOUND_WITHIN
@@ -431,14 +436,12 @@ def _matches(shape: _Shape) -> Subquery:
     else:
         located = located.add_columns(null().label("closeness"))
     if shape.state:
-        located = located.where(Location.state == bindparam("state"))
-    places = located.group_by(Location.clinic_id).subquery("located")
+        located = located.where(SearchPoint.state == bindparam("state"))
+    places = located.group_by(SearchPoint.clinic_id).subquery("located")
+    if not _filtered(shape):
+        return places
     return (
-        select(
-            places.c.clinic_id,
-            places.c.closeness,
-            func.lower(func.coalesce(Clinic.name, "")).label("sort_name"),
-        )
+        select(places)
         .join(Clinic, Clinic.id == places.c.clinic_id)
         .where(*_clinic_filters(shape))
         .subquery("matches")
@@ -467,9 +470,14 @@ def _page_statement(shape: _Shape) -> Select[Any]:
     # The total rides along with the page: one pass over the matches instead of two.
     columns: list[Any] = [matches.c.clinic_id, func.count().over().label("total")]
     if shape.sort == "price":
-        lowest = _lowest_price(matches.c.clinic_id, shape.treatment).label("lowest")
+        # Any treatment's lowest price rides in the search points; one treatment's is a
+        # probe a row, ordered by its label so it runs once (not again for the order).
+        lowest = (
+            _lowest_price(matches.c.clinic_id, shape.treatment)
+            if shape.treatment
+            else matches.c.lowest
+        ).label("lowest")
         columns.append(lowest)
-        # By the label, so the price subquery runs once a row (not again for the order).
         order = [lowest.asc().nulls_last(), nearest, name, matches.c.clinic_id]
     elif shape.sort == "distance":
         order = [nearest, name, matches.c.clinic_id]

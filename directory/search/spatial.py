@@ -4,6 +4,10 @@ The database orders and limits by the cosine of the central angle between a plac
 location (a larger cosine is a shorter great-circle distance, so ordering by it is ordering
 by distance), after the indexed latitude/longitude box has cut the table down. Only the
 rows of the page shown are then measured in miles with geopy.
+
+A search reads `search_points`, whose index leads with the band of latitude: the box is
+read band by band, each by longitude (see listings/search_points.py). Other readers of a
+circle (a region's costs) read `locations` by its latitude/longitude index.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Float, bindparam, event, func, literal
 
-from directory.models import Location
+from directory.listings.search_points import bands_between
+from directory.models import Location, SearchPoint
 from directory.search import places as geo
 
 # geopy's great_circle uses this mean Earth radius (6371.009 km), here in miles.
@@ -27,29 +32,34 @@ def min_closeness(radius_miles: float) -> float:
 
 
 def _circle(
-    value: Callable[[str], Any],
+    value: Callable[[str], Any], table: type[Location] | type[SearchPoint] = Location
 ) -> tuple[ColumnElement[float], list[ColumnElement[bool]]]:
-    """The closeness of each location to a point, and the conditions on Location for being
-    inside the indexed box and then inside the circle; `value` gives each of the
-    `circle_values` by name as SQL (bound when the statement runs, or literal)."""
-    lat = func.radians(Location.latitude)
+    """The closeness of each of a table's points to a place, and the conditions on the
+    table for being inside the indexed box and then inside the circle; `value` gives each
+    of the `circle_values` by name as SQL (bound when the statement runs, or literal)."""
+    lat = func.radians(table.latitude)
     closeness = value("sin_lat0") * func.sin(lat) + value("cos_lat0") * func.cos(lat) * func.cos(
-        func.radians(Location.longitude) - value("lng0")
+        func.radians(table.longitude) - value("lng0")
     )
     return closeness, [
-        Location.latitude.between(value("min_lat"), value("max_lat")),
-        Location.longitude.between(value("min_lng"), value("max_lng")),
+        table.latitude.between(value("min_lat"), value("max_lat")),
+        table.longitude.between(value("min_lng"), value("max_lng")),
         closeness >= value("min_closeness"),
     ]
 
 
-# The closeness (the cosine of the angle between a point and each location: 1 is the same
-# place) and the circle's conditions, for statements built once that bind `circle_values`
-# when they run.
-BOUND_CLOSENESS, BOUND_WITHIN = _circle(lambda name: bindparam(name, type_=Float))
+def _bound(name: str) -> Any:
+    return bindparam(name, type_=Float)
 
 
-def circle_values(latitude: float, longitude: float, radius_miles: float) -> dict[str, float]:
+# The closeness of each search point (the cosine of the angle between a place and it: 1 is
+# the same place) and the circle's conditions, for statements built once that bind
+# `circle_values` when they run. The bands come first: the index leads with them.
+BOUND_CLOSENESS, _WITHIN = _circle(_bound, SearchPoint)
+BOUND_WITHIN = [SearchPoint.band.in_(bindparam("bands", expanding=True)), *_WITHIN]
+
+
+def circle_values(latitude: float, longitude: float, radius_miles: float) -> dict[str, Any]:
     """The bound values of BOUND_CLOSENESS and BOUND_WITHIN for a point and radius."""
     box = geo.bounding_box(latitude, longitude, radius_miles)
     lat0 = math.radians(latitude)
@@ -62,6 +72,7 @@ def circle_values(latitude: float, longitude: float, radius_miles: float) -> dic
         "min_lng": box.min_lng,
         "max_lng": box.max_lng,
         "min_closeness": min_closeness(radius_miles),
+        "bands": bands_between(box.min_lat, box.max_lat),
     }
 
 
@@ -80,7 +91,12 @@ def install_sqlite_math(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         try:
-            dbapi_connection.execute("SELECT radians(1.0), sin(1.0), cos(1.0)")
+            dbapi_connection.execute("SELECT radians(1.0), sin(1.0), cos(1.0), floor(1.0)")
         except Exception:  # noqa: BLE001 - the build lacks them: any error means add them
-            for name, fn in (("radians", math.radians), ("sin", math.sin), ("cos", math.cos)):
+            for name, fn in (
+                ("radians", math.radians),
+                ("sin", math.sin),
+                ("cos", math.cos),
+                ("floor", math.floor),
+            ):
                 dbapi_connection.create_function(name, 1, fn, deterministic=True)

@@ -1,0 +1,48 @@
+"""Where each published listing can be found, kept narrow for nearest-first searches."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from directory.models.base import Base
+
+# A band is a quarter degree of latitude (about 17 miles): a search reads the bands its box
+# spans, each one by longitude, instead of the whole width of the country.
+BANDS_PER_DEGREE = 4
+
+
+class SearchPoint(Base):
+    """One location of a published listing, with what a search without filters orders by:
+    its name and its lowest per-session price."""
+
+    __tablename__ = "search_points"
+    __table_args__ = (
+        # Covering: a search reads its box and orders the page from this index alone.
+        Index(
+            "ix_search_points_box",
+            "band",
+            "longitude",
+            "latitude",
+            "clinic_id",
+            "sort_name",
+            "lowest_cents",
+        ),
+        Index("ix_search_points_state", "state", "clinic_id"),
+        # Each refresh deletes a listing's rows by its id.
+        Index("ix_search_points_clinic_id", "clinic_id"),
+    )
+
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    # floor(latitude * BANDS_PER_DEGREE), as the database computes it.
+    band: Mapped[int]
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(2))
+    # lower(coalesce(name, '')), as the database computes it: the search's order by name.
+    sort_name: Mapped[str] = mapped_column(Text)
+    # The listing's lowest publishable per-session price, any treatment (None: none).
+    lowest_cents: Mapped[int | None]
