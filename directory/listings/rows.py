@@ -228,7 +228,7 @@ def load(session: Session, ids: Iterable[int]) -> dict[int, ListingRow]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = session.connection().execute(_LISTINGS, {"ids": wanted})
+    rows = session.connection().execute(_LISTINGS, {"ids": wanted}).all()
     found = {row.id: ListingRow(**row._mapping) for row in rows}
     _Filler(session, found).card_collections()
     return found
@@ -277,7 +277,8 @@ class _Filler:
 
     def collect(self, stmt: Executable, add: Callable[[Any, Any], None]) -> None:
         """Run a statement whose first column is the listing id; hand each row to `add`."""
-        for row in self.session.connection().execute(stmt, self.params):
+        # Fetched whole: one call into the driver instead of one a row.
+        for row in self.session.connection().execute(stmt, self.params).all():
             add(self.found[row[0]], row)
 
     def card_collections(self) -> None:

@@ -22,8 +22,8 @@ from directory.listings.search_points import bands_between
 from directory.models import Location, SearchPoint
 from directory.search import places as geo
 
-# geopy's great_circle uses this mean Earth radius (6371.009 km), here in miles.
-EARTH_RADIUS_MILES = 6371.009 / 1.609344
+# The mean Earth radius distances are measured with, in miles.
+EARTH_RADIUS_MILES = geo.EARTH_RADIUS_KM / geo.KM_PER_MILE
 
 
 def min_closeness(radius_miles: float) -> float:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 
+from geopy.distance import great_circle
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from directory.config import Defaults
 from directory.extensions import db
+from directory.formatting import squeeze
 from directory.models import PatientReport, Price, Revision, User
 from directory.search import places as geo
 from directory.search.params import PARAMS
@@ -170,3 +174,31 @@ def test_owner_proposals_store_only_valid_prices(app, seeded, make_user, fields)
             assert p["amount_cents"] > 0 and p["source_url"].startswith(("http://", "https://"))
             assert p["as_of"] and p["treatment"]
     assert count(Price) == 0  # nothing reaches the listing without a moderator
+
+
+# Whitespace of every kind, and a little text between it.
+PAGE_TEXT = st.text(alphabet=st.sampled_from([" ", "\t", "\n", "\r", "\xa0", "\u2003", "a", "<"]))
+
+
+@FUZZ
+@given(text=PAGE_TEXT)
+@example(text="")
+@example(text="a \n\n  b\t\n")
+@example(text=" \xa0\n\xa0 x")
+def test_squeeze_folds_whitespace_across_lines_as_its_pattern_says(text):
+    folded = re.sub(r"[ \t]*\n\s*", "\n", text)
+    assert str(squeeze(text)) == str(escape(folded))
+
+
+LATITUDES = st.floats(min_value=-89.999, max_value=89.999)
+LONGITUDES = st.floats(min_value=-179.999, max_value=179.999)
+
+
+@FUZZ
+@given(lat1=LATITUDES, lng1=LONGITUDES, lat2=LATITUDES, lng2=LONGITUDES)
+@example(lat1=41.9229, lng1=-87.6483, lat2=41.9229, lng2=-87.6483)
+@example(lat1=0.0, lng1=179.5, lat2=0.0, lng2=-179.5)
+def test_distances_are_geopys_great_circle_miles(lat1, lng1, lat2, lng2):
+    assert (
+        geo.distance_miles(lat1, lng1, lat2, lng2) == great_circle((lat1, lng1), (lat2, lng2)).miles
+    )
