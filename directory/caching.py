@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, g, request, session
 from flask_login import current_user
-from sqlalchemy import event, select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from directory.i18n import current_language
@@ -47,6 +47,8 @@ PUBLIC_TABLES = frozenset(
         "clinic_identifiers",
         # The gazetteer: loading it turns "the place list is not loaded" into answers.
         "places",
+        # Who manages a listing: its page says so.
+        "clinic_owners",
     }
 )
 # Anonymous GET pages and API answers that depend only on the URL and the data version.
@@ -84,9 +86,21 @@ def _writes_public_data(instances: Any) -> bool:
     return any(getattr(i, "__tablename__", None) in PUBLIC_TABLES for i in instances)
 
 
+def _changes_ownership(session: Session) -> bool:
+    """Whether a flush linked an owner to a listing or unlinked one, or deleted an account
+    (its links go with it): a clinic page says whether the clinic manages its listing."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if getattr(obj, "__tablename__", None) != "users":
+            continue
+        if obj in session.deleted or inspect(obj).attrs.clinics.history.has_changes():
+            return True
+    return False
+
+
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, _context: Any) -> None:
-    if _writes_public_data([*session.new, *session.dirty, *session.deleted]):
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if _writes_public_data(changed) or _changes_ownership(session):
         session.info[_FLAG] = True
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from directory.extensions import db
 from directory.listings import moderation, snapshots
-from directory.models import Clinic, DataVersion, Revision
+from directory.models import Claim, Clinic, DataVersion, Revision, User
 from tests.conftest import login, post_form, price
 
 CHICAGO = "60614"
@@ -205,6 +205,33 @@ def test_anonymous_pages_revalidate_with_304(client, make_clinic):
         assert since.status_code == 304
         stale = client.get(url, headers={"If-None-Match": 'W/"v0-2000-01-01"'})
         assert stale.status_code == 200
+
+
+def test_an_approved_claim_or_an_unlinked_owner_redraws_the_clinic_page(
+    app, client, make_clinic, make_user, admin_client
+):
+    clinic = make_clinic("Cached", slug="cached", near=CHICAGO)
+    first = client.get("/clinics/cached")
+    assert "Claim this listing" in first.get_data(as_text=True)
+    owner = make_user("owner@example.org")
+    login(client, owner.email)
+    post_form(client, "/owner/clinics/cached/claim", {"note": "I run this clinic."})
+    claim = db.session.execute(select(Claim)).scalar_one()
+    post_form(
+        admin_client, f"/admin/claims/{claim.id}/approve", {"reason": ""}, form_page="/admin/"
+    )
+
+    anonymous = app.test_client()
+    revalidated = anonymous.get("/clinics/cached", headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 200
+    page = revalidated.get_data(as_text=True)
+    assert "Managed by the clinic" in page and "Claim this listing" not in page
+
+    managed = revalidated.headers["ETag"]
+    db.session.get(User, owner.id).clinics.remove(db.session.get(Clinic, clinic.id))
+    db.session.commit()  # the owner unlinked: the listing's own rows are unchanged
+    again = anonymous.get("/clinics/cached", headers={"If-None-Match": managed})
+    assert again.status_code == 200 and "Claim this listing" in again.get_data(as_text=True)
 
 
 def test_pages_with_forms_or_errors_are_not_shared(client, make_clinic):

@@ -104,13 +104,10 @@ def clinic_href(slug: str) -> str:
     return url_for("public.clinic_page", slug=slug)
 
 
-def clinic_page(slug: str, managed: bool, render: Callable[[], ClinicPage]) -> ClinicPage:
-    """A clinic page's listing parts, rendered once per slug, variant and data version.
-
-    `managed` (an owner has claimed the listing) is read per request: claims are not
-    listing data, so approving one need not move the data version.
-    """
-    return _PAGES.get(db.session, (slug, managed, *page_variant()), render)
+def clinic_page(slug: str, render: Callable[[], ClinicPage]) -> ClinicPage:
+    """A clinic page's listing parts, rendered once per slug, variant and data version
+    (which an approved claim moves too: the page says who manages the listing)."""
+    return _PAGES.get(db.session, (slug, *page_variant()), render)
 
 
 def search_filters(args: Any, errors: dict[str, str]) -> Markup:

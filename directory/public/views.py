@@ -138,13 +138,13 @@ def search_csv() -> Response | tuple[str, int]:
 @bp.get("/clinics/<slug>")
 def clinic_page(slug: str) -> str:
     """One clinic: details, prices with sources, and where each fact came from."""
-    managed = listings.slug_is_managed(db.session, slug)
-    page = rendered.clinic_page(slug, managed, lambda: _clinic_article(slug, managed))
+    page = rendered.clinic_page(slug, lambda: _clinic_article(slug))
     return render_template("public/clinic.html", page=page)
 
 
-def _clinic_article(slug: str, managed: bool) -> rendered.ClinicPage:
+def _clinic_article(slug: str) -> rendered.ClinicPage:
     clinic = found_or_404(listings.published_page, slug)
+    managed = listings.slug_is_managed(db.session, slug)
     url = external_url("public.clinic_page", slug=clinic.slug)
     article = rendered.template(
         "public/_clinic_article.html",
