@@ -316,3 +316,15 @@ def test_an_undos_note_on_the_sources_reads_in_either_language(app):
         assert (
             supply_note(note) == "Restored by a moderator on 24 November 2026 (undo of change 7)."
         )
+
+
+def test_an_api_error_speaks_one_language(client):
+    spanish = client.get("/api/v1/clinics?near=48336&radius=lots", headers=SPANISH)
+    body = spanish.get_json()
+    assert spanish.status_code == 400
+    assert body["message"] == "Algunos parámetros no son válidos."
+    assert body["errors"]["radius"].startswith("La distancia")
+    missing = client.get("/api/v1/clinics/no-such-clinic", headers=SPANISH).get_json()
+    assert missing["message"] == "Ninguna clínica publicada tiene ese identificador (slug)."
+    english = client.get("/api/v1/clinics?near=48336&radius=lots").get_json()
+    assert english["message"] == "Some parameters are not valid."

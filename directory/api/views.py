@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from directory import settings
@@ -34,7 +35,7 @@ def _error(status: int, message: str, errors: dict[str, str] | None = None) -> R
 
 @bp.errorhandler(InvalidSearch)
 def _invalid(exc: InvalidSearch) -> ResponseReturnValue:
-    return _error(400, "Some parameters are not valid.", exc.errors)
+    return _error(400, gettext("Some parameters are not valid."), exc.errors)
 
 
 @bp.errorhandler(geo.UnknownPlace)
@@ -44,7 +45,7 @@ def _unknown_place(exc: geo.UnknownPlace) -> ResponseReturnValue:
 
 @bp.errorhandler(listings.NotFound)
 def _not_found(_exc: listings.NotFound) -> ResponseReturnValue:
-    return _error(404, "No published clinic has that slug.")
+    return _error(404, gettext("No published clinic has that slug."))
 
 
 @bp.errorhandler(HTTPException)
