@@ -68,6 +68,9 @@ TERMS = frozenset(
         N_("Stored copy of a web page"),
         # Languages whose names Babel's data lacks (taxonomy.json).
         N_("Sign language"),
+        # The reason the site itself stores on a proposal a newer one replaced
+        # (listings/moderation.py).
+        N_("Replaced by a newer proposal."),
     }
 )
 

@@ -211,6 +211,30 @@ def test_owner_and_admin_pages_render_in_spanish(app, listed):
         assert "Cola" in page or "Moderación" in page, url
 
 
+def test_a_replaced_proposal_says_so_in_spanish_and_not_as_the_moderators_words(app, listed):
+    from directory.models import Clinic, Revision, User
+
+    michigan = db.session.execute(db.select(Clinic).filter_by(slug=MICHIGAN)).scalar_one()
+    owner_user = db.session.execute(
+        db.select(User).filter_by(email="owner@example.org")
+    ).scalar_one()
+    payload = snapshots.snapshot(michigan) | {"website": "https://kim2.example.org"}
+    moderation.propose_edit(db.session, owner_user, michigan, payload, "A newer site")
+    db.session.commit()
+    assert db.session.get(Revision, listed["revision"]).status.value == "withdrawn"
+
+    owner = app.test_client()
+    owner.set_cookie("lang", "es")
+    assert login(owner, "owner@example.org").status_code == 302
+    page = assert_spanish(owner.get(f"/owner/revisions/{listed['revision']}"), "proposal")
+    assert "Sustituida por una propuesta más reciente." in page
+    assert "Replaced by a newer proposal" not in page
+    assert "motivo del moderador" not in page
+    owner.set_cookie("lang", "en")
+    english = owner.get(f"/owner/revisions/{listed['revision']}").get_data(as_text=True)
+    assert "— Replaced by a newer proposal." in english and "moderator's reason" not in english
+
+
 def test_the_switch_sets_a_cookie_that_is_remembered(client):
     english = client.get("/about")
     assert html_lang(english.get_data(as_text=True)) == "en"
