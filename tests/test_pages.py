@@ -26,6 +26,7 @@ from tests.conftest import (
     between,
     card_for,
     card_slugs,
+    elements,
     get,
     haversine,
     json_ld,
@@ -687,6 +688,10 @@ def test_compare_marks_a_distance_to_an_area_centre_as_approximate(client, seede
     assert michigan == "0.0 mi (approximate: ZIP code centre)"
     assert renew.endswith(" mi") or "mi " in renew
     assert "approximate" in renew
+    # The phone layout's cards say the same.
+    page = main(get(client, f"/compare?clinics={MICHIGAN},{RENEW}&near=48336"))
+    cards = elements(page, "li.compare-card dl")
+    assert [text(c).count("approximate") for c in cards] == [1, 1]
 
 
 def test_a_distance_is_marked_approximate_unless_the_street_address_places_the_clinic(
