@@ -71,6 +71,19 @@ def found(client, query: str) -> list[str]:
     return [c["slug"] for c in body["results"] if c["slug"] in MINE]
 
 
+def add_location(clinic: Clinic, city: str, state: str, latitude: float, longitude: float):
+    """Give a listing another location, placed like its first."""
+    clinic.locations.append(
+        Location(
+            city=city,
+            state=state,
+            latitude=latitude,
+            longitude=longitude,
+            geocode_precision=clinic.locations[0].geocode_precision,
+        )
+    )
+
+
 def test_each_change_to_a_listing_moves_its_points(client, make_clinic):
     north = make_clinic(
         "North Side", slug="north", near=CHICAGO, prices=(price("iv-infusion", 600),)
@@ -91,16 +104,7 @@ def test_each_change_to_a_listing_moves_its_points(client, make_clinic):
     assert found(client, "near=75201&radius=25") == ["north"]
 
     north.name = "Aardvark"
-    north.locations.append(
-        Location(
-            address_1="2 Test St",
-            city="Chicago",
-            state="IL",
-            latitude=41.92,
-            longitude=-87.65,
-            geocode_precision=north.locations[0].geocode_precision,
-        )
-    )
+    add_location(north, "Chicago", "IL", 41.92, -87.65)
     db.session.commit()
     assert found(client, f"near={CHICAGO}&radius=25&sort=name") == ["north", "loop"]
     assert stored() == computed()
@@ -119,6 +123,19 @@ def _price(dollars: int) -> dict:
     spec = price("iv-infusion", dollars)
     spec.pop("treatment")
     return spec
+
+
+def test_a_location_taken_off_its_listing_takes_its_point_along(client, make_clinic):
+    clinic = make_clinic("North Side", slug="north", near=CHICAGO)
+    add_location(clinic, "Dallas", "TX", 32.7876, -96.7994)
+    db.session.commit()
+    assert found(client, "near=75201&radius=25") == ["north"]
+
+    clinic.locations.pop()  # deleted as an orphan at the flush
+    db.session.commit()
+    assert found(client, "near=75201&radius=25") == []
+    assert found(client, f"near={CHICAGO}&radius=25") == ["north"]
+    assert stored() == computed()
 
 
 def test_an_approved_price_reorders_the_price_sort(client, make_clinic, make_user, admin_client):

@@ -154,13 +154,18 @@ def listings_with_flushed(
     for obj in (*added_or_deleted, *session.dirty):
         if isinstance(obj, child):
             attrs = inspect(obj).attrs
+            # Taken off its listing's list, a row is deleted as an orphan at the flush
+            # without showing among the deleted: only its `clinic` moves.
+            left = [c.id for c in attrs.clinic.history.deleted or () if c is not None]
             if (
                 fields is None
                 or obj in added_or_deleted
+                or left
                 or any(attrs[name].history.has_changes() for name in fields)
             ):
                 touched.append(attrs.clinic_id.value)
                 touched.extend(attrs.clinic_id.history.deleted or ())
+                touched.extend(left)
         elif isinstance(obj, Clinic):
             attrs = inspect(obj).attrs
             if attrs.name.history.has_changes() or attrs.status.history.has_changes():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.models.base import Base
@@ -33,10 +33,11 @@ class SearchPoint(Base):
         Index("ix_search_points_clinic_id", "clinic_id"),
     )
 
-    location_id: Mapped[int] = mapped_column(
-        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
-    )
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    # No foreign keys: a cascade would delete rows at the flush that deletes a location,
+    # outside the lock every recompute takes first (listings/derived.py), and two writers
+    # could deadlock on PostgreSQL. Each listing's rows are replaced before it commits.
+    location_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    clinic_id: Mapped[int]
     # floor(latitude * BANDS_PER_DEGREE), as the database computes it.
     band: Mapped[int]
     latitude: Mapped[float] = mapped_column(Float)

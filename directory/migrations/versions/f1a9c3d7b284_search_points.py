@@ -32,7 +32,7 @@ WHERE clinics.status = 'published'
 
 def upgrade():
     op.create_table('search_points',
-    sa.Column('location_id', sa.Integer(), nullable=False),
+    sa.Column('location_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
     sa.Column('band', sa.Integer(), nullable=False),
     sa.Column('latitude', sa.Float(), nullable=False),
@@ -40,8 +40,6 @@ def upgrade():
     sa.Column('state', sa.String(length=2), nullable=False),
     sa.Column('sort_name', sa.Text(), nullable=False),
     sa.Column('lowest_cents', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_search_points_clinic_id_clinics'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_search_points_location_id_locations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('location_id', name=op.f('pk_search_points'))
     )
     op.create_index('ix_search_points_box', 'search_points', ['band', 'longitude', 'latitude', 'clinic_id', 'sort_name', 'lowest_cents'], unique=False)
