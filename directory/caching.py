@@ -86,21 +86,21 @@ def _writes_public_data(instances: Any) -> bool:
     return any(getattr(i, "__tablename__", None) in PUBLIC_TABLES for i in instances)
 
 
-def _changes_ownership(session: Session) -> bool:
+def _changes_ownership(instances: Any, deleted: Any) -> bool:
     """Whether a flush linked an owner to a listing or unlinked one, or deleted an account
     (its links go with it): a clinic page says whether the clinic manages its listing."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if getattr(obj, "__tablename__", None) != "users":
-            continue
-        if obj in session.deleted or inspect(obj).attrs.clinics.history.has_changes():
-            return True
-    return False
+    return any(
+        getattr(i, "__tablename__", None) == "users"
+        and (i in deleted or inspect(i).attrs.clinics.history.has_changes())
+        for i in instances
+    )
 
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, _context: Any) -> None:
-    changed = [*session.new, *session.dirty, *session.deleted]
-    if _writes_public_data(changed) or _changes_ownership(session):
+    deleted = session.deleted  # a set built on every read
+    changed = [*session.new, *session.dirty, *deleted]
+    if _writes_public_data(changed) or _changes_ownership(changed, deleted):
         session.info[_FLAG] = True
 
 

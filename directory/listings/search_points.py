@@ -23,8 +23,9 @@ from directory.listings.derived import (
     listings_with_flushed,
     replace_rows,
 )
-from directory.models import Clinic, ClinicStatus, Location, Price, PriceUnit, SearchPoint
+from directory.models import Clinic, ClinicStatus, Location, Price, SearchPoint
 from directory.models.search_point import BANDS_PER_DEGREE
+from directory.prices import lowest as lowest_prices
 
 _TABLES = frozenset({"clinics", "locations", "prices"})
 _LOCATED = ("latitude", "longitude", "state", "clinic_id")
@@ -55,11 +56,7 @@ def _rows(clinic_ids: list[int] | None) -> Insert:
     """INSERT ... SELECT of the published listings' locations."""
     lowest = (
         select(func.min(Price.amount_cents))
-        .where(
-            Price.clinic_id == Location.clinic_id,
-            Price.unit == PriceUnit.SESSION,
-            Price.is_publishable,
-        )
+        .where(Price.clinic_id == Location.clinic_id, *lowest_prices.COUNTED)
         .scalar_subquery()
     )
     found = (

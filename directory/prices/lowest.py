@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, insert, null, select
+from sqlalchemy import func, insert, null, select
 from sqlalchemy.orm import Session
 
-from directory.listings.derived import DerivedTable, clinics_with_flushed_prices
+from directory.listings.derived import DerivedTable, clinics_with_flushed_prices, replace_rows
 from directory.models import LowestPrice, Price, PriceUnit
 
-CHUNK = 500
+# The prices a lowest per-session price is taken from: per session, and shown to patients.
+COUNTED: tuple[Any, ...] = (Price.unit == PriceUnit.SESSION, Price.is_publishable)
 
 
 def _minimums(clinic_ids: list[int] | None) -> list[Any]:
     """INSERT ... SELECT statements: per clinic and treatment, and per clinic overall."""
-    where = [Price.unit == PriceUnit.SESSION, Price.is_publishable]
+    where = list(COUNTED)
     if clinic_ids is not None:
         where.append(Price.clinic_id.in_(clinic_ids))
     per_treatment = (
@@ -42,24 +43,19 @@ def _minimums(clinic_ids: list[int] | None) -> list[Any]:
     ]
 
 
+def _write(session: Session, clinic_ids: list[int] | None) -> None:
+    for stmt in _minimums(clinic_ids):
+        session.execute(stmt)
+
+
 def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
     """Recompute the lowest prices of these clinics (None: of all) from their prices."""
-    if clinic_ids is None:
-        refresh_all(session)
-        return
-    ids = sorted(set(clinic_ids))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        session.execute(delete(LowestPrice).where(LowestPrice.clinic_id.in_(chunk)))
-        for stmt in _minimums(chunk):
-            session.execute(stmt)
+    replace_rows(session, LowestPrice, _write, clinic_ids)
 
 
 def refresh_all(session: Session) -> int:
     """Recompute every clinic's lowest prices; returns how many rows there are now."""
-    session.execute(delete(LowestPrice))
-    for stmt in _minimums(None):
-        session.execute(stmt)
+    refresh(session, None)
     return int(session.execute(select(func.count()).select_from(LowestPrice)).scalar_one())
 
 

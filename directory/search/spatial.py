@@ -3,7 +3,7 @@
 The database orders and limits by the cosine of the central angle between a place and each
 location (a larger cosine is a shorter great-circle distance, so ordering by it is ordering
 by distance), after the indexed latitude/longitude box has cut the table down. Only the
-rows of the page shown are then measured in miles with geopy.
+rows of the page shown are then measured in miles (`places.distance_miles`).
 
 A search reads `search_points`, whose index leads with the band of latitude: the box is
 read band by band, each by longitude (see listings/search_points.py). Other readers of a
