@@ -318,6 +318,13 @@ def test_postcode_and_proximity_in_miles_nearest_first(client, make_clinic):
     assert [s["location"]["name"] for s in wide["contents"]][-1] == "Chicago Clinic"
 
 
+def test_proximity_reaches_across_the_antimeridian(client, make_clinic):
+    # From Adak, Alaska (99546, longitude -177.1) to an island at longitude 179.6.
+    make_clinic("Beta Island", latitude=51.9, longitude=179.6, state="AK")
+    body = get(client, BASE + "/service_at_locations", postcode="99546", proximity="250")
+    assert [s["location"]["name"] for s in body["contents"]] == ["Beta Island"]
+
+
 def test_taxonomy_term_organization_and_search_filters(client, make_clinic):
     make_clinic("Alpha", treatments=("iv-infusion",), conditions=("ptsd",))
     beta = make_clinic("Beta Spravato", treatments=("esketamine",), conditions=("depression",))

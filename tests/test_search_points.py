@@ -190,6 +190,20 @@ def test_points_on_either_side_of_a_band_edge_are_found(client, make_clinic):
     assert stored() == computed()
 
 
+def test_a_search_box_across_the_antimeridian_finds_clinics_on_its_far_side(client, make_clinic):
+    # Adak, Alaska (99546) is at longitude -177.1; the Aleutians go on past 180 to Attu.
+    make_clinic("Beta Island", slug="beta", latitude=51.9, longitude=179.6, state="AK")
+    make_clinic("Far West", slug="far", latitude=51.9, longitude=172.0, state="AK")
+    body = client.get("/api/v1/clinics?near=99546&radius=250").get_json()
+    assert [c["slug"] for c in body["results"] if c["slug"] in MINE] == ["beta"]
+    assert 135 < next(c for c in body["results"] if c["slug"] == "beta")["distance_miles"] < 145
+    assert found(client, "near=99546&radius=500") == ["beta", "far"]
+
+    # Nothing within 25 miles: the nearest beyond are found across the line too.
+    page = client.get("/search?near=99546&radius=25").get_data(as_text=True)
+    assert "Beta Island" in page and "Far West" in page
+
+
 def test_bands_follow_the_databases_floor_south_of_the_equator(make_clinic):
     for i, latitude in enumerate((-14.2756, -0.25, -0.1, 0.0, 0.24, 64.8378)):
         make_clinic(f"Place {i}", latitude=latitude, longitude=-170.0 + i, state="AS")

@@ -355,10 +355,7 @@ def _sal_rows(session: Session, filters: Filters) -> list[tuple[int, int, int, f
         return [(c, t, loc, None) for c, t, loc, _lat, _lng in every]
     radius = filters.proximity or 25.0
     box = geo.bounding_box(place.latitude, place.longitude, radius)
-    stmt = stmt.where(
-        Location.latitude.between(box.min_lat, box.max_lat),
-        Location.longitude.between(box.min_lng, box.max_lng),
-    )
+    stmt = stmt.where(*box.holds(Location.latitude, Location.longitude))
     found: list[tuple[int, int, int, float | None]] = []
     near: Iterable[Any] = session.execute(stmt)
     for c, t, loc, lat, lng in near:

@@ -13,7 +13,7 @@ from typing import Any
 
 import us
 from flask_babel import gettext
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import ColumnElement, Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from directory.models import Place
@@ -168,11 +168,7 @@ def _point_place(session: Session, latitude: float, longitude: float) -> SearchP
         raise UnknownPlace(gettext("Those coordinates are not on Earth."))
     box = bounding_box(latitude, longitude, 60)
     nearby = session.execute(
-        select(Place).where(
-            Place.kind == "zip",
-            Place.latitude.between(box.min_lat, box.max_lat),
-            Place.longitude.between(box.min_lng, box.max_lng),
-        )
+        select(Place).where(Place.kind == "zip", *box.holds(Place.latitude, Place.longitude))
     ).scalars()
     nearest = min(
         nearby,
@@ -336,6 +332,22 @@ class BoundingBox:
     max_lat: float
     min_lng: float
     max_lng: float
+
+    def longitude_ranges(self) -> tuple[tuple[float, float], ...]:
+        """The box's longitudes as ranges within -180..180: a box that crosses the
+        antimeridian (west of the Aleutians) is split there into two."""
+        if self.max_lng - self.min_lng >= 360:
+            return ((-180.0, 180.0),)
+        if self.min_lng < -180:
+            return ((self.min_lng + 360, 180.0), (-180.0, self.max_lng))
+        if self.max_lng > 180:
+            return ((self.min_lng, 180.0), (-180.0, self.max_lng - 360))
+        return ((self.min_lng, self.max_lng),)
+
+    def holds(self, latitude: Any, longitude: Any) -> list[ColumnElement[bool]]:
+        """SQL conditions: a row's latitude and longitude columns are inside the box."""
+        ranges = [longitude.between(low, high) for low, high in self.longitude_ranges()]
+        return [latitude.between(self.min_lat, self.max_lat), or_(*ranges)]
 
 
 def bounding_box(latitude: float, longitude: float, radius_miles: float) -> BoundingBox:

@@ -257,8 +257,8 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     state = query.state or (place.state if place and place.kind == "state" else None)
     point = place if place is not None and place.has_point else None
     radius = _radius(query, point)
-    shape = _Shape.of(query, point is not None, state is not None)
     values = _values(query, point, radius, state)
+    shape = _Shape.of(query, point is not None, state is not None, values.get("wraps", False))
     start = (query.page - 1) * query.per_page
     page, total = _page(session, shape, values, start, query.per_page)
     pages = max(1, math.ceil(total / query.per_page))
@@ -294,8 +294,8 @@ def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace |
     """How many clinics a query finds around an already resolved place (no page loaded)."""
     state = query.state or (place.state if place and place.kind == "state" else None)
     point = place if place is not None and place.has_point else None
-    shape = _Shape.of(query, point is not None, state is not None)
     values = _values(query, point, _radius(query, point), state)
+    shape = _Shape.of(query, point is not None, state is not None, values.get("wraps", False))
     return int(session.connection().execute(_count_statement(shape), values).scalar_one())
 
 
@@ -313,6 +313,7 @@ class _Shape:
     the statement of each shape is built once: building it cost more than running it."""
 
     near: bool
+    wraps: bool  # the circle's box crosses the antimeridian: two ranges of longitude
     state: bool
     treatment: bool
     condition: bool
@@ -326,11 +327,12 @@ class _Shape:
     sort: str
 
     @classmethod
-    def of(cls, query: SearchQuery, near: bool, state: bool) -> _Shape:
+    def of(cls, query: SearchQuery, near: bool, state: bool, wraps: bool = False) -> _Shape:
         """The shape of a query around a point (near) and within a state."""
         sort = "name" if query.sort == "distance" and not near else query.sort
         return cls(
             near=near,
+            wraps=wraps,
             state=state,
             treatment=bool(query.treatment),
             condition=bool(query.condition),
@@ -430,8 +432,9 @@ def _matches(shape: _Shape) -> Subquery:
         func.max(SearchPoint.lowest_cents).label("lowest"),
     )
     if shape.near:
+        within = spatial.BOUND_WITHIN_WRAPPED if shape.wraps else spatial.BOUND_WITHIN
         located = located.add_columns(func.max(spatial.BOUND_CLOSENESS).label("closeness")).where(
-            *spatial.BOUND_WITHIN
+            *within
         )
     else:
         located = located.add_columns(null().label("closeness"))
@@ -604,7 +607,8 @@ def _nearest_beyond(
     nearest_first = replace(shape, state=False, sort="distance")
     while True:
         circle = spatial.circle_values(place.latitude, place.longitude, reach)
-        nearest, _ = _page(session, nearest_first, {**values, **circle}, 0, NEARBY_COUNT)
+        shape_now = replace(nearest_first, wraps=circle["wraps"])
+        nearest, _ = _page(session, shape_now, {**values, **circle}, 0, NEARBY_COUNT)
         if len(nearest) >= NEARBY_COUNT or reach >= NEARBY_MAX_MILES:
             return nearest
         reach = min(reach * 2, NEARBY_MAX_MILES)

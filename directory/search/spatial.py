@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Float, bindparam, event, func, literal
+from sqlalchemy import ColumnElement, Engine, Float, bindparam, event, func, literal, or_
 
 from directory.listings.search_points import bands_between
 from directory.models import Location, SearchPoint
@@ -32,18 +32,26 @@ def min_closeness(radius_miles: float) -> float:
 
 
 def _circle(
-    value: Callable[[str], Any], table: type[Location] | type[SearchPoint] = Location
+    value: Callable[[str], Any],
+    table: type[Location] | type[SearchPoint] = Location,
+    wraps: bool = False,
 ) -> tuple[ColumnElement[float], list[ColumnElement[bool]]]:
     """The closeness of each of a table's points to a place, and the conditions on the
     table for being inside the indexed box and then inside the circle; `value` gives each
-    of the `circle_values` by name as SQL (bound when the statement runs, or literal)."""
+    of the `circle_values` by name as SQL (bound when the statement runs, or literal). A
+    box that `wraps` across the antimeridian has a second range of longitudes."""
     lat = func.radians(table.latitude)
     closeness = value("sin_lat0") * func.sin(lat) + value("cos_lat0") * func.cos(lat) * func.cos(
         func.radians(table.longitude) - value("lng0")
     )
+    longitude: ColumnElement[bool] = table.longitude.between(value("min_lng"), value("max_lng"))
+    if wraps:
+        longitude = or_(
+            longitude, table.longitude.between(value("wrap_min_lng"), value("wrap_max_lng"))
+        )
     return closeness, [
         table.latitude.between(value("min_lat"), value("max_lat")),
-        table.longitude.between(value("min_lng"), value("max_lng")),
+        longitude,
         closeness >= value("min_closeness"),
     ]
 
@@ -56,12 +64,17 @@ def _bound(name: str) -> Any:
 # the same place) and the circle's conditions, for statements built once that bind
 # `circle_values` when they run. The bands come first: the index leads with them.
 BOUND_CLOSENESS, _WITHIN = _circle(_bound, SearchPoint)
-BOUND_WITHIN = [SearchPoint.band.in_(bindparam("bands", expanding=True)), *_WITHIN]
+_BANDS = SearchPoint.band.in_(bindparam("bands", expanding=True))
+BOUND_WITHIN = [_BANDS, *_WITHIN]
+# The same for a circle whose box crosses the antimeridian (its `circle_values` say "wraps").
+BOUND_WITHIN_WRAPPED = [_BANDS, *_circle(_bound, SearchPoint, wraps=True)[1]]
 
 
 def circle_values(latitude: float, longitude: float, radius_miles: float) -> dict[str, Any]:
     """The bound values of BOUND_CLOSENESS and BOUND_WITHIN for a point and radius."""
     box = geo.bounding_box(latitude, longitude, radius_miles)
+    (min_lng, max_lng), *wrapped = box.longitude_ranges()
+    wrap_min_lng, wrap_max_lng = wrapped[0] if wrapped else (min_lng, max_lng)
     lat0 = math.radians(latitude)
     return {
         "sin_lat0": math.sin(lat0),
@@ -69,8 +82,11 @@ def circle_values(latitude: float, longitude: float, radius_miles: float) -> dic
         "lng0": math.radians(longitude),
         "min_lat": box.min_lat,
         "max_lat": box.max_lat,
-        "min_lng": box.min_lng,
-        "max_lng": box.max_lng,
+        "min_lng": min_lng,
+        "max_lng": max_lng,
+        "wraps": bool(wrapped),
+        "wrap_min_lng": wrap_min_lng,
+        "wrap_max_lng": wrap_max_lng,
         "min_closeness": min_closeness(radius_miles),
         "bands": bands_between(box.min_lat, box.max_lat),
     }
@@ -80,7 +96,7 @@ def within(latitude: float, longitude: float, radius_miles: float) -> list[Colum
     """The circle's conditions with a point and radius written in, for statements built per
     use."""
     values = circle_values(latitude, longitude, radius_miles)
-    return _circle(lambda name: literal(values[name]))[1]
+    return _circle(lambda name: literal(values[name]), wraps=values["wraps"])[1]
 
 
 def install_sqlite_math(engine: Engine) -> None:

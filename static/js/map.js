@@ -31,6 +31,8 @@
     cards.forEach(function (card) {
       var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)];
       if (isNaN(point[0]) || isNaN(point[1])) return;
+      // Markers across the antimeridian (the Aleutians) stay beside the others, not a world away.
+      if (points.length) point[1] += 360 * Math.round((points[0][1] - point[1]) / 360);
       points.push(point);
       var heading = card.querySelector("h3 a");
       var name = heading.textContent;

@@ -6,6 +6,7 @@ import os
 import re
 
 from geopy.distance import great_circle
+from geopy.point import Point
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
@@ -202,3 +203,22 @@ def test_distances_are_geopys_great_circle_miles(lat1, lng1, lat2, lng2):
     assert (
         geo.distance_miles(lat1, lng1, lat2, lng2) == great_circle((lat1, lng1), (lat2, lng2)).miles
     )
+
+
+@FUZZ
+@given(
+    lat=st.floats(min_value=-70.0, max_value=70.0),
+    lng=LONGITUDES,
+    radius=st.floats(min_value=0.5, max_value=500.0),
+    bearing=st.floats(min_value=0.0, max_value=360.0),
+    share=st.floats(min_value=0.0, max_value=0.999),
+)
+@example(lat=51.8549, lng=-177.0888, radius=250.0, bearing=270.0, share=0.6)
+@example(lat=51.9, lng=179.9, radius=200.0, bearing=90.0, share=0.9)
+def test_a_search_box_holds_every_point_of_its_circle(lat, lng, radius, bearing, share):
+    box = geo.bounding_box(lat, lng, radius)
+    point = great_circle(miles=radius * share).destination(Point(lat, lng), bearing)
+    assert box.min_lat <= point.latitude <= box.max_lat
+    ranges = box.longitude_ranges()
+    assert all(-180 <= low <= high <= 180 for low, high in ranges)
+    assert any(low <= point.longitude <= high for low, high in ranges)
