@@ -61,7 +61,7 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
-bench: $(STAMP)
+bench: $(STAMP) $(REDIS_SERVER)
 	$(BIN)/python tests/bench/bench_http.py --backend sqlite
 	$(BIN)/python tests/pg_cluster.py $(BIN)/python tests/bench/bench_http.py --backend postgresql
 	$(BIN)/python tests/bench/bench_http.py --report

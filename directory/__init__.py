@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from directory import config, routing, security, settings, template_code
+from directory import config, routing, security, settings, shared_pieces, template_code
 from directory.search import geocoding, spatial
 
 
@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     compress.init_app(app)
     mail.init_app(app)
+    shared_pieces.init_app(app)
     with app.app_context():
         enable_sqlite_pragmas(
             db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_MMAP_BYTES"]

@@ -175,6 +175,12 @@ def _stamp(session: Session) -> tuple[str, int, datetime]:
     return stamp
 
 
+def version_stamp(session: Session) -> Hashable:
+    """What tells one committed state of the data from any other, read once per request:
+    the database's address, the data version and when it moved."""
+    return _stamp(session)
+
+
 class VersionedMemo:
     """A small per-process LRU whose entries hold only while the data version stands."""
 
@@ -212,6 +218,19 @@ class VersionedMemo:
                 self._keep(key, version, value)
                 found[key] = value
         return found
+
+    def clear(self) -> None:
+        """Forget every value kept."""
+        with self._lock:
+            self._entries.clear()
+
+    def has(self, session: Session, key: Hashable) -> bool:
+        """Whether a value is kept for key at the current data version."""
+        return self._kept(key, _stamp(session)) is not None
+
+    def keep(self, session: Session, key: Hashable, value: Any) -> None:
+        """Keep a value computed elsewhere for key, at the current data version."""
+        self._keep(key, _stamp(session), value)
 
     def _keep(self, key: Hashable, version: Hashable, value: Any) -> None:
         with self._lock:

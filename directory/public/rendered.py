@@ -10,6 +10,8 @@ visitor (the signed-in header, CSRF tokens, flashed messages) is outside the kep
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +19,21 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    after_this_request,
+    current_app,
+    g,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from directory import settings
-from directory.caching import VersionedMemo
+from directory import settings, shared_pieces
+from directory.caching import VersionedMemo, version_stamp
 from directory.extensions import db
 from directory.i18n import babel_locale
 from directory.public.words import card_words
@@ -81,7 +92,44 @@ def _render_card(hit: ClinicHit) -> CardParts:
     macros: Any = current_app.jinja_env.get_template("macros/clinic.html").module
     w = words()
     top = macros.card_top(hit, w, clinic_href(hit.clinic.slug))
-    return CardParts(top, macros.card_rest(hit, w))
+    parts = CardParts(top, macros.card_rest(hit, w))
+    to_share: dict[str, bytes] | None = g.get("cards_to_share")
+    if to_share is not None:
+        to_share[_shared_key(hit.clinic.id)] = json.dumps(
+            [str(parts.top), str(parts.rest)]
+        ).encode()
+    return parts
+
+
+def share_cards(hits: list[ClinicHit]) -> None:
+    """Before a page renders these cards: take those this worker has not kept from the
+    ones other workers rendered; after the page, give them the ones it rendered itself."""
+    variant = page_variant()
+    missing = {
+        _shared_key(hit.clinic.id): hit.clinic.id
+        for hit in hits
+        if not _CARDS.has(db.session, (hit.clinic.id, *variant))
+    }
+    if not missing:
+        return
+    for key, value in shared_pieces.get_many(list(missing)).items():
+        top, rest = json.loads(value)
+        _CARDS.keep(db.session, (missing[key], *variant), CardParts(Markup(top), Markup(rest)))  # noqa: S704
+    g.cards_to_share = {}
+
+    @after_this_request
+    def _give(response: Response) -> Response:
+        shared_pieces.put_many(g.pop("cards_to_share", {}))
+        return response
+
+
+def _shared_key(clinic_id: int) -> str:
+    """A card's key among the shared pieces: its clinic, the data's version and the variant."""
+    prefix: str | None = g.get("shared_card_prefix")
+    if prefix is None:
+        stamp = repr((version_stamp(db.session), page_variant())).encode()
+        prefix = g.shared_card_prefix = f"card:{hashlib.sha256(stamp).hexdigest()[:32]}:"
+    return f"{prefix}{clinic_id}"
 
 
 def words() -> SimpleNamespace:

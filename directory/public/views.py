@@ -79,6 +79,8 @@ def search_page() -> tuple[str, int]:
     result, errors, suggestions = _run_search(request.args)
     status = 400 if errors else 200
     chips = refine.filter_chips(db.session, result) if result else []
+    if result:
+        rendered.share_cards([*result.hits, *result.nearby, *result.remote])
     picks, compare_error = _compare_picks(request.args.getlist("compare"))
     return render_template(
         "public/search.html",

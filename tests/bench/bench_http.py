@@ -8,12 +8,15 @@ dynamic request cycles through 300 real ZIP codes or 300 clinic slugs drawn at r
 no single answer is measured. It prints requests per second, p50 and p99 latency, and
 throughput as a ratio to /healthz and to /about measured in the same run; results are kept
 in instance/bench/results-<backend>.json so `--report` prints both databases in one table.
+Each gunicorn gets a throwaway Redis its workers share rendered cards through, as
+`make serve` gives them one (`--no-redis` serves without it).
 It asserts nothing: the figures are for reading.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing as mp
@@ -27,6 +30,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,10 +205,46 @@ def _page_bytes(port: int, path: str) -> int:
         return len(response.read())
 
 
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@contextlib.contextmanager
+def shared_redis(wanted: bool) -> Iterator[dict[str, str]]:
+    """A throwaway Redis for the workers to share rendered cards through, as in production
+    (`make serve`): the environment naming it, or nothing when it is not wanted."""
+    if not wanted:
+        yield {}
+        return
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - Debian's redis-server
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def serve_and_measure(
     size: int, backend: str, url: str, env: dict[str, str], args: argparse.Namespace
 ) -> dict[str, dict[str, float]]:
-    """Serve one database with gunicorn and load each request in turn."""
+    """Serve one database with gunicorn (and its Redis) and load each request in turn."""
+    with shared_redis(not args.no_redis) as redis_env:
+        return _serve_and_measure(size, backend, url, {**env, **redis_env}, args)
+
+
+def _serve_and_measure(
+    size: int, backend: str, url: str, env: dict[str, str], args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - gunicorn from this environment
         [
@@ -300,6 +340,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="request labels to run (and the baselines)")
     parser.add_argument("--database-url", help="serve this database (one size) instead")
     parser.add_argument("--report", action="store_true", help="print the kept results only")
+    parser.add_argument(
+        "--no-redis", action="store_true", help="serve without a Redis for the workers to share"
+    )
     args = parser.parse_args()
     if args.report:
         results = {}
@@ -326,7 +369,8 @@ def main() -> None:
     print(
         f"\nLoad: {args.connections} keep-alive connections from 2 processes, "
         f"{args.seconds:g} s per request, gunicorn with {args.workers} sync workers, "
-        f"{os.cpu_count()} cores shared by server and load generator."
+        f"{os.cpu_count()} cores shared by server and load generator"
+        f"{'' if args.no_redis else ', Redis shared by the workers'}."
     )
     report({args.backend: table})
 

@@ -1,0 +1,90 @@
+"""Result cards rendered by one worker are served by the others from Redis, never stale, in
+the right language, and a search works the same while Redis does not answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import redis
+
+from directory import shared_pieces
+from directory.public import rendered
+from tests.conftest import MICHIGAN, approve, card_for, cards, get, price, price_row, propose
+
+SEARCH = "/search?near=48336&radius=25"
+
+
+@pytest.fixture
+def store(app, redis_url):
+    """The app with its cards shared through a Redis emptied for each test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    app.config["REDIS_URL"] = redis_url
+    shared_pieces.init_app(app)
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def another_worker() -> None:
+    """Forget the cards this process has kept, as a worker that has not rendered them."""
+    rendered._CARDS.clear()
+
+
+def shared_cards(store) -> dict[bytes, list[str]]:
+    return {key: json.loads(store.get(key)) for key in store.scan_iter("card:*")}
+
+
+def test_a_card_one_worker_rendered_is_served_by_another(client, store, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside", prices=(price("iv-infusion", 500),))
+    make_clinic("Riverside Clinic", slug="riverside")
+    page = get(client, SEARCH)
+    kept = shared_cards(store)
+    assert len(kept) == len(cards(page)) >= 2
+    # Another worker takes the kept card as it stands, without rendering it again.
+    key = next(k for k, (top, _rest) in kept.items() if 'href="/clinics/lakeside"' in top)
+    top, rest = kept[key]
+    store.set(key, json.dumps([top.replace("Lakeside Clinic", "Lakeside (kept)"), rest]))
+    another_worker()
+
+    card = card_for(get(client, SEARCH), "lakeside")
+    assert "Lakeside (kept)" in card and "<strong>$500</strong>" in card
+    assert "0.0 mi" in card and "Add to compare" in card  # this request's own parts
+
+
+def test_an_approval_is_never_hidden_by_a_shared_card(client, store, owner_client, admin_client):
+    assert "$450" not in card_for(get(client, SEARCH), MICHIGAN)
+    before = set(shared_cards(store))
+    approve(admin_client, propose(owner_client, **price_row()))
+    another_worker()
+
+    assert "IV <strong>$450</strong>" in card_for(get(client, SEARCH), MICHIGAN)
+    assert before < set(shared_cards(store))  # the old cards are left to expire
+
+
+def test_spanish_and_english_cards_are_shared_apart(client, store, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside", prices=(price("iv-infusion", 500),))
+    english = card_for(get(client, SEARCH), "lakeside")
+    another_worker()
+    spanish = card_for(get(client, SEARCH + "&lang=es"), "lakeside")
+    another_worker()
+
+    assert "por sesión, publicado" in spanish and "per session" not in spanish
+    assert card_for(get(client, SEARCH + "&lang=en"), "lakeside") == english
+
+
+def test_a_search_works_while_redis_does_not_answer(app, client, caplog, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    shared_pieces.init_app(app)
+    with caplog.at_level(logging.WARNING, logger="directory.shared_pieces"):
+        first = get(client, SEARCH)
+        another_worker()
+        second = get(client, SEARCH)
+
+    assert "Lakeside Clinic" in card_for(first, "lakeside")
+    assert cards(second) == cards(first)
+    # One failure, then Redis is left alone for a while instead of failing every page.
+    assert len([r for r in caplog.records if "unavailable" in r.getMessage()]) == 1
