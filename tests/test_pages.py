@@ -242,7 +242,7 @@ def test_telehealth_section_says_what_programs_are_whether_or_not_clinics_are_ne
     ) in remote
     assert "near you" not in remote
     spanish = client.get(f"/search?near=48336&radius={radius}", headers={"Accept-Language": "es"})
-    assert "Estos programas atienden a pacientes en Michigan por video y en casa" in text(
+    assert "Estos programas atienden a pacientes en Míchigan por video y en casa" in text(
         spanish.get_data(as_text=True)
     )
 

@@ -23,6 +23,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields import FieldList
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from directory.extensions import db
@@ -161,6 +162,11 @@ def _text(
     return field(label, filters=[nfkc], validators=[first, Length(max=max_length), visible_text])
 
 
+def _state_options() -> list[SelectChoice]:
+    """The state select's options, named and ordered in the reader's language."""
+    return choice_list([("", "—"), *geo.state_choices()])
+
+
 class ListingForm(FlaskForm):
     """Everything an owner may propose about a listing."""
 
@@ -175,7 +181,8 @@ class ListingForm(FlaskForm):
     address_1 = _text(lazy_gettext("Street address"), 200)
     address_2 = _text(lazy_gettext("Suite, floor"), 200)
     city = _text(lazy_gettext("City"), 120)
-    state = SelectField(lazy_gettext("State"), choices=choice_list([("", "—"), *geo.all_states()]))
+    # Called when each form is built: the names are in the reader's language.
+    state = SelectField(lazy_gettext("State"), choices=_state_options)
     postal_code = StringField(lazy_gettext("ZIP code"), validators=[Optional(), Length(max=10)])
     hours = TextAreaField(lazy_gettext("Opening hours"), validators=[Optional(), Length(max=1000)])
     free_consultation = SelectField(
@@ -250,8 +257,8 @@ class ListingForm(FlaskForm):
                     "ZIP code %(zip)s is in %(zip_state)s, not %(state)s. Check the ZIP code "
                     "and the state.",
                     zip=code[:5],
-                    zip_state=geo.state_name(place.state),
-                    state=geo.state_name(self.state.data),
+                    zip_state=geo.state_display_name(place.state),
+                    state=geo.state_display_name(self.state.data),
                 )
             )
 

@@ -218,10 +218,10 @@ class RegionSummary:
             return gettext(
                 "the area within %(radius)s miles of %(place)s",
                 radius=formatting.number(self.radius),
-                place=self.place.label,
+                place=geo.place_label(self.place),
             )
         if self.state:
-            return self.label
+            return geo.state_display_name(self.state)
         return gettext("the whole directory")
 
 

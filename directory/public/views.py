@@ -286,14 +286,17 @@ def _search_came_from(carried: str, near: str | None) -> dict[str, Any] | None:
 @bp.get("/regions")
 def regions() -> str:
     """States with counts of clinics and of telehealth programs."""
-    return render_template("public/regions.html", states=listings.state_counts(db.session))
+    states = sorted(listings.state_counts(db.session), key=lambda s: geo.display_order(s.code))
+    return render_template("public/regions.html", states=states)
 
 
 @bp.get("/regions/<state>")
 def region(state: str) -> str:
     """A state's cities with counts, and its clinics."""
     directory = found_or_404(listings.state_directory, state)
-    return render_template("public/region.html", region=directory)
+    return render_template(
+        "public/region.html", region=directory, region_name=geo.state_display_name(directory.code)
+    )
 
 
 def _costs(args):  # type: ignore[no-untyped-def]
@@ -325,7 +328,7 @@ def costs() -> tuple[str, int]:
             hospital_cash=hospital_cash,
             errors=errors,
             args=request.args,
-            states=geo.all_states(),
+            states=geo.state_choices(),
         )
 
     return render_template(

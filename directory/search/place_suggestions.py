@@ -142,7 +142,7 @@ def starting_with(session: Session, text: str, limit: int = 8) -> list[str]:
         return []
     folded = typed.lower()
     found = [m.name for m in geo.METROS if m.name.lower().startswith(folded)]
-    found += [name for _, name in geo.all_states() if name.lower().startswith(folded)]
+    found += geo.states_starting_with(typed)
     short = abbreviation(typed)
     if short:
         found += city_labels(session, [short])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ from flask_babel import gettext
 from sqlalchemy import ColumnElement, Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from directory.i18n import current_language
 from directory.models import Place
 from directory.search import place_suggestions
+from directory.search.state_names import SPANISH
 
 MAX_PLACE_LENGTH = 100
 MAX_ALTERNATIVES = 8
@@ -29,6 +32,8 @@ COORDS_RE = re.compile(r"^(-?\d{1,2}(?:\.\d{1,7})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,7}
 
 # Territories the ZIP gazetteer covers besides the states and DC.
 _JURISDICTIONS = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
+# The names a page shows, per language other than English (whose names are `state_name`).
+_DISPLAY_NAMES = {"es": SPANISH}
 
 
 class UnknownPlace(ValueError):
@@ -97,20 +102,71 @@ def state_code(text: str) -> str | None:
     found = us.states.lookup(cleaned)
     if found is None and len(cleaned) == 2:
         found = us.states.lookup(cleaned.upper())
-    if found is None or found.abbr not in _JURISDICTIONS:
+    if found is None:
+        # A Spanish page's links and readers name states in Spanish ("Nueva York").
+        return _CODES_BY_DISPLAY_NAME.get(name_key(cleaned))
+    if found.abbr not in _JURISDICTIONS:
         return None
     return found.abbr
 
 
 def state_name(code: str) -> str:
-    """The full name of a state or territory code."""
+    """The English name of a state or territory code: the one data and the API carry."""
     found = _JURISDICTIONS.get(code.upper())
     return found.name if found else code
 
 
+def state_display_name(code: str) -> str:
+    """The name of a state or territory code in the language of the page being built."""
+    names = _DISPLAY_NAMES.get(current_language())
+    shown = names.get(code.upper()) if names is not None else None
+    return shown or state_name(code)
+
+
+def name_key(name: str) -> str:
+    """A name folded for sorting and matching: accents dropped, case ignored ("Míchigan"
+    sorts and matches as "michigan")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_CODES_BY_DISPLAY_NAME = {
+    name_key(name): code for names in _DISPLAY_NAMES.values() for code, name in names.items()
+}
+
+
 def all_states() -> list[tuple[str, str]]:
-    """Every jurisdiction the directory covers, as (code, name), by name."""
+    """Every jurisdiction the directory covers, as (code, English name), by name."""
     return sorted(((s.abbr, s.name) for s in _JURISDICTIONS.values()), key=lambda s: s[1])
+
+
+def display_order(code: str) -> str:
+    """Where a state sorts in a list shown in the page's language."""
+    return name_key(state_display_name(code))
+
+
+def state_choices() -> list[tuple[str, str]]:
+    """Every jurisdiction as (code, name) in the page's language, in that language's order."""
+    return [(code, state_display_name(code)) for code in sorted(_JURISDICTIONS, key=display_order)]
+
+
+def states_starting_with(typed: str) -> list[str]:
+    """States whose name in the page's language, or else in English, starts with the text
+    (accents optional): a Spanish reader may type "Nueva York" or "New York"."""
+    key = name_key(typed)
+    found = []
+    for code, shown in state_choices():
+        names = dict.fromkeys((shown, state_name(code)))
+        found += [name for name in names if name_key(name).startswith(key)][:1]
+    return found
+
+
+def place_label(place: SearchPlace) -> str:
+    """How a page names a resolved place: a state in the page's language, any other place as
+    it was resolved (`label` itself stays English, for the API)."""
+    if place.kind == "state" and place.state:
+        return state_display_name(place.state)
+    return place.label
 
 
 def resolve_place(session: Session, text: str) -> SearchPlace:
@@ -137,7 +193,7 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
     if zip_match:
         return _zip_place(session, zip_match.group(1))
     if cleaned.isdigit() or re.fullmatch(r"[\d-]+", cleaned):
-        raise UnknownPlace("A ZIP code has five digits, for example 48336.")
+        raise UnknownPlace(gettext("A ZIP code has five digits, for example 48336."))
 
     metro = _METRO_BY_ALIAS.get(re.sub(r"\s+", " ", cleaned.lower().replace("–", "-")))
     if metro:
@@ -222,7 +278,7 @@ def _city_place(session: Session, text: str) -> SearchPlace:
                     "We could not find %(city)s in %(state)s. Check the spelling, "
                     "or try a ZIP code.",
                     city=city,
-                    state=state_name(code),
+                    state=state_display_name(code),
                 ),
                 tuple(place_suggestions.fuzzy_places(session, normalise_city(city), code)),
             )
@@ -253,7 +309,8 @@ def _city_place(session: Session, text: str) -> SearchPlace:
             ),
             tuple(f"{p.name}, {p.state}" for p in matches[:MAX_ALTERNATIVES]),
         )
-    extra = [m.name for m in METROS] + [name for _, name in all_states()]
+    states = [name for _, name in (*all_states(), *state_choices())]
+    extra = [m.name for m in METROS] + list(dict.fromkeys(states))
     raise UnknownPlace(
         gettext(
             "We could not find “%(text)s”. Try a ZIP code, a city and state such as "
