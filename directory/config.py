@@ -69,6 +69,9 @@ class Defaults:
     # (REDIS_URL), and production refuses to start otherwise (gunicorn_config.py).
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL: str | None = None
+    # Result cards the workers share (directory/shared_pieces.py): a Redis of their own,
+    # or else REDIS_URL's.
+    SHARED_CARDS_URL: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     REPORT_RATE_LIMIT = "5 per hour"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+from pathlib import Path
 
 import pytest
 import redis
@@ -34,10 +36,11 @@ def another_worker() -> None:
 
 
 def shared_cards(store) -> dict[bytes, list[str]]:
-    return {key: json.loads(store.get(key)) for key in store.scan_iter("card:*")}
+    """The cards kept in Redis, by key: each value is a signature, then the card's parts."""
+    return {key: json.loads(store.get(key)[16:]) for key in store.scan_iter("card:*")}
 
 
-def test_a_card_one_worker_rendered_is_served_by_another(client, store, make_clinic):
+def test_a_card_one_worker_rendered_is_served_by_another(app, client, store, make_clinic):
     make_clinic("Lakeside Clinic", slug="lakeside", prices=(price("iv-infusion", 500),))
     make_clinic("Riverside Clinic", slug="riverside")
     page = get(client, SEARCH)
@@ -46,7 +49,10 @@ def test_a_card_one_worker_rendered_is_served_by_another(client, store, make_cli
     # Another worker takes the kept card as it stands, without rendering it again.
     key = next(k for k, (top, _rest) in kept.items() if 'href="/clinics/lakeside"' in top)
     top, rest = kept[key]
-    store.set(key, json.dumps([top.replace("Lakeside Clinic", "Lakeside (kept)"), rest]))
+    changed = json.dumps([top.replace("Lakeside Clinic", "Lakeside (kept)"), rest]).encode()
+    # Signed as this site signs: the other worker takes the card as it stands.
+    signature = app.extensions["shared_pieces"].signature(key.decode(), changed)
+    store.set(key, signature + changed)
     another_worker()
 
     card = card_for(get(client, SEARCH), "lakeside")
@@ -88,3 +94,38 @@ def test_a_search_works_while_redis_does_not_answer(app, client, caplog, make_cl
     assert cards(second) == cards(first)
     # One failure, then Redis is left alone for a while instead of failing every page.
     assert len([r for r in caplog.records if "unavailable" in r.getMessage()]) == 1
+
+
+def test_a_card_not_signed_by_this_site_is_never_shown(client, store, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    make_clinic("Riverside Clinic", slug="riverside")
+    get(client, SEARCH)
+    key = next(k for k, (top, _) in shared_cards(store).items() if "/clinics/lakeside" in top)
+    planted = json.dumps(['<li class="card"><a href="https://example.com/">Call us</a>', ""])
+    store.set(key, b"0" * 16 + planted.encode())  # written by anything but this site
+    store.set(next(k for k in shared_cards(store) if k != key), b"not a card at all")
+    another_worker()
+
+    page = get(client, SEARCH)
+    assert "Call us" not in page and "Lakeside Clinic" in card_for(page, "lakeside")
+
+
+def test_a_new_release_never_serves_the_cards_an_older_one_rendered(
+    app, client, store, make_clinic, tmp_path
+):
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    assert "Fresh release" not in get(client, SEARCH)
+    # The next release's templates: the card's heading reads differently.
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(app.root_path) / app.template_folder, templates)
+    card = templates / "macros" / "clinic.html"
+    card.write_text(
+        card.read_text().replace('<div class="card-head">', '<div class="card-head">Fresh release ')
+    )
+    app.template_folder = str(templates)
+    app.__dict__.pop("jinja_loader", None)
+    app.jinja_env.cache.clear()
+    shared_pieces.init_app(app)
+    another_worker()
+
+    assert "Fresh release" in card_for(get(client, SEARCH), "lakeside")

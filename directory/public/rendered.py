@@ -10,7 +10,7 @@ visitor (the signed-in header, CSRF tokens, flashed messages) is outside the kep
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -104,6 +104,8 @@ def _render_card(hit: ClinicHit) -> CardParts:
 def share_cards(hits: list[ClinicHit]) -> None:
     """Before a page renders these cards: take those this worker has not kept from the
     ones other workers rendered; after the page, give them the ones it rendered itself."""
+    if not shared_pieces.enabled():
+        return
     variant = page_variant()
     missing = {
         _shared_key(hit.clinic.id): hit.clinic.id
@@ -113,8 +115,12 @@ def share_cards(hits: list[ClinicHit]) -> None:
     if not missing:
         return
     for key, value in shared_pieces.get_many(list(missing)).items():
-        top, rest = json.loads(value)
-        _CARDS.keep(db.session, (missing[key], *variant), CardParts(Markup(top), Markup(rest)))  # noqa: S704
+        try:
+            top, rest = json.loads(value)
+            parts = CardParts(Markup(top), Markup(rest))  # noqa: S704 - signed by this site
+        except (ValueError, TypeError):  # not a card this release wrote: render it afresh
+            continue
+        _CARDS.keep(db.session, (missing[key], *variant), parts)
     g.cards_to_share = {}
 
     @after_this_request
@@ -124,11 +130,14 @@ def share_cards(hits: list[ClinicHit]) -> None:
 
 
 def _shared_key(clinic_id: int) -> str:
-    """A card's key among the shared pieces: its clinic, the data's version and the variant."""
+    """A card's key among the shared pieces: its clinic, the data's version and the variant
+    (with the settings' secret left out)."""
     prefix: str | None = g.get("shared_card_prefix")
     if prefix is None:
-        stamp = repr((version_stamp(db.session), page_variant())).encode()
-        prefix = g.shared_card_prefix = f"card:{hashlib.sha256(stamp).hexdigest()[:32]}:"
+        locale, day, site, script_root = page_variant()
+        public = dataclasses.replace(site, secret_key="")
+        material = (version_stamp(db.session), locale, day, public, script_root)
+        prefix = g.shared_card_prefix = shared_pieces.prefix("card", material)
     return f"{prefix}{clinic_id}"
 
 

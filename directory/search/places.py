@@ -395,9 +395,9 @@ class BoundingBox:
         antimeridian (west of the Aleutians) is split there into two."""
         if self.max_lng - self.min_lng >= 360:
             return ((-180.0, 180.0),)
-        if self.min_lng < -180:
+        if self.min_lng <= -180:
             return ((self.min_lng + 360, 180.0), (-180.0, self.max_lng))
-        if self.max_lng > 180:
+        if self.max_lng >= 180:
             return ((self.min_lng, 180.0), (-180.0, self.max_lng - 360))
         return ((self.min_lng, self.max_lng),)
 
@@ -408,10 +408,19 @@ class BoundingBox:
 
 
 def bounding_box(latitude: float, longitude: float, radius_miles: float) -> BoundingBox:
-    """The box around a point that holds every point within radius_miles of it."""
+    """The box around a point that holds every point within radius_miles of it.
+
+    The circle's widest reach in longitude is asin(sin d / cos latitude) for an angular
+    radius d (wider than d / cos latitude far north: a plain ratio missed clinics near the
+    edge of a wide circle in Alaska); a circle around a pole takes every longitude.
+    """
     dlat = radius_miles / MILES_PER_DEGREE_LATITUDE
-    cos_lat = max(math.cos(math.radians(latitude)), 0.01)
-    dlng = min(radius_miles / (MILES_PER_DEGREE_LATITUDE * cos_lat), 180.0)
+    if abs(latitude) + dlat >= 90:
+        dlng = 180.0
+    else:
+        angle = math.radians(dlat)
+        reach = math.sin(angle) / math.cos(math.radians(latitude))
+        dlng = math.degrees(math.asin(min(reach, 1.0)))
     return BoundingBox(latitude - dlat, latitude + dlat, longitude - dlng, longitude + dlng)
 
 

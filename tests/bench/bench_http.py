@@ -228,6 +228,8 @@ def shared_redis(wanted: bool) -> Iterator[dict[str, str]]:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.05)
+        else:
+            raise RuntimeError(f"{REDIS_SERVER} did not start: run with --no-redis")
         yield {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
     finally:
         server.terminate()

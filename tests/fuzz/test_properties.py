@@ -207,14 +207,17 @@ def test_distances_are_geopys_great_circle_miles(lat1, lng1, lat2, lng2):
 
 @FUZZ
 @given(
-    lat=st.floats(min_value=-70.0, max_value=70.0),
+    lat=LATITUDES,
     lng=LONGITUDES,
-    radius=st.floats(min_value=0.5, max_value=500.0),
+    radius=st.floats(min_value=0.5, max_value=3000.0),
     bearing=st.floats(min_value=0.0, max_value=360.0),
     share=st.floats(min_value=0.0, max_value=0.999),
 )
 @example(lat=51.8549, lng=-177.0888, radius=250.0, bearing=270.0, share=0.6)
 @example(lat=51.9, lng=179.9, radius=200.0, bearing=90.0, share=0.9)
+@example(lat=70.0, lng=0.0, radius=500.0, bearing=299.5, share=0.999)  # wide, far north
+@example(lat=64.8378, lng=-147.7164, radius=1000.0, bearing=300.0, share=0.999)
+@example(lat=89.0, lng=10.0, radius=200.0, bearing=180.0, share=0.5)  # around the pole
 def test_a_search_box_holds_every_point_of_its_circle(lat, lng, radius, bearing, share):
     box = geo.bounding_box(lat, lng, radius)
     point = great_circle(miles=radius * share).destination(Point(lat, lng), bearing)
