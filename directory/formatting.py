@@ -212,6 +212,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(outside_url)
     app.add_template_filter(geo.state_display_name, "state_name")
     app.add_template_filter(geo.place_label)
+    app.add_template_filter(geo.state_names)
     app.add_template_global(is_stale)
     app.add_template_global(source_documents.describe, "source_document")
     app.add_template_test(mixed_script, "mixed_script")

@@ -7,7 +7,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,11 @@ def states_starting_with(typed: str) -> list[str]:
     return found
 
 
+def state_names(codes: Iterable[str]) -> list[str]:
+    """States' names in the page's language, in that language's order."""
+    return [state_display_name(code) for code in sorted(codes, key=display_order)]
+
+
 def place_label(place: SearchPlace) -> str:
     """How a page names a resolved place: a state in the page's language, any other place as
     it was resolved (`label` itself stays English, for the API)."""
@@ -169,8 +174,14 @@ def place_label(place: SearchPlace) -> str:
     return place.label
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def resolve_place(session: Session, text: str) -> SearchPlace:
     """Turn what a patient typed into a place, or raise UnknownPlace with advice."""
+    # Full-width digits from some keyboards read as digits; a zero-width space from a copied
+    # address is nothing.
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     cleaned = re.sub(r"\s+", " ", text).strip()
     if not cleaned:
         raise UnknownPlace(gettext("Enter a ZIP code, a city and state, a state, or a metro area."))

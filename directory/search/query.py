@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -252,6 +253,14 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     measured in miles.
     """
     place = geo.resolve_place(session, query.near) if query.near else None
+    if place is not None and place.kind == "state" and query.state not in (None, place.state):
+        raise geo.UnknownPlace(
+            gettext(
+                "%(place)s is a state, and the state filter is %(state)s: choose one of them.",
+                place=geo.state_display_name(place.state or ""),
+                state=geo.state_display_name(query.state or ""),
+            )
+        )
     if place is None and query.state:
         place = geo.SearchPlace("state", geo.state_name(query.state), query.state)
     state = query.state or (place.state if place and place.kind == "state" else None)
@@ -601,10 +610,11 @@ def _nearest_beyond(
     shape: _Shape,
     values: dict[str, Any],
 ) -> list[_Candidate]:
-    """The nearest matching clinics outside the radius, widening the search until found."""
+    """The nearest matching clinics outside the radius, widening the search until found (a
+    state filter holds: none of its clinics is inside the radius)."""
     assert place.latitude is not None and place.longitude is not None  # noqa: S101
     reach = max(radius * 2, 50.0)
-    nearest_first = replace(shape, state=False, sort="distance")
+    nearest_first = replace(shape, sort="distance")
     while True:
         circle = spatial.circle_values(place.latitude, place.longitude, reach)
         shape_now = replace(nearest_first, wraps=circle["wraps"])

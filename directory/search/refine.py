@@ -14,6 +14,7 @@ from directory.listings.taxonomy import (
     PAYMENT_NAMES,
     TREATMENT_NAMES,
 )
+from directory.search import places as geo
 from directory.search.query import SearchResult, count_matches
 from directory.terms import language_name, term
 
@@ -42,6 +43,8 @@ class FilterChip:
 
 
 def _label(name: str, value: Any) -> str:
+    if name == "state":
+        return gettext("In %(state)s", state=geo.state_display_name(value))
     if name == "treatment":
         return term(TREATMENT_NAMES.get(value, value))
     if name == "condition":
@@ -65,17 +68,20 @@ def _label(name: str, value: Any) -> str:
     return gettext("Accepts insurance")
 
 
-def filter_count(result: SearchResult) -> int:
-    """How many filters narrow the search (the "Filters (2)" of the summary line)."""
-    query = result.query
-    return sum(1 for attr, off in FILTERS.values() if getattr(query, attr) != off)
+def _active(result: SearchResult) -> dict[str, tuple[str, Any]]:
+    """The filters this search can carry: a state is one only beside a place that is not
+    the state itself (clinics near a ZIP code, in one state)."""
+    place = result.place
+    if result.query.state and place is not None and place.kind != "state":
+        return {"state": ("state", None), **FILTERS}
+    return FILTERS
 
 
 def filter_chips(session: Session, result: SearchResult, counts: bool = True) -> list[FilterChip]:
     """The active filters in display order; with counts, how many clinics each one hides."""
     query = result.query
     chips: list[FilterChip] = []
-    for name, (attr, off) in FILTERS.items():
+    for name, (attr, off) in _active(result).items():
         value = getattr(query, attr)
         if value == off:
             continue

@@ -1,0 +1,91 @@
+"""What a search says around its results: a state filter beside a place, the nearest clinics
+beyond the radius, a page past the last, distances, and places typed or pasted oddly."""
+
+from __future__ import annotations
+
+from tests.conftest import between, card_slugs, get, main
+
+CHICAGO = "60614"
+
+
+def chips(page: str) -> str:
+    return between(page, 'class="chips"', "</div>")
+
+
+def test_a_state_filter_beside_a_place_is_a_chip_that_removes_it(client, make_clinic):
+    make_clinic("Lincoln Park Clinic", slug="lincoln-park", near=CHICAGO)
+    make_clinic("Hammond Clinic", slug="hammond", near="46320")
+    page = get(client, f"/search?near={CHICAGO}&radius=25&state=IN")
+    assert card_slugs(page) == ["hammond"]
+    chip = chips(page)
+    assert "In Indiana" in chip and "removing adds 1 clinic" in chip
+    assert f'href="/search?near={CHICAGO}&amp;radius=25"' in chip
+    assert "Filters (1)" in page
+    assert "En Indiana" in chips(get(client, f"/search?near={CHICAGO}&radius=25&state=IN&lang=es"))
+
+
+def test_the_nearest_beyond_the_radius_keep_the_state_filter(client, make_clinic):
+    make_clinic("Lincoln Park Clinic", slug="lincoln-park", near=CHICAGO)
+    make_clinic("Buffalo Clinic", slug="buffalo", near="14202")
+    page = get(client, f"/search?near={CHICAGO}&radius=25&state=NY")
+    nearest = main(page).split("Nearest clinics beyond 25 miles", 1)[1]
+    assert "Buffalo Clinic" in nearest and "Lincoln Park Clinic" not in page
+
+    body = client.get(f"/api/v1/clinics?near={CHICAGO}&radius=25&state=NY").get_json()
+    assert [c["slug"] for c in body["nearest_beyond_radius"]] == ["buffalo"]
+
+
+def test_a_state_place_and_another_state_filter_ask_which_one(client, make_clinic):
+    make_clinic("Buffalo Clinic", slug="buffalo", near="14202")
+    page = get(client, "/search?near=New+York&state=NJ", status=400)
+    assert "New York is a state, and the state filter is New Jersey: choose one of them." in page
+    spanish = get(client, "/search?near=New+York&state=NJ&lang=es", status=400)
+    assert "Nueva York es un estado, y el filtro de estado es Nueva Jersey" in spanish
+    response = client.get("/api/v1/clinics?near=New+York&state=NJ")
+    assert response.status_code == 400 and "near" in response.get_json()["errors"]
+    assert card_slugs(get(client, "/search?near=New+York&state=NY")) == ["buffalo"]
+
+
+def test_a_page_past_the_last_counts_its_pages_in_words(client, make_clinic):
+    make_clinic("Lincoln Park Clinic", near=CHICAGO)
+    page = get(client, f"/search?near={CHICAGO}&page=5")
+    assert "There is only 1 page of results." in page
+    assert "Solo hay 1 página de resultados." in get(
+        client, f"/search?near={CHICAGO}&page=5&lang=es"
+    )
+
+
+def test_far_nearest_clinics_are_counted_in_grouped_miles(client, make_clinic):
+    make_clinic("Anchorage Clinic", latitude=61.2181, longitude=-149.9003, state="AK")
+    make_clinic("Fairbanks Clinic", latitude=64.8378, longitude=-147.7164, state="AK")
+    page = get(client, "/search?near=99546&radius=25")
+    assert "nearest are 1,208 to 1,370 mi away" in page  # 1,207.8 and 1,370.4 on the cards
+
+
+def test_full_width_digits_and_a_pasted_zero_width_space_still_name_the_zip(client, make_clinic):
+    make_clinic("Lincoln Park Clinic", slug="lincoln-park", near=CHICAGO)
+    for typed in ("６０６１４", "60614\u200b", "\ufeff 60614 "):
+        page = get(client, f"/search?near={typed}")
+        assert "60614 (Chicago, IL)" in page and card_slugs(page) == ["lincoln-park"]
+
+
+def test_spanish_asks_did_you_mean_with_both_marks(client):
+    page = get(client, "/search?near=Nuva+York&lang=es", status=400)
+    assert "¿Quiso decir <a" in page
+
+
+def test_comparing_from_a_state_claims_no_distances(client, seeded):
+    page = get(
+        client, "/compare?clinics=ketamine-institute-of-michigan,renew-ketamine&near=Michigan"
+    )
+    assert "with distances from" not in page and ">Distance<" not in page
+    near = get(client, "/compare?clinics=ketamine-institute-of-michigan,renew-ketamine&near=48336")
+    assert "with distances from 48336" in near and ">Distance<" in near
+
+
+def test_a_programs_states_are_listed_in_the_readers_order(client, make_clinic):
+    make_clinic("Everywhere Program", slug="everywhere", service_areas=("NY", "NM", "DE", "DC"))
+    english = get(client, "/clinics/everywhere")
+    assert "licensed in: Delaware, District of Columbia, New Mexico, New York." in english
+    spanish = get(client, "/clinics/everywhere?lang=es")
+    assert "Delaware, Distrito de Columbia, Nueva York, Nuevo México." in spanish
