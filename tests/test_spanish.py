@@ -28,6 +28,7 @@ def assert_spanish(response, url: str, status: int = 200) -> str:
     page = response.get_data(as_text=True)
     assert html_lang(page) == "es", url
     assert "AYUDA" in page and 'href="sms:988?&amp;body=AYUDA"' in page, url
+    assert ">Mensaje al 988</a>" in page, url  # a text message, not a "text"
     assert "¿Está en crisis?" in page and "marque 2" in page, url
     assert 'href="tel:988"' in page, url
     assert "Skip to main content" not in page, url
