@@ -1,8 +1,5 @@
 """The owner's pages in Spanish: statuses, proposals, the phone select and the error summary."""
 
-# The owner and admin fixtures come from tests/conftest.py; pytest passes them in.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from flask_babel import force_locale, gettext
@@ -105,7 +102,7 @@ def test_the_proposal_heading_agrees_with_its_plural_noun(owner_client):
     assert heading == "Sus cambios propuestos: Ketamine Institute of Michigan"
 
 
-def test_each_reader_gets_the_proposal_in_their_own_language(owner_client, admin_client, owner):
+def test_each_reader_gets_the_proposal_in_their_own_language(owner_client, admin_client):
     revision = propose(owner_client, **CHANGES)
     stored = dict(db.session.get(Revision, revision.id).payload)
     assert proposal_rows(spanish(owner_client), revision)["Teléfonos"]
