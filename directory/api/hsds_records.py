@@ -6,13 +6,15 @@ import math
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import force_locale
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from directory.api import hsds
+from directory.i18n import DEFAULT, LOCALES
 from directory.listings import published, snapshots
 from directory.models import (
     AuditEvent,
@@ -409,7 +411,9 @@ def _role(user: User | None) -> str:
 
 
 def _text(field: str, value: Any) -> str:
-    described = snapshots.describe(field, value)
+    # The API speaks English and writes dates as ISO 8601, whatever the request's language.
+    with force_locale(LOCALES[DEFAULT]):
+        described = snapshots.describe(field, value, dates=date.isoformat)
     return "" if described == "—" else described
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.formatting import money
+from directory.formatting import long_date, money
+from directory.i18n import N_
 from directory.listings import schema
 from directory.listings.schema import Kind
 from directory.listings.taxonomy import TREATMENT_NAMES
@@ -29,6 +32,7 @@ from directory.models import (
 )
 from directory.models.clinic import join_codes, split_codes
 from directory.search.geocoding import Geocoder
+from directory.terms import language_name, term
 
 if TYPE_CHECKING:
     from directory.listings.rows import LocationRow
@@ -121,12 +125,51 @@ class FieldChange:
     after: str
 
 
-def describe(field: str, value: Any) -> str:
-    """A field's value as text a moderator can read."""
+# The fields' labels (schema.Spec), so the catalogue holds each one; a label is translated
+# where it is shown.
+LABEL_MESSAGES = frozenset(
+    {
+        N_("Name"),
+        N_("Description"),
+        N_("Website"),
+        N_("E-mail"),
+        N_("Hours"),
+        N_("Free consultation"),
+        N_("Accepts insurance"),
+        N_("Address"),
+        N_("Phones"),
+        N_("Treatments"),
+        N_("Conditions treated"),
+        N_("Prices"),
+        N_("Ways to pay"),
+        N_("Languages spoken"),
+        N_("Accepting new patients"),
+        N_("Wait for a first appointment"),
+        N_("Spravato REMS-certified"),
+    }
+)
+# What each kind of phone number is for, as a diff shows it after the number.
+PHONE_KIND_WORDS = {
+    PhoneKind.MAIN.value: N_("main"),
+    PhoneKind.TOLL_FREE.value: N_("toll-free"),
+    PhoneKind.TEXT.value: N_("text"),
+}
+# "$450 per session": the price units' words, as the owner form offers them.
+UNIT_WORDS = {
+    PriceUnit.SESSION.value: N_("per session"),
+    PriceUnit.SERIES.value: N_("per series"),
+    PriceUnit.CONSULTATION.value: N_("per consultation"),
+    PriceUnit.MONTH.value: N_("per month"),
+}
+
+
+def describe(field: str, value: Any, dates: Callable[[date], str] = long_date) -> str:
+    """A field's value as text a reader can read, in the page's language (English outside a
+    request); `dates` writes a price's as-of date (the page's long form by default)."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if field == "location":
         parts = [
             value.get("address_1"),
@@ -138,27 +181,44 @@ def describe(field: str, value: Any) -> str:
         text = ", ".join(str(p) for p in parts if p)
         return text or (value.get("metro") or "—")
     if field == "phones":
-        return "\n".join(f"{p['display']} ({p['kind'].replace('_', ' ')})" for p in value)
+        return "\n".join(f"{p['display']} ({_phone_kind(p['kind'])})" for p in value)
     choices = schema.SPECS[field].choices
     if choices is not None:
-        return "\n".join(choices.get(s, s) for s in value)
+        if field == "languages":
+            return "\n".join(language_name(code) for code in value)
+        return "\n".join(term(choices.get(s, s)) for s in value)
     if field == "prices":
-        lines = []
-        for p in value:
-            amount = money(p["amount_cents"])
-            unit = p["unit"] if p["unit"] != "series" else f"series of {p.get('sessions_included')}"
-            lines.append(
-                f"{TREATMENT_NAMES.get(p['treatment'], p['treatment'])}: {amount} per "
-                f"{unit} — source {p.get('source_url')}, as of {p.get('as_of')}"
-            )
-        return "\n".join(lines)
+        return "\n".join(_price_line(p, dates) for p in value)
     return str(value)
 
 
+def _phone_kind(kind: str) -> str:
+    return gettext(PHONE_KIND_WORDS[kind]) if kind in PHONE_KIND_WORDS else kind
+
+
+def _price_line(price: dict[str, Any], dates: Callable[[date], str]) -> str:
+    """IV ketamine infusion: $450 per session — source https://…, as of 1 November 2026."""
+    unit = price["unit"]
+    sessions = price.get("sessions_included")
+    if unit == PriceUnit.SERIES.value and sessions:
+        per = gettext("per series of %(sessions)s", sessions=sessions)
+    else:
+        per = gettext(UNIT_WORDS[unit]) if unit in UNIT_WORDS else unit
+    treatment = term(TREATMENT_NAMES.get(price["treatment"], price["treatment"]))
+    line = f"{treatment}: {money(price['amount_cents'])} {per}"
+    if price.get("source_url"):
+        line += " — " + gettext("source %(url)s", url=price["source_url"])
+    if price.get("as_of"):
+        line += ", " + gettext("as of %(date)s", date=dates(date.fromisoformat(price["as_of"])))
+    return line
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
-    """Field-by-field differences between two snapshots."""
+    """Field-by-field differences between two snapshots, in the page's language."""
     return [
-        FieldChange(f, FIELD_LABELS[f], describe(f, before.get(f)), describe(f, after.get(f)))
+        FieldChange(
+            f, gettext(FIELD_LABELS[f]), describe(f, before.get(f)), describe(f, after.get(f))
+        )
         for f in changed_fields(before, after)
     ]
 

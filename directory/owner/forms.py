@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from directory.extensions import db
 from directory.listings import schema
 from directory.listings.schema import Kind
+from directory.listings.snapshots import UNIT_WORDS
 from directory.listings.taxonomy import CONDITIONS, LANGUAGES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import PhoneKind, PriceUnit
 from directory.search import places as geo
@@ -46,11 +47,12 @@ from directory.validators import (
 
 # Taxonomy names are in the catalogue (directory.terms); a label is translated when shown.
 TREATMENT_CHOICES = [(s, lazy_gettext(n)) for s, n, _ in TREATMENTS]
-UNIT_CHOICES = [
-    (PriceUnit.SESSION.value, lazy_gettext("per session")),
-    (PriceUnit.SERIES.value, lazy_gettext("per series")),
-    (PriceUnit.CONSULTATION.value, lazy_gettext("per consultation")),
-    (PriceUnit.MONTH.value, lazy_gettext("per month")),
+UNIT_CHOICES = [(unit, lazy_gettext(words)) for unit, words in UNIT_WORDS.items()]
+# What each kind of number is for, as the phone rows' select offers it.
+PHONE_KIND_CHOICES = [
+    (PhoneKind.MAIN.value, lazy_gettext("Main")),
+    (PhoneKind.TOLL_FREE.value, lazy_gettext("Toll-free")),
+    (PhoneKind.TEXT.value, lazy_gettext("Text messages")),
 ]
 TRISTATE = [
     ("", lazy_gettext("Not stated")),
@@ -73,7 +75,7 @@ class PhoneRow(Form):
     display = StringField(lazy_gettext("Number"), validators=[Optional(), Length(max=40), us_phone])
     kind = SelectField(
         lazy_gettext("Kind"),
-        choices=choice_list([(k.value, k.value.replace("_", "-")) for k in PhoneKind]),
+        choices=choice_list(PHONE_KIND_CHOICES),
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -215,8 +217,19 @@ class ListingForm(FlaskForm):
         choices=choice_list(TRISTATE),
         default="",
     )
-    phones = FieldList(FormField(PhoneRow), min_entries=PHONE_ROWS, max_entries=PHONE_ROWS)
-    prices = FieldList(FormField(PriceRow), min_entries=PRICE_ROWS, max_entries=PRICE_ROWS)
+    # Labelled so the error summary names them in the reader's language ("Precios, fila 1").
+    phones = FieldList(
+        FormField(PhoneRow),
+        lazy_gettext("Phones"),
+        min_entries=PHONE_ROWS,
+        max_entries=PHONE_ROWS,
+    )
+    prices = FieldList(
+        FormField(PriceRow),
+        lazy_gettext("Prices"),
+        min_entries=PRICE_ROWS,
+        max_entries=PRICE_ROWS,
+    )
     note = TextAreaField(
         lazy_gettext("Note for the moderator"), validators=[Optional(), Length(max=2000)]
     )
