@@ -82,7 +82,8 @@ def openapi_document() -> ResponseReturnValue:
 
 @bp.get("/organizations")
 def organizations() -> ResponseReturnValue:
-    """Published listings as organizations; full_service=true nests their services."""
+    """Published listings as organizations (postcode and proximity find the nearest);
+    full_service=true nests their services."""
     return _records(hsds_records.organizations, "full", "full_service")
 
 
@@ -94,7 +95,8 @@ def organization(org_id: str) -> ResponseReturnValue:
 
 @bp.get("/services")
 def services() -> ResponseReturnValue:
-    """Each treatment a published listing offers, as a service."""
+    """Each treatment a published listing offers, as a service; postcode and proximity
+    (miles) find the nearest."""
     return _records(hsds_records.services, "full")
 
 
