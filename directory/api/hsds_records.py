@@ -85,8 +85,7 @@ def _circle(filters: Filters) -> Circle | None:
 def _nearest_first(
     session: Session, stmt: Select[*tuple[Any, ...]], circle: Circle, width: int
 ) -> list[tuple[tuple[int, ...], float]]:
-    """Rows of `stmt` (ids, then Location latitude and longitude) within the circle, each
-    key (its first `width` ids) once at its nearest location's miles, nearest first."""
+    """Keys (first `width` columns) of rows in the circle at their nearest miles, nearest first."""
     box = geo.bounding_box(circle.latitude, circle.longitude, circle.miles)
     found: dict[tuple[int, ...], float] = {}
     rows: Iterable[Any] = session.execute(
@@ -97,7 +96,8 @@ def _nearest_first(
         miles = geo.distance_miles(circle.latitude, circle.longitude, lat, lng)
         if miles <= circle.miles and miles < found.get(key, math.inf):
             found[key] = miles
-    # Stable: equally near keys keep the statement's order within a listing.
+    # The rows are (ids..., Location.latitude, Location.longitude); the sort is stable, so
+    # equally near keys keep the statement's order within a listing.
     return sorted(found.items(), key=lambda item: (item[1], item[0][0]))
 
 
@@ -256,8 +256,7 @@ def _slice(rows: list[Any], filters: Filters) -> list[Any]:
 
 
 def organizations(session: Session, filters: Filters, *, full: bool) -> Page:
-    """Published listings as organizations, ordered by when they were first listed, or
-    nearest first when a postcode is given."""
+    """Published listings as organizations, oldest first, or nearest first given a postcode."""
     clauses: list[ColumnElement[bool]] = [_published(), *_updated_since(filters)]
     if filters.search:
         needle = filters.search.lower()
@@ -372,8 +371,7 @@ def _treatments(session: Session) -> dict[int, Treatment]:
 
 
 def services(session: Session, filters: Filters, *, full: bool) -> Page:
-    """Each treatment each published listing offers, as HSDS services; with a postcode,
-    those offered at a location in reach, nearest first."""
+    """Each treatment each published listing offers, as HSDS services (nearest first)."""
     circle = _circle(filters)
     rows: list[Any]
     if circle is None:
