@@ -16,7 +16,8 @@ from directory.api.hsds import TERM_INDEX
 from directory.demo import clinics as demo_clinics
 from directory.extensions import db
 from directory.listings import moderation, seeding, snapshots
-from directory.models import Clinic, ClinicStatus, PhoneKind
+from directory.models import Clinic, ClinicStatus, GeocodePrecision, Location, PhoneKind
+from directory.search import places as geo
 from directory.search.geocoding import GazetteerGeocoder
 
 BASE = "/api/v1/hsds"
@@ -318,6 +319,127 @@ def test_postcode_and_proximity_in_miles_nearest_first(client, make_clinic):
     assert [s["location"]["name"] for s in wide["contents"]][-1] == "Chicago Clinic"
 
 
+def near_services(client, **params: str) -> tuple[list[tuple[str, str]], int]:
+    """(organization name, service name) of each /services record, and total_items."""
+    names = {o["id"]: o["name"] for o in get(client, BASE + "/organizations")["contents"]}
+    body = get(client, BASE + "/services", **params)
+    found = [(names[s["organization_id"]], s["name"]) for s in body["contents"]]
+    return found, body["total_items"]
+
+
+def add_location(clinic: Clinic, near: str) -> None:
+    """Give a clinic one more location, at a ZIP code's centroid."""
+    place = geo.resolve_place(db.session, near)
+    clinic.locations.append(
+        Location(
+            address_1="2 Test St",
+            city="Testville",
+            state=place.state or "MI",
+            postal_code=near,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            geocode_precision=GeocodePrecision.POSTAL_CODE,
+        )
+    )
+    db.session.commit()
+
+
+def test_services_postcode_and_proximity_keep_near_services_nearest_first(client, make_clinic):
+    make_clinic("Chicago Clinic", near="60601")
+    make_clinic("Detroit Clinic", near="48226")
+    make_clinic("Farmington Clinic", near="48336", treatments=("iv-infusion", "esketamine"))
+    make_clinic("Remote", service_areas=("MI",))
+    iv, spravato = "IV ketamine infusion", "Esketamine (Spravato)"
+
+    found, total = near_services(client, postcode="48336", proximity="30")
+    assert found == [
+        ("Farmington Clinic", iv),
+        ("Farmington Clinic", spravato),
+        ("Detroit Clinic", iv),
+    ]
+    assert total == 3
+    second, total = near_services(client, postcode="48336", proximity="30", per_page="2", page="2")
+    assert (second, total) == ([("Detroit Clinic", iv)], 3)
+    close, total = near_services(client, postcode="48336", proximity="5")
+    assert (close, total) == ([("Farmington Clinic", iv), ("Farmington Clinic", spravato)], 2)
+    wide, total = near_services(client, postcode="48336", proximity="300")
+    assert wide[-1] == ("Chicago Clinic", iv) and total == 4
+    # A postcode alone reaches as far as on /service_at_locations.
+    alone, total = near_services(client, postcode="48336")
+    located = get(client, BASE + "/service_at_locations", postcode="48336")
+    assert [org for org, _service in alone] == [s["location"]["name"] for s in located["contents"]]
+    assert total == located["total_items"] == 3
+    assert get(client, BASE + "/services")["total_items"] == 5
+
+
+def test_services_near_a_postcode_count_a_clinic_with_two_locations_once(client, make_clinic):
+    make_clinic("Farmington Clinic", near="48336")
+    two_sites = make_clinic("Two Sites", near="60601")
+    add_location(two_sites, "48226")
+
+    # Two Sites is as near as its Detroit location, though its Chicago one is listed first.
+    found, total = near_services(client, postcode="48226", proximity="300")
+    assert [org for org, _service in found] == ["Two Sites", "Farmington Clinic"]
+    assert total == 2
+    located = get(client, BASE + "/service_at_locations", postcode="48226", proximity="300")
+    assert located["total_items"] == 3
+
+
+def test_services_near_a_postcode_combine_with_taxonomy_and_search(client, make_clinic):
+    make_clinic("Chicago Spravato", near="60601", treatments=("esketamine",))
+    make_clinic("Detroit Spravato", near="48226", treatments=("esketamine",))
+    make_clinic("Farmington Clinic", near="48336", treatments=("iv-infusion", "esketamine"))
+    terms = {
+        t["code"]: t["id"]
+        for t in get(client, BASE + "/taxonomy_terms", per_page="100")["contents"]
+    }
+    spravato = "Esketamine (Spravato)"
+
+    found, total = near_services(
+        client, postcode="48336", proximity="30", taxonomy_term_id=terms["esketamine"]
+    )
+    assert found == [("Farmington Clinic", spravato), ("Detroit Spravato", spravato)]
+    assert total == 2
+    found, total = near_services(client, postcode="48226", proximity="30", search="spravato")
+    assert (found, total) == ([("Detroit Spravato", spravato), ("Farmington Clinic", spravato)], 2)
+
+
+def test_a_postcode_with_nothing_near_gives_an_empty_page(client, make_clinic):
+    make_clinic("Farmington Clinic", near="48336")
+    for path in ("/services", "/organizations", "/service_at_locations"):
+        body = get(client, BASE + path, postcode="99546", proximity="50")
+        assert body["contents"] == [] and body["empty"] is True
+        assert body["total_items"] == 0
+        assert get(client, BASE + path)["total_items"] == 1
+
+
+def test_organizations_near_a_postcode_nearest_first(client, make_clinic):
+    make_clinic("Chicago Clinic", near="60601")
+    make_clinic("Farmington Clinic", near="48336")
+    two_sites = make_clinic("Two Sites", near="60601")
+    add_location(two_sites, "48226")
+    make_clinic("Remote", service_areas=("MI",))
+
+    body = get(client, BASE + "/organizations", postcode="48226", proximity="30")
+    assert [o["name"] for o in body["contents"]] == ["Two Sites", "Farmington Clinic"]
+    assert body["total_items"] == 2
+    wide = get(client, BASE + "/organizations", postcode="48226", proximity="300", per_page="2")
+    assert [o["name"] for o in wide["contents"]] == ["Two Sites", "Farmington Clinic"]
+    assert wide["total_items"] == 3 and wide["total_pages"] == 2
+    nested = get(client, BASE + "/organizations", postcode="48336", full_service="true")
+    assert [o["name"] for o in nested["contents"]] == ["Farmington Clinic", "Two Sites"]
+    for org in nested["contents"]:
+        check(org, "compiled/organization.json")
+
+
+def test_openapi_says_what_services_and_organizations_do_with_a_postcode(client):
+    paths = get(client, BASE + "/openapi.json")["paths"]
+    for path in ("/services", "/organizations"):
+        operation = paths[path]["get"]
+        assert {"postcode", "proximity"} <= {p["name"] for p in operation["parameters"]}
+        assert "nearest first" in operation["description"]
+
+
 def test_proximity_reaches_across_the_antimeridian(client, make_clinic):
     # From Adak, Alaska (99546, longitude -177.1) to an island at longitude 179.6.
     make_clinic("Beta Island", latitude=51.9, longitude=179.6, state="AK")
@@ -416,6 +538,12 @@ def test_approved_changes_are_metadata_and_modified_after_finds_them(
         ("/service_at_locations", {"proximity": "10"}, "proximity"),
         ("/service_at_locations", {"postcode": "Detroit"}, "postcode"),
         ("/service_at_locations", {"postcode": "00000"}, "postcode"),
+        ("/services", {"postcode": "48336", "proximity": "0"}, "proximity"),
+        ("/services", {"postcode": "48336", "proximity": "inf"}, "proximity"),
+        ("/services", {"proximity": "10"}, "proximity"),
+        ("/services", {"postcode": "4833"}, "postcode"),
+        ("/organizations", {"postcode": "48336", "proximity": "501"}, "proximity"),
+        ("/organizations", {"postcode": "00000"}, "postcode"),
         ("/organizations", {"search": "x" * 201}, "search"),
         ("/taxonomy_terms", {"page": "-1"}, "page"),
     ],

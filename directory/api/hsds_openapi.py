@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from directory.api.hsds_records import DEFAULT_PROXIMITY_MILES
 from directory.api.schema_parts import (
     BOOLEAN,
     INTEGER,
@@ -72,12 +73,14 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     "postcode": _query(
         "postcode",
-        "A 5-digit US ZIP code to measure distance from.",
+        "A 5-digit US ZIP code: only records with a location within `proximity` miles of its "
+        "centroid, nearest first (a record is as near as its nearest location).",
         {"type": "string", "pattern": "^[0-9]{5}$"},
     ),
     "proximity": _query(
         "proximity",
-        "Miles from the centroid of the postcode (default 25); needs postcode.",
+        f"Miles from the centroid of the postcode (default {DEFAULT_PROXIMITY_MILES:g}); "
+        "needs postcode.",
         {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
     ),
 }
@@ -114,11 +117,12 @@ def _ref(name: str) -> dict[str, Any]:
 
 
 def _list(
-    item: dict[str, Any], description: str, operation: str, params: list[str]
+    item: dict[str, Any], description: str, operation: str, params: list[str], details: str = ""
 ) -> dict[str, Any]:
     return {
         "get": {
             "summary": description,
+            **({"description": details} if details else {}),
             "operationId": operation,
             "parameters": [PARAMETERS[p] for p in params],
             "responses": {
@@ -154,7 +158,18 @@ PATHS: dict[str, dict[str, Any]] = {
         _ref("organization_list.json"),
         "Organizations, one a listing",
         "listOrganizations",
-        ["search", "full_service", "full", "modified_after", "page", "per_page"],
+        [
+            "search",
+            "full_service",
+            "full",
+            "modified_after",
+            "postcode",
+            "proximity",
+            "page",
+            "per_page",
+        ],
+        "With postcode: only organizations with a location within proximity miles "
+        f"(default {DEFAULT_PROXIMITY_MILES:g}) of the postcode, nearest first.",
     ),
     "/organizations/{id}": _one(_ref("organization.json"), "One organization", "getOrganization"),
     "/services": _list(
@@ -167,9 +182,14 @@ PATHS: dict[str, dict[str, Any]] = {
             "organization_id",
             "modified_after",
             "full",
+            "postcode",
+            "proximity",
             "page",
             "per_page",
         ],
+        "With postcode: only services offered at a location within proximity miles "
+        f"(default {DEFAULT_PROXIMITY_MILES:g}) of the postcode, each once, nearest first "
+        "(a service is as near as its nearest location); total_items counts them.",
     ),
     "/services/{id}": _one(_ref("service.json"), "One service", "getService"),
     "/service_at_locations": _list(

@@ -36,6 +36,8 @@ from directory.search.query import InvalidSearch
 from directory.settings import Settings
 
 MAX_SEARCH_LENGTH = 200
+# How far a postcode reaches when no proximity is given.
+DEFAULT_PROXIMITY_MILES = 25.0
 # Audit actions that changed what the public sees, and how HSDS metadata names them.
 CLINIC_ACTIONS = {
     "clinic.published": "status",
@@ -63,6 +65,42 @@ class Filters:
     modified_after: datetime | None = None
     place: geo.SearchPlace | None = None
     proximity: float | None = None
+
+
+@dataclass(frozen=True)
+class Circle:
+    """Where a postcode and proximity reach: a point and a radius in miles."""
+
+    latitude: float
+    longitude: float
+    miles: float
+
+
+def _circle(filters: Filters) -> Circle | None:
+    """The circle the postcode and proximity filters draw, or None without a postcode."""
+    place = filters.place
+    if place is None or place.latitude is None or place.longitude is None:
+        return None
+    return Circle(place.latitude, place.longitude, filters.proximity or DEFAULT_PROXIMITY_MILES)
+
+
+def _nearest_first(
+    session: Session, stmt: Select[*tuple[Any, ...]], circle: Circle, width: int
+) -> list[tuple[tuple[int, ...], float]]:
+    """Keys (first `width` columns) of rows in the circle at their nearest miles, nearest first."""
+    box = geo.bounding_box(circle.latitude, circle.longitude, circle.miles)
+    found: dict[tuple[int, ...], float] = {}
+    rows: Iterable[Any] = session.execute(
+        stmt.where(*box.holds(Location.latitude, Location.longitude))
+    )
+    for row in rows:
+        key, (lat, lng) = tuple(row[:width]), row[-2:]
+        miles = geo.distance_miles(circle.latitude, circle.longitude, lat, lng)
+        if miles <= circle.miles and miles < found.get(key, math.inf):
+            found[key] = miles
+    # The rows are (ids..., Location.latitude, Location.longitude); the sort is stable, so
+    # equally near keys keep the statement's order within a listing.
+    return sorted(found.items(), key=lambda item: (item[1], item[0][0]))
 
 
 def parse_filters(session: Session, args: Mapping[str, str], settings: Settings) -> Filters:
@@ -220,7 +258,7 @@ def _slice(rows: list[Any], filters: Filters) -> list[Any]:
 
 
 def organizations(session: Session, filters: Filters, *, full: bool) -> Page:
-    """Published listings as organizations, ordered by when they were first listed."""
+    """Published listings as organizations, oldest first, or nearest first given a postcode."""
     clauses: list[ColumnElement[bool]] = [_published(), *_updated_since(filters)]
     if filters.search:
         needle = filters.search.lower()
@@ -230,16 +268,29 @@ def organizations(session: Session, filters: Filters, *, full: bool) -> Page:
                 func.lower(Clinic.description).contains(needle, autoescape=True),
             )
         )
-    total = session.execute(select(func.count()).select_from(Clinic).where(*clauses)).scalar_one()
-    ids = list(
-        session.execute(
-            select(Clinic.id)
+    circle = _circle(filters)
+    if circle is not None:  # listings with a location in reach, nearest first
+        located = (
+            select(Clinic.id, Location.latitude, Location.longitude)
+            .join(Location, Location.clinic_id == Clinic.id)
             .where(*clauses)
-            .order_by(Clinic.id)
-            .offset((filters.page - 1) * filters.per_page)
-            .limit(filters.per_page)
-        ).scalars()
-    )
+            .order_by(Clinic.id, Location.id)
+        )
+        every = [key[0] for key, _miles in _nearest_first(session, located, circle, 1)]
+        total, ids = len(every), _slice(every, filters)
+    else:
+        total = session.execute(
+            select(func.count()).select_from(Clinic).where(*clauses)
+        ).scalar_one()
+        ids = list(
+            session.execute(
+                select(Clinic.id)
+                .where(*clauses)
+                .order_by(Clinic.id)
+                .offset((filters.page - 1) * filters.per_page)
+                .limit(filters.per_page)
+            ).scalars()
+        )
     clinics = load_clinics(session, ids)
     if not full:
         return Page(total, [hsds.organization_summary(clinics[i]) for i in ids])
@@ -322,8 +373,14 @@ def _treatments(session: Session) -> dict[int, Treatment]:
 
 
 def services(session: Session, filters: Filters, *, full: bool) -> Page:
-    """Each treatment each published listing offers, as HSDS services."""
-    rows: list[Any] = list(session.execute(_service_rows(session, filters, False)))
+    """Each treatment each published listing offers, as HSDS services (nearest first)."""
+    circle = _circle(filters)
+    rows: list[Any]
+    if circle is None:
+        rows = list(session.execute(_service_rows(session, filters, False)))
+    else:
+        located = _service_rows(session, filters, True)
+        rows = [key for key, _miles in _nearest_first(session, located, circle, 2)]
     page = _slice(rows, filters)
     clinics = load_clinics(session, sorted({r[0] for r in page}))
     treatments = _treatments(session)
@@ -351,21 +408,11 @@ def service(session: Session, service_id: str) -> dict[str, Any] | None:
 def _sal_rows(session: Session, filters: Filters) -> list[tuple[int, int, int, float | None]]:
     """(clinic id, treatment id, location id, miles) in page order."""
     stmt = _service_rows(session, filters, True)
-    place = filters.place
-    if place is None or place.latitude is None or place.longitude is None:
+    circle = _circle(filters)
+    if circle is None:
         every: Iterable[Any] = session.execute(stmt)
         return [(c, t, loc, None) for c, t, loc, _lat, _lng in every]
-    radius = filters.proximity or 25.0
-    box = geo.bounding_box(place.latitude, place.longitude, radius)
-    stmt = stmt.where(*box.holds(Location.latitude, Location.longitude))
-    found: list[tuple[int, int, int, float | None]] = []
-    near: Iterable[Any] = session.execute(stmt)
-    for c, t, loc, lat, lng in near:
-        miles = geo.distance_miles(place.latitude, place.longitude, lat, lng)
-        if miles <= radius:
-            found.append((c, t, loc, miles))
-    found.sort(key=lambda r: (r[3] or 0.0, r[0], r[2]))
-    return found
+    return [(c, t, loc, miles) for (c, t, loc), miles in _nearest_first(session, stmt, circle, 3)]
 
 
 def _sal(

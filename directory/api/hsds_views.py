@@ -82,7 +82,7 @@ def openapi_document() -> ResponseReturnValue:
 
 @bp.get("/organizations")
 def organizations() -> ResponseReturnValue:
-    """Published listings as organizations; full_service=true nests their services."""
+    """Listings as organizations; full_service=true nests services, postcode finds the nearest."""
     return _records(hsds_records.organizations, "full", "full_service")
 
 
@@ -94,7 +94,7 @@ def organization(org_id: str) -> ResponseReturnValue:
 
 @bp.get("/services")
 def services() -> ResponseReturnValue:
-    """Each treatment a published listing offers, as a service."""
+    """Each treatment a published listing offers; postcode and proximity find the nearest."""
     return _records(hsds_records.services, "full")
 
 
