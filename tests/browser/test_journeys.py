@@ -157,3 +157,21 @@ def test_suicidal_ideation_results_carry_the_crisis_notice(live_server, new_page
     assert notice.is_visible()
     assert "not emergency care" in notice.inner_text()
     shot(page, "journey-crisis-notice", viewport)
+
+
+def test_the_crisis_bar_fits_the_narrowest_phones_in_both_languages(live_server, browser):
+    # Spanish labels run longer ("Mensaje al 988"): the buttons wrap rather than run off.
+    for language, width in (("en", 320), ("es", 320), ("es", 360), ("es", 390)):
+        context = browser.new_context(
+            viewport={"width": width, "height": 700},
+            extra_http_headers={"Accept-Language": language},
+        )
+        page = context.new_page()
+        page.goto(f"{live_server.url}/search?near=48336")
+        buttons = page.locator(".crisis-button >> visible=true")
+        assert buttons.count() == 4, (language, width)  # call, text, chat and 911
+        for i in range(4):
+            box = buttons.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (language, width, i)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        context.close()
