@@ -3,7 +3,17 @@ beyond the radius, a page past the last, distances, and places typed or pasted o
 
 from __future__ import annotations
 
-from tests.conftest import between, card_slugs, get, main
+from tests.conftest import (
+    between,
+    card_slugs,
+    get,
+    listing_data,
+    main,
+    post_form,
+    price_row,
+    propose,
+)
+from tests.test_search_points import add_location
 
 CHICAGO = "60614"
 
@@ -38,9 +48,9 @@ def test_the_nearest_beyond_the_radius_keep_the_state_filter(client, make_clinic
 def test_a_state_place_and_another_state_filter_ask_which_one(client, make_clinic):
     make_clinic("Buffalo Clinic", slug="buffalo", near="14202")
     page = get(client, "/search?near=New+York&state=NJ", status=400)
-    assert "New York is a state, and the state filter is New Jersey: choose one of them." in page
+    assert "New York is a state and the state filter is New Jersey: choose one of them." in page
     spanish = get(client, "/search?near=New+York&state=NJ&lang=es", status=400)
-    assert "Nueva York es un estado, y el filtro de estado es Nueva Jersey" in spanish
+    assert "Nueva York es un estado y el filtro de estado es Nueva Jersey" in spanish
     response = client.get("/api/v1/clinics?near=New+York&state=NJ")
     assert response.status_code == 400 and "near" in response.get_json()["errors"]
     assert card_slugs(get(client, "/search?near=New+York&state=NY")) == ["buffalo"]
@@ -89,3 +99,51 @@ def test_a_programs_states_are_listed_in_the_readers_order(client, make_clinic):
     assert "licensed in: Delaware, District of Columbia, New Mexico, New York." in english
     spanish = get(client, "/clinics/everywhere?lang=es")
     assert "Delaware, Distrito de Columbia, Nueva York, Nuevo México." in spanish
+
+
+def test_the_nearest_beyond_are_measured_from_their_locations_in_the_state(client, make_clinic):
+    two_states = make_clinic("Lake and Falls Clinic", slug="two-states", near=CHICAGO)
+    add_location(two_states, "Buffalo", "NY", 42.8864, -78.8784)
+    from directory.extensions import db
+
+    db.session.commit()
+    page = main(get(client, f"/search?near={CHICAGO}&radius=25&state=NY"))
+    assert "0 mi away" not in page and "0.0 mi" not in page
+    assert "The 1 nearest are 45" in page  # Buffalo, about 450 miles from Lincoln Park
+    body = client.get(f"/api/v1/clinics?near={CHICAGO}&radius=25&state=NY").get_json()
+    assert body["nearest_beyond_radius"][0]["distance_miles"] > 400
+
+
+def test_a_state_chip_starts_the_programs_again_at_their_first_page(client, make_clinic):
+    make_clinic("Hammond Clinic", near="46320")
+    page = get(client, f"/search?near={CHICAGO}&radius=25&state=IN&programs_page=2")
+    assert "programs_page" not in chips(page)
+
+
+def test_costs_ask_which_state_too(client):
+    assert client.get("/api/v1/costs/summary?near=New+York&state=NJ").status_code == 400
+    page = get(client, "/costs?near=New+York&state=NJ", status=400)
+    assert "New York is a state and the state filter is New Jersey" in page
+
+
+def test_direction_marks_from_a_map_app_and_full_width_letters_still_read(client, make_clinic):
+    make_clinic("Lincoln Park Clinic", slug="lincoln-park", near=CHICAGO)
+    assert card_slugs(get(client, "/search?near=\u200e60614\u202c")) == ["lincoln-park"]
+    typed = client.get("/places/suggest?q=Ｃｈｉｃａ").get_json()["suggestions"]
+    assert "Chicago, IL" in typed
+
+
+def test_an_owner_cannot_store_a_full_width_zip_code(owner_client):
+    data = listing_data(postal_code="４８３３６")
+    response = post_form(owner_client, "/owner/clinics/ketamine-institute-of-michigan/edit", data)
+    assert response.status_code == 400
+    summary = between(response.get_data(as_text=True), 'class="error-summary"', "</div>")
+    assert "ZIP code" in summary
+
+
+def test_a_series_price_names_its_sessions_in_both_languages(owner_client):
+    revision = propose(owner_client, **price_row(unit="series", sessions_included="6"))
+    english = get(owner_client, f"/owner/revisions/{revision.id}")
+    assert "per series of 6 sessions" in english
+    spanish = get(owner_client, f"/owner/revisions/{revision.id}?lang=es")
+    assert "por serie de 6 sesiones" in spanish

@@ -307,13 +307,27 @@ def organization(session: Session, org_id: str) -> dict[str, Any] | None:
     return hsds.organization(clinic, changes_for(session, [clinic_id]).get(clinic_id, []))
 
 
-def _offered_pairs() -> Any:
+def _offered_pairs(near: Select[Any] | None = None) -> Any:
+    """(clinic, treatment) pairs a listing lists or prices; only of the clinics `near`
+    selects when given (a postcode's box: the union is then built for those alone, not
+    for the whole directory)."""
     listed = select(
         clinic_treatments.c.clinic_id.label("clinic_id"),
         clinic_treatments.c.treatment_id.label("treatment_id"),
     )
     priced = select(Price.clinic_id, Price.treatment_id).where(Price.is_publishable)
+    if near is not None:
+        listed = listed.where(clinic_treatments.c.clinic_id.in_(near))
+        priced = priced.where(Price.clinic_id.in_(near))
     return union(listed, priced).subquery()
+
+
+def _in_box(circle: Circle | None) -> Select[Any] | None:
+    """The ids of clinics with a location in the circle's box, or None without a circle."""
+    if circle is None:
+        return None
+    box = geo.bounding_box(circle.latitude, circle.longitude, circle.miles)
+    return select(Location.clinic_id).where(*box.holds(Location.latitude, Location.longitude))
 
 
 def _term_clause(filters: Filters) -> list[ColumnElement[bool]]:
@@ -339,7 +353,7 @@ def _term_clause(filters: Filters) -> list[ColumnElement[bool]]:
 
 
 def _service_rows(session: Session, filters: Filters, with_locations: bool) -> Select[Any]:
-    pairs = _offered_pairs()
+    pairs = _offered_pairs(_in_box(_circle(filters)))
     columns: list[Any] = [Clinic.id, Treatment.id]
     if with_locations:
         columns += [Location.id, Location.latitude, Location.longitude]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -201,7 +201,7 @@ def _price_line(price: dict[str, Any], dates: Callable[[date], str]) -> str:
     unit = price["unit"]
     sessions = price.get("sessions_included")
     if unit == PriceUnit.SERIES.value and sessions:
-        per = gettext("per series of %(sessions)s", sessions=sessions)
+        per = ngettext("per series of %(num)s session", "per series of %(num)s sessions", sessions)
     else:
         per = gettext(UNIT_WORDS[unit]) if unit in UNIT_WORDS else unit
     treatment = term(TREATMENT_NAMES.get(price["treatment"], price["treatment"]))

@@ -137,7 +137,7 @@ def starting_with(session: Session, text: str, limit: int = 8) -> list[str]:
         places as geo,  # geo imports this module; the import is deferred to call time
     )
 
-    typed = re.sub(r"\s+", " ", text).strip()
+    typed = re.sub(r"\s+", " ", geo.typed_text(text)).strip()
     if len(typed) < 2 or len(typed) > geo.MAX_PLACE_LENGTH or typed.isdigit():
         return []
     folded = typed.lower()

@@ -26,7 +26,7 @@ MAX_PLACE_LENGTH = 100
 MAX_ALTERNATIVES = 8
 MILES_PER_DEGREE_LATITUDE = 68.7  # the shortest degree, so the box never cuts a result off
 
-ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$")
+ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$", re.ASCII)  # stored ZIP codes are ASCII digits
 # "42.4656,-83.3638": what the "use my location" button sends.
 COORDS_RE = re.compile(r"^(-?\d{1,2}(?:\.\d{1,7})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,7})?)$")
 
@@ -166,6 +166,18 @@ def state_names(codes: Iterable[str]) -> list[str]:
     return [state_display_name(code) for code in sorted(codes, key=display_order)]
 
 
+def check_state_filter(place: SearchPlace | None, state: str | None) -> None:
+    """Raise UnknownPlace when a state place comes with a filter for another state."""
+    if place is not None and place.kind == "state" and state not in (None, place.state):
+        raise UnknownPlace(
+            gettext(
+                "%(place)s is a state and the state filter is %(state)s: choose one of them.",
+                place=state_display_name(place.state or ""),
+                state=state_display_name(state or ""),
+            )
+        )
+
+
 def place_label(place: SearchPlace) -> str:
     """How a page names a resolved place: a state in the page's language, any other place as
     it was resolved (`label` itself stays English, for the API)."""
@@ -174,15 +186,17 @@ def place_label(place: SearchPlace) -> str:
     return place.label
 
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+def typed_text(text: str) -> str:
+    """What a patient typed, as the place lookups read it: full-width digits and letters
+    (some keyboards) fold to plain ones, and invisible format characters (a zero-width
+    space, direction marks copied from a map app) are dropped."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
 
 
 def resolve_place(session: Session, text: str) -> SearchPlace:
     """Turn what a patient typed into a place, or raise UnknownPlace with advice."""
-    # Full-width digits from some keyboards read as digits; a zero-width space from a copied
-    # address is nothing.
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    cleaned = re.sub(r"\s+", " ", text).strip()
+    cleaned = re.sub(r"\s+", " ", typed_text(text)).strip()
     if not cleaned:
         raise UnknownPlace(gettext("Enter a ZIP code, a city and state, a state, or a metro area."))
     if len(cleaned) > MAX_PLACE_LENGTH:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -253,14 +252,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     measured in miles.
     """
     place = geo.resolve_place(session, query.near) if query.near else None
-    if place is not None and place.kind == "state" and query.state not in (None, place.state):
-        raise geo.UnknownPlace(
-            gettext(
-                "%(place)s is a state, and the state filter is %(state)s: choose one of them.",
-                place=geo.state_display_name(place.state or ""),
-                state=geo.state_display_name(query.state or ""),
-            )
-        )
+    geo.check_state_filter(place, query.state)
     if place is None and query.state:
         place = geo.SearchPlace("state", geo.state_name(query.state), query.state)
     state = query.state or (place.state if place and place.kind == "state" else None)
@@ -292,7 +284,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
         _hits(loaded, page, point, state, cash),
         total,
         pages,
-        nearby=_hits(loaded, nearby, point, None, cash),
+        nearby=_hits(loaded, nearby, point, state, cash),
         remote=_hits(loaded, remote, None, None, cash),
         remote_total=remote_total,
     )

@@ -85,7 +85,9 @@ def filter_chips(session: Session, result: SearchResult, counts: bool = True) ->
         value = getattr(query, attr)
         if value == off:
             continue
-        chip = FilterChip(name, _label(attr, value), query.as_params(**{name: None, "page": None}))
+        # Without the filter the results and the state's programs change: back to their first pages.
+        loosened_params = query.as_params(**{name: None, "page": None, "programs_page": None})
+        chip = FilterChip(name, _label(attr, value), loosened_params)
         if counts and (result.place is not None or query.state):
             loosened = dataclasses.replace(query, **{attr: off})
             chip.adds = max(0, count_matches(session, loosened, result.place) - result.total)
