@@ -71,15 +71,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On PostgreSQL, run only the tests that use a database: those built on the template
-    database and those marked `served`. The rest (parsers, the catalogue, the SQLite-only
-    fault tests) were run on SQLite already and would prove nothing new."""
+    database and those marked `served`, but not those marked `words`. The rest (parsers,
+    the catalogue, the SQLite-only fault tests, the words of each language) were run on
+    SQLite already and would prove nothing new."""
     if not PG_URL:
         return
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
         uses_database = "template_db" in getattr(item, "fixturenames", ())
-        (kept if uses_database or item.get_closest_marker("served") else dropped).append(item)
+        wanted = uses_database or item.get_closest_marker("served")
+        (kept if wanted and not item.get_closest_marker("words") else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

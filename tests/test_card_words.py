@@ -11,6 +11,9 @@ from flask_babel import force_locale
 from directory.public import words
 from directory.public.rendered import words as page_words
 
+# Words in each language: no database changes them, so these run on SQLite only.
+pytestmark = pytest.mark.words
+
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

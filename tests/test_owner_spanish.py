@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask_babel import force_locale, gettext
 
 from directory.api.hsds import organization_id
@@ -20,6 +21,9 @@ from tests.conftest import (
     table_rows,
     text,
 )
+
+# Words in each language: no database changes them, so these run on SQLite only.
+pytestmark = pytest.mark.words
 
 EDIT = f"/owner/clinics/{MICHIGAN}/edit"
 # A date in the past, so the form takes it, and one whose long form differs by language.

@@ -10,6 +10,9 @@ from directory.extensions import db
 from directory.listings import moderation, snapshots
 from tests.conftest import login, price
 
+# Words in each language: no database changes them, so these run on SQLite only.
+pytestmark = pytest.mark.words
+
 SPANISH = {"Accept-Language": "es"}
 MICHIGAN = "ketamine-institute-of-michigan"
 HTML_LANG = re.compile(r'<html lang="([a-z]+)"')

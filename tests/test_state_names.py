@@ -9,6 +9,9 @@ from directory.search import places as geo
 from directory.search.state_names import SPANISH
 from tests.conftest import MICHIGAN, elements, listing_data, post_form, table_rows, text
 
+# Words in each language: no database changes them, so these run on SQLite only.
+pytestmark = pytest.mark.words
+
 ES = {"Accept-Language": "es"}
 EN = {"Accept-Language": "en"}
 
