@@ -49,6 +49,10 @@ def test_a_state_place_and_another_state_filter_ask_which_one(client, make_clini
     make_clinic("Buffalo Clinic", slug="buffalo", near="14202")
     page = get(client, "/search?near=New+York&state=NJ", status=400)
     assert "New York is a state and the state filter is New Jersey: choose one of them." in page
+    # The city of that name is offered: clinics in New Jersey near New York City.
+    assert 'href="/search?near=New+York,+NY&amp;state=NJ">New York, NY</a>' in page
+    make_clinic("Hoboken Clinic", slug="hoboken", near="07030")
+    assert card_slugs(get(client, "/search?near=New+York,+NY&state=NJ")) == ["hoboken"]
     spanish = get(client, "/search?near=New+York&state=NJ&lang=es", status=400)
     assert "Nueva York es un estado y el filtro de estado es Nueva Jersey" in spanish
     response = client.get("/api/v1/clinics?near=New+York&state=NJ")

@@ -283,7 +283,7 @@ def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
     its own transaction, so a kept summary is never older than the data it describes.
     """
     place = geo.resolve_place(session, query.near) if query.near else None
-    geo.check_state_filter(place, query.state)
+    geo.check_state_filter(session, query.near or "", place, query.state)
     state = query.state
     radius = None
     if place is not None and place.kind == "state":

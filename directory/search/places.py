@@ -166,16 +166,23 @@ def state_names(codes: Iterable[str]) -> list[str]:
     return [state_display_name(code) for code in sorted(codes, key=display_order)]
 
 
-def check_state_filter(place: SearchPlace | None, state: str | None) -> None:
-    """Raise UnknownPlace when a state place comes with a filter for another state."""
-    if place is not None and place.kind == "state" and state not in (None, place.state):
-        raise UnknownPlace(
-            gettext(
-                "%(place)s is a state and the state filter is %(state)s: choose one of them.",
-                place=state_display_name(place.state or ""),
-                state=state_display_name(state or ""),
-            )
-        )
+def check_state_filter(
+    session: Session, typed: str, place: SearchPlace | None, state: str | None
+) -> None:
+    """Raise UnknownPlace when a state place comes with a filter for another state, offering
+    the cities of that name (New York, NY for "New York" with New Jersey's filter: clinics
+    in New Jersey near the city), one in the filter's state first."""
+    if place is None or place.kind != "state" or state in (None, place.state):
+        return
+    cities = sorted(_cities_named(session, normalise_city(typed)), key=lambda p: p.state != state)
+    raise UnknownPlace(
+        gettext(
+            "%(place)s is a state and the state filter is %(state)s: choose one of them.",
+            place=state_display_name(place.state or ""),
+            state=state_display_name(state or ""),
+        ),
+        tuple(f"{city.name}, {city.state}" for city in cities[:MAX_ALTERNATIVES]),
+    )
 
 
 def place_label(place: SearchPlace) -> str:

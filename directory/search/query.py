@@ -252,7 +252,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     measured in miles.
     """
     place = geo.resolve_place(session, query.near) if query.near else None
-    geo.check_state_filter(place, query.state)
+    geo.check_state_filter(session, query.near or "", place, query.state)
     if place is None and query.state:
         place = geo.SearchPlace("state", geo.state_name(query.state), query.state)
     state = query.state or (place.state if place and place.kind == "state" else None)
