@@ -162,8 +162,10 @@ def _in_request() -> bool:
     return has_app_context()
 
 
-def _stamp(session: Session) -> tuple[str, int, datetime]:
-    """The version memo entries hold for, read once per request."""
+def version_stamp(session: Session) -> tuple[str, int, datetime]:
+    """What tells one committed state of the data from any other (the version memo entries
+    hold for), read once per request: the database's address, the data version and when it
+    moved."""
     stamp = g.get("data_version_stamp") if _in_request() else None
     if stamp is None:
         # The database's address and the time of the change tell apart equal version
@@ -173,12 +175,6 @@ def _stamp(session: Session) -> tuple[str, int, datetime]:
         if _in_request():
             g.data_version_stamp = stamp
     return stamp
-
-
-def version_stamp(session: Session) -> Hashable:
-    """What tells one committed state of the data from any other, read once per request:
-    the database's address, the data version and when it moved."""
-    return _stamp(session)
 
 
 class VersionedMemo:
@@ -191,7 +187,7 @@ class VersionedMemo:
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for key at the current data version, computed once per version."""
-        version = _stamp(session)
+        version = version_stamp(session)
         kept = self._kept(key, version)
         if kept is not None:
             return kept
@@ -204,7 +200,7 @@ class VersionedMemo:
     ) -> dict[K, V]:
         """The values for keys at the current data version; those not kept are computed
         together, and kept under the version read before computing them."""
-        version = _stamp(session)
+        version = version_stamp(session)
         found: dict[K, V] = {}
         missing = []
         for key in keys:
@@ -226,11 +222,11 @@ class VersionedMemo:
 
     def has(self, session: Session, key: Hashable) -> bool:
         """Whether a value is kept for key at the current data version."""
-        return self._kept(key, _stamp(session)) is not None
+        return self._kept(key, version_stamp(session)) is not None
 
     def keep(self, session: Session, key: Hashable, value: Any) -> None:
         """Keep a value computed elsewhere for key, at the current data version."""
-        self._keep(key, _stamp(session), value)
+        self._keep(key, version_stamp(session), value)
 
     def _keep(self, key: Hashable, version: Hashable, value: Any) -> None:
         with self._lock:

@@ -75,6 +75,10 @@ class Circle:
     longitude: float
     miles: float
 
+    def box(self) -> geo.BoundingBox:
+        """The latitude/longitude box around the circle."""
+        return geo.bounding_box(self.latitude, self.longitude, self.miles)
+
 
 def _circle(filters: Filters) -> Circle | None:
     """The circle the postcode and proximity filters draw, or None without a postcode."""
@@ -88,7 +92,7 @@ def _nearest_first(
     session: Session, stmt: Select[*tuple[Any, ...]], circle: Circle, width: int
 ) -> list[tuple[tuple[int, ...], float]]:
     """Keys (first `width` columns) of rows in the circle at their nearest miles, nearest first."""
-    box = geo.bounding_box(circle.latitude, circle.longitude, circle.miles)
+    box = circle.box()
     found: dict[tuple[int, ...], float] = {}
     rows: Iterable[Any] = session.execute(
         stmt.where(*box.holds(Location.latitude, Location.longitude))
@@ -326,7 +330,7 @@ def _in_box(circle: Circle | None) -> Select[Any] | None:
     """The ids of clinics with a location in the circle's box, or None without a circle."""
     if circle is None:
         return None
-    box = geo.bounding_box(circle.latitude, circle.longitude, circle.miles)
+    box = circle.box()
     return select(Location.clinic_id).where(*box.holds(Location.latitude, Location.longitude))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -147,7 +148,14 @@ def display_order(code: str) -> str:
 
 def state_choices() -> list[tuple[str, str]]:
     """Every jurisdiction as (code, name) in the page's language, in that language's order."""
-    return [(code, state_display_name(code)) for code in sorted(_JURISDICTIONS, key=display_order)]
+    return list(_states_in_order(current_language()))
+
+
+@functools.cache
+def _states_in_order(language: str) -> tuple[tuple[str, str], ...]:
+    names = _DISPLAY_NAMES.get(language, {})
+    shown = {code: names.get(code) or state_name(code) for code in _JURISDICTIONS}
+    return tuple(sorted(shown.items(), key=lambda item: name_key(item[1])))
 
 
 def states_starting_with(typed: str) -> list[str]:

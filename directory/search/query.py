@@ -258,8 +258,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     state = query.state or (place.state if place and place.kind == "state" else None)
     point = place if place is not None and place.has_point else None
     radius = _radius(query, point)
-    values = _values(query, point, radius, state)
-    shape = _Shape.of(query, point is not None, state is not None, values.get("wraps", False))
+    shape, values = _shape_and_values(query, point, radius, state)
     start = (query.page - 1) * query.per_page
     page, total = _page(session, shape, values, start, query.per_page)
     pages = max(1, math.ceil(total / query.per_page))
@@ -295,8 +294,7 @@ def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace |
     """How many clinics a query finds around an already resolved place (no page loaded)."""
     state = query.state or (place.state if place and place.kind == "state" else None)
     point = place if place is not None and place.has_point else None
-    values = _values(query, point, _radius(query, point), state)
-    shape = _Shape.of(query, point is not None, state is not None, values.get("wraps", False))
+    shape, values = _shape_and_values(query, point, _radius(query, point), state)
     return int(session.connection().execute(_count_statement(shape), values).scalar_one())
 
 
@@ -346,6 +344,15 @@ class _Shape:
             max_price=query.max_price_cents is not None,
             sort=sort,
         )
+
+
+def _shape_and_values(
+    query: SearchQuery, point: geo.SearchPlace | None, radius: float | None, state: str | None
+) -> tuple[_Shape, dict[str, Any]]:
+    """A query's statement shape, and the values the statement binds."""
+    values = _values(query, point, radius, state)
+    shape = _Shape.of(query, point is not None, state is not None, values.get("wraps", False))
+    return shape, values
 
 
 def _values(
