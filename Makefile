@@ -51,7 +51,7 @@ test: $(STAMP) $(CHROMIUM_STAMP) $(REDIS_SERVER)
 	@echo "== Test suite on SQLite, with the browser tests against gunicorn (one worker per core)"
 	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 	@echo "== Test suite on PostgreSQL (a throwaway cluster; installs postgresql when missing)"
-	$(BIN)/python tests/pg_cluster.py $(BIN)/python -m pytest $(PYTEST_WORKERS) -p no:cacheprovider --ignore=tests/browser
+	$(BIN)/python tests/pg_cluster.py --in-memory $(BIN)/python -m pytest $(PYTEST_WORKERS) -p no:cacheprovider --ignore=tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check directory tests
