@@ -67,8 +67,7 @@ def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
         ]
     ]
     for hit in [*result.hits, *result.nearby, *result.remote]:
-        c = hit.clinic
-        loc = c.location
+        c, loc = hit.clinic, hit.location
         address = ", ".join(x for x in (loc.address_1, loc.address_2) if x) if loc else ""
         rows.append(
             [

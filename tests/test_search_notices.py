@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import (
     between,
+    card_for,
     card_slugs,
     get,
     listing_data,
@@ -12,6 +13,7 @@ from tests.conftest import (
     post_form,
     price_row,
     propose,
+    text,
 )
 from tests.test_search_points import add_location
 
@@ -116,6 +118,28 @@ def test_the_nearest_beyond_are_measured_from_their_locations_in_the_state(clien
     assert "The 1 nearest are 45" in page  # Buffalo, about 450 miles from Lincoln Park
     body = client.get(f"/api/v1/clinics?near={CHICAGO}&radius=25&state=NY").get_json()
     assert body["nearest_beyond_radius"][0]["distance_miles"] > 400
+
+
+def test_a_result_shows_the_location_its_distance_was_measured_to(client, make_clinic):
+    two_states = make_clinic("Lake and Falls Clinic", slug="two-states", near=CHICAGO)
+    add_location(two_states, "Buffalo", "NY", 42.8864, -78.8784)
+    from directory.extensions import db
+
+    db.session.commit()
+    near_chicago = card_for(get(client, f"/search?near={CHICAGO}&radius=25"), "two-states")
+    near_buffalo = card_for(get(client, "/search?near=14202&radius=25"), "two-states")
+    in_new_york = card_for(get(client, f"/search?near={CHICAGO}&state=NY"), "two-states")
+
+    assert "Testville, IL" in text(near_chicago) and "Buffalo" not in text(near_chicago)
+    assert "Buffalo, NY" in text(near_buffalo) and "Testville" not in text(near_buffalo)
+    assert 'data-lat="42.8864" data-lng="-78.8784"' in near_buffalo  # its map marker too
+    assert "Buffalo, NY" in text(in_new_york) and "Testville" not in text(in_new_york)
+    (hit,) = client.get("/api/v1/clinics?near=14202&radius=25").get_json()["results"]
+    assert hit["location"]["city"] == "Buffalo" and hit["distance_miles"] < 5
+    (far,) = client.get(f"/api/v1/clinics?near={CHICAGO}&radius=25").get_json()["results"]
+    assert far["location"]["city"] == "Testville"
+    rows = client.get("/search.csv?near=14202&radius=25").get_data(as_text=True).splitlines()
+    assert ",Buffalo,NY," in rows[1]
 
 
 def test_a_state_chip_starts_the_programs_again_at_their_first_page(client, make_clinic):

@@ -88,7 +88,13 @@ SCHEMAS: dict[str, Any] = {
             **each(STRING, "slug", "name"),
             "is_example": BOOLEAN,
             "kind": {"type": "string", "enum": ["clinic", "telehealth_program", "hospital"]},
-            "location": {"oneOf": [component("Location"), {"type": "null"}]},
+            "location": {
+                "oneOf": [component("Location"), {"type": "null"}],
+                "description": "In a search's results, the clinic's location nearest the "
+                "place searched (within the state filter), the one distance_miles is "
+                "measured to; its first location otherwise. Every location is in "
+                "/clinics/{slug}.",
+            },
             "service_area_states": array(STRING),
             "distance_miles": NULLABLE_NUM,
             "phones": array(component("Phone")),

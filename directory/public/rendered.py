@@ -83,8 +83,9 @@ def page_variant() -> tuple[Any, ...]:
 
 
 def card_parts(hit: ClinicHit) -> CardParts:
-    """The listing part of a result card, rendered once per clinic, variant and data version."""
-    key = (hit.clinic.id, *page_variant())
+    """The listing part of a result card, rendered once per clinic, location shown, variant
+    and data version."""
+    key = (hit.clinic.id, hit.location_index, *page_variant())
     return _CARDS.get(db.session, key, lambda: _render_card(hit))
 
 
@@ -95,9 +96,7 @@ def _render_card(hit: ClinicHit) -> CardParts:
     parts = CardParts(top, macros.card_rest(hit, w))
     to_share: dict[str, bytes] | None = g.get("cards_to_share")
     if to_share is not None:
-        to_share[_shared_key(hit.clinic.id)] = json.dumps(
-            [str(parts.top), str(parts.rest)]
-        ).encode()
+        to_share[_shared_key(hit)] = json.dumps([str(parts.top), str(parts.rest)]).encode()
     return parts
 
 
@@ -108,9 +107,9 @@ def share_cards(hits: list[ClinicHit]) -> None:
         return
     variant = page_variant()
     missing = {
-        _shared_key(hit.clinic.id): hit.clinic.id
+        _shared_key(hit): (hit.clinic.id, hit.location_index)
         for hit in hits
-        if not _CARDS.has(db.session, (hit.clinic.id, *variant))
+        if not _CARDS.has(db.session, (hit.clinic.id, hit.location_index, *variant))
     }
     if not missing:
         return
@@ -120,7 +119,7 @@ def share_cards(hits: list[ClinicHit]) -> None:
             parts = CardParts(Markup(top), Markup(rest))  # noqa: S704 - signed by this site
         except (ValueError, TypeError):  # not a card this release wrote: render it afresh
             continue
-        _CARDS.keep(db.session, (missing[key], *variant), parts)
+        _CARDS.keep(db.session, (*missing[key], *variant), parts)
     g.cards_to_share = {}
 
     @after_this_request
@@ -129,16 +128,16 @@ def share_cards(hits: list[ClinicHit]) -> None:
         return response
 
 
-def _shared_key(clinic_id: int) -> str:
-    """A card's key among the shared pieces: its clinic, the data's version and the variant
-    (with the settings' secret left out)."""
+def _shared_key(hit: ClinicHit) -> str:
+    """A card's key among the shared pieces: its clinic and location shown, the data's
+    version and the variant (with the settings' secret left out)."""
     prefix: str | None = g.get("shared_card_prefix")
     if prefix is None:
         locale, day, site, script_root = page_variant()
         public = dataclasses.replace(site, secret_key="")
         material = (version_stamp(db.session), locale, day, public, script_root)
         prefix = g.shared_card_prefix = shared_pieces.prefix("card", material)
-    return f"{prefix}{clinic_id}"
+    return f"{prefix}{hit.clinic.id}.{hit.location_index}"
 
 
 def words() -> SimpleNamespace:

@@ -244,7 +244,12 @@ def compare() -> tuple[str, int]:
     profiles = [
         pricing.cost_profile(c, treatment, today, cfg.price_stale_after_days) for c in clinics
     ]
-    distances = {c.slug: geo.nearest_distance(place, c.locations) for c in clinics}
+    # Each clinic's miles from the place, and the location they were measured to.
+    distances = {
+        c.slug: (nearest[1], c.locations[nearest[0]])
+        for c in clinics
+        if (nearest := geo.nearest_location(place, c.locations))
+    }
     search_near = near or next(
         (found for c in clinics if (found := listings.search_place_for(c))), None
     )

@@ -487,12 +487,19 @@ def distance_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def nearest_distance(place: SearchPlace | None, locations: list[Any]) -> float | None:
     """Miles from a place to the nearest of a clinic's locations, if both have a position."""
+    nearest = nearest_location(place, locations)
+    return nearest[1] if nearest else None
+
+
+def nearest_location(place: SearchPlace | None, locations: list[Any]) -> tuple[int, float] | None:
+    """The index among `locations` of the one nearest a place, and its miles from it (the
+    first of equally near ones); None without a position or locations."""
     if place is None or place.latitude is None or place.longitude is None or not locations:
         return None
-    return min(
-        distance_miles(place.latitude, place.longitude, loc.latitude, loc.longitude)
-        for loc in locations
-    )
+    lat, lng = place.latitude, place.longitude
+    miles = [distance_miles(lat, lng, loc.latitude, loc.longitude) for loc in locations]
+    index = min(range(len(miles)), key=miles.__getitem__)
+    return index, miles[index]
 
 
 def gazetteer_rows() -> Iterator[dict[str, object]]:

@@ -137,12 +137,23 @@ class SessionPrice:
 
 @dataclass
 class ClinicHit:
-    """A clinic in a result list, with its distance and lowest per-session price."""
+    """A clinic in a result list, with its distance and lowest per-session price.
+
+    location_index: which of the clinic's locations the result shows, the one its distance
+    was measured to (the nearest, within the state filter); 0, the first, otherwise.
+    """
 
     clinic: cards.ListingRow
     distance_miles: float | None = None
     lowest_session_cents: int | None = None
     hospital_cash: HospitalCash | None = None
+    location_index: int = 0
+
+    @property
+    def location(self) -> cards.LocationRow | None:
+        """The location the result shows: its address, map marker and distance."""
+        locations = self.clinic.locations
+        return locations[self.location_index] if locations else None
 
     @property
     def session_prices(self) -> list[SessionPrice]:
@@ -590,14 +601,21 @@ def _hits(
     state: str | None,
     cash: dict[int, HospitalCash],
 ) -> list[ClinicHit]:
-    """Loaded clinics in the page's order, with exact distances for these rows only."""
+    """Loaded clinics in the page's order, with exact distances for these rows only, each
+    showing its location nearest the place (the first in the filtered state without one)."""
     hits = []
     for candidate in candidates:
         clinic = loaded[candidate.clinic_id]
-        locations = [loc for loc in clinic.locations if state is None or loc.state == state]
-        distance = geo.nearest_distance(point, locations) if point is not None else None
+        # The indexes of the locations the search may show, in the listing's order.
+        shown = [i for i, loc in enumerate(clinic.locations) if state in (None, loc.state)]
+        distance, index = None, shown[0] if shown else 0
+        nearest = geo.nearest_location(point, [clinic.locations[i] for i in shown])
+        if nearest is not None:
+            index, distance = shown[nearest[0]], nearest[1]
         hits.append(
-            ClinicHit(clinic, distance, candidate.lowest_cents, cash.get(candidate.clinic_id))
+            ClinicHit(
+                clinic, distance, candidate.lowest_cents, cash.get(candidate.clinic_id), index
+            )
         )
     return hits
 
