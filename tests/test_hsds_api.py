@@ -303,20 +303,31 @@ def test_old_hsds_address_redirects_to_nested_organizations(client, seeded):
 # ---------------------------------------------------------------- filters
 
 
-def test_postcode_and_proximity_in_miles_nearest_first(client, make_clinic):
+def metres(miles: float) -> str:
+    """A proximity parameter: HSDS 3.0 measures it in metres."""
+    return str(round(miles * 1609.344))
+
+
+def test_postcode_and_proximity_in_metres_nearest_first(client, make_clinic):
     make_clinic("Chicago Clinic", near="60601")
     make_clinic("Detroit Clinic", near="48226")
     make_clinic("Farmington Clinic", near="48336", treatments=("iv-infusion", "esketamine"))
     make_clinic("Remote", service_areas=("MI",))
 
-    body = get(client, BASE + "/service_at_locations", postcode="48336", proximity="30")
+    body = get(client, BASE + "/service_at_locations", postcode="48336", proximity=metres(30))
     names = [s["location"]["name"] for s in body["contents"]]
     assert names == ["Farmington Clinic", "Farmington Clinic", "Detroit Clinic"]
     assert body["total_items"] == 3
-    near = get(client, BASE + "/service_at_locations", postcode="48336", proximity="5")
+    near = get(client, BASE + "/service_at_locations", postcode="48336", proximity=metres(5))
     assert {s["location"]["name"] for s in near["contents"]} == {"Farmington Clinic"}
-    wide = get(client, BASE + "/service_at_locations", postcode="48336", proximity="300")
+    wide = get(client, BASE + "/service_at_locations", postcode="48336", proximity=metres(300))
     assert [s["location"]["name"] for s in wide["contents"]][-1] == "Chicago Clinic"
+    # 30 metres, not 30 miles: only the clinic placed at the ZIP code's centre.
+    close = get(client, BASE + "/service_at_locations", postcode="48336", proximity="30")
+    assert {s["location"]["name"] for s in close["contents"]} == {"Farmington Clinic"}
+    too_far = client.get(BASE + "/services", query_string={"postcode": "48336", "proximity": "1e6"})
+    assert too_far.status_code == 400
+    assert too_far.get_json()["errors"]["proximity"].startswith("Give a distance in metres")
 
 
 def near_services(client, **params: str) -> tuple[list[tuple[str, str]], int]:
@@ -351,18 +362,20 @@ def test_services_postcode_and_proximity_keep_near_services_nearest_first(client
     make_clinic("Remote", service_areas=("MI",))
     iv, spravato = "IV ketamine infusion", "Esketamine (Spravato)"
 
-    found, total = near_services(client, postcode="48336", proximity="30")
+    found, total = near_services(client, postcode="48336", proximity=metres(30))
     assert found == [
         ("Farmington Clinic", iv),
         ("Farmington Clinic", spravato),
         ("Detroit Clinic", iv),
     ]
     assert total == 3
-    second, total = near_services(client, postcode="48336", proximity="30", per_page="2", page="2")
+    second, total = near_services(
+        client, postcode="48336", proximity=metres(30), per_page="2", page="2"
+    )
     assert (second, total) == ([("Detroit Clinic", iv)], 3)
-    close, total = near_services(client, postcode="48336", proximity="5")
+    close, total = near_services(client, postcode="48336", proximity=metres(5))
     assert (close, total) == ([("Farmington Clinic", iv), ("Farmington Clinic", spravato)], 2)
-    wide, total = near_services(client, postcode="48336", proximity="300")
+    wide, total = near_services(client, postcode="48336", proximity=metres(300))
     assert wide[-1] == ("Chicago Clinic", iv) and total == 4
     # A postcode alone reaches as far as on /service_at_locations.
     alone, total = near_services(client, postcode="48336")
@@ -378,10 +391,10 @@ def test_services_near_a_postcode_count_a_clinic_with_two_locations_once(client,
     add_location(two_sites, "48226")
 
     # Two Sites is as near as its Detroit location, though its Chicago one is listed first.
-    found, total = near_services(client, postcode="48226", proximity="300")
+    found, total = near_services(client, postcode="48226", proximity=metres(300))
     assert [org for org, _service in found] == ["Two Sites", "Farmington Clinic"]
     assert total == 2
-    located = get(client, BASE + "/service_at_locations", postcode="48226", proximity="300")
+    located = get(client, BASE + "/service_at_locations", postcode="48226", proximity=metres(300))
     assert located["total_items"] == 3
 
 
@@ -396,18 +409,18 @@ def test_services_near_a_postcode_combine_with_taxonomy_and_search(client, make_
     spravato = "Esketamine (Spravato)"
 
     found, total = near_services(
-        client, postcode="48336", proximity="30", taxonomy_term_id=terms["esketamine"]
+        client, postcode="48336", proximity=metres(30), taxonomy_term_id=terms["esketamine"]
     )
     assert found == [("Farmington Clinic", spravato), ("Detroit Spravato", spravato)]
     assert total == 2
-    found, total = near_services(client, postcode="48226", proximity="30", search="spravato")
+    found, total = near_services(client, postcode="48226", proximity=metres(30), search="spravato")
     assert (found, total) == ([("Detroit Spravato", spravato), ("Farmington Clinic", spravato)], 2)
 
 
 def test_a_postcode_with_nothing_near_gives_an_empty_page(client, make_clinic):
     make_clinic("Farmington Clinic", near="48336")
     for path in ("/services", "/organizations", "/service_at_locations"):
-        body = get(client, BASE + path, postcode="99546", proximity="50")
+        body = get(client, BASE + path, postcode="99546", proximity=metres(50))
         assert body["contents"] == [] and body["empty"] is True
         assert body["total_items"] == 0
         assert get(client, BASE + path)["total_items"] == 1
@@ -420,10 +433,12 @@ def test_organizations_near_a_postcode_nearest_first(client, make_clinic):
     add_location(two_sites, "48226")
     make_clinic("Remote", service_areas=("MI",))
 
-    body = get(client, BASE + "/organizations", postcode="48226", proximity="30")
+    body = get(client, BASE + "/organizations", postcode="48226", proximity=metres(30))
     assert [o["name"] for o in body["contents"]] == ["Two Sites", "Farmington Clinic"]
     assert body["total_items"] == 2
-    wide = get(client, BASE + "/organizations", postcode="48226", proximity="300", per_page="2")
+    wide = get(
+        client, BASE + "/organizations", postcode="48226", proximity=metres(300), per_page="2"
+    )
     assert [o["name"] for o in wide["contents"]] == ["Two Sites", "Farmington Clinic"]
     assert wide["total_items"] == 3 and wide["total_pages"] == 2
     nested = get(client, BASE + "/organizations", postcode="48336", full_service="true")
@@ -443,7 +458,7 @@ def test_openapi_says_what_services_and_organizations_do_with_a_postcode(client)
 def test_proximity_reaches_across_the_antimeridian(client, make_clinic):
     # From Adak, Alaska (99546, longitude -177.1) to an island at longitude 179.6.
     make_clinic("Beta Island", latitude=51.9, longitude=179.6, state="AK")
-    body = get(client, BASE + "/service_at_locations", postcode="99546", proximity="250")
+    body = get(client, BASE + "/service_at_locations", postcode="99546", proximity=metres(250))
     assert [s["location"]["name"] for s in body["contents"]] == ["Beta Island"]
 
 
@@ -542,7 +557,7 @@ def test_approved_changes_are_metadata_and_modified_after_finds_them(
         ("/services", {"postcode": "48336", "proximity": "inf"}, "proximity"),
         ("/services", {"proximity": "10"}, "proximity"),
         ("/services", {"postcode": "4833"}, "postcode"),
-        ("/organizations", {"postcode": "48336", "proximity": "501"}, "proximity"),
+        ("/organizations", {"postcode": "48336", "proximity": metres(501)}, "proximity"),
         ("/organizations", {"postcode": "00000"}, "postcode"),
         ("/organizations", {"search": "x" * 201}, "search"),
         ("/taxonomy_terms", {"page": "-1"}, "page"),

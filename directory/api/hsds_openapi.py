@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory.api.hsds_records import DEFAULT_PROXIMITY_MILES
+from directory.api.hsds_records import DEFAULT_PROXIMITY_MILES, METRES_PER_MILE
 from directory.api.schema_parts import (
     BOOLEAN,
     INTEGER,
@@ -16,6 +16,7 @@ from directory.api.schema_parts import (
     json_response,
     obj,
 )
+from directory.config import Defaults
 
 _URI = {"type": "string", "format": "uri"}
 SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/compiled/"
@@ -30,6 +31,9 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
         "schema": schema,
     }
 
+
+_DEFAULT_METRES = DEFAULT_PROXIMITY_MILES * METRES_PER_MILE
+_MAX_METRES = Defaults.SEARCH_MAX_RADIUS_MILES * METRES_PER_MILE
 
 PARAMETERS: dict[str, dict[str, Any]] = {
     "search": _query(
@@ -73,15 +77,15 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     ),
     "postcode": _query(
         "postcode",
-        "A 5-digit US ZIP code: only records with a location within `proximity` miles of its "
-        "centroid, nearest first (a record is as near as its nearest location).",
+        "A 5-digit US ZIP code: only records with a location within `proximity` metres of "
+        "its centroid, nearest first (a record is as near as its nearest location).",
         {"type": "string", "pattern": "^[0-9]{5}$"},
     ),
     "proximity": _query(
         "proximity",
-        f"Miles from the centroid of the postcode (default {DEFAULT_PROXIMITY_MILES:g}); "
-        "needs postcode.",
-        {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
+        "Metres from the centroid of the postcode, as HSDS 3.0 defines it (default "
+        f"{_DEFAULT_METRES:,.0f}, {DEFAULT_PROXIMITY_MILES:g} miles); needs postcode.",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": _MAX_METRES},
     ),
 }
 
@@ -168,8 +172,8 @@ PATHS: dict[str, dict[str, Any]] = {
             "page",
             "per_page",
         ],
-        "With postcode: only organizations with a location within proximity miles "
-        f"(default {DEFAULT_PROXIMITY_MILES:g}) of the postcode, nearest first.",
+        "With postcode: only organizations with a location within proximity metres "
+        f"(default {_DEFAULT_METRES:,.0f}) of the postcode, nearest first.",
     ),
     "/organizations/{id}": _one(_ref("organization.json"), "One organization", "getOrganization"),
     "/services": _list(
@@ -187,8 +191,8 @@ PATHS: dict[str, dict[str, Any]] = {
             "page",
             "per_page",
         ],
-        "With postcode: only services offered at a location within proximity miles "
-        f"(default {DEFAULT_PROXIMITY_MILES:g}) of the postcode, each once, nearest first "
+        "With postcode: only services offered at a location within proximity metres "
+        f"(default {_DEFAULT_METRES:,.0f}) of the postcode, each once, nearest first "
         "(a service is as near as its nearest location); total_items counts them.",
     ),
     "/services/{id}": _one(_ref("service.json"), "One service", "getService"),

@@ -38,6 +38,8 @@ from directory.settings import Settings
 MAX_SEARCH_LENGTH = 200
 # How far a postcode reaches when no proximity is given.
 DEFAULT_PROXIMITY_MILES = 25.0
+# HSDS 3.0 gives `proximity` in metres from the postcode's centroid.
+METRES_PER_MILE = 1609.344
 # Audit actions that changed what the public sees, and how HSDS metadata names them.
 CLINIC_ACTIONS = {
     "clinic.published": "status",
@@ -64,7 +66,7 @@ class Filters:
     taxonomy_term_id: str | None = None
     modified_after: datetime | None = None
     place: geo.SearchPlace | None = None
-    proximity: float | None = None
+    proximity_miles: float | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,8 @@ def _circle(filters: Filters) -> Circle | None:
     place = filters.place
     if place is None or place.latitude is None or place.longitude is None:
         return None
-    return Circle(place.latitude, place.longitude, filters.proximity or DEFAULT_PROXIMITY_MILES)
+    miles = filters.proximity_miles or DEFAULT_PROXIMITY_MILES
+    return Circle(place.latitude, place.longitude, miles)
 
 
 def _nearest_first(
@@ -157,15 +160,17 @@ def parse_filters(session: Session, args: Mapping[str, str], settings: Settings)
 
     raw_proximity = (args.get("proximity") or "").strip()
     if raw_proximity:
-        max_radius = settings.search_max_radius_miles
-        miles = _float(raw_proximity)
-        if miles is None or not 0 < miles <= max_radius:
+        max_miles = settings.search_max_radius_miles
+        metres = _float(raw_proximity)
+        if metres is None or not 0 < metres <= max_miles * METRES_PER_MILE:
             errors["proximity"] = (
-                f"Give a distance in miles, more than 0 and at most {max_radius:g}."
+                "Give a distance in metres (as HSDS defines proximity), more than 0 and at "
+                f"most {max_miles * METRES_PER_MILE:,.0f} ({max_miles:g} miles)."
             )
         elif not postcode:
             errors["proximity"] = "Give a postcode to measure the distance from."
-        filters.proximity = miles
+        else:
+            filters.proximity_miles = metres / METRES_PER_MILE
     if errors:
         raise InvalidSearch(errors)
     return filters

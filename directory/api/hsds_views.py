@@ -106,7 +106,7 @@ def service(service_id: str) -> ResponseReturnValue:
 
 @bp.get("/service_at_locations")
 def services_at_locations() -> ResponseReturnValue:
-    """Services at locations; postcode and proximity (miles) find the nearest."""
+    """Services at locations; postcode and proximity (metres) find the nearest."""
     return _records(hsds_records.services_at_locations, "full")
 
 
