@@ -7,6 +7,7 @@ from tests.conftest import (
     between,
     card_for,
     card_slugs,
+    elements,
     get,
     listing_data,
     main,
@@ -140,6 +141,32 @@ def test_a_result_shows_the_location_its_distance_was_measured_to(client, make_c
     assert far["location"]["city"] == "Testville"
     rows = client.get("/search.csv?near=14202&radius=25").get_data(as_text=True).splitlines()
     assert ",Buffalo,NY," in rows[1]
+
+
+def test_a_clinic_page_lists_every_location_with_its_own_directions(client, make_clinic):
+    two_states = make_clinic("Lake and Falls Clinic", slug="two-states", near=CHICAGO)
+    add_location(two_states, "Buffalo", "NY", 42.8864, -78.8784)
+    from directory.extensions import db
+
+    db.session.commit()
+    page = main(get(client, "/clinics/two-states"))
+    locations = elements(page, "ul.locations > li")
+
+    assert len(locations) == 2
+    assert "Testville, IL" in text(locations[0]) and "Buffalo, NY" in text(locations[1])
+    assert "42.8864, -78.8784" in text(locations[1])
+    directions = [text(link) for link in elements(page, "a.directions")]
+    assert directions == [
+        "Directions to Lake and Falls Clinic (Testville) (OpenStreetMap)",
+        "Directions to Lake and Falls Clinic (Buffalo) (OpenStreetMap)",
+    ]
+    one = make_clinic("Lincoln Park Clinic", slug="lincoln-park", near=CHICAGO)
+    single = main(get(client, f"/clinics/{one.slug}"))
+    assert not elements(single, "ul.locations")
+    assert [text(a) for a in elements(single, "a.directions")] == [
+        "Directions to Lincoln Park Clinic (OpenStreetMap)"
+    ]
+    assert "Ubicaciones" in get(client, "/clinics/two-states?lang=es")
 
 
 def test_a_state_chip_starts_the_programs_again_at_their_first_page(client, make_clinic):
