@@ -167,6 +167,10 @@ def test_a_clinic_page_lists_every_location_with_its_own_directions(client, make
         "Directions to Lincoln Park Clinic (OpenStreetMap)"
     ]
     assert "Ubicaciones" in get(client, "/clinics/two-states?lang=es")
+    # A state's page lists the clinic under its city there, with the street there.
+    new_york = text(main(get(client, "/regions/NY")))
+    assert "Lake and Falls Clinic" in new_york and "1 Test St" not in new_york
+    assert "Lake and Falls Clinic — 1 Test St" in text(main(get(client, "/regions/IL")))
 
 
 def test_a_state_chip_starts_the_programs_again_at_their_first_page(client, make_clinic):

@@ -144,6 +144,14 @@ def state_counts(session: Session) -> list[RegionCount]:
 STATE_LIST_LIMIT = 300  # beyond this a state page lists cities only, each linked to a search
 
 
+@dataclass(frozen=True)
+class CityListing:
+    """A clinic under one of a state's cities, with its street there (if published)."""
+
+    clinic: Clinic
+    street: str | None
+
+
 @dataclass
 class StateDirectory:
     """A state's cities with counts, its clinics by city, and the programs serving it."""
@@ -152,7 +160,7 @@ class StateDirectory:
     name: str
     cities: list[RegionCount]
     clinic_count: int
-    clinics_by_city: dict[str, list[Clinic]]
+    clinics_by_city: dict[str, list[CityListing]]
     remote: list[Clinic]
     remote_count: int
 
@@ -181,19 +189,20 @@ def state_directory(session: Session, code: str) -> StateDirectory:
     cities = [RegionCount(name, name, n) for name, n in counts]
     total = sum(c.clinics for c in cities)
 
-    by_city: dict[str, list[Clinic]] = {}
+    by_city: dict[str, list[CityListing]] = {}
     if total <= STATE_LIST_LIMIT:
+        # Each clinic under each of its cities in the state, with its street in that city.
         rows = session.execute(
-            select(city, Clinic)
+            select(city, Clinic, Location.address_1)
             .join(Location, Location.clinic_id == Clinic.id)
             .where(published, Location.state == state)
-            .options(selectinload(Clinic.locations))
-            .order_by(city, Clinic.name)
+            .options(selectinload(Clinic.service_areas))  # for the telehealth badge
+            .order_by(city, Clinic.name, Location.id)
         ).all()
-        for name, clinic in rows:
+        for name, clinic, street in rows:
             group = by_city.setdefault(name, [])
-            if clinic not in group:
-                group.append(clinic)
+            if all(listed.clinic is not clinic for listed in group):
+                group.append(CityListing(clinic, street))
 
     remote_filter = (published, ServiceArea.state == state)
     remote_count = session.execute(
