@@ -141,6 +141,14 @@ def test_a_result_shows_the_location_its_distance_was_measured_to(client, make_c
     assert far["location"]["city"] == "Testville"
     rows = client.get("/search.csv?near=14202&radius=25").get_data(as_text=True).splitlines()
     assert ",Buffalo,NY," in rows[1]
+    # The comparison opened from the New York search measures to Buffalo as its card did.
+    compared = main(
+        get(
+            client,
+            f"/compare?clinics=two-states&near={CHICAGO}&search=near%3D{CHICAGO}%26state%3DNY",
+        )
+    )
+    assert "45" in text(between(compared, "Distance", "</tr>")) and "0.0 mi" not in compared
 
 
 def test_a_clinic_page_lists_every_location_with_its_own_directions(client, make_clinic):

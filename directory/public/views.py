@@ -244,12 +244,14 @@ def compare() -> tuple[str, int]:
     profiles = [
         pricing.cost_profile(c, treatment, today, cfg.price_stale_after_days) for c in clinics
     ]
-    # Each clinic's miles from the place, and the location they were measured to.
-    distances = {
-        c.slug: (nearest[1], c.locations[nearest[0]])
-        for c in clinics
-        if (nearest := geo.nearest_location(place, c.locations))
-    }
+    came_from = _carried_search(request.args.get("search") or "")
+    # Each clinic's miles from the place, and the location they were measured to: as in the
+    # search the comparison came from, its nearest in that search's state filter.
+    distances = {}
+    for c in clinics:
+        shown = [loc for loc in c.locations if came_from.state in (None, loc.state)]
+        if nearest := geo.nearest_location(place, shown or c.locations):
+            distances[c.slug] = (nearest[1], (shown or c.locations)[nearest[0]])
     search_near = near or next(
         (found for c in clinics if (found := listings.search_place_for(c))), None
     )
@@ -268,7 +270,7 @@ def compare() -> tuple[str, int]:
         error=None,
         notice=notice,
         search_near=search_near,
-        back_to_search=_search_came_from(request.args.get("search") or "", search_near),
+        back_to_search=_search_came_from(came_from, search_near),
         compare_max=limit,
         args={},
         errors={},
@@ -276,13 +278,18 @@ def compare() -> tuple[str, int]:
     ), 200
 
 
-def _search_came_from(carried: str, near: str | None) -> dict[str, Any] | None:
-    """The parameters of the search a comparison was opened from (its query string, carried
-    in `search`), so "back" returns to those results; the place alone when it is missing."""
+def _carried_search(carried: str) -> SearchQuery:
+    """The search a comparison was opened from (its query string, carried in `search`); an
+    empty one when it is missing or not valid."""
     try:
-        query = _parse(MultiDict(parse_qsl(carried[:MAX_SEARCH_TEXT])))
+        return _parse(MultiDict(parse_qsl(carried[:MAX_SEARCH_TEXT])))
     except InvalidSearch:
-        query = SearchQuery()
+        return SearchQuery()
+
+
+def _search_came_from(query: SearchQuery, near: str | None) -> dict[str, Any] | None:
+    """The parameters of the search a comparison was opened from, so "back" returns to
+    those results; the place alone when it is missing."""
     if query.has_place:
         return query.as_params()
     return {"near": near} if near else None
