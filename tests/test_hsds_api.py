@@ -322,9 +322,11 @@ def test_postcode_and_proximity_in_metres_nearest_first(client, make_clinic):
     assert {s["location"]["name"] for s in near["contents"]} == {"Farmington Clinic"}
     wide = get(client, BASE + "/service_at_locations", postcode="48336", proximity=metres(300))
     assert [s["location"]["name"] for s in wide["contents"]][-1] == "Chicago Clinic"
-    # 30 metres, not 30 miles: only the clinic placed at the ZIP code's centre.
-    close = get(client, BASE + "/service_at_locations", postcode="48336", proximity="30")
-    assert {s["location"]["name"] for s in close["contents"]} == {"Farmington Clinic"}
+    # 30 metres, not 30 miles: only the clinic placed at the ZIP code's centre; the least
+    # distance there is, too, and not the default 25 miles.
+    for tiny in ("30", "5e-324"):
+        close = get(client, BASE + "/service_at_locations", postcode="48336", proximity=tiny)
+        assert {s["location"]["name"] for s in close["contents"]} == {"Farmington Clinic"}
     too_far = client.get(BASE + "/services", query_string={"postcode": "48336", "proximity": "1e6"})
     assert too_far.status_code == 400
     assert too_far.get_json()["errors"]["proximity"].startswith("Give a distance in metres")
@@ -604,3 +606,21 @@ def test_the_checker_rejects_nulls_and_unknown_keys():
     for bad in ({**good, "email": None}, {**good, "x_slug": "a"}, {**good, "id": "nope"}):
         with pytest.raises(AssertionError):
             check(bad, "compiled/organization_list.json")
+
+
+def test_the_documented_largest_proximity_is_the_one_the_site_takes(client, app_like):
+    def largest(document: dict) -> set[float]:
+        return {
+            p["schema"]["maximum"]
+            for item in document["paths"].values()
+            for p in item.get("get", {}).get("parameters", [])
+            if p.get("name") == "proximity"
+        }
+
+    assert largest(get(client, BASE + "/openapi.json")) == {500 * 1609.344}
+    narrow = app_like(SEARCH_MAX_RADIUS_MILES=100.0).test_client()
+    assert largest(narrow.get(BASE + "/openapi.json").get_json()) == {100 * 1609.344}
+    assert largest(narrow.get("/api/v1/openapi.json").get_json()) == {100 * 1609.344}
+    query = {"postcode": "48336", "proximity": "200000"}
+    assert narrow.get(BASE + "/services", query_string=query).status_code == 400
+    assert client.get(BASE + "/services", query_string=query).status_code == 200

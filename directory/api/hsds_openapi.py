@@ -33,7 +33,17 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
 
 
 _DEFAULT_METRES = DEFAULT_PROXIMITY_MILES * METRES_PER_MILE
-_MAX_METRES = Defaults.SEARCH_MAX_RADIUS_MILES * METRES_PER_MILE
+
+
+def _proximity(max_miles: float) -> dict[str, Any]:
+    """The proximity parameter, up to the site's largest search radius."""
+    return _query(
+        "proximity",
+        "Metres from the centroid of the postcode, as HSDS 3.0 defines it (default "
+        f"{_DEFAULT_METRES:,.0f}, {DEFAULT_PROXIMITY_MILES:g} miles); needs postcode.",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": max_miles * METRES_PER_MILE},
+    )
+
 
 PARAMETERS: dict[str, dict[str, Any]] = {
     "search": _query(
@@ -81,12 +91,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "its centroid, nearest first (a record is as near as its nearest location).",
         {"type": "string", "pattern": "^[0-9]{5}$"},
     ),
-    "proximity": _query(
-        "proximity",
-        "Metres from the centroid of the postcode, as HSDS 3.0 defines it (default "
-        f"{_DEFAULT_METRES:,.0f}, {DEFAULT_PROXIMITY_MILES:g} miles); needs postcode.",
-        {"type": "number", "exclusiveMinimum": 0, "maximum": _MAX_METRES},
-    ),
+    "proximity": _proximity(Defaults.SEARCH_MAX_RADIUS_MILES),
 }
 
 _PAGE_PROPERTIES = {
@@ -232,7 +237,23 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 
-def document(server_url: str) -> dict[str, Any]:
+def _paths(max_radius_miles: float) -> dict[str, Any]:
+    """The paths, their proximity parameter up to the site's largest search radius."""
+    if max_radius_miles == Defaults.SEARCH_MAX_RADIUS_MILES:
+        return PATHS
+    proximity = _proximity(max_radius_miles)
+
+    def limited(operation: dict[str, Any]) -> dict[str, Any]:
+        given = operation.get("parameters", [])
+        named = [proximity if p is PARAMETERS["proximity"] else p for p in given]
+        return {**operation, "parameters": named} if given else operation
+
+    return {path: {verb: limited(op) for verb, op in item.items()} for path, item in PATHS.items()}
+
+
+def document(
+    server_url: str, max_radius_miles: float = Defaults.SEARCH_MAX_RADIUS_MILES
+) -> dict[str, Any]:
     """The HSDS API of this site; the record schemas are Open Referral's compiled ones."""
     return {
         "openapi": "3.1.0",
@@ -262,7 +283,7 @@ def document(server_url: str) -> dict[str, Any]:
                     },
                 }
             },
-            **PATHS,
+            **_paths(max_radius_miles),
         },
         "components": {
             "schemas": {

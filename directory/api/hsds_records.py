@@ -87,7 +87,9 @@ def _circle(filters: Filters) -> Circle | None:
     place = filters.place
     if place is None or place.latitude is None or place.longitude is None:
         return None
-    miles = filters.proximity_miles or DEFAULT_PROXIMITY_MILES
+    miles = filters.proximity_miles
+    if miles is None:
+        miles = DEFAULT_PROXIMITY_MILES
     return Circle(place.latitude, place.longitude, miles)
 
 

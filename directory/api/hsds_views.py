@@ -77,7 +77,8 @@ def openapi_document() -> ResponseReturnValue:
     """Open Referral's HSDS OpenAPI definition, filled in for this site."""
     from directory.api import hsds_openapi
 
-    return jsonify(hsds_openapi.document(public_base() + "/api/v1/hsds"))
+    max_radius = settings.current().search_max_radius_miles
+    return jsonify(hsds_openapi.document(public_base() + "/api/v1/hsds", max_radius))
 
 
 @bp.get("/organizations")

@@ -290,7 +290,7 @@ def document(server_url: str, limits: params.Limits | None = None) -> dict[str, 
                     },
                 }
             },
-            **hsds_paths(),
+            **hsds_paths(limits.max_radius),
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -340,9 +340,10 @@ def _local(node: Any) -> Any:
     return node
 
 
-def hsds_paths() -> dict[str, Any]:
+def hsds_paths(max_radius_miles: float) -> dict[str, Any]:
     """The HSDS API's paths under /hsds, for this document."""
-    paths = {f"/hsds{p}": _local(item) for p, item in hsds_openapi.document("")["paths"].items()}
+    hsds = hsds_openapi.document("", max_radius_miles)
+    paths = {f"/hsds{p}": _local(item) for p, item in hsds["paths"].items()}
     paths["/hsds/openapi.json"] = {
         "get": {
             "operationId": "hsdsOpenapi",
