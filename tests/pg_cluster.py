@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -94,6 +95,20 @@ def main(argv: list[str]) -> int:
     bindir = pg_bin()
     root = work_root(in_memory)
     workdir = Path(tempfile.mkdtemp(prefix="directory-pg-", dir=root))
+    # Stopped from outside (a CI time limit), clean up as after a failure: a cluster left
+    # in /dev/shm would hold its memory until the machine restarts.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        return _serve(bindir, workdir, argv, "in memory" if root else "on disk")
+    finally:
+        if (workdir / "data" / "postmaster.pid").exists():
+            stop = [str(bindir / "pg_ctl"), "-D", str(workdir / "data"), "-m", "fast", "-w", "stop"]
+            subprocess.run(as_server_user(stop), stdout=subprocess.DEVNULL, check=False)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _serve(bindir: Path, workdir: Path, argv: list[str], where: str) -> int:
+    """Create and start a cluster in workdir, then run argv against it."""
     data = workdir / "data"
     if os.geteuid() == 0:
         shutil.chown(workdir, "postgres", "postgres")
@@ -130,16 +145,10 @@ def main(argv: list[str]) -> int:
         log = (workdir / "server.log").read_text(errors="replace")[-2000:]
         fail(f"the server did not start:\n{log}")
     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    where = "in memory" if root else "on disk"
     print(f"PostgreSQL {bindir.parent.name} on port {port}, {where}", flush=True)
-    try:
-        return subprocess.run(
-            argv, env={**os.environ, "TEST_DATABASE_URL": url}, check=False
-        ).returncode
-    finally:
-        stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
-        subprocess.run(as_server_user(stop), stdout=subprocess.DEVNULL, check=False)
-        shutil.rmtree(workdir, ignore_errors=True)
+    return subprocess.run(
+        argv, env={**os.environ, "TEST_DATABASE_URL": url}, check=False
+    ).returncode
 
 
 if __name__ == "__main__":
