@@ -132,6 +132,9 @@ def test_a_result_shows_the_location_its_distance_was_measured_to(client, make_c
     in_new_york = card_for(get(client, f"/search?near={CHICAGO}&state=NY"), "two-states")
 
     assert "Testville, IL" in text(near_chicago) and "Buffalo" not in text(near_chicago)
+    assert "Also at 1 other location" in text(near_chicago)
+    spanish = card_for(get(client, "/search?near=14202&radius=25&lang=es"), "two-states")
+    assert "También en 1 ubicación más" in text(spanish)
     assert "Buffalo, NY" in text(near_buffalo) and "Testville" not in text(near_buffalo)
     assert 'data-lat="42.8864" data-lng="-78.8784"' in near_buffalo  # its map marker too
     assert "Buffalo, NY" in text(in_new_york) and "Testville" not in text(in_new_york)
