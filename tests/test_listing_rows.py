@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from dataclasses import is_dataclass as dataclass_instance
 from datetime import date, timedelta
 
 from directory.extensions import db
+from directory.listings import rows
 from directory.models import (
     ClinicQuote,
     ClinicStatus,
@@ -126,3 +129,42 @@ def test_an_unpublished_or_unknown_clinic_page_is_a_404(client, make_clinic):
     assert client.get("/clinics/draft").status_code == 404
     assert client.get("/clinics/no-such-clinic").status_code == 404
     assert client.get("/clinics/%00").status_code == 404
+
+
+def test_listing_rows_hold_the_values_the_listing_holds_on_either_database(app, make_clinic):
+    """On PostgreSQL the rows come as JSON from one statement; they must still be the
+    listing's own values and types (enums, dates, floats, booleans)."""
+    clinic = _rich_clinic(make_clinic)
+    clinic.locations[1].latitude = 42.0  # JSON gives a whole number back as an int
+    clinic.sources.append(Provenance(field="hours", source_url=None, quote="Open daily"))
+    clinic.quotes.append(
+        ClinicQuote(topic="Safety", quote="Monitored throughout.", source_document="page.html")
+    )
+    db.session.commit()
+
+    def same(row: object, orm: object) -> None:
+        for name in (f.name for f in fields(row)):  # type: ignore[arg-type]
+            value, expected = getattr(row, name), getattr(orm, name)
+            if not dataclass_instance(value):
+                assert (name, value, type(value)) == (name, expected, type(expected))
+
+    (listing,) = rows.load(db.session, [clinic.id]).values()
+    page = rows.published_page(db.session, "lakeside")
+    assert page is not None
+    for read in (listing, page):
+        for row, orm in zip(read.locations, clinic.locations, strict=True):
+            same(row, orm)
+        for row, orm in zip(read.phones, clinic.phones, strict=True):
+            same(row, orm)
+        published = [p for p in clinic.prices if p.source_url]
+        for row, orm in zip(read.public_prices, published, strict=True):
+            same(row, orm)
+            assert row.treatment.slug == orm.treatment.slug
+        assert [t.slug for t in read.treatments] == ["iv-infusion", "esketamine", "kap"]
+    assert isinstance(page.locations[1].latitude, float)
+    for row, orm in zip(page.sources, clinic.sources, strict=True):
+        same(row, orm)
+    for row, orm in zip(page.quotes, clinic.quotes, strict=True):
+        same(row, orm)
+    assert [c.slug for c in page.conditions] == [c.slug for c in clinic.conditions]
+    assert rows.published_page(db.session, "no-such-clinic") is None

@@ -1,4 +1,5 @@
-"""Published listings as plain rows for the pages that show them: one query per collection.
+"""Published listings as plain rows for the pages that show them: on SQLite one query per
+collection, on PostgreSQL one statement with each collection as a JSON array.
 
 A search shows 20 to 30 listings and a clinic page one with everything it has. Building
 them as ORM objects with their collections cost more than the rest of either page; these
@@ -8,13 +9,15 @@ rows carry the attribute names the templates, the API and the CSV read
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable, Select, bindparam, select
+from sqlalchemy import BindParameter, Executable, Select, bindparam, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import sqltypes
 
 from directory import models
 from directory.caching import VersionedMemo
@@ -180,57 +183,146 @@ _QUOTE_COLUMNS = _columns(models.ClinicQuote, QuoteRow)
 # machinery. `ids` expands to the listings asked for.
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _LISTINGS = select(*_LISTING_COLUMNS).where(models.Clinic.id.in_(_IDS))
-_PAGE = select(*_PAGE_COLUMNS).where(
-    models.Clinic.slug == bindparam("slug"), models.Clinic.status == models.ClinicStatus.PUBLISHED
+_PAGE_WHERE = (
+    models.Clinic.slug == bindparam("slug"),
+    models.Clinic.status == models.ClinicStatus.PUBLISHED,
 )
+_PAGE = select(*_PAGE_COLUMNS).where(*_PAGE_WHERE)
 
 
-def _by_listing(clinic_id: Any, *columns: Any, order: Any) -> Select[Any]:
-    """A collection's rows for the listings asked for, the listing id first, in page order."""
-    return select(clinic_id, *columns).where(clinic_id.in_(_IDS)).order_by(clinic_id, order)
+def _json_decoder(column: Any) -> Callable[[Any], Any] | None:
+    """How a column's value read from JSON becomes what the column itself gives (None: as
+    it is); a type JSON would change otherwise is refused when the module loads."""
+    kind = column.type
+    if isinstance(kind, sqltypes.Enum) and kind.enum_class is not None:
+        enum = kind.enum_class
+        return lambda value: None if value is None else enum(value)
+    if isinstance(kind, sqltypes.Date):
+        return lambda value: None if value is None else date.fromisoformat(value)
+    if isinstance(kind, sqltypes.Float):  # a whole number comes back as an int
+        return lambda value: None if value is None else float(value)
+    if isinstance(kind, sqltypes.String | sqltypes.Integer | sqltypes.Boolean):
+        return None
+    raise TypeError(f"{column}: {kind!r} has no JSON decoder")
 
 
-_LOCATIONS = _by_listing(models.Location.clinic_id, *_LOCATION_COLUMNS, order=models.Location.id)
-_PHONES = _by_listing(models.Phone.clinic_id, *_PHONE_COLUMNS, order=models.Phone.id)
-_AREAS = _by_listing(
-    models.ServiceArea.clinic_id, models.ServiceArea.state, order=models.ServiceArea.state
-)
-_TREATMENTS = _by_listing(
-    clinic_treatments.c.clinic_id,
-    models.Treatment.slug,
-    models.Treatment.name,
-    order=models.Treatment.position,
-).join(models.Treatment, models.Treatment.id == clinic_treatments.c.treatment_id)
-_PRICES = (
-    _by_listing(
-        models.Price.clinic_id,
-        models.Treatment.slug,
-        models.Treatment.name,
-        *_PRICE_COLUMNS,
-        order=models.Price.id,
+@dataclass(frozen=True, eq=False)  # told apart by identity: columns compare as SQL
+class _Collection:
+    """One of a listing's collections: its columns, their order, and how a row of them is
+    added to a listing (`add(filler, listing, values)`)."""
+
+    clinic_id: Any
+    columns: tuple[Any, ...]
+    order: Any
+    add: Callable[[_Filler, Any, Sequence[Any]], None]
+    join: tuple[Any, Any] | None = None
+    where: tuple[Any, ...] = ()
+
+    def _select(self, *columns: Any) -> Select[Any]:
+        stmt = select(*columns).select_from(self.clinic_id.table)
+        if self.join is not None:
+            stmt = stmt.join(*self.join)
+        return stmt.where(*self.where)
+
+    def rows(self) -> Select[Any]:
+        """Its rows for the listings asked for, the listing id first, in page order."""
+        stmt = self._select(self.clinic_id, *self.columns).where(self.clinic_id.in_(_IDS))
+        return stmt.order_by(self.clinic_id, self.order)
+
+    def json_rows(self, listing_id: Any) -> Any:
+        """Its rows for one listing as a JSON array of arrays, in order (PostgreSQL)."""
+        rows = func.json_agg(aggregate_order_by(func.json_build_array(*self.columns), self.order))
+        return self._select(rows).where(self.clinic_id == listing_id).scalar_subquery()
+
+    def decode(self, values: Sequence[Any]) -> list[Any]:
+        """A row read from JSON, with the values its columns give."""
+        return [
+            value if decoder is None else decoder(value)
+            for decoder, value in zip(_DECODERS[self], values, strict=True)
+        ]
+
+
+def _owned(model: Any, columns: list[Any], attribute: str, row: Any) -> _Collection:
+    """Rows a listing owns (its locations, phones, ...), in the order they were added."""
+    return _Collection(
+        model.clinic_id,
+        tuple(columns),
+        model.id,
+        lambda _f, listing, v: getattr(listing, attribute).append(row(*v)),
     )
-    .join(models.Treatment, models.Treatment.id == models.Price.treatment_id)
-    .where(models.Price.is_publishable)
+
+
+def _terms(link: Any, term: Any, attribute: str) -> _Collection:
+    """A listing's treatments or conditions (`link`: the listing's column naming one), in
+    the taxonomy's order."""
+    return _Collection(
+        link.table.c.clinic_id,
+        (term.slug, term.name),
+        term.position,
+        lambda f, listing, v: getattr(listing, attribute).append(f.term(v[0], v[1])),
+        join=(term, term.id == link),
+    )
+
+
+_CARD_COLLECTIONS = (
+    _owned(models.Location, _LOCATION_COLUMNS, "locations", LocationRow),
+    _owned(models.Phone, _PHONE_COLUMNS, "phones", PhoneRow),
+    _Collection(
+        models.ServiceArea.clinic_id,
+        (models.ServiceArea.state,),
+        models.ServiceArea.state,
+        lambda _f, listing, v: listing.service_areas.append(AreaRow(v[0])),
+    ),
+    _terms(clinic_treatments.c.treatment_id, models.Treatment, "treatments"),
+    _Collection(
+        models.Price.clinic_id,
+        (models.Treatment.slug, models.Treatment.name, *_PRICE_COLUMNS),
+        models.Price.id,
+        lambda f, listing, v: listing.public_prices.append(PriceRow(f.term(v[0], v[1]), *v[2:])),
+        join=(models.Treatment, models.Treatment.id == models.Price.treatment_id),
+        where=(models.Price.is_publishable,),
+    ),
 )
-_CONDITIONS = _by_listing(
-    clinic_conditions.c.clinic_id,
-    models.Condition.slug,
-    models.Condition.name,
-    order=models.Condition.position,
-).join(models.Condition, models.Condition.id == clinic_conditions.c.condition_id)
-_SOURCES = _by_listing(models.Provenance.clinic_id, *_SOURCE_COLUMNS, order=models.Provenance.id)
-_QUOTES = _by_listing(models.ClinicQuote.clinic_id, *_QUOTE_COLUMNS, order=models.ClinicQuote.id)
+_PAGE_COLLECTIONS = (
+    _terms(clinic_conditions.c.condition_id, models.Condition, "conditions"),
+    _owned(models.Provenance, _SOURCE_COLUMNS, "sources", SourceRow),
+    _owned(models.ClinicQuote, _QUOTE_COLUMNS, "quotes", QuoteRow),
+)
+_DECODERS = {
+    collection: tuple(_json_decoder(column) for column in collection.columns)
+    for collection in (*_CARD_COLLECTIONS, *_PAGE_COLLECTIONS)
+}
+# A statement for each collection (SQLite), and on PostgreSQL one statement for the
+# listings with each collection as a JSON array: a round trip to the server costs more
+# than the rows.
+_ROWS = {collection: collection.rows() for collection in _DECODERS}
+_LISTINGS_AT_ONCE = select(
+    *_LISTING_COLUMNS, *(c.json_rows(models.Clinic.id) for c in _CARD_COLLECTIONS)
+).where(models.Clinic.id.in_(_IDS))
+_PAGE_AT_ONCE = select(
+    *_PAGE_COLUMNS,
+    *(c.json_rows(models.Clinic.id) for c in (*_CARD_COLLECTIONS, *_PAGE_COLLECTIONS)),
+).where(*_PAGE_WHERE)
+
+
+def _at_once(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def load(session: Session, ids: Iterable[int]) -> dict[int, ListingRow]:
-    """The listings with these ids and what their cards show, in six queries whatever their
-    number (no per-row loads)."""
+    """The listings with these ids and what their cards show, in a fixed number of queries
+    whatever their number (no per-row loads): one on PostgreSQL, six on SQLite."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = session.connection().execute(_LISTINGS, {"ids": wanted}).all()
+    params = {"ids": wanted}
+    if _at_once(session):
+        return _Filler(session, {}).read_at_once(
+            _LISTINGS_AT_ONCE, params, ListingRow, _CARD_COLLECTIONS
+        )
+    rows = session.connection().execute(_LISTINGS, params).all()
     found = {row.id: ListingRow(**row._mapping) for row in rows}
-    _Filler(session, found).card_collections()
+    _Filler(session, found).fill(_CARD_COLLECTIONS)
     return found
 
 
@@ -250,60 +342,58 @@ def kept(session: Session, ids: Iterable[int]) -> dict[int, ListingRow]:
 
 
 def published_page(session: Session, slug: str) -> ListingPage | None:
-    """The published listing with this slug and everything its page shows (nine queries
-    whatever it holds), or None."""
-    row = session.connection().execute(_PAGE, {"slug": slug}).first()
+    """The published listing with this slug and everything its page shows (one query on
+    PostgreSQL, nine on SQLite, whatever it holds), or None."""
+    params = {"slug": slug}
+    if _at_once(session):
+        found = _Filler(session, {}).read_at_once(
+            _PAGE_AT_ONCE, params, ListingPage, (*_CARD_COLLECTIONS, *_PAGE_COLLECTIONS)
+        )
+        return next(iter(found.values()), None)
+    row = session.connection().execute(_PAGE, params).first()
     if row is None:
         return None
     page = ListingPage(**row._mapping)
-    filler = _Filler(session, {page.id: page})
-    filler.card_collections()
-    filler.page_collections()
+    _Filler(session, {page.id: page}).fill((*_CARD_COLLECTIONS, *_PAGE_COLLECTIONS))
     return page
 
 
 class _Filler:
-    """Appends each collection's rows to the listings they belong to, one query each."""
+    """Adds each collection's rows to the listings they belong to."""
 
     def __init__(self, session: Session, found: dict[int, Any]) -> None:
         self.session = session
         self.found = found
-        self.params = {"ids": sorted(found)}
         self.terms: dict[tuple[str, str], TermRow] = {}
 
     def term(self, slug: str, name: str) -> TermRow:
         """One shared row per treatment or condition."""
         return self.terms.setdefault((slug, name), TermRow(slug, name))
 
-    def collect(self, stmt: Executable, add: Callable[[Any, Any], None]) -> None:
-        """Run a statement whose first column is the listing id; hand each row to `add`."""
-        # Fetched whole: one call into the driver instead of one a row.
-        for row in self.session.connection().execute(stmt, self.params).all():
-            add(self.found[row[0]], row)
+    def fill(self, collections: Iterable[_Collection]) -> None:
+        """One query a collection, each row handed to the listing it belongs to."""
+        params = {"ids": sorted(self.found)}
+        connection = self.session.connection()
+        for collection in collections:
+            # Fetched whole: one call into the driver instead of one a row.
+            for row in connection.execute(_ROWS[collection], params).all():
+                collection.add(self, self.found[row[0]], row[1:])
 
-    def card_collections(self) -> None:
-        """Locations, phones, service areas, treatments and publishable prices."""
-        self.collect(
-            _LOCATIONS, lambda listing, row: listing.locations.append(LocationRow(*row[1:]))
-        )
-        self.collect(_PHONES, lambda listing, row: listing.phones.append(PhoneRow(*row[1:])))
-        self.collect(_AREAS, lambda listing, row: listing.service_areas.append(AreaRow(row[1])))
-        self.collect(
-            _TREATMENTS,
-            lambda listing, row: listing.treatments.append(self.term(row[1], row[2])),
-        )
-        self.collect(
-            _PRICES,
-            lambda listing, row: listing.public_prices.append(
-                PriceRow(self.term(row[1], row[2]), *row[3:])
-            ),
-        )
-
-    def page_collections(self) -> None:
-        """Conditions treated, where each fact came from, and the clinic's own words."""
-        self.collect(
-            _CONDITIONS,
-            lambda listing, row: listing.conditions.append(self.term(row[1], row[2])),
-        )
-        self.collect(_SOURCES, lambda listing, row: listing.sources.append(SourceRow(*row[1:])))
-        self.collect(_QUOTES, lambda listing, row: listing.quotes.append(QuoteRow(*row[1:])))
+    def read_at_once(
+        self,
+        stmt: Executable,
+        params: dict[str, Any],
+        row_class: type[ListingRow],
+        collections: Sequence[_Collection],
+    ) -> dict[int, Any]:
+        """The listings a statement reads, its last columns being these collections as
+        JSON arrays (PostgreSQL)."""
+        result = self.session.connection().execute(stmt, params)
+        plain = list(result.keys())[: -len(collections)]
+        for row in result.all():
+            listing = row_class(**dict(zip(plain, row, strict=False)))
+            for collection, values in zip(collections, row[len(plain) :], strict=True):
+                for one in values or ():
+                    collection.add(self, listing, collection.decode(one))
+            self.found[listing.id] = listing
+        return self.found
