@@ -217,17 +217,21 @@ class _Collection:
     add: Callable[[_Filler, Any, Sequence[Any]], None]
     join: tuple[Any, Any] | None = None
     where: tuple[Any, ...] = ()
+    # Worked out once, when the module loads: the statement reading this collection for
+    # the listings asked for (SQLite), and how each column's value comes back from JSON.
+    rows: Select[Any] = field(init=False)
+    decoders: tuple[Callable[[Any], Any] | None, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        stmt = self._select(self.clinic_id, *self.columns).where(self.clinic_id.in_(_IDS))
+        object.__setattr__(self, "rows", stmt.order_by(self.clinic_id, self.order))
+        object.__setattr__(self, "decoders", tuple(_json_decoder(c) for c in self.columns))
 
     def _select(self, *columns: Any) -> Select[Any]:
         stmt = select(*columns).select_from(self.clinic_id.table)
         if self.join is not None:
             stmt = stmt.join(*self.join)
         return stmt.where(*self.where)
-
-    def rows(self) -> Select[Any]:
-        """Its rows for the listings asked for, the listing id first, in page order."""
-        stmt = self._select(self.clinic_id, *self.columns).where(self.clinic_id.in_(_IDS))
-        return stmt.order_by(self.clinic_id, self.order)
 
     def json_rows(self, listing_id: Any) -> Any:
         """Its rows for one listing as a JSON array of arrays, in order (PostgreSQL)."""
@@ -238,7 +242,7 @@ class _Collection:
         """A row read from JSON, with the values its columns give."""
         return [
             value if decoder is None else decoder(value)
-            for decoder, value in zip(_DECODERS[self], values, strict=True)
+            for decoder, value in zip(self.decoders, values, strict=True)
         ]
 
 
@@ -288,14 +292,8 @@ _PAGE_COLLECTIONS = (
     _owned(models.Provenance, _SOURCE_COLUMNS, "sources", SourceRow),
     _owned(models.ClinicQuote, _QUOTE_COLUMNS, "quotes", QuoteRow),
 )
-_DECODERS = {
-    collection: tuple(_json_decoder(column) for column in collection.columns)
-    for collection in (*_CARD_COLLECTIONS, *_PAGE_COLLECTIONS)
-}
-# A statement for each collection (SQLite), and on PostgreSQL one statement for the
-# listings with each collection as a JSON array: a round trip to the server costs more
-# than the rows.
-_ROWS = {collection: collection.rows() for collection in _DECODERS}
+# On PostgreSQL one statement for the listings, each collection a JSON array: a round trip
+# to the server costs more than the rows.
 _LISTINGS_AT_ONCE = select(
     *_LISTING_COLUMNS, *(c.json_rows(models.Clinic.id) for c in _CARD_COLLECTIONS)
 ).where(models.Clinic.id.in_(_IDS))
@@ -376,7 +374,7 @@ class _Filler:
         connection = self.session.connection()
         for collection in collections:
             # Fetched whole: one call into the driver instead of one a row.
-            for row in connection.execute(_ROWS[collection], params).all():
+            for row in connection.execute(collection.rows, params).all():
                 collection.add(self, self.found[row[0]], row[1:])
 
     def read_at_once(

@@ -85,8 +85,12 @@ def page_variant() -> tuple[Any, ...]:
 def card_parts(hit: ClinicHit) -> CardParts:
     """The listing part of a result card, rendered once per clinic, location shown, variant
     and data version."""
-    key = (hit.clinic.id, hit.location_index, *page_variant())
-    return _CARDS.get(db.session, key, lambda: _render_card(hit))
+    return _CARDS.get(db.session, _card_key(hit), lambda: _render_card(hit))
+
+
+def _card_key(hit: ClinicHit) -> tuple[Any, ...]:
+    """A card's key in this worker's memo: its clinic, the location shown and the variant."""
+    return (hit.clinic.id, hit.location_index, *page_variant())
 
 
 def _render_card(hit: ClinicHit) -> CardParts:
@@ -105,11 +109,10 @@ def share_cards(hits: list[ClinicHit]) -> None:
     ones other workers rendered; after the page, give them the ones it rendered itself."""
     if not shared_pieces.enabled():
         return
-    variant = page_variant()
     missing = {
-        _shared_key(hit): (hit.clinic.id, hit.location_index)
+        _shared_key(hit): _card_key(hit)
         for hit in hits
-        if not _CARDS.has(db.session, (hit.clinic.id, hit.location_index, *variant))
+        if not _CARDS.has(db.session, _card_key(hit))
     }
     if not missing:
         return
@@ -119,7 +122,7 @@ def share_cards(hits: list[ClinicHit]) -> None:
             parts = CardParts(Markup(top), Markup(rest))  # noqa: S704 - signed by this site
         except (ValueError, TypeError):  # not a card this release wrote: render it afresh
             continue
-        _CARDS.keep(db.session, (*missing[key], *variant), parts)
+        _CARDS.keep(db.session, missing[key], parts)
     g.cards_to_share = {}
 
     @after_this_request

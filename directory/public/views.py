@@ -249,9 +249,9 @@ def compare() -> tuple[str, int]:
     # search the comparison came from, its nearest in that search's state filter.
     distances = {}
     for c in clinics:
-        shown = [loc for loc in c.locations if came_from.state in (None, loc.state)]
-        if nearest := geo.nearest_location(place, shown or c.locations):
-            distances[c.slug] = (nearest[1], (shown or c.locations)[nearest[0]])
+        nearest = geo.nearest_location(place, c.locations, came_from.state)
+        if nearest := nearest or geo.nearest_location(place, c.locations):
+            distances[c.slug] = (nearest[1], c.locations[nearest[0]])
     search_near = near or next(
         (found for c in clinics if (found := listings.search_place_for(c))), None
     )

@@ -485,21 +485,24 @@ def distance_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return EARTH_RADIUS_KM * angle / KM_PER_MILE
 
 
-def nearest_distance(place: SearchPlace | None, locations: list[Any]) -> float | None:
-    """Miles from a place to the nearest of a clinic's locations, if both have a position."""
-    nearest = nearest_location(place, locations)
-    return nearest[1] if nearest else None
-
-
-def nearest_location(place: SearchPlace | None, locations: list[Any]) -> tuple[int, float] | None:
-    """The index among `locations` of the one nearest a place, and its miles from it (the
-    first of equally near ones); None without a position or locations."""
-    if place is None or place.latitude is None or place.longitude is None or not locations:
+def nearest_location(
+    place: SearchPlace | None, locations: list[Any], state: str | None = None
+) -> tuple[int, float] | None:
+    """The index among `locations` of the one nearest a place (of those in `state`, when
+    given) and its miles from it, the first of equally near ones; None without a position
+    or such a location."""
+    if place is None or place.latitude is None or place.longitude is None:
         return None
     lat, lng = place.latitude, place.longitude
-    miles = [distance_miles(lat, lng, loc.latitude, loc.longitude) for loc in locations]
-    index = min(range(len(miles)), key=miles.__getitem__)
-    return index, miles[index]
+    found = [
+        (distance_miles(lat, lng, loc.latitude, loc.longitude), index)
+        for index, loc in enumerate(locations)
+        if state in (None, loc.state)
+    ]
+    if not found:
+        return None
+    miles, index = min(found)
+    return index, miles
 
 
 def gazetteer_rows() -> Iterator[dict[str, object]]:

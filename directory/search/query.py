@@ -606,12 +606,10 @@ def _hits(
     hits = []
     for candidate in candidates:
         clinic = loaded[candidate.clinic_id]
-        # The indexes of the locations the search may show, in the listing's order.
-        shown = [i for i, loc in enumerate(clinic.locations) if state in (None, loc.state)]
-        distance, index = None, shown[0] if shown else 0
-        nearest = geo.nearest_location(point, [clinic.locations[i] for i in shown])
-        if nearest is not None:
-            index, distance = shown[nearest[0]], nearest[1]
+        in_state = (i for i, loc in enumerate(clinic.locations) if state in (None, loc.state))
+        index, distance = next(in_state, 0), None
+        if (nearest := geo.nearest_location(point, clinic.locations, state)) is not None:
+            index, distance = nearest
         hits.append(
             ClinicHit(
                 clinic, distance, candidate.lowest_cents, cash.get(candidate.clinic_id), index
