@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     template_code.share(app)
 
-    from directory import assets, auth, caching, cli, errors, i18n
+    from directory import assets, auth, caching, cli, errors, i18n, read_only
     from directory.listings import (
         search_points,  # noqa: F401  (the points searches read)
         service_ids,  # noqa: F401  (listeners keep the HSDS ids)
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     from directory.prices import lowest  # noqa: F401  (its listeners keep lowest_prices)
 
+    read_only.register(app)  # first: before any hook reads the database
     i18n.register(app)
     assets.register(app)
     auth.register(app)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
 from flask_compress import Compress
@@ -17,7 +18,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from directory.models.base import Base
@@ -66,10 +67,49 @@ def enable_time_budget(engine: Engine) -> None:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):  # type: ignore[no-untyped-def]
+            if _outside_transaction(connection):
+                return  # no SET LOCAL there: `_cap_statement` bounds each statement
             deadline = request_deadline.get()
             if deadline is not None:
                 left = max(1, int((deadline - time.monotonic()) * 1000))
                 connection.exec_driver_sql(f"SET LOCAL statement_timeout = {left}")
+            elif connection.info.get(_STATEMENT_CAP):
+                # A reading request left its cap on this connection: no budget here.
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _before_statement(connection, cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+            if _outside_transaction(connection):
+                _cap_statement(connection, cursor)
+            return statement, parameters
+
+
+# On PostgreSQL, the statement_timeout (ms) a connection outside a transaction carries.
+_STATEMENT_CAP = "statement_cap_ms"
+
+
+def _outside_transaction(connection: Connection) -> bool:
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
+def _cap_statement(connection: Connection, cursor: Any) -> None:
+    """Bound a statement outside a transaction (see `read_only`), where SET LOCAL has no
+    effect: none starts once the request's deadline has passed, and each is cut at the
+    budget left, rounded up to a whole second so that one SET serves many requests on this
+    connection. Outside a request, lift the cap."""
+    deadline = request_deadline.get()
+    if deadline is None:
+        cap = 0
+    else:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            from psycopg.errors import QueryCanceled
+
+            raise QueryCanceled("the request's time budget ran out")
+        cap = math.ceil(left) * 1000
+    if connection.info.get(_STATEMENT_CAP, 0) != cap:
+        cursor.execute(f"SET statement_timeout = {cap}")
+        connection.info[_STATEMENT_CAP] = cap
 
 
 def enable_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 5000, mmap_bytes: int = 0) -> None:
