@@ -143,6 +143,40 @@ def test_the_price_sort_without_a_treatment_uses_the_lowest_of_any(client, make_
     assert [r["slug"] for r in iv["results"]][0] == "infusions"
 
 
+def test_a_search_shows_each_listings_lowest_price_and_follows_every_change(make_clinic, client):
+    make_clinic(
+        "Lakeside",
+        slug="lakeside",
+        near=CHICAGO,
+        treatments=("iv-infusion", "esketamine"),
+        prices=(price("iv-infusion", 500), price("esketamine", 300)),
+    )
+    make_clinic("No Prices", slug="unpriced", near=CHICAGO)
+    program = make_clinic(
+        "Illinois At Home",
+        slug="at-home",
+        service_areas=("IL",),
+        prices=(price("iv-infusion", 420),),
+    )
+
+    def lowest_shown(url: str) -> dict[str, int | None]:
+        body = client.get(url).get_json()
+        listed = body["results"] + body["telehealth_programs"]
+        return {r["slug"]: r["lowest_session_price_cents"] for r in listed}
+
+    nearest = f"/api/v1/clinics?near={CHICAGO}&radius=25"
+    iv = f"{nearest}&treatment=iv-infusion"
+    assert lowest_shown(nearest) == {"lakeside": 30000, "unpriced": None, "at-home": 42000}
+    assert lowest_shown(iv) == {"lakeside": 50000, "unpriced": None, "at-home": 42000}
+    assert "$420" in client.get(f"/search?near={CHICAGO}").get_data(as_text=True)
+
+    program.prices[0].amount_cents = 39000
+    db.session.commit()
+    assert lowest_shown(nearest)["at-home"] == lowest_shown(iv)["at-home"] == 39000
+    page = client.get(f"/search?near={CHICAGO}").get_data(as_text=True)
+    assert "$390" in page and "$420" not in page
+
+
 def test_bulk_example_data_stores_lowest_prices_for_every_clinic(app, runner):
     result = runner.invoke(args=["demo-data", "--clinics", "40", "--seed", "3"])
     assert result.exit_code == 0, result.output

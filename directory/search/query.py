@@ -284,7 +284,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
         remote, remote_total = _remote_programs(session, search_state, shape, values, query)
 
     shown = [*page, *nearby, *remote]
-    _add_lowest_prices(session, [c for c in shown if c.lowest_cents is None], query.treatment)
+    _add_lowest_prices(session, shown, query.treatment)
     loaded = cards.kept(session, (c.clinic_id for c in shown))
     cash = cash_by_clinic(session, (c.id for c in loaded.values() if c.is_hospital))
     result = SearchResult(
@@ -501,10 +501,13 @@ def _page_statement(shape: _Shape) -> Select[Any]:
         ).label("lowest")
         columns.append(lowest)
         order = [lowest.asc().nulls_last(), nearest, name, matches.c.clinic_id]
-    elif shape.sort == "distance":
-        order = [nearest, name, matches.c.clinic_id]
     else:
-        order = [name, nearest, matches.c.clinic_id]
+        if not shape.treatment:  # any treatment's lowest price rides along for free
+            columns.append(matches.c.lowest)
+        if shape.sort == "distance":
+            order = [nearest, name, matches.c.clinic_id]
+        else:
+            order = [name, nearest, matches.c.clinic_id]
     return (
         select(*columns)
         .order_by(*order)
@@ -531,7 +534,7 @@ def _page(
         total = session.connection().execute(_count_statement(shape), values).scalar_one()
     else:
         total = 0
-    if shape.sort == "price":
+    if shape.sort == "price" or not shape.treatment:
         return [_Candidate(row.clinic_id, row.lowest, priced=True) for row in rows], total
     return [_Candidate(row.clinic_id) for row in rows], total
 
@@ -580,18 +583,31 @@ def _lowest_prices_statement(treatment: bool) -> Select[int, int]:
     )
 
 
+# The lowest prices read apart from a page's statement (the telehealth programs shown,
+# and every listing of a search for one treatment), per clinic and treatment, each in a
+# tuple: a clinic without a published price is kept too.
+_LOWEST = VersionedMemo(size=20_000)
+
+
 def _add_lowest_prices(
     session: Session, candidates: list[_Candidate], treatment: str | None
 ) -> None:
     """Fill in each candidate's lowest published per-session price (for one treatment)."""
-    by_id = {c.clinic_id: c for c in candidates if not c.priced}
-    if not by_id:
+    wanted = [c for c in candidates if not c.priced]
+    if not wanted:
         return
-    stmt = _lowest_prices_statement(bool(treatment))
-    for clinic_id, cents in session.connection().execute(
-        stmt, {"clinic_ids": list(by_id), "treatment": treatment}
-    ):
-        by_id[clinic_id].lowest_cents = cents
+
+    def read(keys: list[tuple[int, str | None]]) -> dict[tuple[int, str | None], tuple[int | None]]:
+        found: dict[tuple[int, str | None], tuple[int | None]] = dict.fromkeys(keys, (None,))
+        stmt = _lowest_prices_statement(bool(treatment))
+        bound = {"clinic_ids": [clinic_id for clinic_id, _ in keys], "treatment": treatment}
+        for clinic_id, cents in session.connection().execute(stmt, bound):
+            found[(clinic_id, treatment)] = (cents,)
+        return found
+
+    kept = _LOWEST.get_many(session, {(c.clinic_id, treatment) for c in wanted}, read)
+    for candidate in wanted:
+        (candidate.lowest_cents,) = kept[(candidate.clinic_id, treatment)]
 
 
 def _hits(
