@@ -9,6 +9,7 @@ from tests.conftest import (
     card_slugs,
     elements,
     get,
+    json_ld,
     listing_data,
     main,
     post_form,
@@ -178,6 +179,12 @@ def test_a_clinic_page_lists_every_location_with_its_own_directions(client, make
         "Directions to Lincoln Park Clinic (OpenStreetMap)"
     ]
     assert "Ubicaciones" in get(client, "/clinics/two-states?lang=es")
+    # Search engines are given every location too; the first stays the clinic's address.
+    [data] = json_ld(get(client, "/clinics/two-states"))
+    assert data["address"]["addressLocality"] == "Testville"
+    places = [(p["address"]["addressLocality"], p["geo"]["latitude"]) for p in data["location"]]
+    assert places == [("Testville", data["geo"]["latitude"]), ("Buffalo", 42.8864)]
+    assert "location" not in json_ld(get(client, f"/clinics/{one.slug}"))[0]
     # A state's page lists the clinic under its city there, with the street there.
     new_york = text(main(get(client, "/regions/NY")))
     assert "Lake and Falls Clinic" in new_york and "1 Test St" not in new_york
