@@ -7,9 +7,9 @@ round trips to the server: BEGIN, the time budget's SET LOCAL and the closing RO
 about a tenth of a clinic page's time there. Its time budget is kept by
 `extensions.enable_time_budget` without them.
 
-Outside a transaction a write would not be atomic, so the session refuses to flush one in
-such a request (`ReadOnlyRequestError`). SQLite keeps its transactions: they cost it no
-round trip.
+Outside a transaction a write would not be atomic, so the session refuses to flush or
+execute one in such a request (`ReadOnlyRequestError`). SQLite keeps its transactions: they
+cost it no round trip.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, request
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from directory.extensions import db
 
@@ -52,6 +52,12 @@ def register(app: Flask) -> None:
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+def _refuse_flushes(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(_MARK) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyRequestError(f"{request.method} {request.path} only reads")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statements(state: ORMExecuteState) -> None:
+    if state.session.info.get(_MARK) and (state.is_insert or state.is_update or state.is_delete):
         raise ReadOnlyRequestError(f"{request.method} {request.path} only reads")

@@ -60,7 +60,6 @@ def register(app: Flask) -> None:
     policy = content_security_policy(site.map_tile_url)
     hsts = site.deployment != "development" and not site.testing
 
-    @app.before_request
     def _start_budget() -> None:
         budget = settings.of(app).request_time_budget_seconds
         g.budget_token = request_deadline.set(time.monotonic() + budget)
@@ -87,8 +86,10 @@ def register(app: Flask) -> None:
             if parts > limits.max_form_parts:
                 abort(413)
 
-    # First of all, before CSRF protection or sign-in read the form.
+    # First of all, before CSRF protection or sign-in read the form; and before that, the
+    # budget starts, so that every statement of the request counts against it.
     app.before_request_funcs.setdefault(None, []).insert(0, _check_query_length)
+    app.before_request_funcs[None].insert(0, _start_budget)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 
 from directory.extensions import db
 from directory.models import Clinic, PatientReport
@@ -23,12 +23,16 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL's transactions an
 @pytest.fixture
 def statements(app: Flask) -> Iterator[list[tuple[str, str]]]:
     """Each statement the app runs, with whether its connection was in a transaction after it
-    (psycopg's view of the server's state: IDLE outside one, INTRANS inside)."""
+    (psycopg's view of the server's state: IDLE outside one, INTRANS inside). The statement
+    timeout each ran under, as the connection records it, goes to `statement_caps`."""
     seen: list[tuple[str, str]] = []
+    caps: list[int | None] = []
+    app.extensions["statement_caps"] = caps
 
     def after(connection, _cursor, statement, _parameters, _context, _many):  # type: ignore[no-untyped-def]
         status = connection.connection.dbapi_connection.info.transaction_status
         seen.append((status.name, statement))
+        caps.append(connection.info.get("statement_cap_ms"))
 
     event.listen(db.engine, "after_cursor_execute", after)
     yield seen
@@ -51,6 +55,18 @@ def test_public_pages_and_the_api_read_outside_a_transaction(client, seeded, sta
         assert statements, path
         assert {status for status, _ in statements} == {"IDLE"}, (path, statements)
         assert not any(sql.lstrip().upper().startswith("SET LOCAL") for _, sql in statements)
+
+
+def test_every_statement_of_a_reading_request_runs_under_its_budget(
+    app, client, seeded, statements
+):
+    caps = app.extensions["statement_caps"]
+    for path in ("/about", "/search?near=48334&radius=25", "/about", f"/clinics/{MICHIGAN}"):
+        caps.clear()
+        assert client.get(path).status_code == 200
+        # The default budget of 10 s, from the first statement (the data version the HTTP
+        # validators read) to the last: one SET on the connection served them all.
+        assert caps and set(caps) == {10_000}, (path, caps)
 
 
 def test_a_write_still_runs_in_one_transaction(client, seeded, statements):
@@ -102,8 +118,14 @@ def test_a_write_in_a_reading_request_is_refused_and_nothing_is_saved(app, clien
         db.session.commit()
         return "saved"
 
+    def rename_in_sql() -> str:
+        db.session.execute(update(Clinic).where(Clinic.id == clinic.id).values(name="Renamed"))
+        return "saved"
+
     app.add_url_rule("/_rename", endpoint="public.rename", view_func=rename)
+    app.add_url_rule("/_rename_in_sql", endpoint="api.rename", view_func=rename_in_sql)
     assert client.get("/_rename").status_code == 500
+    assert client.get("/_rename_in_sql").status_code == 500
     db.session.expire_all()
     assert (
         db.session.execute(select(Clinic.name).where(Clinic.id == clinic.id)).scalar_one() == name
