@@ -250,8 +250,10 @@ def compare() -> tuple[str, int]:
     distances = {}
     for c in clinics:
         nearest = geo.nearest_location(place, c.locations, came_from.state)
-        if nearest := nearest or geo.nearest_location(place, c.locations):
-            distances[c.slug] = (nearest[1], c.locations[nearest[0]])
+        nearest = nearest or geo.nearest_location(place, c.locations)
+        if nearest is not None:
+            index, miles = nearest
+            distances[c.slug] = (miles, c.locations[index])
     search_near = near or next(
         (found for c in clinics if (found := listings.search_place_for(c))), None
     )

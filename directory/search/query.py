@@ -622,10 +622,13 @@ def _hits(
     hits = []
     for candidate in candidates:
         clinic = loaded[candidate.clinic_id]
-        in_state = (i for i, loc in enumerate(clinic.locations) if state in (None, loc.state))
-        index, distance = next(in_state, 0), None
-        if (nearest := geo.nearest_location(point, clinic.locations, state)) is not None:
-            index, distance = nearest
+        nearest: tuple[int, float | None] | None = geo.nearest_location(
+            point, clinic.locations, state
+        )
+        if nearest is None:  # nothing to measure from: the first location in the state
+            in_state = (i for i, loc in enumerate(clinic.locations) if state in (None, loc.state))
+            nearest = (next(in_state, 0), None)
+        index, distance = nearest
         hits.append(
             ClinicHit(
                 clinic, distance, candidate.lowest_cents, cash.get(candidate.clinic_id), index
