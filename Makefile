@@ -27,6 +27,7 @@ $(STAMP): pyproject.toml
 db: $(STAMP)
 	$(FLASK) seed
 	$(FLASK) demo-data --clinics $(EXAMPLE_CLINICS)
+	$(FLASK) render-cards
 
 run: export DIRECTORY_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: db

@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         state_programs,  # noqa: F401  (and each state's programs)
     )
     from directory.prices import lowest  # noqa: F401  (its listeners keep lowest_prices)
+    from directory.public import stored_cards  # noqa: F401  (and the result cards)
 
     read_only.register(app)  # first: before any hook reads the database
     i18n.register(app)

@@ -20,6 +20,7 @@ from directory.ingest.commands import import_listings_command
 from directory.ingest.hpt.commands import import_hpt_command
 from directory.ingest.hsds_command import import_hsds_datapackage_command
 from directory.listings import derived, seeding
+from directory.public import stored_cards
 
 
 def register(app: Flask) -> None:
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(rebuild_derived_command)
+    app.cli.add_command(render_cards_command)
     app.cli.add_command(import_hsds_datapackage_command)
     app.cli.add_command(import_hpt_command)
     app.cli.add_command(page_commands.extract_page_command)
@@ -118,6 +120,18 @@ def rebuild_derived_command() -> None:
     _refresh_planner_statistics()
     for name, rows in counted.items():
         click.echo(f"{name}: {rows:,} rows")
+
+
+@click.command("render-cards")
+def render_cards_command() -> None:
+    """Render the result cards that searches cannot use as kept: missing, rendered by an
+    earlier release or other settings, or with an "over 12 months old" flag turned since.
+    Run it after a deploy and once a day; searches render such cards themselves until
+    then."""
+    apply_migrations()
+    rendered = stored_cards.render_due(db.session, date.today())
+    db.session.commit()
+    click.echo(f"Result cards rendered for {rendered:,} listings.")
 
 
 @click.command("create-admin")

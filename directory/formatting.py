@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
@@ -162,11 +164,32 @@ def supply_note(note: str) -> str:
     return str(message)
 
 
+# While a kept piece renders: the last day on which each "over 12 months old" answer it
+# gave still holds (a date turns stale once; a stale date stays stale).
+_TURNS: ContextVar[list[date] | None] = ContextVar("stale_turns", default=None)
+
+
 def is_stale(as_of: date | None) -> bool:
     """True when a price's as-of date is older than the configured limit."""
     if as_of is None:
         return False
-    return (date.today() - as_of).days > settings.current().price_stale_after_days
+    limit = settings.current().price_stale_after_days
+    stale = (date.today() - as_of).days > limit
+    if not stale and (turns := _TURNS.get()) is not None:
+        turns.append(as_of + timedelta(days=limit))
+    return stale
+
+
+@contextmanager
+def stale_turns() -> Iterator[list[date]]:
+    """Collect, while rendering, the last day each answer of `is_stale` holds: the piece
+    rendered is the same up to the earliest of them."""
+    turns: list[date] = []
+    token = _TURNS.set(turns)
+    try:
+        yield turns
+    finally:
+        _TURNS.reset(token)
 
 
 _EXAMPLE_DATA = VersionedMemo(size=1)

@@ -92,6 +92,12 @@ def enabled() -> bool:
     return _store() is not None
 
 
+def build_of(app: Flask) -> str:
+    """A digest of what renders the app's pieces: its code, templates and translations."""
+    package = Path(app.root_path)
+    return _build(package, package / (app.template_folder or "templates"))
+
+
 @functools.cache
 def _build(package: Path, templates: Path) -> str:
     """A digest of what renders the pieces: the package's code, its templates and its

@@ -56,6 +56,11 @@ class DerivedTable:
             session.execute(_LOCK)
         self.refresh(session, clinic_ids)
 
+    def recompute_all_at_commit(self, session: Session) -> None:
+        """Recompute the whole table when this transaction commits (a change no single
+        listing's rows show)."""
+        session.info[f"{self.name}_all"] = True
+
     def listen(self) -> None:
         """Install the listeners that keep the table current; call once at import."""
         _LISTENING[self.name] = self

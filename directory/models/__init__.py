@@ -26,6 +26,7 @@ from directory.models.data_version import DataVersion
 from directory.models.document import SourceDocument
 from directory.models.hsds_service_id import HsdsServiceId
 from directory.models.ingest import DuplicateStatus, ExternalId, ImportUpload, PossibleDuplicate
+from directory.models.listing_card import ListingCard
 from directory.models.lowest_price import LowestPrice
 from directory.models.place import Place
 from directory.models.price import Price, PriceUnit
@@ -83,6 +84,7 @@ __all__ = [
     "DataVersion",
     "GeocodePrecision",
     "Location",
+    "ListingCard",
     "LowestPrice",
     "Phone",
     "PhoneKind",

@@ -23,7 +23,6 @@ from flask import (
     Blueprint,
     Response,
     after_this_request,
-    current_app,
     g,
     render_template,
     request,
@@ -36,6 +35,7 @@ from directory import settings, shared_pieces
 from directory.caching import VersionedMemo, version_stamp
 from directory.extensions import db
 from directory.i18n import babel_locale
+from directory.public import stored_cards
 from directory.public.words import card_words
 from directory.search.params import FILTER_NAMES
 from directory.search.query import ClinicHit
@@ -94,10 +94,7 @@ def _card_key(hit: ClinicHit) -> tuple[Any, ...]:
 
 
 def _render_card(hit: ClinicHit) -> CardParts:
-    macros: Any = current_app.jinja_env.get_template("macros/clinic.html").module
-    w = words()
-    top = macros.card_top(hit, w, clinic_href(hit.clinic.slug))
-    parts = CardParts(top, macros.card_rest(hit, w))
+    parts = CardParts(*stored_cards.render(hit, words(), clinic_href(hit.clinic.slug)))
     to_share: dict[str, bytes] | None = g.get("cards_to_share")
     if to_share is not None:
         to_share[_shared_key(hit)] = json.dumps([str(parts.top), str(parts.rest)]).encode()
@@ -106,16 +103,12 @@ def _render_card(hit: ClinicHit) -> CardParts:
 
 def share_cards(hits: list[ClinicHit]) -> None:
     """Before a page renders these cards: take those this worker has not kept from the
-    ones other workers rendered; after the page, give them the ones it rendered itself."""
-    if not shared_pieces.enabled():
+    cards rendered when their listings changed, then from the ones other workers
+    rendered; after the page, give them the ones it rendered itself."""
+    unkept = _take_stored([hit for hit in hits if not _CARDS.has(db.session, _card_key(hit))])
+    if not unkept or not shared_pieces.enabled():
         return
-    missing = {
-        _shared_key(hit): _card_key(hit)
-        for hit in hits
-        if not _CARDS.has(db.session, _card_key(hit))
-    }
-    if not missing:
-        return
+    missing = {_shared_key(hit): _card_key(hit) for hit in unkept}
     for key, value in shared_pieces.get_many(list(missing)).items():
         try:
             top, rest = json.loads(value)
@@ -129,6 +122,22 @@ def share_cards(hits: list[ClinicHit]) -> None:
     def _give(response: Response) -> Response:
         shared_pieces.put_many(g.pop("cards_to_share", {}))
         return response
+
+
+def _take_stored(hits: list[ClinicHit]) -> list[ClinicHit]:
+    """Keep the stored cards of these results that the page can show; those it cannot."""
+    locale, day, _site, script_root = page_variant()
+    if not hits or script_root:  # stored cards link from the site's root
+        return hits
+    stored = stored_cards.read(db.session, hits, locale, day)
+    left = []
+    for hit in hits:
+        found = stored.get((hit.clinic.id, hit.location_index))
+        if found is None:
+            left.append(hit)
+        else:
+            _CARDS.keep(db.session, _card_key(hit), CardParts(*found))
+    return left
 
 
 def _shared_key(hit: ClinicHit) -> str:

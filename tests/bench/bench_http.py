@@ -79,13 +79,16 @@ def _flask(args: list[str], env: dict[str, str], quiet: bool = False) -> None:
 
 
 def build(size: int, backend: str, env: dict[str, str]) -> None:
-    """Create and fill the database for a size; a kept SQLite file is only migrated."""
+    """Create and fill the database for a size; a kept SQLite file is only migrated, and
+    its result cards rendered again where this release would render them otherwise (as a
+    deploy does)."""
     from sqlalchemy import create_engine
 
     url = database_url(size, backend)
     run_env = {**env, "DATABASE_URL": url}
     if backend == "sqlite" and Path(url.removeprefix("sqlite:///")).exists():
         _flask(["db", "upgrade", "--directory", "directory/migrations"], run_env, quiet=True)
+        _flask(["render-cards"], run_env)
         return
     if backend == "postgresql":
         admin = create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")

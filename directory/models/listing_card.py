@@ -1,0 +1,33 @@
+"""Result cards rendered when their listing changes, kept for the searches that show them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from directory.models.base import Base
+
+
+class ListingCard(Base):
+    """The listing part of one published listing's result card, showing one of its
+    locations, in one language: HTML escaped already, as the site rendered it."""
+
+    __tablename__ = "listing_cards"
+
+    # The listing first: each refresh deletes a listing's rows by its id.
+    clinic_id: Mapped[int] = mapped_column(
+        ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Which of the listing's locations the card shows, as the search counts them.
+    location_index: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # What rendered it: the templates, messages and settings the card reads. A card whose
+    # renderer has changed since (a new release, another staleness limit) is not used.
+    renderer: Mapped[str] = mapped_column(String(64))
+    # The last day its "over 12 months old" flags hold (none: no flag will turn).
+    good_through: Mapped[date | None] = mapped_column(Date)
+    # Up to its address, and from its phone on: the distance goes between them.
+    top: Mapped[str] = mapped_column(Text)
+    rest: Mapped[str] = mapped_column(Text)
