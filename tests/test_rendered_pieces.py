@@ -120,18 +120,25 @@ def _reads_phones(statements: list[str]) -> bool:
     return any("FROM phones" in sql for sql in statements)
 
 
-def test_a_search_reads_a_listings_rows_once_whatever_the_language_or_the_api(
-    app, client, make_clinic
-):
+def _reads_kept_cards(statements: list[str]) -> bool:
+    return any("FROM listing_cards" in sql for sql in statements)
+
+
+def test_a_search_page_reads_kept_cards_and_the_api_a_listings_rows_once(app, client, make_clinic):
     make_clinic("Lakeside Clinic", slug="lakeside")
     first, first_page = _statements(app, client, SEARCH + "&lang=es")
     again, again_page = _statements(app, client, SEARCH + "&lang=es")
     english, english_page = _statements(app, client, SEARCH + "&lang=en")
     api, api_answer = _statements(app, client, "/api/v1/clinics?near=48336&radius=25")
+    api_again, _ = _statements(app, client, "/api/v1/clinics?near=48334&radius=25")
     farther, farther_page = _statements(app, client, "/search?near=48334&radius=25&lang=en")
 
-    assert _reads_phones(first)
-    assert not any(_reads_phones(s) for s in (again, english, api, farther))  # rows kept
+    # The pages take the listing and its card from the kept card, once per language.
+    assert not any(_reads_phones(s) for s in (first, again, english, farther))
+    assert _reads_kept_cards(first) and _reads_kept_cards(english)
+    assert not _reads_kept_cards(again) and not _reads_kept_cards(farther)
+    # The API reads the listing's rows, once.
+    assert _reads_phones(api) and not _reads_phones(api_again)
     assert card_for(again_page, "lakeside") == card_for(first_page, "lakeside")
     near, far = card_for(english_page, "lakeside"), card_for(farther_page, "lakeside")
     assert "Add to compare" in near and "Add to compare" not in card_for(first_page, "lakeside")

@@ -22,7 +22,7 @@ SEARCH = "/search?near=48336&radius=25"
 def no_kept_cards(monkeypatch):
     """None of the cards kept with the listings current: as between a deploy and `flask
     render-cards`, when the workers render cards and share them."""
-    monkeypatch.setattr(stored_cards, "read", lambda *_args: {})
+    monkeypatch.setattr(stored_cards, "kept_listings", lambda *_args: {})
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ def cards(client, url: str = SEARCH, lang: str = "en") -> list[str]:
     """The result cards of a search page as a visitor in `lang` gets them, each worker's
     own copies forgotten first (as a new worker would see them)."""
     rendered._CARDS.clear()
+    rendered._KEPT_LISTINGS.clear()
     client.set_cookie("lang", lang)
     page = client.get(url)
     assert page.status_code == 200

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.models.base import Base
+from directory.models.base import Base, str_enum
+from directory.models.clinic import GeocodePrecision
 
 
 class ListingCard(Base):
@@ -23,6 +24,14 @@ class ListingCard(Base):
     # Which of the listing's locations the card shows, as the search counts them.
     location_index: Mapped[int] = mapped_column(primary_key=True)
     locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # What a search page adds to the card: the link, the name in the compare links, and
+    # the location measured to (none for a telehealth program).
+    slug: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    state: Mapped[str | None] = mapped_column(String(2))
+    geocode_precision: Mapped[GeocodePrecision | None] = mapped_column(str_enum(GeocodePrecision))
     # What rendered it: the templates, messages and settings the card reads. A card whose
     # renderer has changed since (a new release, another staleness limit) is not used.
     renderer: Mapped[str] = mapped_column(String(64))

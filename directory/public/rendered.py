@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -29,24 +29,28 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from directory import settings, shared_pieces
 from directory.caching import VersionedMemo, version_stamp
 from directory.extensions import db
 from directory.i18n import babel_locale
+from directory.listings import rows as listing_rows
 from directory.public import stored_cards
 from directory.public.words import card_words
 from directory.search.params import FILTER_NAMES
 from directory.search.query import ClinicHit
 
-# About 2 KB a card and language: 20,000 cards are some 40 MB a worker at most.
+# About 2 KB a card and language: 20,000 cards are some 40 MB a worker at most (and as
+# much again for the listings whose cards are kept with them).
 CARD_MEMO_SIZE = 20_000
 
 # About 12 KB a clinic page and language.
 PAGE_MEMO_SIZE = 2_000
 
 _CARDS = VersionedMemo(size=CARD_MEMO_SIZE)
+_KEPT_LISTINGS = VersionedMemo(size=CARD_MEMO_SIZE)
 _PAGES = VersionedMemo(size=PAGE_MEMO_SIZE)
 _FILTERS = VersionedMemo(size=512)
 # About 10 KB a region and language: states, metros and the places people ask about.
@@ -82,9 +86,34 @@ def page_variant() -> tuple[Any, ...]:
     return variant
 
 
-def card_parts(hit: ClinicHit) -> CardParts:
-    """The listing part of a result card, rendered once per clinic, location shown, variant
-    and data version."""
+def listings_for_page(session: Session, clinic_ids: Iterable[int]) -> dict[int, Any]:
+    """The listings a search page shows: those whose cards are kept as kept (their cards
+    with them, read once per variant and data version), the others as rows, whose cards
+    the page renders."""
+    ids = list(clinic_ids)
+    variant = page_variant()
+    locale, day, _site, script_root = variant
+    found: dict[int, Any] = {}
+    if not script_root:  # kept cards link from the site's root
+
+        def read(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any]]:
+            kept = stored_cards.kept_listings(session, (key[0] for key in keys), locale, day)
+            return {key: (kept.get(key[0]),) for key in keys}
+
+        keys = [(clinic_id, *variant) for clinic_id in ids]
+        for key, (listing,) in _KEPT_LISTINGS.get_many(session, keys, read).items():
+            if listing is not None:
+                found[key[0]] = listing
+    if missing := [clinic_id for clinic_id in ids if clinic_id not in found]:
+        found.update(listing_rows.kept(session, missing))
+    return found
+
+
+def card_parts(hit: ClinicHit[Any]) -> CardParts:
+    """The listing part of a result card: kept with its listing, or rendered once per
+    clinic, location shown, variant and data version."""
+    if isinstance(hit.clinic, stored_cards.KeptListing):
+        return CardParts(*hit.clinic.cards[hit.location_index])
     return _CARDS.get(db.session, _card_key(hit), lambda: _render_card(hit))
 
 
@@ -101,14 +130,20 @@ def _render_card(hit: ClinicHit) -> CardParts:
     return parts
 
 
-def share_cards(hits: list[ClinicHit]) -> None:
-    """Before a page renders these cards: take those this worker has not kept from the
-    cards rendered when their listings changed, then from the ones other workers
-    rendered; after the page, give them the ones it rendered itself."""
-    unkept = _take_stored([hit for hit in hits if not _CARDS.has(db.session, _card_key(hit))])
-    if not unkept or not shared_pieces.enabled():
+def share_cards(hits: list[ClinicHit[Any]]) -> None:
+    """Before a page renders these cards: take those neither kept with their listings nor
+    by this worker from the ones other workers rendered; after the page, give them the
+    ones it rendered itself."""
+    if not shared_pieces.enabled():
         return
-    missing = {_shared_key(hit): _card_key(hit) for hit in unkept}
+    missing = {
+        _shared_key(hit): _card_key(hit)
+        for hit in hits
+        if not isinstance(hit.clinic, stored_cards.KeptListing)
+        and not _CARDS.has(db.session, _card_key(hit))
+    }
+    if not missing:
+        return
     for key, value in shared_pieces.get_many(list(missing)).items():
         try:
             top, rest = json.loads(value)
@@ -122,22 +157,6 @@ def share_cards(hits: list[ClinicHit]) -> None:
     def _give(response: Response) -> Response:
         shared_pieces.put_many(g.pop("cards_to_share", {}))
         return response
-
-
-def _take_stored(hits: list[ClinicHit]) -> list[ClinicHit]:
-    """Keep the stored cards of these results that the page can show; those it cannot."""
-    locale, day, _site, script_root = page_variant()
-    if not hits or script_root:  # stored cards link from the site's root
-        return hits
-    stored = stored_cards.read(db.session, hits, locale, day)
-    left = []
-    for hit in hits:
-        found = stored.get((hit.clinic.id, hit.location_index))
-        if found is None:
-            left.append(hit)
-        else:
-            _CARDS.keep(db.session, _card_key(hit), CardParts(*found))
-    return left
 
 
 def _shared_key(hit: ClinicHit) -> str:

@@ -6,8 +6,10 @@ address, phone, treatments, prices, facts) depends on the listing alone, so it i
 where the listing changes instead: every transaction that changes what a card shows (the
 listing, its locations, phones, service areas, prices, treatments or hospital charges)
 notes the listing, and just before it commits, the listing's cards are rendered again, one
-per location and language (derived.DerivedTable). A search takes the kept cards of the
-listings it shows in one statement and renders only the ones it does not find.
+per location and language (derived.DerivedTable). A search page reads the listings it
+shows from their kept cards in one statement (what it adds to a card, the link, the name
+and the location measured to, is kept with it), and reads the rows and renders the cards
+of the others only.
 
 A kept card is used only while it is what the running site would render:
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -48,6 +51,7 @@ from directory.listings.derived import CHUNK, DerivedTable, replace_rows
 from directory.models import (
     Clinic,
     ClinicStatus,
+    GeocodePrecision,
     ListingCard,
     PriceFileImport,
     Treatment,
@@ -88,35 +92,75 @@ def renderer() -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
-_READ = select(
-    ListingCard.clinic_id, ListingCard.location_index, ListingCard.top, ListingCard.rest
-).where(
-    ListingCard.clinic_id.in_(bindparam("ids", expanding=True)),
-    ListingCard.locale == bindparam("locale"),
-    ListingCard.renderer == bindparam("renderer"),
-    or_(ListingCard.good_through.is_(None), ListingCard.good_through >= bindparam("day")),
+@dataclass(frozen=True, slots=True)
+class KeptLocation:
+    """A location of a listing with kept cards: what a search measures and says of it."""
+
+    latitude: float
+    longitude: float
+    state: str
+    geocode_precision: GeocodePrecision
+
+
+@dataclass(slots=True)
+class KeptListing:
+    """A published listing as a search page shows it from its kept cards: the page adds
+    the link, the name in the compare links and the distance to the location measured
+    to. Its cash prices, if a hospital, are in its cards already."""
+
+    id: int
+    slug: str
+    name: str | None
+    locations: list[KeptLocation]
+    # By location index: the card showing that location (one for a program without any).
+    cards: list[tuple[Markup, Markup]]
+
+    is_hospital = False
+    display_name = vars(Clinic)["display_name"]
+
+
+_READ = (
+    select(
+        ListingCard.clinic_id,
+        ListingCard.location_index,
+        ListingCard.slug,
+        ListingCard.name,
+        ListingCard.latitude,
+        ListingCard.longitude,
+        ListingCard.state,
+        ListingCard.geocode_precision,
+        ListingCard.top,
+        ListingCard.rest,
+    )
+    .where(
+        ListingCard.clinic_id.in_(bindparam("ids", expanding=True)),
+        ListingCard.locale == bindparam("locale"),
+        ListingCard.renderer == bindparam("renderer"),
+        or_(ListingCard.good_through.is_(None), ListingCard.good_through >= bindparam("day")),
+    )
+    .order_by(ListingCard.clinic_id, ListingCard.location_index)
 )
 
 
-def read(
-    session: Session, hits: Iterable[ClinicHit], locale: str, day: date
-) -> dict[tuple[int, int], tuple[Markup, Markup]]:
-    """The kept cards of these results that the site would render today in this locale,
-    by listing and location shown (one statement)."""
-    wanted = {(hit.clinic.id, hit.location_index) for hit in hits}
-    if not wanted:
+def kept_listings(
+    session: Session, clinic_ids: Iterable[int], locale: str, day: date
+) -> dict[int, KeptListing]:
+    """The listings among these whose kept cards the site would render today in this
+    locale, with their cards (one statement); the others are left out."""
+    bound = {"ids": sorted(set(clinic_ids)), "locale": locale, "renderer": renderer(), "day": day}
+    if not bound["ids"]:
         return {}
-    bound = {
-        "ids": sorted({clinic_id for clinic_id, _ in wanted}),
-        "locale": locale,
-        "renderer": renderer(),
-        "day": day,
-    }
-    found = {}
-    for clinic_id, index, top, rest in session.connection().execute(_READ, bound):
-        if (clinic_id, index) in wanted:
-            # Rendered and escaped by the site's own templates.
-            found[(clinic_id, index)] = (Markup(top), Markup(rest))  # noqa: S704
+    found: dict[int, KeptListing] = {}
+    for row in session.connection().execute(_READ, bound):
+        listing = found.get(row.clinic_id)
+        if listing is None:
+            listing = found[row.clinic_id] = KeptListing(row.clinic_id, row.slug, row.name, [], [])
+        if row.latitude is not None:
+            listing.locations.append(
+                KeptLocation(row.latitude, row.longitude, row.state, row.geocode_precision)
+            )
+        # Rendered and escaped by the site's own templates.
+        listing.cards.append((Markup(row.top), Markup(row.rest)))  # noqa: S704
     return found
 
 
@@ -135,6 +179,7 @@ def _cards(session: Session, clinic_ids: list[int], stamp: str) -> list[dict[str
         href = _clinic_path(listing.slug)
         for index in range(max(1, len(listing.locations))):
             hit = ClinicHit(listing, hospital_cash=cash.get(listing.id), location_index=index)
+            location = hit.location
             for locale in LOCALES.values():
                 with force_locale(locale), stale_turns() as turns:
                     top, rest = render(hit, card_words(locale), href)
@@ -143,6 +188,12 @@ def _cards(session: Session, clinic_ids: list[int], stamp: str) -> list[dict[str
                         "clinic_id": listing.id,
                         "location_index": index,
                         "locale": locale,
+                        "slug": listing.slug,
+                        "name": listing.name,
+                        "latitude": location and location.latitude,
+                        "longitude": location and location.longitude,
+                        "state": location and location.state,
+                        "geocode_precision": location and location.geocode_precision,
                         "renderer": stamp,
                         "good_through": min(turns, default=None),
                         "top": str(top),

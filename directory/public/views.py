@@ -29,6 +29,7 @@ from directory.extensions import db, limiter
 from directory.links import external_url, public_base
 from directory.listings import moderation
 from directory.listings import published as listings
+from directory.listings import rows as listing_rows
 from directory.listings.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
 from directory.models import ReportCategory
 from directory.prices import hospital, pricing
@@ -53,8 +54,9 @@ def _parse(args) -> SearchQuery:  # type: ignore[no-untyped-def]
     return search.parse_query(args, settings.current())
 
 
-def _run_search(args):  # type: ignore[no-untyped-def]
-    """(result, errors, suggestions): a search, or what stopped it and what to try instead."""
+def _run_search(args, loader=listing_rows.kept):  # type: ignore[no-untyped-def]
+    """(result, errors, suggestions): a search, or what stopped it and what to try instead;
+    `loader` reads the listings shown."""
     try:
         query = _parse(args)
     except InvalidSearch as exc:
@@ -62,7 +64,7 @@ def _run_search(args):  # type: ignore[no-untyped-def]
     if not query.has_place:
         return None, {}, ()
     try:
-        return search.search(db.session, query), {}, ()
+        return search.search_with(db.session, query, loader), {}, ()
     except geo.UnknownPlace as exc:
         return None, {"near": str(exc)}, exc.suggestions
 
@@ -76,7 +78,7 @@ def index() -> str:
 @bp.get("/search")
 def search_page() -> tuple[str, int]:
     """Results for a place, with filters, sorting and pagination."""
-    result, errors, suggestions = _run_search(request.args)
+    result, errors, suggestions = _run_search(request.args, rendered.listings_for_page)
     status = 400 if errors else 200
     chips = refine.filter_chips(db.session, result) if result else []
     if result:

@@ -8,7 +8,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -486,7 +486,7 @@ def distance_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def nearest_location(
-    place: SearchPlace | None, locations: list[Any], state: str | None = None
+    place: SearchPlace | None, locations: Sequence[Any], state: str | None = None
 ) -> tuple[int, float] | None:
     """The index among `locations` of the one nearest a place (of those in `state`, when
     given) and its miles from it, the first of equally near ones; None without a position

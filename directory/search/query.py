@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -135,28 +135,48 @@ class SessionPrice:
     several: bool
 
 
+class ShownListing(Protocol):
+    """What a search reads of each listing it shows: its id, its locations (their state
+    and coordinates) and whether it is a hospital, whose cash prices it looks up."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def locations(self) -> Sequence[Any]: ...
+
+    @property
+    def is_hospital(self) -> bool: ...
+
+
+# The listings a search shows: full rows (cards.ListingRow) for the API and the CSV, or
+# whatever the caller's loader gives (a search page takes the listings with kept cards).
+L = TypeVar("L", bound=ShownListing)
+Loader = Callable[[Session, Iterable[int]], Mapping[int, L]]
+
+
 @dataclass
-class ClinicHit:
+class ClinicHit(Generic[L]):
     """A clinic in a result list, with its distance and lowest per-session price.
 
     location_index: which of the clinic's locations the result shows, the one its distance
     was measured to (the nearest, within the state filter); 0, the first, otherwise.
     """
 
-    clinic: cards.ListingRow
+    clinic: L
     distance_miles: float | None = None
     lowest_session_cents: int | None = None
     hospital_cash: HospitalCash | None = None
     location_index: int = 0
 
     @property
-    def location(self) -> cards.LocationRow | None:
+    def location(self) -> Any:
         """The location the result shows: its address, map marker and distance."""
         locations = self.clinic.locations
         return locations[self.location_index] if locations else None
 
     @property
-    def session_prices(self) -> list[SessionPrice]:
+    def session_prices(self: ClinicHit[cards.ListingRow]) -> list[SessionPrice]:
         """Each treatment's lowest published per-session price, cheapest first."""
         by_treatment: dict[str, list[int]] = {}
         for price in self.clinic.public_prices:
@@ -169,24 +189,24 @@ class ClinicHit:
         return sorted(found, key=lambda p: (p.cents, p.treatment))
 
     @property
-    def insured_treatments(self) -> list[str]:
+    def insured_treatments(self: ClinicHit[cards.ListingRow]) -> list[str]:
         """Treatments with a published price that insurance covers, by name."""
         names = {p.treatment.name for p in self.clinic.public_prices if p.insurance_accepted}
         return sorted(names)
 
 
 @dataclass
-class SearchResult:
+class SearchResult(Generic[L]):
     """One page of results and what the page says around them."""
 
     query: SearchQuery
     place: geo.SearchPlace | None
     radius: float | None
-    hits: list[ClinicHit]
+    hits: list[ClinicHit[L]]
     total: int
     pages: int
-    nearby: list[ClinicHit] = field(default_factory=list)
-    remote: list[ClinicHit] = field(default_factory=list)
+    nearby: list[ClinicHit[L]] = field(default_factory=list)
+    remote: list[ClinicHit[L]] = field(default_factory=list)
     remote_total: int = 0
 
     @property
@@ -254,7 +274,7 @@ def verified_since(months: int, today: date | None = None) -> date:
     return (today or date.today()) - timedelta(days=math.ceil(months * 30.44))
 
 
-def search(session: Session, query: SearchQuery) -> SearchResult:
+def search(session: Session, query: SearchQuery) -> SearchResult[cards.ListingRow]:
     """Run a validated search; raise geo.UnknownPlace when the place is unknown.
 
     The database counts, orders and pages the matches (nearest first through the indexed
@@ -262,6 +282,11 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     queries (none for listings read already at this data version), and only they are
     measured in miles.
     """
+    return search_with(session, query, cards.kept)
+
+
+def search_with(session: Session, query: SearchQuery, listings: Loader[L]) -> SearchResult[L]:
+    """A search whose listings shown are read by `listings` (their ids -> listings)."""
     place = geo.resolve_place(session, query.near) if query.near else None
     geo.check_state_filter(session, query.near or "", place, query.state)
     if place is None and query.state:
@@ -285,7 +310,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
 
     shown = [*page, *nearby, *remote]
     _add_lowest_prices(session, shown, query.treatment)
-    loaded = cards.kept(session, (c.clinic_id for c in shown))
+    loaded = listings(session, [c.clinic_id for c in shown])
     cash = cash_by_clinic(session, (c.id for c in loaded.values() if c.is_hospital))
     result = SearchResult(
         query,
@@ -611,12 +636,12 @@ def _add_lowest_prices(
 
 
 def _hits(
-    loaded: dict[int, cards.ListingRow],
+    loaded: Mapping[int, L],
     candidates: list[_Candidate],
     point: geo.SearchPlace | None,
     state: str | None,
     cash: dict[int, HospitalCash],
-) -> list[ClinicHit]:
+) -> list[ClinicHit[L]]:
     """Loaded clinics in the page's order, with exact distances for these rows only, each
     showing its location nearest the place (the first in the filtered state without one)."""
     hits = []
