@@ -168,12 +168,20 @@ def test_a_card_whose_flags_have_turned_is_rendered_afresh(client, make_clinic):
     assert "KEPT-MARKER" not in cards(client)[0]
 
 
-def test_cards_kept_under_other_settings_are_not_shown(app, client, make_clinic):
+def test_cards_kept_under_another_staleness_limit_are_not_shown(app, client, make_clinic):
     make_clinic("Lakeside", slug="lakeside", near=CHICAGO)
     mark_kept_cards("lakeside")
     assert "KEPT-MARKER" in cards(client)[0]
     configure(app, PRICE_STALE_AFTER_DAYS=30)
     assert "KEPT-MARKER" not in cards(client)[0]
+
+
+def test_cards_kept_by_a_command_with_other_settings_are_shown(app, client, make_clinic):
+    # The site's workers and the command keeping cards differ in settings no card reads.
+    make_clinic("Lakeside", slug="lakeside", near=CHICAGO)
+    mark_kept_cards("lakeside")
+    configure(app, EXPORT_RATE_LIMIT="1 per minute", COMPARE_MAX_CLINICS=3)
+    assert "KEPT-MARKER" in cards(client)[0]
 
 
 def test_render_cards_renders_the_missing_and_outdated_ones(app, runner, make_clinic):

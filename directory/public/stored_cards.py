@@ -14,9 +14,9 @@ of the others only.
 A kept card is used only while it is what the running site would render:
 
 - **The same renderer.** Each card carries a digest of the code, templates and
-  translations that rendered it and of the settings; after a deploy or a change of
-  settings, cards are rendered afresh for each page (as before) until `flask
-  rebuild-derived` renders them all again.
+  translations that rendered it and of the staleness limit it applied; after a deploy or
+  a change of that limit, cards are rendered afresh for each page (as before) until
+  `flask render-cards` renders them all again.
 - **The same day's flags.** A card's "over 12 months old" flags hold until a date, kept
   with it (`good_through`); after it, the card is rendered afresh.
 - **From the site's root.** The links in a kept card start at `/`; a site mounted under a
@@ -29,7 +29,6 @@ rebuild does.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,10 +84,12 @@ def render(hit: ClinicHit, w: SimpleNamespace, href: str) -> tuple[Markup, Marku
 
 
 def renderer() -> str:
-    """What renders a card in this app: a digest of its code, templates, translations and
-    settings (with the secret key left out)."""
-    public = dataclasses.replace(settings.current(), secret_key="")
-    material = f"{shared_pieces.build_of(current_app)}\0{public!r}"
+    """What renders a card in this app: a digest of its code, templates and translations,
+    and of the one setting a card reads (how old a date is flagged as over 12 months old).
+    Other settings differ between the site and the commands that keep cards (rate limits,
+    mail) without changing a card."""
+    stale_after = settings.current().price_stale_after_days
+    material = f"{shared_pieces.build_of(current_app)}\0{stale_after}"
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
