@@ -21,6 +21,7 @@ from tests.conftest import (
     price_row,
     propose,
 )
+from tests.ingest.test_hpt_import import FILES, _approve, _import
 
 CHICAGO = "60614"
 SEARCH = f"/search?near={CHICAGO}&radius=25"
@@ -203,3 +204,24 @@ def test_render_cards_renders_the_missing_and_outdated_ones(app, runner, make_cl
     assert kept("lakeside") == before
     again = runner.invoke(args=["render-cards"])
     assert "Result cards rendered for 0 listings." in again.output
+
+
+def test_a_newer_price_file_renders_its_hospitals_card_and_no_other(
+    app, client, make_clinic, make_user, tmp_path
+):
+    make_clinic("Lakeside", slug="lakeside", near="48336")
+    _import("v3_small.json")
+    _approve(make_user, "example-general-hospital")
+    assert "$870.50" in kept("example-general-hospital")[(0, "en_US")]
+    mark_kept_cards("lakeside")
+
+    newer = tmp_path / "newer.json"
+    text = (FILES / "v3_small.json").read_text(encoding="utf-8")
+    newer.write_text(text.replace('"2026-03-01"', '"2026-06-01"').replace("870.50", "905"))
+    assert _import(newer).updated == ["example-general-hospital"]
+
+    hospital = kept("example-general-hospital")[(0, "en_US")]
+    assert "$905" in hospital and "$870.50" not in hospital and "1 June 2026" in hospital
+    assert "KEPT-MARKER" in kept("lakeside")[(0, "en_US")]  # not rendered again
+    page = get(client, "/search?near=48336&radius=25")
+    assert "$905" in card_for(page, "example-general-hospital")

@@ -40,7 +40,7 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import bindparam, insert, inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
 from directory import settings, shared_pieces
 from directory.formatting import stale_turns
@@ -243,19 +243,32 @@ def render_due(session: Session, today: date) -> int:
 
 def _flushed_clinics(session: Session) -> list[Any]:
     """Listings a flush changed, or whose locations, phones, service areas, prices or
-    hospital charges it added, changed or deleted. A treatment or a price file changed
-    (their names and sources show on every card of theirs) renders every card again."""
+    hospital charges it added, changed or deleted. A treatment or a price file whose
+    name, address or date changed (every card of theirs shows it) renders every card
+    again."""
     touched: list[Any] = []
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Clinic):
             touched.append(obj.id)
         elif isinstance(obj, Treatment | PriceFileImport):
-            if obj not in session.new:  # a new one shows on no card before its charges do
+            if obj not in session.new and _changes_what_cards_show(session, obj):
                 CARDS.recompute_all_at_commit(session)
         elif getattr(obj, "__tablename__", None) in _TABLES and hasattr(obj, "clinic_id"):
             touched.append(obj.clinic_id)
             touched.extend(inspect(obj).attrs.clinic_id.history.deleted or ())
     return touched
+
+
+# What cards show of a treatment (its name, and its slug and place in the price lines) and
+# of a hospital's price file (its address and date); a new one shows on no card before
+# its charges do.
+_SHOWN = {Treatment: ("slug", "name", "position"), PriceFileImport: ("source", "last_updated_on")}
+
+
+def _changes_what_cards_show(session: Session, obj: Treatment | PriceFileImport) -> bool:
+    state: InstanceState[Any] = inspect(obj)
+    shown = _SHOWN[type(obj)]
+    return obj in session.deleted or any(state.attrs[n].history.has_changes() for n in shown)
 
 
 CARDS = DerivedTable("listing_cards", _TABLES, _flushed_clinics, refresh)
