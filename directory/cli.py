@@ -130,7 +130,6 @@ def render_cards_command() -> None:
     then."""
     apply_migrations()
     rendered = stored_cards.render_due(db.session, date.today())
-    db.session.commit()
     click.echo(f"Result cards rendered for {rendered:,} listings.")
 
 

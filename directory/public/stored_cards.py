@@ -234,8 +234,9 @@ def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
 
 def render_due(session: Session, today: date) -> int:
     """Render the cards of the published listings that have none this renderer made, or
-    one whose flags have turned since: after a deploy, a change of settings, and once a
-    day. How many listings; no commit (the data do not change)."""
+    one whose flags have turned since: after a deploy, a change of the staleness limit,
+    and once a day. Commits each chunk of listings, so a writer (an approval) waits for
+    one chunk at most, not for every listing; how many listings."""
     current = select(ListingCard.clinic_id).where(
         ListingCard.renderer == renderer(),
         or_(ListingCard.good_through.is_(None), ListingCard.good_through >= today),
@@ -243,9 +244,11 @@ def render_due(session: Session, today: date) -> int:
     due = select(Clinic.id).where(
         Clinic.status == ClinicStatus.PUBLISHED, Clinic.id.not_in(current)
     )
-    ids = list(session.execute(due).scalars())
-    if ids:
-        CARDS.recompute(session, ids)
+    ids = list(session.execute(due.order_by(Clinic.id)).scalars())
+    session.commit()
+    for start in range(0, len(ids), CHUNK):
+        CARDS.recompute(session, ids[start : start + CHUNK])
+        session.commit()
     return len(ids)
 
 
