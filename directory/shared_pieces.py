@@ -26,6 +26,7 @@ import hmac
 import logging
 import time
 from collections.abc import Hashable, Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import cast
 
@@ -85,11 +86,17 @@ def init_app(app: Flask) -> None:
     templates = package / (app.template_folder or "templates")
     store = _Store(url, app.config["SECRET_KEY"], package, templates) if url else None
     app.extensions[_EXTENSION] = store
+    # Read now, as the app starts: a worker forked from a preloaded app then stamps what
+    # it renders with the code it runs, not with newer files put on disk since.
+    build_of(app)
 
 
 def enabled() -> bool:
     """Whether pieces are shared now (a Redis is configured and not paused)."""
     return _store() is not None
+
+
+_FORMATTING_LIBRARIES = ("babel", "flask-babel", "us")
 
 
 def build_of(app: Flask) -> str:
@@ -100,12 +107,16 @@ def build_of(app: Flask) -> str:
 
 @functools.cache
 def _build(package: Path, templates: Path) -> str:
-    """A digest of what renders the pieces: the package's code, its templates and its
-    compiled translations (read once per process)."""
+    """A digest of what renders the pieces: the package's code and data (the taxonomy's
+    labels), its templates, its compiled translations, and the versions of the libraries
+    that format them (read once per process)."""
     digest = hashlib.sha256()
-    for folder, pattern in ((package, "*.py"), (package, "*.mo"), (templates, "*.html")):
+    patterns = ((package, "*.py"), (package, "*.json"), (package, "*.mo"), (templates, "*.html"))
+    for folder, pattern in patterns:
         for path in sorted(folder.rglob(pattern)):
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for library in _FORMATTING_LIBRARIES:  # money, dates, language and state names
+        digest.update(f"{library} {metadata.version(library)}".encode())
     return digest.hexdigest()[:16]
 
 

@@ -48,7 +48,7 @@ def cards(client, url: str = SEARCH, lang: str = "en") -> list[str]:
     return elements(page.get_data(as_text=True), "#results-list > li.card")
 
 
-def mark_kept_cards(slug: str, **where) -> None:
+def mark_kept_cards(slug: str, *where) -> None:
     """Put a marker in a listing's kept cards, written behind the site's back."""
     clinic_id = db.session.execute(select(Clinic.id).where(Clinic.slug == slug)).scalar_one()
     db.session.execute(
@@ -118,11 +118,13 @@ def test_every_change_to_what_a_card_shows_renders_it_again(client, make_clinic)
 
 def test_a_rolled_back_change_leaves_the_kept_cards_alone(make_clinic):
     clinic = make_clinic("Lakeside", slug="lakeside", near=CHICAGO)
-    before = kept("lakeside")
+    mark_kept_cards("lakeside")
     clinic.name = "Never Saved"
     db.session.flush()
     db.session.rollback()
-    assert kept("lakeside") == before
+    make_clinic("Lincoln Park", slug="lincoln", near=CHICAGO)  # the next commit
+    assert "KEPT-MARKER" in kept("lakeside")[(0, "en_US")]  # not rendered again
+    assert "Never Saved" not in kept("lakeside")[(0, "en_US")]
 
 
 def test_an_unpublished_listing_keeps_no_card(client, make_clinic):
@@ -152,8 +154,17 @@ def test_each_location_has_its_card_and_a_search_shows_the_nearest(client, make_
     found = kept("two-sites")
     assert set(found) == {(0, "en_US"), (0, "es_US"), (1, "en_US"), (1, "es_US")}
     assert "9 North Ave" in found[(1, "en_US")] and "9 North Ave" not in found[(0, "en_US")]
+    mark_kept_cards("two-sites", ListingCard.location_index == 1)
     (card,) = cards(client)
-    assert "9 North Ave" in card
+    assert "9 North Ave" in card and "KEPT-MARKER" in card  # the kept card of location 1
+
+    del clinic.locations[0]
+    db.session.commit()
+    found = kept("two-sites")
+    assert set(found) == {(0, "en_US"), (0, "es_US")}
+    assert "9 North Ave" in found[(0, "en_US")]
+    (card,) = cards(client)
+    assert "9 North Ave" in card and "KEPT-MARKER" not in card
 
 
 def test_a_card_whose_flags_have_turned_is_rendered_afresh(client, make_clinic):
@@ -225,3 +236,15 @@ def test_a_newer_price_file_renders_its_hospitals_card_and_no_other(
     assert "KEPT-MARKER" in kept("lakeside")[(0, "en_US")]  # not rendered again
     page = get(client, "/search?near=48336&radius=25")
     assert "$905" in card_for(page, "example-general-hospital")
+
+
+def test_cards_the_command_renders_are_taken_at_once(client, runner, make_clinic):
+    make_clinic("Lakeside", slug="lakeside", near=CHICAGO)
+    db.session.execute(update(ListingCard).values(renderer="an earlier release"))
+    db.session.commit()
+    assert len(cards(client)) == 1  # rendered by the page, as after a deploy
+
+    assert runner.invoke(args=["render-cards"]).exit_code == 0
+    mark_kept_cards("lakeside")
+    page = client.get(SEARCH).get_data(as_text=True)  # the same worker, the same data
+    assert "KEPT-MARKER" in elements(page, "#results-list > li.card")[0]
