@@ -47,7 +47,7 @@ _SIGNATURE_BYTES = 16
 
 
 class _Store:
-    def __init__(self, url: str, secret: str, package: Path, templates: Path) -> None:
+    def __init__(self, url: str, secret: str, build: str) -> None:
         import redis
 
         self.client = redis.Redis.from_url(
@@ -55,12 +55,8 @@ class _Store:
         )
         self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self.signing_key = hashlib.sha256(b"shared pieces\0" + secret.encode()).digest()
-        self.package, self.templates = package, templates
+        self.build = build
         self.paused_until = 0.0
-
-    @property
-    def build(self) -> str:
-        return _build(self.package, self.templates)
 
     def available(self) -> bool:
         return time.monotonic() >= self.paused_until
@@ -82,13 +78,11 @@ class _Store:
 def init_app(app: Flask) -> None:
     """Connect to Redis lazily, when DIRECTORY_SHARED_CARDS_URL or REDIS_URL names one."""
     url = app.config.get("SHARED_CARDS_URL") or app.config.get("REDIS_URL")
-    package = Path(app.root_path)
-    templates = package / (app.template_folder or "templates")
-    store = _Store(url, app.config["SECRET_KEY"], package, templates) if url else None
-    app.extensions[_EXTENSION] = store
     # Read now, as the app starts: a worker forked from a preloaded app then stamps what
     # it renders with the code it runs, not with newer files put on disk since.
-    build_of(app)
+    build = build_of(app)
+    store = _Store(url, app.config["SECRET_KEY"], build) if url else None
+    app.extensions[_EXTENSION] = store
 
 
 def enabled() -> bool:

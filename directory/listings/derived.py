@@ -56,15 +56,20 @@ class DerivedTable:
             session.execute(_LOCK)
         self.refresh(session, clinic_ids)
 
+    @property
+    def _all_key(self) -> str:
+        """Where a transaction notes that it recomputes the whole table at its commit."""
+        return f"{self.name}_all"
+
     def recompute_all_at_commit(self, session: Session) -> None:
         """Recompute the whole table when this transaction commits (a change no single
         listing's rows show)."""
-        session.info[f"{self.name}_all"] = True
+        session.info[self._all_key] = True
 
     def listen(self) -> None:
         """Install the listeners that keep the table current; call once at import."""
         _LISTENING[self.name] = self
-        touched_key, all_key = f"{self.name}_clinics", f"{self.name}_all"
+        touched_key, all_key = f"{self.name}_clinics", self._all_key
 
         def note(session: Session, clinic_ids: Iterable[Any]) -> None:
             ids = session.info.setdefault(touched_key, set())

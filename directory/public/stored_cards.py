@@ -245,7 +245,6 @@ def render_due(session: Session, today: date) -> int:
         Clinic.status == ClinicStatus.PUBLISHED, Clinic.id.not_in(current)
     )
     ids = list(session.execute(due.order_by(Clinic.id)).scalars())
-    session.commit()
     for start in range(0, len(ids), CHUNK):
         CARDS.recompute(session, ids[start : start + CHUNK])
         session.commit()
