@@ -832,3 +832,21 @@ def check_security_headers(response: Any) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def two_sites(make_clinic: Callable[..., Clinic]) -> Clinic:
+    """A listing in Farmington Hills, MI, and in Chicago."""
+    clinic = make_clinic("Two Sites", slug="two-sites", near="48336")
+    michigan = db.session.get(Location, clinic.locations[0].id)
+    clinic.locations.append(
+        Location(
+            address_1="9 North Ave",
+            city="Chicago",
+            state="IL",
+            latitude=41.9214,
+            longitude=-87.6513,
+            geocode_precision=michigan.geocode_precision,
+        )
+    )
+    db.session.commit()
+    return clinic

@@ -124,7 +124,7 @@ def _reads_kept_cards(statements: list[str]) -> bool:
     return any("FROM listing_cards" in sql for sql in statements)
 
 
-def test_a_search_page_reads_kept_cards_and_the_api_a_listings_rows_once(app, client, make_clinic):
+def test_searches_read_a_listings_kept_cards_and_result_once(app, client, make_clinic):
     make_clinic("Lakeside Clinic", slug="lakeside")
     first, first_page = _statements(app, client, SEARCH + "&lang=es")
     again, again_page = _statements(app, client, SEARCH + "&lang=es")
@@ -137,8 +137,9 @@ def test_a_search_page_reads_kept_cards_and_the_api_a_listings_rows_once(app, cl
     assert not any(_reads_phones(s) for s in (first, again, english, farther))
     assert _reads_kept_cards(first) and _reads_kept_cards(english)
     assert not _reads_kept_cards(again) and not _reads_kept_cards(farther)
-    # The API reads the listing's rows, once.
-    assert _reads_phones(api) and not _reads_phones(api_again)
+    # The API reads the listing's kept result, once, and not its rows.
+    assert _reads_kept_cards(api) and not _reads_kept_cards(api_again)
+    assert not _reads_phones(api) and not _reads_phones(api_again)
     assert card_for(again_page, "lakeside") == card_for(first_page, "lakeside")
     near, far = card_for(english_page, "lakeside"), card_for(farther_page, "lakeside")
     assert "Add to compare" in near and "Add to compare" not in card_for(first_page, "lakeside")
@@ -148,16 +149,14 @@ def test_a_search_page_reads_kept_cards_and_the_api_a_listings_rows_once(app, cl
     assert hit["slug"] == "lakeside" and hit["phones"][0]["display"] == "(555) 555-0100"
 
 
-def test_kept_listing_rows_are_read_again_after_an_approval(
-    app, client, owner_client, admin_client
-):
+def test_kept_results_are_read_again_after_an_approval(app, client, owner_client, admin_client):
     get(client, "/api/v1/clinics?near=48336&radius=25")
     revision = propose(owner_client, **price_row())
     approve(admin_client, revision)
 
     seen, answer = _statements(app, client, "/api/v1/clinics?near=48336&radius=25")
     (hit,) = json.loads(answer)["results"]
-    assert _reads_phones(seen) and [p["amount_cents"] for p in hit["prices"]] == [45000]
+    assert _reads_kept_cards(seen) and [p["amount_cents"] for p in hit["prices"]] == [45000]
     seen, page = _statements(app, client, SEARCH)
     assert not _reads_phones(seen) and "IV <strong>$450</strong>" in card_for(page, MICHIGAN)
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from directory.extensions import db
-from directory.models import Clinic, ClinicStatus, ListingCard, Location
+from directory.models import Clinic, ClinicStatus, ListingCard
 from directory.public import rendered
 from tests.conftest import (
     MICHIGAN,
@@ -20,6 +20,7 @@ from tests.conftest import (
     price,
     price_row,
     propose,
+    two_sites,
 )
 from tests.ingest.test_hpt_import import FILES, _approve, _import
 
@@ -138,19 +139,7 @@ def test_an_unpublished_listing_keeps_no_card(client, make_clinic):
 
 
 def test_each_location_has_its_card_and_a_search_shows_the_nearest(client, make_clinic):
-    clinic = make_clinic("Two Sites", slug="two-sites", near="48336")  # Farmington Hills, MI
-    chicago = db.session.get(Location, clinic.locations[0].id)
-    clinic.locations.append(
-        Location(
-            address_1="9 North Ave",
-            city="Chicago",
-            state="IL",
-            latitude=41.9214,
-            longitude=-87.6513,
-            geocode_precision=chicago.geocode_precision,
-        )
-    )
-    db.session.commit()
+    clinic = two_sites(make_clinic)
     found = kept("two-sites")
     assert set(found) == {(0, "en_US"), (0, "es_US"), (1, "en_US"), (1, "es_US")}
     assert "9 North Ave" in found[(1, "en_US")] and "9 North Ave" not in found[(0, "en_US")]

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from directory import settings
-from directory.api import hsds_views, openapi, serializers
+from directory.api import hsds_views, kept_results, openapi, serializers
 from directory.errors import MESSAGES
 from directory.extensions import db
 from directory.links import external_url, public_base
@@ -62,7 +62,7 @@ def _stale_days() -> int:
 def clinics() -> ResponseReturnValue:
     """Published clinics, with the search page's filters, sorted and paginated."""
     query = search.parse_query(request.args, settings.current())
-    result = search.search(db.session, query)
+    result = search.search_with(db.session, query, kept_results.listings)
     today, stale = date.today(), _stale_days()
     return jsonify(
         {
@@ -72,9 +72,9 @@ def clinics() -> ResponseReturnValue:
             "page": query.page,
             "per_page": query.per_page,
             "pages": result.pages,
-            "results": [serializers.hit(h, today, stale) for h in result.hits],
-            "nearest_beyond_radius": [serializers.hit(h, today, stale) for h in result.nearby],
-            "telehealth_programs": [serializers.hit(h, today, stale) for h in result.remote],
+            "results": [kept_results.result(h, today, stale) for h in result.hits],
+            "nearest_beyond_radius": [kept_results.result(h, today, stale) for h in result.nearby],
+            "telehealth_programs": [kept_results.result(h, today, stale) for h in result.remote],
             "telehealth_programs_total": result.remote_total,
         }
     )

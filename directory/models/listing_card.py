@@ -13,7 +13,8 @@ from directory.models.clinic import GeocodePrecision
 
 class ListingCard(Base):
     """The listing part of one published listing's result card, showing one of its
-    locations, in one language: HTML escaped already, as the site rendered it."""
+    locations, in one language: HTML escaped already, as the site rendered it; and the
+    API's search result for that location."""
 
     __tablename__ = "listing_cards"
 
@@ -40,3 +41,7 @@ class ListingCard(Base):
     # Up to its address, and from its phone on: the distance goes between them.
     top: Mapped[str] = mapped_column(Text)
     rest: Mapped[str] = mapped_column(Text)
+    # The API's search result for the listing at this location, as JSON without its
+    # distance and lowest price (which the search adds): on the default language's row
+    # only, as the API's fields are the same in every language.
+    summary: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,9 @@ notes the listing, and just before it commits, the listing's cards are rendered 
 per location and language (derived.DerivedTable). A search page reads the listings it
 shows from their kept cards in one statement (what it adds to a card, the link, the name
 and the location measured to, is kept with it), and reads the rows and renders the cards
-of the others only.
+of the others only. The default language's card keeps the API's search result for the
+listing too (api/kept_results.py reads it), whose prices' staleness counts in the date it
+holds until.
 
 A kept card is used only while it is what the running site would render:
 
@@ -30,9 +32,10 @@ rebuild does.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -43,8 +46,9 @@ from sqlalchemy import bindparam, insert, inspect, or_, select, text
 from sqlalchemy.orm import InstanceState, Session
 
 from directory import settings, shared_pieces
+from directory.api import serializers
 from directory.formatting import stale_turns
-from directory.i18n import LOCALES
+from directory.i18n import DEFAULT, LOCALES
 from directory.listings import rows as listing_rows
 from directory.listings.derived import CHUNK, DerivedTable, replace_rows
 from directory.models import (
@@ -171,10 +175,24 @@ def _clinic_path(slug: str) -> str:
     return adapter.build("public.clinic_page", {"slug": slug})
 
 
+def _summary(hit: ClinicHit[listing_rows.ListingRow], today: date) -> tuple[str, list[date]]:
+    """The API's search result for a listing at one location, as JSON, and the last day
+    each of its prices' staleness holds."""
+    limit = settings.current().price_stale_after_days
+    turns = [
+        p.as_of + timedelta(days=limit)
+        for p in hit.clinic.public_prices
+        if p.as_of is not None and not p.is_stale(today, limit)
+    ]
+    return json.dumps(serializers.hit(hit, today, limit), separators=(",", ":")), turns
+
+
 def _cards(session: Session, clinic_ids: list[int], stamp: str) -> list[dict[str, Any]]:
-    """The card rows of these published listings: one per location and language."""
+    """The card rows of these published listings: one per location and language, the
+    default language's with the API's result."""
     listings = listing_rows.load(session, clinic_ids).values()
     cash = cash_by_clinic(session, (row.id for row in listings if row.is_hospital))
+    today = date.today()
     cards = []
     for listing in listings:
         href = _clinic_path(listing.slug)
@@ -184,6 +202,10 @@ def _cards(session: Session, clinic_ids: list[int], stamp: str) -> list[dict[str
             for locale in LOCALES.values():
                 with force_locale(locale), stale_turns() as turns:
                     top, rest = render(hit, card_words(locale), href)
+                summary = None
+                if locale == LOCALES[DEFAULT]:
+                    summary, summary_turns = _summary(hit, today)
+                    turns.extend(summary_turns)
                 cards.append(
                     {
                         "clinic_id": listing.id,
@@ -199,6 +221,7 @@ def _cards(session: Session, clinic_ids: list[int], stamp: str) -> list[dict[str
                         "good_through": min(turns, default=None),
                         "top": str(top),
                         "rest": str(rest),
+                        "summary": summary,
                     }
                 )
     return cards
