@@ -27,9 +27,13 @@ def stored() -> set[tuple]:
             SearchPoint.state,
             SearchPoint.sort_name,
             SearchPoint.lowest_cents,
+            SearchPoint.single,
+            SearchPoint.x,
+            SearchPoint.y,
+            SearchPoint.z,
         )
     )
-    return {tuple(row) for row in rows}
+    return {(*row[:-3], *(round(v, 12) for v in row[-3:])) for row in rows}
 
 
 def computed() -> set[tuple]:
@@ -46,6 +50,7 @@ def computed() -> set[tuple]:
         ]
         lowest = min(session_prices) if session_prices else None
         for loc in clinic.locations:
+            lat, lng = math.radians(loc.latitude), math.radians(loc.longitude)
             found.add(
                 (
                     loc.id,
@@ -56,6 +61,10 @@ def computed() -> set[tuple]:
                     loc.state,
                     (clinic.name or "").lower(),
                     lowest,
+                    len(clinic.locations) == 1,
+                    round(math.cos(lat) * math.cos(lng), 12),
+                    round(math.cos(lat) * math.sin(lng), 12),
+                    round(math.sin(lat), 12),
                 )
             )
     return found
@@ -125,6 +134,29 @@ def _price(dollars: int) -> dict:
     return spec
 
 
+def test_a_listing_with_several_points_in_the_circle_is_found_once_at_its_nearest(
+    client, make_clinic
+):
+    far = make_clinic("Far Side", slug="far", latitude=41.70, longitude=-87.62, state="IL")
+    add_location(far, "Chicago", "IL", 41.922, -87.652)  # beside 60614
+    make_clinic("Loop Clinic", slug="loop", near="60603", prices=(price("iv-infusion", 500),))
+    make_clinic("Lakeside", slug="lakeside", latitude=41.85, longitude=-87.62, state="IL")
+    db.session.commit()
+    assert stored() == computed()
+
+    body = client.get(f"/api/v1/clinics?near={CHICAGO}&radius=25").get_json()
+    hits = {c["slug"]: c for c in body["results"] if c["slug"] in MINE}
+    assert [c["slug"] for c in body["results"] if c["slug"] in MINE] == ["far", "loop", "lakeside"]
+    assert hits["far"]["distance_miles"] < 1 and hits["far"]["location"]["city"] == "Chicago"
+    assert body["total"] == len(body["results"])  # counted once
+    assert found(client, f"near={CHICAGO}&radius=25&sort=price") == ["loop", "far", "lakeside"]
+
+    far.locations.pop()  # its only point again: nearest is now its first location
+    db.session.commit()
+    assert stored() == computed()
+    assert found(client, f"near={CHICAGO}&radius=25") == ["loop", "lakeside", "far"]
+
+
 def test_a_location_taken_off_its_listing_takes_its_point_along(client, make_clinic):
     clinic = make_clinic("North Side", slug="north", near=CHICAGO)
     add_location(clinic, "Dallas", "TX", 32.7876, -96.7994)
@@ -176,7 +208,7 @@ def test_an_unpublishable_or_other_unit_price_is_not_the_lowest(client, make_cli
         ),
     )
     assert stored() == computed()
-    assert {row[-1] for row in stored()} == {70000}
+    assert {row[7] for row in stored()} == {70000}
 
 
 def test_points_on_either_side_of_a_band_edge_are_found(client, make_clinic):

@@ -1,10 +1,10 @@
 """Keeping where each published listing can be found, in the same transaction as the change.
 
 A search around a place reads `search_points`: one narrow row per location of a published
-listing, with the quarter-degree band of latitude it lies in, the name it sorts by and its
-lowest per-session price. Its covering index answers a search without filters alone: the
-bands of the search's box, each read by longitude, with nothing else to look up for the
-order. Every transaction that changes a listing's locations, name, status or prices notes
+listing, with the quarter-degree band of latitude it lies in, its place on the unit sphere,
+whether it is its listing's only point, the name it sorts by and its lowest per-session
+price. Its covering index answers a search without filters alone: the bands of the
+search's box, each read by longitude, with nothing else to look up for the order. Every transaction that changes a listing's locations, name, status or prices notes
 the listing; just before it commits, its rows are recomputed.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Insert, Integer, cast, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from directory.listings.derived import (
     DerivedTable,
@@ -52,12 +52,25 @@ def _flushed_clinics(session: Session) -> list[Any]:
     ]
 
 
+def unit_vector(latitude: Any, longitude: Any) -> tuple[Any, Any, Any]:
+    """SQL: a point's place on the unit sphere (x, y, z); the dot product of two is the
+    cosine of the angle between them."""
+    lat, lng = func.radians(latitude), func.radians(longitude)
+    return func.cos(lat) * func.cos(lng), func.cos(lat) * func.sin(lng), func.sin(lat)
+
+
 def _rows(clinic_ids: list[int] | None) -> Insert:
     """INSERT ... SELECT of the published listings' locations."""
     lowest = (
         select(func.min(Price.amount_cents))
         .where(Price.clinic_id == Location.clinic_id, *lowest_prices.COUNTED)
         .scalar_subquery()
+    )
+    others = aliased(Location)
+    single = ~(
+        select(others.id)
+        .where(others.clinic_id == Location.clinic_id, others.id != Location.id)
+        .exists()
     )
     found = (
         select(
@@ -69,6 +82,8 @@ def _rows(clinic_ids: list[int] | None) -> Insert:
             Location.state,
             func.lower(func.coalesce(Clinic.name, "")),
             lowest,
+            single,
+            *unit_vector(Location.latitude, Location.longitude),
         )
         .join(Clinic, Clinic.id == Location.clinic_id)
         .where(Clinic.status == ClinicStatus.PUBLISHED)
@@ -84,6 +99,10 @@ def _rows(clinic_ids: list[int] | None) -> Insert:
         "state",
         "sort_name",
         "lowest_cents",
+        "single",
+        "x",
+        "y",
+        "z",
     ]
     return insert(SearchPoint).from_select(columns, found)
 

@@ -27,6 +27,10 @@ class SearchPoint(Base):
             "clinic_id",
             "sort_name",
             "lowest_cents",
+            "single",
+            "x",
+            "y",
+            "z",
         ),
         Index("ix_search_points_state", "state", "clinic_id"),
         # Each refresh deletes a listing's rows by its id.
@@ -47,3 +51,11 @@ class SearchPoint(Base):
     sort_name: Mapped[str] = mapped_column(Text)
     # The listing's lowest publishable per-session price, any treatment (None: none).
     lowest_cents: Mapped[int | None]
+    # The listing's only point: a search takes it as it is, without grouping the points
+    # it finds by listing to keep each listing's nearest.
+    single: Mapped[bool]
+    # Where it lies on the unit sphere: a search's closeness to it is then a dot product,
+    # instead of five trigonometric functions for every point in the box.
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    z: Mapped[float] = mapped_column(Float)

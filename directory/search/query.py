@@ -24,6 +24,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -467,24 +468,36 @@ def _matches(shape: _Shape) -> Subquery:
     name it sorts by and its lowest per-session price (any treatment).
 
     They are read from `search_points`, whose covering index holds all four: a search
-    without filters reads nothing else. The points inside the circle are grouped first, and
-    only a filtered search then reads each clinic once, for its filters.
+    without filters reads nothing else. The points inside the circle of listings with
+    several are grouped first, and only a filtered search then reads each clinic once, for
+    its filters.
     """
-    located = select(
-        SearchPoint.clinic_id.label("clinic_id"),
-        func.max(SearchPoint.sort_name).label("sort_name"),
-        func.max(SearchPoint.lowest_cents).label("lowest"),
-    )
+    where: list[ColumnElement[bool]] = []
+    closeness: Any = null()
     if shape.near:
-        within = spatial.BOUND_WITHIN_WRAPPED if shape.wraps else spatial.BOUND_WITHIN
-        located = located.add_columns(func.max(spatial.BOUND_CLOSENESS).label("closeness")).where(
-            *within
-        )
-    else:
-        located = located.add_columns(null().label("closeness"))
+        where.extend(spatial.BOUND_WITHIN_WRAPPED if shape.wraps else spatial.BOUND_WITHIN)
+        closeness = spatial.BOUND_CLOSENESS
     if shape.state:
-        located = located.where(SearchPoint.state == bindparam("state"))
-    places = located.group_by(SearchPoint.clinic_id).subquery("located")
+        where.append(SearchPoint.state == bindparam("state"))
+    # A listing's only point is taken as it is; the points of a listing with several
+    # are grouped, to keep its nearest: grouping every point cost a sort of them all.
+    singles = select(
+        SearchPoint.clinic_id.label("clinic_id"),
+        SearchPoint.sort_name.label("sort_name"),
+        SearchPoint.lowest_cents.label("lowest"),
+        closeness.label("closeness"),
+    ).where(SearchPoint.single.is_(True), *where)
+    grouped = (
+        select(
+            SearchPoint.clinic_id,
+            func.max(SearchPoint.sort_name),
+            func.max(SearchPoint.lowest_cents),
+            func.max(closeness),
+        )
+        .where(SearchPoint.single.is_(False), *where)
+        .group_by(SearchPoint.clinic_id)
+    )
+    places = union_all(singles, grouped).subquery("located")
     if not _filtered(shape):
         return places
     return (

@@ -6,7 +6,8 @@ by distance), after the indexed latitude/longitude box has cut the table down. O
 rows of the page shown are then measured in miles (`places.distance_miles`).
 
 A search reads `search_points`, whose index leads with the band of latitude: the box is
-read band by band, each by longitude (see listings/search_points.py). Other readers of a
+read band by band, each by longitude (see listings/search_points.py); each point's place
+on the unit sphere is stored with it, so its closeness is a dot product. Other readers of a
 circle (a region's costs) read `locations` by its latitude/longitude index.
 """
 
@@ -40,10 +41,16 @@ def _circle(
     table for being inside the indexed box and then inside the circle; `value` gives each
     of the `circle_values` by name as SQL (bound when the statement runs, or literal). A
     box that `wraps` across the antimeridian has a second range of longitudes."""
-    lat = func.radians(table.latitude)
-    closeness = value("sin_lat0") * func.sin(lat) + value("cos_lat0") * func.cos(lat) * func.cos(
-        func.radians(table.longitude) - value("lng0")
-    )
+    closeness: ColumnElement[float]
+    if table is SearchPoint:  # its place on the unit sphere is stored: a dot product
+        closeness = (
+            value("x0") * SearchPoint.x + value("y0") * SearchPoint.y + value("z0") * SearchPoint.z
+        )
+    else:
+        lat = func.radians(table.latitude)
+        closeness = value("sin_lat0") * func.sin(lat) + value("cos_lat0") * func.cos(
+            lat
+        ) * func.cos(func.radians(table.longitude) - value("lng0"))
     longitude: ColumnElement[bool] = table.longitude.between(value("min_lng"), value("max_lng"))
     if wraps:
         longitude = or_(
@@ -75,11 +82,14 @@ def circle_values(latitude: float, longitude: float, radius_miles: float) -> dic
     box = geo.bounding_box(latitude, longitude, radius_miles)
     (min_lng, max_lng), *wrapped = box.longitude_ranges()
     wrap_min_lng, wrap_max_lng = wrapped[0] if wrapped else (min_lng, max_lng)
-    lat0 = math.radians(latitude)
+    lat0, lng0 = math.radians(latitude), math.radians(longitude)
     return {
         "sin_lat0": math.sin(lat0),
         "cos_lat0": math.cos(lat0),
-        "lng0": math.radians(longitude),
+        "lng0": lng0,
+        "x0": math.cos(lat0) * math.cos(lng0),
+        "y0": math.cos(lat0) * math.sin(lng0),
+        "z0": math.sin(lat0),
         "min_lat": box.min_lat,
         "max_lat": box.max_lat,
         "min_lng": min_lng,
