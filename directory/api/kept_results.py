@@ -6,6 +6,11 @@ written where the listing changes, beside its cards (public/stored_cards.py), an
 here under the same conditions: rendered by this release under this staleness limit,
 and with no price turned stale since. A listing without a usable kept result is read as
 rows and serialized as before.
+
+A kept result is JSON text as the API writes it (keys sorted, no spaces), so a search's
+answer is written around the kept texts with the distance and lowest price put in,
+without decoding and encoding them again: the same bytes `jsonify` gives outside debug
+mode.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask import Response
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
@@ -28,7 +34,7 @@ from directory.models import ListingCard
 from directory.public import stored_cards
 from directory.search.query import ClinicHit
 
-# About 1.5 KB a listing's result: 20,000 are some 30 MB a worker at most.
+# About 2.5 KB a listing's result: 20,000 are some 50 MB a worker at most.
 _KEPT = VersionedMemo(size=20_000)
 
 
@@ -39,7 +45,7 @@ class KeptResult:
 
     id: int
     locations: list[stored_cards.KeptLocation]
-    results: list[dict[str, Any]]
+    results: list[str]
 
     is_hospital = False  # the API shows no hospital's cash prices in a search
 
@@ -78,7 +84,7 @@ def _read(session: Session, clinic_ids: list[int], day: date) -> dict[int, KeptR
                     row.latitude, row.longitude, row.state, row.geocode_precision
                 )
             )
-        listing.results.append(json.loads(row.summary))
+        listing.results.append(row.summary)
     return found
 
 
@@ -102,13 +108,39 @@ def listings(session: Session, clinic_ids: Iterable[int]) -> dict[int, Any]:
     return found
 
 
-def result(hit: ClinicHit[Any], today: date, stale_after_days: int) -> dict[str, Any]:
-    """A search hit as the API gives it: its kept result with its distance and lowest
-    price, or serialized from its rows."""
-    if not isinstance(hit.clinic, KeptResult):
-        return serializers.hit(hit, today, stale_after_days)
-    data = dict(hit.clinic.results[hit.location_index])  # shared: only its copy changes
-    distance = hit.distance_miles
-    data["distance_miles"] = round(distance, 2) if distance is not None else None
-    data["lowest_session_price_cents"] = hit.lowest_session_cents
-    return data
+def encode(value: Any) -> str:
+    """JSON text as the API writes it: keys sorted, no spaces, ASCII."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+# A kept result's placeholders for what the search adds. Inside a JSON string a quote is
+# escaped, so these can only be the result's own keys.
+_DISTANCE = '"distance_miles":null'
+_LOWEST = '"lowest_session_price_cents":null'
+
+
+def results(hits: list[ClinicHit[Any]], today: date, stale_after_days: int) -> str:
+    """Search hits as the API gives them, a JSON array: each its kept result with its
+    distance and lowest price put in, or serialized from its rows."""
+    texts = []
+    for hit in hits:
+        if not isinstance(hit.clinic, KeptResult):
+            texts.append(encode(serializers.hit(hit, today, stale_after_days)))
+            continue
+        text = hit.clinic.results[hit.location_index]
+        if hit.distance_miles is not None:
+            text = text.replace(
+                _DISTANCE, f'"distance_miles":{encode(round(hit.distance_miles, 2))}', 1
+            )
+        if hit.lowest_session_cents is not None:
+            text = text.replace(
+                _LOWEST, f'"lowest_session_price_cents":{hit.lowest_session_cents}', 1
+            )
+        texts.append(text)
+    return f"[{','.join(texts)}]"
+
+
+def response(fields: dict[str, str]) -> Response:
+    """A JSON object answer from its fields' JSON texts, as `jsonify` writes it."""
+    members = ",".join(f"{encode(name)}:{fields[name]}" for name in sorted(fields))
+    return Response(f"{{{members}}}\n", mimetype="application/json")

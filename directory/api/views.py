@@ -64,18 +64,19 @@ def clinics() -> ResponseReturnValue:
     query = search.parse_query(request.args, settings.current())
     result = search.search_with(db.session, query, kept_results.listings)
     today, stale = date.today(), _stale_days()
-    return jsonify(
+    encode = kept_results.encode
+    return kept_results.response(
         {
-            "place": serializers.place(result.place),
-            "radius_miles": result.radius,
-            "total": result.total,
-            "page": query.page,
-            "per_page": query.per_page,
-            "pages": result.pages,
-            "results": [kept_results.result(h, today, stale) for h in result.hits],
-            "nearest_beyond_radius": [kept_results.result(h, today, stale) for h in result.nearby],
-            "telehealth_programs": [kept_results.result(h, today, stale) for h in result.remote],
-            "telehealth_programs_total": result.remote_total,
+            "place": encode(serializers.place(result.place)),
+            "radius_miles": encode(result.radius),
+            "total": encode(result.total),
+            "page": encode(query.page),
+            "per_page": encode(query.per_page),
+            "pages": encode(result.pages),
+            "results": kept_results.results(result.hits, today, stale),
+            "nearest_beyond_radius": kept_results.results(result.nearby, today, stale),
+            "telehealth_programs": kept_results.results(result.remote, today, stale),
+            "telehealth_programs_total": encode(result.remote_total),
         }
     )
 

@@ -4,8 +4,9 @@ A search around a place reads `search_points`: one narrow row per location of a 
 listing, with the quarter-degree band of latitude it lies in, its place on the unit sphere,
 whether it is its listing's only point, the name it sorts by and its lowest per-session
 price. Its covering index answers a search without filters alone: the bands of the
-search's box, each read by longitude, with nothing else to look up for the order. Every transaction that changes a listing's locations, name, status or prices notes
-the listing; just before it commits, its rows are recomputed.
+search's box, each read by longitude, with nothing else to look up for the order. Every
+transaction that changes a listing's locations, name, status or prices notes the listing;
+just before it commits, its rows are recomputed.
 """
 
 from __future__ import annotations

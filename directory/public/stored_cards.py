@@ -184,7 +184,8 @@ def _summary(hit: ClinicHit[listing_rows.ListingRow], today: date) -> tuple[str,
         for p in hit.clinic.public_prices
         if p.as_of is not None and not p.is_stale(today, limit)
     ]
-    return json.dumps(serializers.hit(hit, today, limit), separators=(",", ":")), turns
+    summary = json.dumps(serializers.hit(hit, today, limit), sort_keys=True, separators=(",", ":"))
+    return summary, turns
 
 
 def _cards(session: Session, clinic_ids: list[int], stamp: str) -> list[dict[str, Any]]:
