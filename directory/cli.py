@@ -124,8 +124,9 @@ def rebuild_derived_command() -> None:
 
 @click.command("render-cards")
 def render_cards_command() -> None:
-    """Render the result cards that searches cannot use as kept: missing, rendered by an
-    earlier release or other settings, or with an "over 12 months old" flag turned since.
+    """Render the result cards, and the API's search results kept with them, that
+    searches cannot use as kept: missing, rendered by an earlier release or other
+    settings, or with an "over 12 months old" flag or a price's staleness turned since.
     Run it after a deploy and once a day; searches render such cards themselves until
     then."""
     apply_migrations()
