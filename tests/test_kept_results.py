@@ -13,6 +13,7 @@ from directory.api import kept_results
 from directory.extensions import db
 from directory.listings import rows as listing_rows
 from directory.models import Clinic, ListingCard
+from directory.public import stored_cards
 from tests.conftest import approve, configure, price, price_row, propose, two_sites
 from tests.ingest.test_hpt_import import _approve, _import
 
@@ -144,6 +145,21 @@ def test_a_result_whose_price_turns_stale_holds_until_that_day(app, client, make
     db.session.execute(update(ListingCard).values(good_through=date.today() - timedelta(days=1)))
     db.session.commit()
     assert names(answer(client, SEARCHES[0])) == ["Lakeside"]
+
+
+def test_render_cards_renders_a_listing_whose_price_has_turned_stale(app, make_clinic):
+    limit = app.config["PRICE_STALE_AFTER_DAYS"]
+    as_of = date.today() - timedelta(days=limit - 3)
+    make_clinic(
+        "Lakeside",
+        slug="lakeside",
+        near=CHICAGO,
+        prices=(price("iv-infusion", 525, as_of=as_of),),
+        last_verified_on=date.today(),
+    )
+    turned = as_of + timedelta(days=limit + 1)  # its Spanish card holds for longer
+    assert stored_cards.render_due(db.session, date.today()) == 0
+    assert stored_cards.render_due(db.session, turned) == 1
 
 
 def test_results_kept_under_another_staleness_limit_are_not_given(app, client, make_clinic):

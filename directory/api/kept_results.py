@@ -34,7 +34,7 @@ from directory.models import ListingCard
 from directory.public import stored_cards
 from directory.search.query import ClinicHit
 
-# About 2.5 KB a listing's result: 20,000 are some 50 MB a worker at most.
+# About 2.6 KB a listing's result: 20,000 are some 50 MB a worker at most.
 _KEPT = VersionedMemo(size=20_000)
 
 

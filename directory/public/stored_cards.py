@@ -257,16 +257,17 @@ def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
 
 
 def render_due(session: Session, today: date) -> int:
-    """Render the cards of the published listings that have none this renderer made, or
-    one whose flags have turned since: after a deploy, a change of the staleness limit,
-    and once a day. Commits each chunk of listings, so a writer (an approval) waits for
-    one chunk at most, not for every listing; how many listings."""
-    current = select(ListingCard.clinic_id).where(
-        ListingCard.renderer == renderer(),
-        or_(ListingCard.good_through.is_(None), ListingCard.good_through >= today),
+    """Render the cards of the published listings that have none, or one another renderer
+    made, or one whose flags or prices' staleness have turned since (the API's result
+    turns on its own row only): after a deploy, a change of the staleness limit, and once
+    a day. Commits each chunk of listings, so a writer (an approval) waits for one chunk
+    at most, not for every listing; how many listings."""
+    outdated = select(ListingCard.clinic_id).where(
+        or_(ListingCard.renderer != renderer(), ListingCard.good_through < today)
     )
     due = select(Clinic.id).where(
-        Clinic.status == ClinicStatus.PUBLISHED, Clinic.id.not_in(current)
+        Clinic.status == ClinicStatus.PUBLISHED,
+        or_(Clinic.id.not_in(select(ListingCard.clinic_id)), Clinic.id.in_(outdated)),
     )
     ids = list(session.execute(due.order_by(Clinic.id)).scalars())
     for start in range(0, len(ids), CHUNK):

@@ -492,7 +492,7 @@ def _matches(shape: _Shape) -> Subquery:
             SearchPoint.clinic_id,
             func.max(SearchPoint.sort_name),
             func.max(SearchPoint.lowest_cents),
-            func.max(closeness),
+            func.max(closeness) if shape.near else closeness,
         )
         .where(SearchPoint.single.is_(False), *where)
         .group_by(SearchPoint.clinic_id)
