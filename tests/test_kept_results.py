@@ -125,8 +125,8 @@ def test_an_approved_price_is_in_the_kept_result_and_the_api(client, owner_clien
     assert json.loads(summaries(slug)[(0, "en_US")])["prices"][0]["amount_cents"] == 45000
 
 
-def test_a_result_whose_price_turns_stale_holds_until_that_day(app, client, make_clinic):
-    limit = app.config["PRICE_STALE_AFTER_DAYS"]
+def priced_until_soon(make_clinic, limit: int) -> date:
+    """A listing, verified today, whose one price turns stale in three days; its as-of."""
     as_of = date.today() - timedelta(days=limit - 3)
     make_clinic(
         "Lakeside",
@@ -135,6 +135,12 @@ def test_a_result_whose_price_turns_stale_holds_until_that_day(app, client, make
         prices=(price("iv-infusion", 525, as_of=as_of),),
         last_verified_on=date.today(),
     )
+    return as_of
+
+
+def test_a_result_whose_price_turns_stale_holds_until_that_day(app, client, make_clinic):
+    limit = app.config["PRICE_STALE_AFTER_DAYS"]
+    as_of = priced_until_soon(make_clinic, limit)
     good_through = db.session.execute(
         select(ListingCard.good_through).where(ListingCard.locale == "en_US")
     ).scalar_one()
@@ -149,14 +155,7 @@ def test_a_result_whose_price_turns_stale_holds_until_that_day(app, client, make
 
 def test_render_cards_renders_a_listing_whose_price_has_turned_stale(app, make_clinic):
     limit = app.config["PRICE_STALE_AFTER_DAYS"]
-    as_of = date.today() - timedelta(days=limit - 3)
-    make_clinic(
-        "Lakeside",
-        slug="lakeside",
-        near=CHICAGO,
-        prices=(price("iv-infusion", 525, as_of=as_of),),
-        last_verified_on=date.today(),
-    )
+    as_of = priced_until_soon(make_clinic, limit)
     turned = as_of + timedelta(days=limit + 1)  # its Spanish card holds for longer
     assert stored_cards.render_due(db.session, date.today()) == 0
     assert stored_cards.render_due(db.session, turned) == 1
