@@ -15,7 +15,6 @@ mode.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +28,6 @@ from directory import settings
 from directory.api import serializers
 from directory.caching import VersionedMemo
 from directory.i18n import DEFAULT, LOCALES
-from directory.listings import rows as listing_rows
 from directory.models import ListingCard
 from directory.public import stored_cards
 from directory.search.query import ClinicHit
@@ -78,39 +76,20 @@ def _read(session: Session, clinic_ids: list[int], day: date) -> dict[int, KeptR
         listing = found.get(row.clinic_id)
         if listing is None:
             listing = found[row.clinic_id] = KeptResult(row.clinic_id, [], [])
-        if row.latitude is not None:
-            listing.locations.append(
-                stored_cards.KeptLocation(
-                    row.latitude, row.longitude, row.state, row.geocode_precision
-                )
-            )
+        if location := stored_cards.KeptLocation.of(row):
+            listing.locations.append(location)
         listing.results.append(row.summary)
     return found
 
 
 def listings(session: Session, clinic_ids: Iterable[int]) -> dict[int, Any]:
     """The listings an API search shows: from their kept results, kept by this worker per
-    day, settings and data version; the others as rows. A listing without a usable kept
-    result is asked for again next time (`flask render-cards` may render it)."""
-    ids = list(clinic_ids)
-    variant = (date.today(), settings.current())
-
-    def read(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], KeptResult]:
-        kept = _read(session, sorted({key[0] for key in keys}), variant[0])
-        return {key: kept[key[0]] for key in keys if key[0] in kept}
-
-    found: dict[int, Any] = {
-        key[0]: listing
-        for key, listing in _KEPT.get_many(session, [(i, *variant) for i in ids], read).items()
-    }
-    if missing := [clinic_id for clinic_id in ids if clinic_id not in found]:
-        found.update(listing_rows.kept(session, missing))
-    return found
-
-
-def encode(value: Any) -> str:
-    """JSON text as the API writes it: keys sorted, no spaces, ASCII."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    day, settings and data version; the others as rows."""
+    day = date.today()
+    variant = (day, settings.current())
+    return stored_cards.kept_or_rows(
+        session, _KEPT, clinic_ids, variant, lambda ids: _read(session, ids, day)
+    )
 
 
 # A kept result's placeholders for what the search adds. Inside a JSON string a quote is
@@ -125,12 +104,12 @@ def results(hits: list[ClinicHit[Any]], today: date, stale_after_days: int) -> s
     texts = []
     for hit in hits:
         if not isinstance(hit.clinic, KeptResult):
-            texts.append(encode(serializers.hit(hit, today, stale_after_days)))
+            texts.append(serializers.encode(serializers.hit(hit, today, stale_after_days)))
             continue
         text = hit.clinic.results[hit.location_index]
         if hit.distance_miles is not None:
             text = text.replace(
-                _DISTANCE, f'"distance_miles":{encode(round(hit.distance_miles, 2))}', 1
+                _DISTANCE, f'"distance_miles":{serializers.encode(round(hit.distance_miles, 2))}', 1
             )
         if hit.lowest_session_cents is not None:
             text = text.replace(
@@ -142,5 +121,5 @@ def results(hits: list[ClinicHit[Any]], today: date, stale_after_days: int) -> s
 
 def response(fields: dict[str, str]) -> Response:
     """A JSON object answer from its fields' JSON texts, as `jsonify` writes it."""
-    members = ",".join(f"{encode(name)}:{fields[name]}" for name in sorted(fields))
+    members = ",".join(f"{serializers.encode(name)}:{fields[name]}" for name in sorted(fields))
     return Response(f"{{{members}}}\n", mimetype="application/json")

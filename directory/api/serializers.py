@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,12 @@ from directory.models.clinic import split_codes
 from directory.prices.pricing import SummaryRow
 from directory.search import places as geo
 from directory.search.query import ClinicHit
+
+
+def encode(value: Any) -> str:
+    """JSON text as the API writes it (as `jsonify` does outside debug mode): keys sorted,
+    no spaces, ASCII."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def _iso(value: date | None) -> str | None:

@@ -64,7 +64,7 @@ def clinics() -> ResponseReturnValue:
     query = search.parse_query(request.args, settings.current())
     result = search.search_with(db.session, query, kept_results.listings)
     today, stale = date.today(), _stale_days()
-    encode = kept_results.encode
+    encode = serializers.encode
     return kept_results.response(
         {
             "place": encode(serializers.place(result.place)),

@@ -89,24 +89,16 @@ def page_variant() -> tuple[Any, ...]:
 def listings_for_page(session: Session, clinic_ids: Iterable[int]) -> dict[int, Any]:
     """The listings a search page shows: those whose cards are kept as kept (their cards
     with them, read once per variant and data version), the others as rows, whose cards
-    the page renders. A listing without usable kept cards is asked for again on the next
-    page: `flask render-cards` may have rendered them since, without moving the data."""
-    ids = list(clinic_ids)
+    the page renders."""
     variant = page_variant()
     locale, day, _site, script_root = variant
-    found: dict[int, Any] = {}
-    if not script_root:  # kept cards link from the site's root
+    if script_root:  # kept cards link from the site's root
+        return listing_rows.kept(session, clinic_ids)
 
-        def read(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], Any]:
-            kept = stored_cards.kept_listings(session, (key[0] for key in keys), locale, day)
-            return {key: kept[key[0]] for key in keys if key[0] in kept}
+    def read(ids: list[int]) -> dict[int, stored_cards.KeptListing]:
+        return stored_cards.kept_listings(session, ids, locale, day)
 
-        keys = [(clinic_id, *variant) for clinic_id in ids]
-        for key, listing in _KEPT_LISTINGS.get_many(session, keys, read).items():
-            found[key[0]] = listing
-    if missing := [clinic_id for clinic_id in ids if clinic_id not in found]:
-        found.update(listing_rows.kept(session, missing))
-    return found
+    return stored_cards.kept_or_rows(session, _KEPT_LISTINGS, clinic_ids, variant, read)
 
 
 def card_parts(hit: ClinicHit[Any]) -> CardParts:

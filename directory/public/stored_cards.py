@@ -32,8 +32,7 @@ rebuild does.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -47,6 +46,7 @@ from sqlalchemy.orm import InstanceState, Session
 
 from directory import settings, shared_pieces
 from directory.api import serializers
+from directory.caching import VersionedMemo
 from directory.formatting import stale_turns
 from directory.i18n import DEFAULT, LOCALES
 from directory.listings import rows as listing_rows
@@ -106,6 +106,13 @@ class KeptLocation:
     state: str
     geocode_precision: GeocodePrecision
 
+    @classmethod
+    def of(cls, row: Any) -> KeptLocation | None:
+        """The location a kept row shows (None for a program without any)."""
+        if row.latitude is None:
+            return None
+        return cls(row.latitude, row.longitude, row.state, row.geocode_precision)
+
 
 @dataclass(slots=True)
 class KeptListing:
@@ -160,12 +167,36 @@ def kept_listings(
         listing = found.get(row.clinic_id)
         if listing is None:
             listing = found[row.clinic_id] = KeptListing(row.clinic_id, row.slug, row.name, [], [])
-        if row.latitude is not None:
-            listing.locations.append(
-                KeptLocation(row.latitude, row.longitude, row.state, row.geocode_precision)
-            )
+        if location := KeptLocation.of(row):
+            listing.locations.append(location)
         # Rendered and escaped by the site's own templates.
         listing.cards.append((Markup(row.top), Markup(row.rest)))  # noqa: S704
+    return found
+
+
+def kept_or_rows(
+    session: Session,
+    memo: VersionedMemo,
+    clinic_ids: Iterable[int],
+    variant: tuple[Any, ...],
+    read: Callable[[list[int]], Mapping[int, Any]],
+) -> dict[int, Any]:
+    """The listings with these ids as a search shows them: those `read` finds kept (their
+    ids -> listings), kept in `memo` per variant and data version, and the others as
+    rows. A listing `read` leaves out is asked for again next time: `flask render-cards`
+    may have rendered it since, without moving the data."""
+    ids = list(clinic_ids)
+
+    def fetch(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], Any]:
+        kept = read(sorted({key[0] for key in keys}))
+        return {key: kept[key[0]] for key in keys if key[0] in kept}
+
+    keys = [(clinic_id, *variant) for clinic_id in ids]
+    found: dict[int, Any] = {
+        key[0]: kept for key, kept in memo.get_many(session, keys, fetch).items()
+    }
+    if missing := [clinic_id for clinic_id in ids if clinic_id not in found]:
+        found.update(listing_rows.kept(session, missing))
     return found
 
 
@@ -184,8 +215,7 @@ def _summary(hit: ClinicHit[listing_rows.ListingRow], today: date) -> tuple[str,
         for p in hit.clinic.public_prices
         if p.as_of is not None and not p.is_stale(today, limit)
     ]
-    summary = json.dumps(serializers.hit(hit, today, limit), sort_keys=True, separators=(",", ":"))
-    return summary, turns
+    return serializers.encode(serializers.hit(hit, today, limit)), turns
 
 
 def _cards(session: Session, clinic_ids: list[int], stamp: str) -> list[dict[str, Any]]:
