@@ -87,11 +87,10 @@ def _miles(tenths: Decimal, locale: str) -> str:
     return f"{numbers.format_decimal(tenths, format='#,##0.0', locale=locale)} mi"
 
 
-def number(value: float | int | None) -> str:
+@_per_locale(empty="")
+def number(value: float | int, locale: str) -> str:
     """A count or amount with the locale's grouping ("1,250")."""
-    if value is None:
-        return ""
-    return numbers.format_decimal(value, locale=babel_locale())
+    return numbers.format_decimal(value, locale=locale)
 
 
 def source_host(url: str | None) -> str:

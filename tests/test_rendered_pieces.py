@@ -53,6 +53,38 @@ def test_a_kept_card_still_takes_this_search_s_distance_and_compare_link(client,
     assert "In your comparison" in farther and "Add to compare" not in farther
 
 
+def test_each_card_fills_the_list_s_distance_and_compare_link_with_its_own_values(
+    client, make_clinic
+):
+    """The distance line and compare link are rendered once a list, with holes: each card
+    still shows its own distance, its precision's note, slug and name, escaped."""
+    sharp = make_clinic('Smith & "Sons" <Ketamine>', slug="smith", latitude=42.48, longitude=-83.38)
+    zipped = make_clinic("Lakeside Clinic \x00name\x00", slug="lakeside")
+
+    page = get(client, SEARCH)
+    exact, approximate = card_for(page, "smith"), card_for(page, "lakeside")
+
+    add_sharp = f'href="/search?near=48336&amp;radius=25&amp;compare=smith#c{sharp.id}"'
+    assert add_sharp in page and add_sharp in exact
+    assert ": Smith &amp; &#34;Sons&#34; &lt;Ketamine&gt;</span></a></div></li>" in page
+    assert f'compare=lakeside#c{zipped.id}"' in approximate
+    assert ": Lakeside Clinic \x00name\x00</span></a></div></li>" in page
+    assert "approximate" not in exact and "<strong>0.0 mi</strong>" not in exact
+    assert "<strong>0.0 mi</strong> away" in approximate
+    assert "approximate: ZIP code centre" in approximate
+
+
+def test_the_kept_search_form_shows_each_search_s_own_place(client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside")
+    first = get(client, "/search?near=48336&radius=25")
+    second = get(client, "/search?near=Farmington+Hills%2C+MI&radius=25")
+    odd = get(client, "/search?near=48336+%3C%22x%22%3E&radius=25", status=400)
+
+    assert 'name="near" type="text" value="48336"' in first
+    assert 'name="near" type="text" value="Farmington Hills, MI"' in second
+    assert 'value="48336 &lt;&#34;x&#34;&gt;"' in odd
+
+
 def test_a_kept_clinic_page_follows_a_claim_and_the_visitor(client, make_clinic, make_user):
     clinic = make_clinic("Lakeside Clinic", slug="lakeside")
     assert "Claim this listing" in get(client, "/clinics/lakeside")

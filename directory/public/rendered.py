@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import (
     Blueprint,
@@ -28,13 +28,14 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from directory import settings, shared_pieces
 from directory.caching import VersionedMemo, version_stamp
 from directory.extensions import db
+from directory.formatting import miles
 from directory.i18n import babel_locale
 from directory.listings import rows as listing_rows
 from directory.public import stored_cards
@@ -53,13 +54,13 @@ _CARDS = VersionedMemo(size=CARD_MEMO_SIZE)
 _KEPT_LISTINGS = VersionedMemo(size=CARD_MEMO_SIZE)
 _PAGES = VersionedMemo(size=PAGE_MEMO_SIZE)
 _FILTERS = VersionedMemo(size=512)
+_FORMS = VersionedMemo(size=512)
 # About 10 KB a region and language: states, metros and the places people ask about.
 _COSTS = VersionedMemo(size=512)
 _ABOUT_QUOTES = VersionedMemo(size=16)
 
 
-@dataclass(frozen=True)
-class CardParts:
+class CardParts(NamedTuple):
     """A result card's listing part: up to its address, and from its phone on."""
 
     top: Markup
@@ -101,12 +102,68 @@ def listings_for_page(session: Session, clinic_ids: Iterable[int]) -> dict[int, 
     return stored_cards.kept_or_rows(session, _KEPT_LISTINGS, clinic_ids, variant, read)
 
 
-def card_parts(hit: ClinicHit[Any]) -> CardParts:
+def card_parts(hit: ClinicHit[Any]) -> tuple[Markup, Markup]:
     """The listing part of a result card: kept with its listing, or rendered once per
     clinic, location shown, variant and data version."""
     if isinstance(hit.clinic, stored_cards.KeptListing):
-        return CardParts(*hit.clinic.cards[hit.location_index])
+        return hit.clinic.cards[hit.location_index]
     return _CARDS.get(db.session, _card_key(hit), lambda: _render_card(hit))
+
+
+# Where a card's own values go in the distance line and compare link rendered for a list.
+_HOLE = "\x00"
+_HOLED_CLINIC = SimpleNamespace(slug="\x00slug\x00", id="\x00id\x00", display_name="\x00name\x00")
+_DISTANCE = "\x00distance\x00"
+_PLACE = "\x00near\x00"
+
+
+def result_cards(
+    hits: list[ClinicHit[Any]],
+    w: SimpleNamespace,
+    picked: list[str],
+    tray_params: dict[str, Any],
+    compare_max: int,
+    add_url: str,
+    program: bool = False,
+) -> Markup:
+    """A list of result cards: each one's listing part (card_parts) with this search's
+    distance and compare link. Those two are rendered once a list, with holes where a
+    card's values go, and filled in for each card (escaped as the template escapes
+    them): a macro call for each card cost more than the rest of the card. A picked
+    clinic's link, and a full comparison's note, are rendered for each card."""
+    macros = stored_cards.card_macros()
+    full = len(picked) >= compare_max
+    add = _holes(macros.card_foot(_HOLED_CLINIC, w, [], tray_params, compare_max, add_url))
+    distances: dict[Any, list[str]] = {}
+    out: list[str] = []
+    for hit in hits:
+        clinic = hit.clinic
+        top, rest = card_parts(hit)
+        out.append(top)
+        if not program and hit.distance_miles is not None:
+            precision = hit.location.geocode_precision if hit.location else None
+            line = distances.get(precision)
+            if line is None:
+                line = distances[precision] = _holes(macros.card_distance(_DISTANCE, precision, w))
+            out.append(_fill(line, {"distance": escape(miles(hit.distance_miles))}))
+        out.append(rest)
+        if full or clinic.slug in picked:
+            out.append(macros.card_foot(clinic, w, picked, tray_params, compare_max, add_url))
+        else:
+            values = {"slug": escape(clinic.slug), "id": str(clinic.id)}
+            values["name"] = escape(clinic.display_name)
+            out.append(_fill(add, values))
+    return Markup("".join(out))  # noqa: S704 - the templates' pieces, values escaped
+
+
+def _holes(piece: Markup) -> list[str]:
+    """A piece rendered with holes, split: its text at even places, holes' names at odd."""
+    return str(piece).split(_HOLE)
+
+
+def _fill(pieces: list[str], values: dict[str, str]) -> str:
+    """A piece with its holes filled, in one pass: a value is never searched for holes."""
+    return "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
 
 
 def _card_key(hit: ClinicHit) -> tuple[Any, ...]:
@@ -202,6 +259,32 @@ def search_filters(args: Any, errors: dict[str, str]) -> Markup:
     return _FILTERS.get(db.session, key, render)
 
 
+def search_form(
+    args: MultiDict[str, str], errors: dict[str, str], suggestions: list[str], result: Any
+) -> Markup:
+    """The search form of a result page: rendered once per radius, comparison, choice of
+    filters and variant, with a hole for the place typed (each search's own); afresh when
+    a field has an error to show."""
+
+    def render(values: MultiDict[str, str]) -> Markup:
+        context = {"args": values, "errors": errors, "suggestions": suggestions}
+        return template("partials/search_form.html", result=result, **context)
+
+    if errors:
+        return render(args)
+    radius = result.radius if result else None
+    chosen = (args.get(name) for name in ("radius", "compare", *FILTER_NAMES))
+    key = (radius, *chosen, *page_variant())
+
+    def render_holed() -> list[str]:
+        holed = MultiDict(args)
+        holed["near"] = _PLACE
+        return _holes(render(holed))
+
+    pieces = _FORMS.get(db.session, key, render_holed)
+    return Markup(_fill(pieces, {"near": escape(args.get("near", ""))}))  # noqa: S704
+
+
 def region_costs(args: MultiDict[str, str], render: Callable[[], Markup]) -> Markup:
     """The costs page's content (form, summary, chart, hospital prices), rendered once per
     query, variant and data version. Keyed by every parameter in the order given: the page
@@ -224,6 +307,7 @@ def template(name: str, **context: Any) -> Markup:
 
 def register(bp: Blueprint) -> None:
     """Offer the kept pieces to the templates."""
-    bp.add_app_template_global(card_parts)
+    bp.add_app_template_global(result_cards)
     bp.add_app_template_global(words)
     bp.add_app_template_global(search_filters)
+    bp.add_app_template_global(search_form)

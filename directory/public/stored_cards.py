@@ -83,8 +83,13 @@ _CARD_TEMPLATE = "macros/clinic.html"
 def render(hit: ClinicHit, w: SimpleNamespace, href: str) -> tuple[Markup, Markup]:
     """A result card's listing part in the current locale, up to its address and from its
     phone on; `w`: the locale's messages, `href`: the clinic page's path."""
-    macros: Any = current_app.jinja_env.get_template(_CARD_TEMPLATE).module
+    macros = card_macros()
     return macros.card_top(hit, w, href), macros.card_rest(hit, w)
+
+
+def card_macros() -> Any:
+    """The macros that render a result card's pieces."""
+    return current_app.jinja_env.get_template(_CARD_TEMPLATE).module
 
 
 def renderer() -> str:
