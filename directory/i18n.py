@@ -52,11 +52,17 @@ def chosen_language() -> str:
     return DEFAULT
 
 
-def select_locale() -> str:
+# Each language's Babel locale, parsed once. Requests share these objects, so the locale
+# keyed memos below find their entries by identity: comparing two equal Babel locales
+# costs more than the lookup itself, and a page looks some hundreds up.
+_LOCALE_OBJECTS = {language: Locale.parse(name) for language, name in LOCALES.items()}
+
+
+def select_locale() -> Locale:
     """Flask-Babel's locale selector: the Babel locale of the chosen language."""
     if not has_request_context():  # commands and mail built outside a request
-        return LOCALES[DEFAULT]
-    return LOCALES[chosen_language()]
+        return _LOCALE_OBJECTS[DEFAULT]
+    return _LOCALE_OBJECTS[chosen_language()]
 
 
 def _page_locale() -> Locale | None:
