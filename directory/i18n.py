@@ -184,7 +184,8 @@ def register(app: Flask) -> None:
         ngettext=lambda one, many, n: catalogue().ungettext(one, many, n),
         newstyle=True,
     )
-    app.jinja_env.globals["gettext"] = _template_gettext
+    # `_()` straight to it too: Jinja's `_` looks `gettext` up and calls it, a second call.
+    app.jinja_env.globals["gettext"] = app.jinja_env.globals["_"] = _template_gettext
     app.register_blueprint(bp)
     app.add_template_global(current_language)
     app.add_template_global(switch_links)
