@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from typing import Any
@@ -39,6 +40,15 @@ def on_starting(server: Any) -> None:
 
     app = server.app.wsgi()
     check_worker_storage(app.config, server.cfg.workers)
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    """Set the preloaded application's objects apart from the garbage collector's: a full
+    collection in a worker then walks only the objects the worker made (its kept pieces),
+    not the hundred and fifty thousand every worker shares, which took some 60 to 170 ms a
+    pause. Their memory also stays shared with the master, as collections no longer write
+    to it."""
+    gc.freeze()
 
 
 plain_errors.install()

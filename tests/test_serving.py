@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import re
 
 import pytest
 
-from directory import create_app
+from directory import create_app, gunicorn_config
 from directory.config import DEV_SECRET_KEY
 
 
@@ -106,3 +107,14 @@ def test_oversized_bodies_are_refused(client):
 
 def test_test_only_packages_are_not_served(client):
     assert client.get("/static/vendor/axe-core/axe.min.js").status_code == 404
+
+
+def test_workers_fork_with_the_preloaded_application_set_apart_from_the_collector():
+    """gunicorn's master freezes what it loaded before each fork, so a worker's full
+    collections walk only the objects the worker made."""
+    gc.unfreeze()
+    try:
+        gunicorn_config.pre_fork(server=None, worker=None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
