@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+from markupsafe import escape
 from selectolax.parser import HTMLParser
 from sqlalchemy import event
+from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
+from directory.public import rendered
 from directory.search.params import FILTER_NAMES
 from tests.conftest import MICHIGAN, approve, card_for, get, main, price, price_row, propose
 
@@ -74,7 +77,13 @@ def test_each_card_fills_the_list_s_distance_and_compare_link_with_its_own_value
     assert "approximate: ZIP code centre" in approximate
 
 
-def test_the_kept_search_form_shows_each_search_s_own_place(client, make_clinic):
+def test_a_card_s_compare_link_escapes_its_slug(client, make_clinic):
+    odd = make_clinic("Odd Clinic", slug="o'dd&co")
+    page = get(client, SEARCH)
+    assert f'compare=o&#39;dd&amp;co#c{odd.id}">' in page
+
+
+def test_the_kept_search_form_shows_each_search_s_own_place(app, client, make_clinic):
     make_clinic("Lakeside Clinic", slug="lakeside")
     first = get(client, "/search?near=48336&radius=25")
     second = get(client, "/search?near=Farmington+Hills%2C+MI&radius=25")
@@ -83,6 +92,12 @@ def test_the_kept_search_form_shows_each_search_s_own_place(client, make_clinic)
     assert 'name="near" type="text" value="48336"' in first
     assert 'name="near" type="text" value="Farmington Hills, MI"' in second
     assert 'value="48336 &lt;&#34;x&#34;&gt;"' in odd
+    # A place the site finds has no character to escape (one with them is an error, and
+    # its form is rendered afresh); the kept form escapes the place it is given all the same.
+    with app.test_request_context("/search"):
+        for place in ("48336", "<b>'&\"</b>"):
+            form = rendered.search_form(MultiDict({"near": place}), {}, [], None)
+            assert 'name="near" type="text" value="' + str(escape(place)) + '"' in form
 
 
 def test_a_kept_clinic_page_follows_a_claim_and_the_visitor(client, make_clinic, make_user):
