@@ -112,9 +112,15 @@ def card_parts(hit: ClinicHit[Any]) -> tuple[Markup, Markup]:
 
 # Where a card's own values go in the distance line and compare link rendered for a list.
 _HOLE = "\x00"
-_HOLED_CLINIC = SimpleNamespace(slug="\x00slug\x00", id="\x00id\x00", display_name="\x00name\x00")
-_DISTANCE = "\x00distance\x00"
-_PLACE = "\x00near\x00"
+
+
+def _hole(name: str) -> str:
+    return f"{_HOLE}{name}{_HOLE}"
+
+
+_HOLED_CLINIC = SimpleNamespace(slug=_hole("slug"), id=_hole("id"), display_name=_hole("name"))
+_DISTANCE = _hole("distance")
+_PLACE = _hole("near")
 
 
 def result_cards(
@@ -150,9 +156,8 @@ def result_cards(
         if full or clinic.slug in picked:
             out.append(macros.card_foot(clinic, w, picked, tray_params, compare_max, add_url))
         else:
-            values = {"slug": escape(clinic.slug), "id": str(clinic.id)}
-            values["name"] = escape(clinic.display_name)
-            out.append(_fill(add, values))
+            slug, name = escape(clinic.slug), escape(clinic.display_name)
+            out.append(_fill(add, {"slug": slug, "id": str(clinic.id), "name": name}))
     return Markup("".join(out))  # noqa: S704 - the templates' pieces, values escaped
 
 
@@ -267,8 +272,13 @@ def search_form(
     a field has an error to show."""
 
     def render(values: MultiDict[str, str]) -> Markup:
-        context = {"args": values, "errors": errors, "suggestions": suggestions}
-        return template("partials/search_form.html", result=result, **context)
+        return template(
+            "partials/search_form.html",
+            args=values,
+            errors=errors,
+            suggestions=suggestions,
+            result=result,
+        )
 
     if errors:
         return render(args)
