@@ -2,7 +2,8 @@
 
 Each worker keeps the pieces it renders (caching.VersionedMemo), but a worker meets most
 clinics for the first time: with several workers, each would render the same result card
-again. Pieces put here are read back by the others in one round trip per page.
+or clinic page again. Pieces put here are read back by the others in one round trip per
+page: result cards not kept with their listings, and clinic pages.
 
 - **Never stale.** A key carries the data version and everything else the piece depends on
   (the caller's `material`), and the build: a digest of the code, templates and

@@ -1,5 +1,6 @@
-"""Result cards rendered by one worker are served by the others from Redis, never stale, in
-the right language, and a search works the same while Redis does not answer."""
+"""Result cards and clinic pages rendered by one worker are served by the others from
+Redis, never stale, in the right language, and a page works the same while Redis does not
+answer."""
 
 from __future__ import annotations
 
@@ -38,8 +39,10 @@ def store(app, redis_url, no_kept_cards):
 
 
 def another_worker() -> None:
-    """Forget the cards this process has kept, as a worker that has not rendered them."""
+    """Forget the cards and pages this process has kept, as a worker that has not rendered
+    them."""
     rendered._CARDS.clear()
+    rendered._PAGES.clear()
 
 
 def shared_cards(store) -> dict[bytes, list[str]]:
@@ -92,17 +95,23 @@ def test_a_search_works_while_redis_does_not_answer(
     app, client, caplog, make_clinic, no_kept_cards
 ):
     make_clinic("Lakeside Clinic", slug="lakeside")
-    app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
-    shared_pieces.init_app(app)
-    with caplog.at_level(logging.WARNING, logger="directory.shared_pieces"):
-        first = get(client, SEARCH)
-        another_worker()
-        second = get(client, SEARCH)
+    first, second = twice_while_redis_does_not_answer(app, client, caplog, SEARCH)
 
     assert "Lakeside Clinic" in card_for(first, "lakeside")
     assert cards(second) == cards(first)
+
+
+def twice_while_redis_does_not_answer(app, client, caplog, path: str) -> tuple[str, str]:
+    """A page as two workers render it while Redis does not answer; Redis failed once."""
+    app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    shared_pieces.init_app(app)
+    with caplog.at_level(logging.WARNING, logger="directory.shared_pieces"):
+        first = get(client, path)
+        another_worker()
+        second = get(client, path)
     # One failure, then Redis is left alone for a while instead of failing every page.
     assert len([r for r in caplog.records if "unavailable" in r.getMessage()]) == 1
+    return first, second
 
 
 def test_a_card_not_signed_by_this_site_is_never_shown(client, store, make_clinic):
@@ -138,3 +147,87 @@ def test_a_new_release_never_serves_the_cards_an_older_one_rendered(
     another_worker()
 
     assert "Fresh release" in card_for(get(client, SEARCH), "lakeside")
+
+
+CLINIC_PAGE = f"/clinics/{MICHIGAN}"
+
+
+def shared_pages(store) -> dict[bytes, list]:
+    """The clinic pages kept in Redis, by key: a signature, then the name, JSON-LD and
+    article."""
+    return {key: json.loads(store.get(key)[16:]) for key in store.scan_iter("page:*")}
+
+
+def sign(app, store, key: bytes, value: list) -> None:
+    """Keep a value as this site signs it: another worker takes it as it stands."""
+    payload = json.dumps(value).encode()
+    store.set(key, app.extensions["shared_pieces"].signature(key.decode(), payload) + payload)
+
+
+def test_a_clinic_page_one_worker_rendered_is_served_by_another(app, client, store, seeded):
+    first = get(client, CLINIC_PAGE)
+    (key, (name, data, article)), *others = shared_pages(store).items()
+    assert not others and name in first and article in first
+    assert data["@type"] == "MedicalClinic" and f'"name": "{name}"' in first
+    sign(app, store, key, [name + " (kept)", data, article.replace(name, "Kept article")])
+    another_worker()
+
+    page = get(client, CLINIC_PAGE)
+    assert "Kept article" in page and f"<title>{name} (kept)" in page
+
+
+def test_an_approval_is_never_hidden_by_a_shared_clinic_page(
+    client, store, owner_client, admin_client
+):
+    assert "$450" not in get(client, CLINIC_PAGE)
+    before = set(shared_pages(store))
+    approve(admin_client, propose(owner_client, **price_row()))
+    another_worker()
+
+    assert "$450" in get(client, CLINIC_PAGE)
+    assert before < set(shared_pages(store))  # the old page is left to expire
+
+
+def test_spanish_and_english_clinic_pages_are_shared_apart(client, store, seeded):
+    english = get(client, CLINIC_PAGE)
+    another_worker()
+    spanish = get(client, CLINIC_PAGE + "?lang=es")
+    another_worker()
+
+    assert len(shared_pages(store)) == 2
+    assert 'lang="es"' in spanish and "Tratamientos" in spanish and "Treatments" not in spanish
+    assert get(client, CLINIC_PAGE + "?lang=en") == english
+
+
+def test_a_clinic_page_not_signed_by_this_site_is_never_shown(client, store, seeded):
+    get(client, CLINIC_PAGE)
+    key = next(iter(shared_pages(store)))
+    planted = ["Call us", None, '<a href="https://example.com/">Call us</a>']
+    store.set(key, b"0" * 16 + json.dumps(planted).encode())  # written by anything but this site
+    another_worker()
+
+    assert "Call us" not in get(client, CLINIC_PAGE)
+    store.set(key, b"not a page at all")
+    another_worker()
+    assert "Call us" not in get(client, CLINIC_PAGE)
+
+
+def test_a_page_signed_by_this_site_but_not_a_page_is_rendered_afresh(app, client, store, seeded):
+    expected = get(client, CLINIC_PAGE)
+    key = next(iter(shared_pages(store)))
+    for value in (["only a name"], {"a": 1}, "text"):
+        sign(app, store, key, value)
+        another_worker()
+        assert get(client, CLINIC_PAGE) == expected
+
+
+def test_a_clinic_that_is_not_listed_is_not_shared(client, store):
+    get(client, "/clinics/no-such-clinic", status=404)
+
+    assert shared_pages(store) == {}
+
+
+def test_a_clinic_page_works_while_redis_does_not_answer(app, client, caplog, seeded):
+    first, second = twice_while_redis_does_not_answer(app, client, caplog, CLINIC_PAGE)
+
+    assert second == first and "Ketamine Institute of Michigan" in first

@@ -215,14 +215,21 @@ def share_cards(hits: list[ClinicHit[Any]]) -> None:
 
 def _shared_key(hit: ClinicHit) -> str:
     """A card's key among the shared pieces: its clinic and location shown, the data's
-    version and the variant (with the settings' secret left out)."""
-    prefix: str | None = g.get("shared_card_prefix")
+    version and the variant."""
+    return f"{_shared_prefix('card')}{hit.clinic.id}.{hit.location_index}"
+
+
+def _shared_prefix(kind: str) -> str:
+    """The start of the shared keys of one kind of piece on this page: the data's version
+    and the variant (with the settings' secret left out)."""
+    prefixes: dict[str, str] = g.setdefault("shared_prefixes", {})
+    prefix = prefixes.get(kind)
     if prefix is None:
         locale, day, site, script_root = page_variant()
         public = dataclasses.replace(site, secret_key="")
         material = (version_stamp(db.session), locale, day, public, script_root)
-        prefix = g.shared_card_prefix = shared_pieces.prefix("card", material)
-    return f"{prefix}{hit.clinic.id}.{hit.location_index}"
+        prefix = prefixes[kind] = shared_pieces.prefix(kind, material)
+    return prefix
 
 
 def words() -> SimpleNamespace:
@@ -247,8 +254,30 @@ def clinic_href(slug: str) -> str:
 
 def clinic_page(slug: str, render: Callable[[], ClinicPage]) -> ClinicPage:
     """A clinic page's listing parts, rendered once per slug, variant and data version
-    (which an approved claim moves too: the page says who manages the listing)."""
-    return _PAGES.get(db.session, (slug, *page_variant()), render)
+    (which an approved claim moves too: the page says who manages the listing), and
+    shared with the other workers: a worker shows a page another one rendered without
+    rendering it again."""
+    return _PAGES.get(db.session, (slug, *page_variant()), lambda: _shared_page(slug, render))
+
+
+def _shared_page(slug: str, render: Callable[[], ClinicPage]) -> ClinicPage:
+    """The page another worker rendered at this data version and variant, else `render`'s,
+    given to the others (a slug that is no page raises in `render`, and nothing is kept)."""
+    if not shared_pieces.enabled():
+        return render()
+    key = _shared_prefix("page") + slug
+    value = shared_pieces.get_many([key]).get(key)
+    if value is not None:
+        try:
+            name, data, article = json.loads(value)
+            # Signed by this site, which rendered and escaped it.
+            return ClinicPage(str(name), data, Markup(article))  # noqa: S704
+        except (ValueError, TypeError):  # not a page this release wrote: render it afresh
+            pass
+    page = render()
+    value = json.dumps([page.display_name, page.jsonld, str(page.article)]).encode()
+    shared_pieces.put_many({key: value})
+    return page
 
 
 def search_filters(args: Any, errors: dict[str, str]) -> Markup:
