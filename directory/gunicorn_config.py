@@ -42,6 +42,18 @@ def on_starting(server: Any) -> None:
     check_worker_storage(app.config, server.cfg.workers)
 
 
+def when_ready(server: Any) -> None:
+    """Compile the templates and read the languages in the master, once, before the first
+    workers fork: every worker shares them, and one started again after `max_requests`
+    shows its first pages as fast as the others (a first search page took some 330 ms,
+    45 ms with them)."""
+    from directory import i18n, template_code
+
+    app = server.app.wsgi()
+    template_code.compile_all(app)
+    i18n.load_languages(app)
+
+
 def pre_fork(server: Any, worker: Any) -> None:
     """Set the preloaded application's objects apart from the garbage collector's: a full
     collection in a worker then walks only the objects the worker made (its kept pieces),

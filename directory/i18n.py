@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from babel import Locale
+from babel import Locale, dates, numbers
 from flask import (
     Blueprint,
     Flask,
@@ -17,7 +19,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -122,6 +124,17 @@ def _template_gettext(context: Context, message: str, /, **values: Any) -> str:
     if finished is None:
         finished = table[message] = Markup(catalogue().ugettext(message)) % {}  # noqa: S704
     return finished
+
+
+def load_languages(app: Flask) -> None:
+    """Read each language's messages and its number, money and date formats now, in
+    gunicorn's master before it forks, instead of on each worker's first page in it."""
+    with app.test_request_context("/"):
+        for name in LOCALES.values():
+            with force_locale(name):
+                get_translations()
+            numbers.format_currency(Decimal("1234.5"), "USD", locale=name)
+            dates.format_date(date.today(), "d MMMM y", locale=name)
 
 
 def current_language() -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gc
 import gzip
 import re
+from types import SimpleNamespace
 
 import pytest
+from flask_babel import get_domain
 
 from directory import create_app, gunicorn_config
 from directory.config import DEV_SECRET_KEY
@@ -118,3 +120,18 @@ def test_workers_fork_with_the_preloaded_application_set_apart_from_the_collecto
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_workers_fork_with_the_templates_compiled_and_the_languages_read(app):
+    """gunicorn's master compiles every page template and reads each language before the
+    first fork: a worker, even one started again, shows its first pages without doing it."""
+    app.jinja_env.cache.clear()
+    with app.app_context():
+        get_domain().cache.clear()
+    gunicorn_config.when_ready(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+
+    compiled = {name for _loader, name in app.jinja_env.cache.keys()}
+    assert set(app.jinja_env.list_templates(extensions=["html"])) <= compiled
+    assert {"base.html", "public/search.html", "public/_clinic_article.html"} <= compiled
+    with app.app_context():
+        assert {locale for locale, _domain in get_domain().cache} >= {"en_US", "es_US"}
