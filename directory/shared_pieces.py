@@ -96,15 +96,16 @@ _FORMATTING_LIBRARIES = ("babel", "flask-babel", "us")
 
 def build_of(app: Flask) -> str:
     """A digest of what renders the app's pieces: its code, templates and translations."""
-    package = Path(app.root_path)
-    return _build(package, package / (app.template_folder or "templates"))
+    return _build(app.root_path, str(app.template_folder or "templates"))
 
 
 @functools.cache
-def _build(package: Path, templates: Path) -> str:
+def _build(root: str, template_folder: str) -> str:
     """A digest of what renders the pieces: the package's code and data (the taxonomy's
     labels), its templates, its compiled translations, and the versions of the libraries
-    that format them (read once per process)."""
+    that format them (read once per process: a search page asks for it)."""
+    package = Path(root)
+    templates = package / template_folder
     digest = hashlib.sha256()
     patterns = ((package, "*.py"), (package, "*.json"), (package, "*.mo"), (templates, "*.html"))
     for folder, pattern in patterns:

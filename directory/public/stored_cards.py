@@ -31,6 +31,7 @@ rebuild does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -97,9 +98,12 @@ def renderer() -> str:
     and of the one setting a card reads (how old a date is flagged as over 12 months old).
     Other settings differ between the site and the commands that keep cards (rate limits,
     mail) without changing a card."""
-    stale_after = settings.current().price_stale_after_days
-    material = f"{shared_pieces.build_of(current_app)}\0{stale_after}"
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+    return _renderer(shared_pieces.build_of(current_app), settings.current().price_stale_after_days)
+
+
+@functools.lru_cache(maxsize=16)
+def _renderer(build: str, stale_after: int) -> str:
+    return hashlib.sha256(f"{build}\0{stale_after}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
