@@ -10,13 +10,19 @@ from sqlalchemy import event, select
 
 from directory.extensions import db
 from directory.listings import moderation, snapshots
-from directory.models import Claim, Clinic, DataVersion, Revision, User
+from directory.models import Claim, Clinic, DataVersion, Place, Revision, User
 from tests.conftest import login, post_form, price
 
 CHICAGO = "60614"
 
 
 def _statements(app, client, url: str) -> tuple[int, Any]:
+    seen, response = _executed(app, client, url)
+    return len(seen), response
+
+
+def _executed(app, client, url: str) -> tuple[list[str], Any]:
+    """The SQL a request sent, and its response."""
     seen: list[str] = []
 
     def count(*args: Any) -> None:
@@ -28,7 +34,7 @@ def _statements(app, client, url: str) -> tuple[int, Any]:
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
-    return len(seen), response
+    return seen, response
 
 
 def _add_clinics(make_clinic, start: int, count: int) -> None:
@@ -75,6 +81,35 @@ def test_api_search_takes_the_same_queries_for_3_or_40_clinics(app, client, make
     assert cents == sorted(cents) and cents[0] == 40000
     assert body["telehealth_programs_total"] == 40
     assert len(body["telehealth_programs"]) == 5
+
+
+def test_a_place_searched_before_is_read_once_until_the_gazetteer_changes(app, client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside", near=CHICAGO)
+    url = f"/search?near={CHICAGO}&radius=25"
+    reads_places = [
+        any("FROM places" in sql for sql in _executed(app, client, u)[0]) for u in (url, url)
+    ]
+    assert reads_places == [True, False]
+
+    # The gazetteer moves the ZIP code's centre 600 miles south; the change moves the
+    # data version, and the next search measures from the new centre.
+    chicago = db.session.execute(select(Place).where(Place.key == CHICAGO)).scalar_one()
+    chicago.latitude -= 9
+    db.session.commit()
+    seen, response = _executed(app, client, url)
+    assert any("FROM places" in sql for sql in seen)
+    assert "No clinics within 25 mi" in response.get_data(as_text=True)
+
+
+def test_a_place_added_to_the_gazetteer_is_found_at_once(client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside", near=CHICAGO)
+    assert client.get("/search?near=99999").status_code == 400
+    db.session.add(
+        Place(kind="zip", key="99999", name="Newtown", state="IL", latitude=41.92, longitude=-87.65)
+    )
+    db.session.commit()
+    page = client.get("/search?near=99999&radius=25").get_data(as_text=True)
+    assert "Lakeside Clinic" in page and "Newtown" in page
 
 
 def test_programs_serving_the_state_are_paged_by_name(client, make_clinic):

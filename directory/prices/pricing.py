@@ -282,7 +282,7 @@ def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
     Summaries are kept per data version: every approval and import moves the version in
     its own transaction, so a kept summary is never older than the data it describes.
     """
-    place = geo.resolve_place(session, query.near) if query.near else None
+    place = geo.searched_place(session, query.near) if query.near else None
     geo.check_state_filter(session, query.near or "", place, query.state)
     state = query.state
     radius = None

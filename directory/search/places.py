@@ -18,6 +18,7 @@ from flask_babel import gettext
 from sqlalchemy import ColumnElement, Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from directory.caching import VersionedMemo
 from directory.i18n import current_language
 from directory.models import Place
 from directory.search import place_suggestions
@@ -256,6 +257,18 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
         )
 
     return _city_place(session, cleaned)
+
+
+# The places searches name, per text, language and data version (loading the gazetteer
+# moves it): a worker reads a place once, not for every search near it.
+_SEARCHED = VersionedMemo(size=4096)
+
+
+def searched_place(session: Session, text: str) -> SearchPlace:
+    """resolve_place for a search, kept per worker; what names no place is looked up
+    again each time."""
+    key = (text, current_language())
+    return _SEARCHED.get(session, key, lambda: resolve_place(session, text))
 
 
 def _point_place(session: Session, latitude: float, longitude: float) -> SearchPlace:

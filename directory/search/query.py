@@ -288,7 +288,7 @@ def search(session: Session, query: SearchQuery) -> SearchResult[cards.ListingRo
 
 def search_with(session: Session, query: SearchQuery, listings: Loader[L]) -> SearchResult[L]:
     """A search whose listings shown are read by `listings` (their ids -> listings)."""
-    place = geo.resolve_place(session, query.near) if query.near else None
+    place = geo.searched_place(session, query.near) if query.near else None
     geo.check_state_filter(session, query.near or "", place, query.state)
     if place is None and query.state:
         place = geo.SearchPlace("state", geo.state_name(query.state), query.state)
