@@ -153,8 +153,8 @@ def get_many(keys: list[str]) -> dict[str, bytes]:
     return found
 
 
-def put_many(pieces: Mapping[str, bytes]) -> None:
-    """Keep pieces for the other workers, for TTL_SECONDS."""
+def put_many(pieces: Mapping[str, bytes], seconds: int = TTL_SECONDS) -> None:
+    """Keep pieces for the other workers, for `seconds`."""
     store = _store()
     if store is None or not pieces:
         return
@@ -162,7 +162,7 @@ def put_many(pieces: Mapping[str, bytes]) -> None:
     try:
         with store.client.pipeline(transaction=False) as pipe:
             for key, value in pieces.items():
-                pipe.set(key, store.signature(key, value) + value, ex=TTL_SECONDS)
+                pipe.set(key, store.signature(key, value) + value, ex=seconds)
             pipe.execute()
     except store.errors as exc:
         store.failed(exc)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -154,13 +155,17 @@ CLINIC_PAGE = f"/clinics/{MICHIGAN}"
 
 def shared_pages(store) -> dict[bytes, list]:
     """The clinic pages kept in Redis, by key: a signature, then the name, JSON-LD and
-    article."""
-    return {key: json.loads(store.get(key)[16:]) for key in store.scan_iter("page:*")}
+    article, compressed."""
+    return {
+        key: json.loads(zlib.decompress(store.get(key)[16:])) for key in store.scan_iter("page:*")
+    }
 
 
-def sign(app, store, key: bytes, value: list) -> None:
+def sign(app, store, key: bytes, value: object, compress: bool = True) -> None:
     """Keep a value as this site signs it: another worker takes it as it stands."""
     payload = json.dumps(value).encode()
+    if compress:
+        payload = zlib.compress(payload)
     store.set(key, app.extensions["shared_pieces"].signature(key.decode(), payload) + payload)
 
 
@@ -216,15 +221,30 @@ def test_a_page_signed_by_this_site_but_not_a_page_is_rendered_afresh(app, clien
     expected = get(client, CLINIC_PAGE)
     key = next(iter(shared_pages(store)))
     for value in (["only a name"], {"a": 1}, "text"):
-        sign(app, store, key, value)
-        another_worker()
-        assert get(client, CLINIC_PAGE) == expected
+        for compress in (True, False):
+            sign(app, store, key, value, compress)
+            another_worker()
+            assert get(client, CLINIC_PAGE) == expected
 
 
 def test_a_clinic_that_is_not_listed_is_not_shared(client, store):
-    get(client, "/clinics/no-such-clinic", status=404)
+    def misses() -> int:
+        return int(store.info("stats")["keyspace_misses"])
 
-    assert shared_pages(store) == {}
+    before = misses()
+    get(client, "/clinics/no-such-clinic", status=404)
+    assert shared_pages(store) == {} and misses() == before + 1
+    # What cannot be a clinic's address is not looked for in Redis at all.
+    for slug in ("No%20Such%20Clinic", "-dash", "x" * 130):
+        get(client, f"/clinics/{slug}", status=404)
+    assert shared_pages(store) == {} and misses() == before + 1
+
+
+def test_shared_clinic_pages_are_kept_ten_minutes(client, store, seeded):
+    get(client, CLINIC_PAGE)
+
+    (key,) = shared_pages(store)
+    assert 590 <= store.ttl(key) <= 600
 
 
 def test_a_clinic_page_works_while_redis_does_not_answer(app, client, caplog, seeded):
