@@ -101,6 +101,17 @@ def test_a_place_searched_before_is_read_once_until_the_gazetteer_changes(app, c
     assert "No clinics within 25 mi" in response.get_data(as_text=True)
 
 
+def test_a_place_is_kept_as_read_and_a_browser_position_is_not(app, client, make_clinic):
+    make_clinic("Lakeside Clinic", slug="lakeside", near=CHICAGO)
+    full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in CHICAGO)  # some keyboards
+    urls = [f"/search?near={near}&radius=25" for near in (CHICAGO, full_width)]
+    position = "/search?near=41.92,-87.65&radius=25"
+    reads = [any("FROM places" in sql for sql in _executed(app, client, u)[0]) for u in urls]
+    assert reads == [True, False]
+    reads = [any("FROM places" in s for s in _executed(app, client, position)[0]) for _ in "ab"]
+    assert reads == [True, True]
+
+
 def test_a_place_added_to_the_gazetteer_is_found_at_once(client, make_clinic):
     make_clinic("Lakeside Clinic", slug="lakeside", near=CHICAGO)
     assert client.get("/search?near=99999").status_code == 400

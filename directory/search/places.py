@@ -212,7 +212,7 @@ def typed_text(text: str) -> str:
 
 def resolve_place(session: Session, text: str) -> SearchPlace:
     """Turn what a patient typed into a place, or raise UnknownPlace with advice."""
-    cleaned = re.sub(r"\s+", " ", typed_text(text)).strip()
+    cleaned = _cleaned(text)
     if not cleaned:
         raise UnknownPlace(gettext("Enter a ZIP code, a city and state, a state, or a metro area."))
     if len(cleaned) > MAX_PLACE_LENGTH:
@@ -265,10 +265,19 @@ _SEARCHED = VersionedMemo(size=4096)
 
 
 def searched_place(session: Session, text: str) -> SearchPlace:
-    """resolve_place for a search, kept per worker; what names no place is looked up
+    """resolve_place for a search, kept per worker by the text as read (a browser's
+    position, rarely the same twice, is not kept); what names no place is looked up
     again each time."""
-    key = (text, current_language())
+    cleaned = _cleaned(text)
+    if COORDS_RE.match(cleaned):
+        return resolve_place(session, text)
+    key = (cleaned, current_language())
     return _SEARCHED.get(session, key, lambda: resolve_place(session, text))
+
+
+def _cleaned(text: str) -> str:
+    """What a patient typed as the lookups read it: folded, and single-spaced."""
+    return re.sub(r"\s+", " ", typed_text(text)).strip()
 
 
 def _point_place(session: Session, latitude: float, longitude: float) -> SearchPlace:
