@@ -9,9 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 from flask_babel import get_domain
+from sqlalchemy import event
 
 from directory import create_app, gunicorn_config
 from directory.config import DEV_SECRET_KEY
+from directory.extensions import db
 
 
 def test_healthz_reports_the_database(client):
@@ -128,7 +130,19 @@ def test_workers_fork_with_the_templates_compiled_and_the_languages_read(app):
     app.jinja_env.cache.clear()
     with app.app_context():
         get_domain().cache.clear()
-    gunicorn_config.when_ready(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+        engine = db.engine
+    # Nothing the workers would share after the fork: no database connection is used.
+    used: list[object] = []
+
+    def checked_out(*args: object) -> None:
+        used.append(args)
+
+    event.listen(engine, "checkout", checked_out)
+    try:
+        gunicorn_config.when_ready(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+    finally:
+        event.remove(engine, "checkout", checked_out)
+    assert used == []
 
     compiled = {name for _loader, name in app.jinja_env.cache.keys()}
     assert set(app.jinja_env.list_templates(extensions=["html"])) <= compiled
