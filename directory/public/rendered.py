@@ -262,8 +262,8 @@ def clinic_page(slug: str, render: Callable[[], ClinicPage]) -> ClinicPage:
     return _PAGES.get(db.session, (slug, *page_variant()), lambda: _shared_page(slug, render))
 
 
-# A clinic page is about 12 KB, four times fewer compressed; kept ten minutes, so pages a
-# crawler reads once do not fill Redis.
+# A clinic page is some 7 KB of text, a third of that compressed; kept ten minutes, so
+# the pages a crawler reads once do not fill Redis.
 _PAGE_SECONDS = 600
 
 
