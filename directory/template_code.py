@@ -50,11 +50,9 @@ def share(app: Flask) -> None:
     app.jinja_env.bytecode_cache = COMPILED
 
 
-def compile_all(app: Flask) -> int:
+def compile_all(app: Flask) -> None:
     """Compile every page template now, in gunicorn's master before it forks: each worker,
     and each worker started again after its `max_requests`, then shows its first pages
-    without compiling them (some 50 to 300 ms a kind of page). How many templates."""
-    names = app.jinja_env.list_templates(extensions=["html"])
-    for name in names:
+    without compiling them (some 50 to 300 ms a kind of page)."""
+    for name in app.jinja_env.list_templates(extensions=["html"]):
         app.jinja_env.get_template(name)
-    return len(names)

@@ -212,7 +212,11 @@ def typed_text(text: str) -> str:
 
 def resolve_place(session: Session, text: str) -> SearchPlace:
     """Turn what a patient typed into a place, or raise UnknownPlace with advice."""
-    cleaned = _cleaned(text)
+    return _resolve(session, _cleaned(text))
+
+
+def _resolve(session: Session, cleaned: str) -> SearchPlace:
+    """resolve_place for text read already (`_cleaned`)."""
     if not cleaned:
         raise UnknownPlace(gettext("Enter a ZIP code, a city and state, a state, or a metro area."))
     if len(cleaned) > MAX_PLACE_LENGTH:
@@ -270,9 +274,9 @@ def searched_place(session: Session, text: str) -> SearchPlace:
     again each time."""
     cleaned = _cleaned(text)
     if COORDS_RE.match(cleaned):
-        return resolve_place(session, text)
+        return _resolve(session, cleaned)
     key = (cleaned, current_language())
-    return _SEARCHED.get(session, key, lambda: resolve_place(session, text))
+    return _SEARCHED.get(session, key, lambda: _resolve(session, cleaned))
 
 
 def _cleaned(text: str) -> str:
