@@ -146,6 +146,27 @@ def test_programs_serving_the_state_are_paged_by_name(client, make_clinic):
     assert bad.status_code == 400
 
 
+def test_a_page_of_programs_keeps_their_total_past_the_end_and_with_filters(client, make_clinic):
+    for n in range(7):
+        treatments = ("at-home",) if n % 2 else ("iv-infusion",)
+        make_clinic(
+            f"Program {n:02d}",
+            slug=f"program-{n:02d}",
+            service_areas=("IL",),
+            treatments=treatments,
+        )
+
+    def programs(query: str) -> tuple[list[str], int]:
+        body = client.get(f"/api/v1/clinics?state=IL&{query}").get_json()
+        return [p["slug"] for p in body["telehealth_programs"]], body["telehealth_programs_total"]
+
+    assert programs("programs_page=2") == (["program-05", "program-06"], 7)
+    assert programs("programs_page=9") == ([], 7)  # past the last page, still counted
+    assert programs("treatment=at-home") == (["program-01", "program-03", "program-05"], 3)
+    assert programs("treatment=at-home&programs_page=2") == ([], 3)
+    assert programs("treatment=kap") == ([], 0)
+
+
 def test_nearest_first_matches_exact_distances_and_the_radius(client, make_clinic):
     # Chicago 60614 (41.92, -87.65); one inside 25 miles, one just beyond it.
     make_clinic("Near", slug="near", latitude=41.95, longitude=-87.70, state="IL")

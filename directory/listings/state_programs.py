@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, func, insert, select
+from sqlalchemy import Insert, Integer, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from directory.listings.derived import DerivedTable, listings_with_flushed, replace_rows
@@ -20,11 +20,16 @@ from directory.models import Clinic, ClinicStatus, ServiceArea, StateProgram
 
 _TABLES = frozenset({"clinics", "service_areas"})
 
-# The programs serving a state (bound as `state`), in the order the search lists them.
-IN_ORDER = (
-    select(StateProgram.clinic_id)
-    .where(StateProgram.state == bindparam("state"))
+# How many programs serve a state (bound as `program_state`).
+COUNT = select(func.count()).where(StateProgram.state == bindparam("program_state"))
+# A page of them, in the order the search lists them, each row with how many there are
+# (counted once, apart: a count over the ordered rows sorted them all again).
+PAGE_IN_ORDER = (
+    select(StateProgram.clinic_id, COUNT.scalar_subquery().label("total"))
+    .where(StateProgram.state == bindparam("program_state"))
     .order_by(StateProgram.sort_name, StateProgram.clinic_id)
+    .offset(bindparam("offset", type_=Integer))
+    .limit(bindparam("limit", type_=Integer))
 )
 
 

@@ -696,7 +696,8 @@ def _nearest_beyond(
         reach = min(reach * 2, NEARBY_MAX_MILES)
 
 
-_PROGRAMS = VersionedMemo(size=512)
+# The pages of programs read: some ten ids and the total each.
+_PROGRAMS = VersionedMemo(size=2048)
 
 
 def _remote_programs(
@@ -706,14 +707,19 @@ def _remote_programs(
     values: dict[str, Any],
     query: SearchQuery,
 ) -> tuple[list[_Candidate], int]:
-    """One page of the telehealth and at-home programs licensed in the state, by name.
+    """One page of the telehealth and at-home programs licensed in the state, by name, and
+    how many there are.
 
-    A large state has thousands; their order is kept per data version and filter set (ids
-    only), so a search pays for the ten it shows, not for sorting them all again. Without
-    filters the order is read from `state_programs`, kept in order as listings change.
+    A large state has thousands: the database orders and cuts them and counts them in the
+    same pass, so a search reads the ten it shows, kept per data version, filter set and
+    page. Without filters they are read from `state_programs`, kept in order as listings
+    change.
     """
+    start = (query.remote_page - 1) * query.remote_per_page
     key = (
         state,
+        start,
+        query.remote_per_page,
         query.treatment,
         query.condition,
         query.max_price_cents,
@@ -725,18 +731,41 @@ def _remote_programs(
         query.verified_within_months,
     )
 
-    def ordered_ids() -> tuple[int, ...]:
-        if not _filtered(shape):
-            found = session.connection().execute(state_programs.IN_ORDER, {"state": state})
-            return tuple(found.scalars())
-        stmt = (
-            select(Clinic.id)
-            .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
-            .where(ServiceArea.state == state, *_clinic_filters(shape))
-            .order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
-        )
-        return tuple(session.connection().execute(stmt, values).scalars())
+    def read() -> tuple[tuple[int, ...], int]:
+        page_stmt, count_stmt = _programs_statements(shape)
+        bound = {**values, "program_state": state}
+        paged = {**bound, "offset": start, "limit": query.remote_per_page}
+        rows = session.connection().execute(page_stmt, paged).all()
+        if rows:
+            return tuple(row.clinic_id for row in rows), rows[0].total
+        if not start:
+            return (), 0
+        # Past the last page: count on its own.
+        return (), session.connection().execute(count_stmt, bound).scalar_one()
 
-    ids = _PROGRAMS.get(session, key, ordered_ids)
-    start = (query.remote_page - 1) * query.remote_per_page
-    return [_Candidate(cid) for cid in ids[start : start + query.remote_per_page]], len(ids)
+    ids, total = _PROGRAMS.get(session, key, read)
+    return [_Candidate(clinic_id) for clinic_id in ids], total
+
+
+@functools.lru_cache(maxsize=256)
+def _programs_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
+    """A page of the programs serving a state (bound as `program_state`) that match a
+    shape's filters, with their total; and their count alone."""
+    if not _filtered(shape):
+        return state_programs.PAGE_IN_ORDER, state_programs.COUNT
+    where = [ServiceArea.state == bindparam("program_state"), *_clinic_filters(shape)]
+    count = (
+        select(func.count())
+        .select_from(Clinic)
+        .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
+        .where(*where)
+    )
+    paged = (
+        select(Clinic.id.label("clinic_id"), count.scalar_subquery().label("total"))
+        .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
+        .where(*where)
+        .order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return paged, count
