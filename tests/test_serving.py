@@ -125,24 +125,33 @@ def test_workers_fork_with_the_preloaded_application_set_apart_from_the_collecto
 
 
 def test_workers_fork_with_the_templates_compiled_and_the_languages_read(app):
-    """gunicorn's master compiles every page template and reads each language before the
-    first fork: a worker, even one started again, shows its first pages without doing it."""
+    """gunicorn's master compiles every page template, reads each language and the search
+    points before the first fork: a worker, even one started again, shows its first pages
+    without doing it."""
     app.jinja_env.cache.clear()
     with app.app_context():
         get_domain().cache.clear()
         engine = db.engine
-    # Nothing the workers would share after the fork: no database connection is used.
-    used: list[object] = []
+    # Nothing the workers would share after the fork: the connection that read the search
+    # points is closed before it.
+    used: list[int] = []
+    closed: list[int] = []
 
-    def checked_out(*args: object) -> None:
-        used.append(args)
+    def checked_out(connection: object, *_: object) -> None:
+        used.append(id(connection))
+
+    def closing(connection: object, *_: object) -> None:
+        closed.append(id(connection))
 
     event.listen(engine, "checkout", checked_out)
+    event.listen(engine, "close", closing)
     try:
         gunicorn_config.when_ready(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
     finally:
         event.remove(engine, "checkout", checked_out)
-    assert used == []
+        event.remove(engine, "close", closing)
+    assert used and set(used) <= set(closed)
+    assert engine.pool.checkedin() == 0
 
     compiled = {name for _loader, name in app.jinja_env.cache.keys()}
     assert set(app.jinja_env.list_templates(extensions=["html"])) <= compiled

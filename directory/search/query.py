@@ -46,7 +46,7 @@ from directory.models import (
 from directory.models.treatment import clinic_conditions, clinic_treatments
 from directory.prices import lowest as lowest_prices
 from directory.prices.hospital_cash import HospitalCash, cash_by_clinic
-from directory.search import params, spatial
+from directory.search import band_points, params, spatial
 from directory.search import places as geo
 from directory.settings import Settings
 
@@ -563,7 +563,13 @@ def _count_statement(shape: _Shape) -> Select[Any]:
 def _page(
     session: Session, shape: _Shape, values: dict[str, Any], offset: int, limit: int
 ) -> tuple[list[_Candidate], int]:
-    """One page of matches, ordered and cut by the database, and how many match."""
+    """One page of matches, ordered and cut by the database (or, without filters around a
+    place, from the bands this worker keeps), and how many match."""
+    if shape.near and shape.sort in band_points.SORTS and not _filtered(shape):
+        found, total = band_points.page(
+            session, values, values["state"] if shape.state else None, shape.sort, offset, limit
+        )
+        return [_Candidate(clinic_id, lowest, priced=True) for clinic_id, lowest in found], total
     bound = {**values, "offset": offset, "limit": limit}
     rows = session.connection().execute(_page_statement(shape), bound).all()
     if rows:
