@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     template_code.share(app)
+    routing.keep_plain_links(app)
 
     from directory import assets, auth, caching, cli, errors, i18n, read_only
     from directory.listings import (

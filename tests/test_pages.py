@@ -1118,3 +1118,19 @@ def test_about_quotes_follow_the_listings_they_come_from(client, seeded):
     michigan.status = ClinicStatus.SUSPENDED
     db.session.commit()
     assert quoted not in text(get(client, "/about"))
+
+
+def test_links_kept_between_pages_follow_where_the_site_is_mounted(client):
+    def links(script_name: str) -> set[str]:
+        page = client.get("/about", base_url=f"http://localhost{script_name}/")
+        assert page.status_code == 200
+        tree = HTMLParser(page.get_data(as_text=True))
+        found = {node.attributes.get("href") or "" for node in tree.css("link[href], a[href]")}
+        return {href for href in found if href.startswith("/")}
+
+    at_root = links("")
+    mounted = links("/directory")
+    assert "/about" in at_root and "/directory/about" in mounted
+    assert any(href.startswith("/static/") for href in at_root)
+    assert all(href.startswith("/directory/") for href in mounted)
+    assert links("") == at_root  # and the root's links again, not the mounted ones
