@@ -64,6 +64,7 @@ _READ = (
 # Past this many points the master leaves the bands to the workers, each reading those its
 # searches need (some 130 bytes a point, kept by each worker that touches it).
 READ_ALL_MAX_POINTS = 300_000
+_READ_ALL_CHUNK = 16
 
 # One string for each state, not one a point.
 _STATES: dict[str, str] = {}
@@ -111,7 +112,10 @@ def read_all(app: Flask) -> None:
             with Session(db.engine) as session:
                 count = session.execute(select(func.count()).select_from(SearchPoint))
                 if count.scalar_one() <= READ_ALL_MAX_POINTS:
-                    _bands(session, _EVERY_BAND)
+                    # A few bands at a time: the rows read for them are let go before
+                    # the next, instead of every point's row at once.
+                    for start in range(0, len(_EVERY_BAND), _READ_ALL_CHUNK):
+                        _bands(session, _EVERY_BAND[start : start + _READ_ALL_CHUNK])
         except SQLAlchemyError:
             app.logger.warning("search points not read before the workers start", exc_info=True)
         finally:
