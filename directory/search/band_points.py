@@ -20,6 +20,7 @@ ask the database, which holds what they read.
 from __future__ import annotations
 
 import heapq
+import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -63,12 +64,9 @@ _READ = (
 )
 
 # Past this many points the master leaves the bands to the workers, each reading those its
-# searches need (some 130 bytes a point, kept by each worker that touches it).
+# searches need (some 220 bytes a point, kept by each worker that touches it).
 READ_ALL_MAX_POINTS = 300_000
 _READ_ALL_CHUNK = 16
-
-# One string for each state, not one a point.
-_STATES: dict[str, str] = {}
 
 # A lowest price of None, in an array of integers.
 _NO_PRICE = -1
@@ -140,7 +138,7 @@ def _band(rows: list[Any]) -> _Band:
         lowest=array("q", (_NO_PRICE if cents is None else cents for cents in lowest)),
         single=bytes(map(bool, single)),
         sort_name=sort_name,
-        state=tuple(_STATES.setdefault(code, code) for code in state),
+        state=tuple(map(sys.intern, state)),  # one string for each state, not one a point
     )
 
 
@@ -206,12 +204,12 @@ def page(
     first (`sort`, one of SORTS): their ids and lowest per-session prices, and how many
     there are."""
     matches = _matches(session, values, state)
-    # Each match as the tuple it sorts by, ending with its id and price.
+    # Each match as the tuple it sorts by, ending with its id (no two alike) and price.
     keyed: list[tuple[Any, ...]]
     if sort == "price":  # cheapest first, those without a price last, then nearest
         keyed = [(low == _NO_PRICE, low, -near, name, cid, low) for near, name, low, cid in matches]
     else:
-        keyed = [(-near, name, cid, cid, low) for near, name, low, cid in matches]
+        keyed = [(-near, name, cid, low) for near, name, low, cid in matches]
     shown = heapq.nsmallest(offset + limit, keyed)[offset:]
     found = [(key[-2], None if key[-1] == _NO_PRICE else key[-1]) for key in shown]
     return found, len(matches)

@@ -716,9 +716,9 @@ def _remote_programs(
     """One page of the telehealth and at-home programs licensed in the state, by name, and
     how many there are.
 
-    A large state has thousands: the database orders and cuts them and counts them in the
-    same pass, so a search reads the ten it shows, kept per data version, filter set and
-    page. Without filters they are read from `state_programs`, kept in order as listings
+    A large state has thousands: the database orders and cuts them, and counts them in the
+    same statement, so a search reads the ten it shows, kept per data version, filter set
+    and page. Without filters they are read from `state_programs`, kept in order as listings
     change.
     """
     start = (query.remote_page - 1) * query.remote_per_page
