@@ -26,6 +26,7 @@ from tests.ingest.test_hpt_import import FILES, _approve, _import
 
 CHICAGO = "60614"
 SEARCH = f"/search?near={CHICAGO}&radius=25"
+PROGRAMS = ".remote li.card"
 
 
 def kept(slug: str) -> dict[tuple[int, str], str]:
@@ -38,7 +39,9 @@ def kept(slug: str) -> dict[tuple[int, str], str]:
     return {(index, locale): top + rest for index, locale, top, rest in rows}
 
 
-def cards(client, url: str = SEARCH, lang: str = "en") -> list[str]:
+def cards(
+    client, url: str = SEARCH, lang: str = "en", selector: str = "#results-list > li.card"
+) -> list[str]:
     """The result cards of a search page as a visitor in `lang` gets them, each worker's
     own copies forgotten first (as a new worker would see them)."""
     rendered._CARDS.clear()
@@ -46,7 +49,7 @@ def cards(client, url: str = SEARCH, lang: str = "en") -> list[str]:
     client.set_cookie("lang", lang)
     page = client.get(url)
     assert page.status_code == 200
-    return elements(page.get_data(as_text=True), "#results-list > li.card")
+    return elements(page.get_data(as_text=True), selector)
 
 
 def mark_kept_cards(slug: str, *where) -> None:
@@ -83,6 +86,22 @@ def test_a_search_shows_the_kept_cards_and_they_are_what_it_would_render(client,
     make_clinic("Lakeside Two", slug="lakeside-two", near=CHICAGO)
     mark_kept_cards("lakeside-two")
     assert any("KEPT-MARKER" in card for card in cards(client))
+
+
+def test_a_program_without_a_location_shows_its_kept_card(client, runner, make_clinic):
+    make_clinic("Lakeside", slug="lakeside", near=CHICAGO)
+    make_clinic("Anywhere Online", slug="online", near=None, service_areas=("IL", "MI"))
+    with_kept = cards(client, selector=PROGRAMS)
+    assert len(with_kept) == 1 and "Anywhere Online" in with_kept[0]
+
+    db.session.execute(ListingCard.__table__.delete())
+    db.session.commit()
+    assert cards(client, selector=PROGRAMS) == with_kept
+
+    # And the page does read it: a card changed behind the site's back shows.
+    assert runner.invoke(args=["render-cards"]).exit_code == 0
+    mark_kept_cards("online")
+    assert "KEPT-MARKER" in cards(client, selector=PROGRAMS)[0]
 
 
 def test_an_approved_price_renders_the_listings_cards_again(client, owner_client, admin_client):

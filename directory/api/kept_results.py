@@ -15,16 +15,17 @@ mode.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask import Response
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from directory import settings
+from directory import id_lists, settings
 from directory.api import serializers
 from directory.caching import VersionedMemo
 from directory.i18n import DEFAULT, LOCALES
@@ -48,37 +49,43 @@ class KeptResult:
     is_hospital = False  # the API shows no hospital's cash prices in a search
 
 
-_READ = (
-    select(
-        ListingCard.clinic_id,
-        ListingCard.latitude,
-        ListingCard.longitude,
-        ListingCard.state,
-        ListingCard.geocode_precision,
-        ListingCard.summary,
+@functools.cache
+def _read_statement(dialect: str) -> Select[*tuple[Any, ...]]:
+    """The kept results of the listings bound as `ids`, by one renderer and still good on
+    a day, in order (compiled once per database)."""
+    return (
+        select(
+            ListingCard.clinic_id,
+            ListingCard.summary,
+            ListingCard.latitude,
+            ListingCard.longitude,
+            ListingCard.state,
+            ListingCard.geocode_precision,
+        )
+        .where(
+            id_lists.among(ListingCard.clinic_id, dialect),
+            ListingCard.locale == LOCALES[DEFAULT],
+            ListingCard.renderer == bindparam("renderer"),
+            ListingCard.summary.is_not(None),
+            or_(ListingCard.good_through.is_(None), ListingCard.good_through >= bindparam("day")),
+        )
+        .order_by(ListingCard.clinic_id, ListingCard.location_index)
     )
-    .where(
-        ListingCard.clinic_id.in_(bindparam("ids", expanding=True)),
-        ListingCard.locale == LOCALES[DEFAULT],
-        ListingCard.renderer == bindparam("renderer"),
-        ListingCard.summary.is_not(None),
-        or_(ListingCard.good_through.is_(None), ListingCard.good_through >= bindparam("day")),
-    )
-    .order_by(ListingCard.clinic_id, ListingCard.location_index)
-)
 
 
 def _read(session: Session, clinic_ids: list[int], day: date) -> dict[int, KeptResult]:
     """The listings among these whose kept results hold today (one statement)."""
+    stmt = _read_statement(session.get_bind().dialect.name)
     bound = {"ids": clinic_ids, "renderer": stored_cards.renderer(), "day": day}
+    rows: Sequence[Any] = session.connection().execute(stmt, bound).all()
     found: dict[int, KeptResult] = {}
-    for row in session.connection().execute(_READ, bound):
-        listing = found.get(row.clinic_id)
+    for clinic_id, summary, *location in rows:
+        listing = found.get(clinic_id)
         if listing is None:
-            listing = found[row.clinic_id] = KeptResult(row.clinic_id, [], [])
-        if location := stored_cards.KeptLocation.of(row):
-            listing.locations.append(location)
-        listing.results.append(row.summary)
+            listing = found[clinic_id] = KeptResult(clinic_id, [], [])
+        if location[0] is not None:  # a program without a location has none
+            listing.locations.append(stored_cards.KeptLocation(*location))
+        listing.results.append(summary)
     return found
 
 

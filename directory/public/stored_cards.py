@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -42,10 +42,10 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import force_locale
 from markupsafe import Markup
-from sqlalchemy import bindparam, insert, inspect, or_, select, text
+from sqlalchemy import Select, bindparam, insert, inspect, or_, select, text
 from sqlalchemy.orm import InstanceState, Session
 
-from directory import settings, shared_pieces
+from directory import id_lists, settings, shared_pieces
 from directory.api import serializers
 from directory.caching import VersionedMemo
 from directory.formatting import stale_turns
@@ -115,13 +115,6 @@ class KeptLocation:
     state: str
     geocode_precision: GeocodePrecision
 
-    @classmethod
-    def of(cls, row: Any) -> KeptLocation | None:
-        """The location a kept row shows (None for a program without any)."""
-        if row.latitude is None:
-            return None
-        return cls(row.latitude, row.longitude, row.state, row.geocode_precision)
-
 
 @dataclass(slots=True)
 class KeptListing:
@@ -140,27 +133,30 @@ class KeptListing:
     display_name = vars(Clinic)["display_name"]
 
 
-_READ = (
-    select(
-        ListingCard.clinic_id,
-        ListingCard.location_index,
-        ListingCard.slug,
-        ListingCard.name,
-        ListingCard.latitude,
-        ListingCard.longitude,
-        ListingCard.state,
-        ListingCard.geocode_precision,
-        ListingCard.top,
-        ListingCard.rest,
+@functools.cache
+def _read_statement(dialect: str) -> Select[*tuple[Any, ...]]:
+    """The kept cards of the listings bound as `ids`, in one locale, by one renderer and
+    still good on a day, in order (compiled once per database)."""
+    return (
+        select(
+            ListingCard.clinic_id,
+            ListingCard.slug,
+            ListingCard.name,
+            ListingCard.latitude,
+            ListingCard.longitude,
+            ListingCard.state,
+            ListingCard.geocode_precision,
+            ListingCard.top,
+            ListingCard.rest,
+        )
+        .where(
+            id_lists.among(ListingCard.clinic_id, dialect),
+            ListingCard.locale == bindparam("locale"),
+            ListingCard.renderer == bindparam("renderer"),
+            or_(ListingCard.good_through.is_(None), ListingCard.good_through >= bindparam("day")),
+        )
+        .order_by(ListingCard.clinic_id, ListingCard.location_index)
     )
-    .where(
-        ListingCard.clinic_id.in_(bindparam("ids", expanding=True)),
-        ListingCard.locale == bindparam("locale"),
-        ListingCard.renderer == bindparam("renderer"),
-        or_(ListingCard.good_through.is_(None), ListingCard.good_through >= bindparam("day")),
-    )
-    .order_by(ListingCard.clinic_id, ListingCard.location_index)
-)
 
 
 def kept_listings(
@@ -168,18 +164,21 @@ def kept_listings(
 ) -> dict[int, KeptListing]:
     """The listings among these whose kept cards the site would render today in this
     locale, with their cards (one statement); the others are left out."""
-    bound = {"ids": sorted(set(clinic_ids)), "locale": locale, "renderer": renderer(), "day": day}
-    if not bound["ids"]:
+    ids = sorted(set(clinic_ids))
+    if not ids:
         return {}
+    stmt = _read_statement(session.get_bind().dialect.name)
+    bound = {"ids": ids, "locale": locale, "renderer": renderer(), "day": day}
+    rows: Sequence[Any] = session.connection().execute(stmt, bound).all()
     found: dict[int, KeptListing] = {}
-    for row in session.connection().execute(_READ, bound):
-        listing = found.get(row.clinic_id)
+    for clinic_id, slug, name, *location, top, rest in rows:
+        listing = found.get(clinic_id)
         if listing is None:
-            listing = found[row.clinic_id] = KeptListing(row.clinic_id, row.slug, row.name, [], [])
-        if location := KeptLocation.of(row):
-            listing.locations.append(location)
+            listing = found[clinic_id] = KeptListing(clinic_id, slug, name, [], [])
+        if location[0] is not None:  # a program without a location has none
+            listing.locations.append(KeptLocation(*location))
         # Rendered and escaped by the site's own templates.
-        listing.cards.append((Markup(row.top), Markup(row.rest)))  # noqa: S704
+        listing.cards.append((Markup(top), Markup(rest)))  # noqa: S704
     return found
 
 
