@@ -59,7 +59,9 @@ def crowded(make_clinic) -> None:
         db.session.commit()
 
 
-def test_kept_bands_answer_as_the_database_does(client, crowded, monkeypatch):
+@pytest.mark.parametrize("few_points", [10**9, 0], ids=["one at a time", "together"])
+def test_kept_bands_answer_as_the_database_does(client, crowded, monkeypatch, few_points):
+    monkeypatch.setattr(band_points, "FEW_POINTS", few_points)
     queries = [
         f"near={near}&radius={radius}&sort={sort}&page={page}&per_page=7"
         for near in PLACES
