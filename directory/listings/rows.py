@@ -14,12 +14,12 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable, Select, bindparam, func, select
+from sqlalchemy import Executable, Select, bindparam, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes
 
-from directory import models
+from directory import id_lists, models
 from directory.caching import VersionedMemo
 from directory.models.treatment import clinic_conditions, clinic_treatments
 
@@ -180,9 +180,9 @@ _QUOTE_COLUMNS = _columns(models.ClinicQuote, QuoteRow)
 
 # Each statement is built once (building it and its cache key again cost more than running
 # it) and runs on the session's connection: plain rows need none of the ORM's result
-# machinery. `ids` expands to the listings asked for.
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_LISTINGS = select(*_LISTING_COLUMNS).where(models.Clinic.id.in_(_IDS))
+# machinery. `ids` holds the listings asked for, bound as one value (id_lists): SQLite
+# reads each collection in its own statement, PostgreSQL all of them in one.
+_LISTINGS = select(*_LISTING_COLUMNS).where(id_lists.among(models.Clinic.id, "sqlite"))
 _PAGE_WHERE = (
     models.Clinic.slug == bindparam("slug"),
     models.Clinic.status == models.ClinicStatus.PUBLISHED,
@@ -223,7 +223,8 @@ class _Collection:
     decoders: tuple[Callable[[Any], Any] | None, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        stmt = self._select(self.clinic_id, *self.columns).where(self.clinic_id.in_(_IDS))
+        stmt = self._select(self.clinic_id, *self.columns)
+        stmt = stmt.where(id_lists.among(self.clinic_id, "sqlite"))
         object.__setattr__(self, "rows", stmt.order_by(self.clinic_id, self.order))
         object.__setattr__(self, "decoders", tuple(_json_decoder(c) for c in self.columns))
 
@@ -296,7 +297,7 @@ _PAGE_COLLECTIONS = (
 # to the server costs more than the rows.
 _LISTINGS_AT_ONCE = select(
     *_LISTING_COLUMNS, *(c.json_rows(models.Clinic.id) for c in _CARD_COLLECTIONS)
-).where(models.Clinic.id.in_(_IDS))
+).where(id_lists.among(models.Clinic.id, "postgresql"))
 _PAGE_AT_ONCE = select(
     *_PAGE_COLUMNS,
     *(c.json_rows(models.Clinic.id) for c in (*_CARD_COLLECTIONS, *_PAGE_COLLECTIONS)),
