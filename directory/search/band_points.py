@@ -168,17 +168,12 @@ def _box(session: Session, values: dict[str, Any]) -> _Box:
         for second, (low, high) in enumerate(ranges):
             start = int(band.longitude.searchsorted(low, "left"))
             end = int(band.longitude.searchsorted(high, "right"))
-            if start == end:
-                continue
-            if second:  # only the points outside the first range: found already
-                longitudes = band.longitude[start:end]
-                outside = np.flatnonzero((longitudes < first_low) | (longitudes > first_high))
-                breaks = np.flatnonzero(np.diff(outside) != 1) + 1
-                for run in np.split(outside, breaks):
-                    if run.size:
-                        slices.append((band, start + int(run[0]), start + int(run[-1]) + 1))
-                continue
-            slices.append((band, start, end))
+            pieces = [(start, end)]
+            if second:  # leave out the points in the first range too: found already
+                cut_start = int(band.longitude.searchsorted(first_low, "left"))
+                cut_end = int(band.longitude.searchsorted(first_high, "right"))
+                pieces = [(start, min(end, cut_start)), (max(start, cut_end), end)]
+            slices.extend((band, first, past) for first, past in pieces if first < past)
     return _Box(slices, sum(end - start for _, start, end in slices))
 
 
@@ -259,7 +254,7 @@ def _page_of_few(
 class _Matches:
     """The listings inside a circle, each at its nearest point inside it, measured
     together: by match, its closeness, lowest price (or _NO_PRICE), id and place among the
-    box's points, whose names `names` gives."""
+    box's points (`name` finds its name there)."""
 
     closeness: FloatArray
     lowest: IntArray
