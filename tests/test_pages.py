@@ -16,7 +16,7 @@ from selectolax.parser import HTMLParser
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import Clinic, ClinicStatus
+from directory.models import Clinic, ClinicStatus, GeocodePrecision, Location
 from tests.conftest import (
     FH_LAT,
     FH_LNG,
@@ -221,6 +221,31 @@ def test_search_with_nothing_in_the_radius_shows_the_nearest_beyond_and_teleheal
     remote = between(page, '<section aria-labelledby="remote-heading"', "</section>")
     assert "Telehealth and at-home programs serving Michigan" in text(remote)
     assert card_slugs(remote) == [program.slug]
+
+
+def test_a_count_of_thousands_of_clinics_is_grouped_in_each_language(client):
+    for n in range(1_001):
+        clinic = Clinic(
+            slug=f"grouped-{n}", name=f"Grouped Clinic {n}", status=ClinicStatus.PUBLISHED
+        )
+        clinic.locations.append(
+            Location(
+                address_1="1 Test St",
+                city="Testville",
+                state="MI",
+                latitude=FH_LAT + n / 100_000,
+                longitude=FH_LNG,
+                geocode_precision=GeocodePrecision.ADDRESS,
+            )
+        )
+        db.session.add(clinic)
+    db.session.commit()
+
+    english = text(main(get(client, "/search?near=48336")))
+    spanish = text(main(get(client, "/search?near=48336&lang=es")))
+
+    assert "1,001 clinics found" in english and "Page 1 of 51" in english
+    assert "Se encontraron 1,001 clínicas" in spanish
 
 
 @pytest.mark.parametrize(
