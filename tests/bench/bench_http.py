@@ -3,13 +3,14 @@
 Run by `make bench` (SQLite, then PostgreSQL through tests/pg_cluster.py, then one table of
 both). For each directory size it builds a database once (`demo-data --seed 7`; SQLite
 files are kept under instance/bench/), starts gunicorn on a free loopback port, and drives
-each request from load-generator connections with keep-alive for a fixed time. Every
-dynamic request cycles through 300 real ZIP codes or 300 clinic slugs drawn at random, so
-no single answer is measured. It prints requests per second, p50 and p99 latency, and
-throughput as a ratio to /healthz and to /about measured in the same run; results are kept
-in instance/bench/results-<backend>.json so `--report` prints both databases in one table.
-Each gunicorn gets a throwaway Redis its workers share rendered cards through, as
-`make serve` gives them one (`--no-redis` serves without it).
+each request from load-generator connections with keep-alive for a fixed time, split into
+rounds that take the requests in turn (five by default), so that the machine's drift falls
+on every request alike. Every dynamic request cycles through 300 real ZIP codes or 300
+clinic slugs drawn at random, so no single answer is measured. It prints requests per
+second, p50 and p99 latency, and throughput as a ratio to /healthz and to /about measured
+in the same run; results are kept in instance/bench/results-<backend>.json so `--report`
+prints both databases in one table. Each gunicorn gets a throwaway Redis its workers share
+rendered cards through, as `make serve` gives them one (`--no-redis` serves without it).
 It asserts nothing: the figures are for reading.
 """
 
@@ -170,16 +171,16 @@ def _client(
     queue.put(out)
 
 
-def load(port: int, paths: list[str], connections: int, seconds: float) -> dict[str, float]:
-    """Requests per second and latency percentiles for one request type."""
-    for path in paths[:10]:  # warm the workers
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:  # noqa: S310
-            response.read()
+def load(
+    port: int, paths: list[str], connections: int, seconds: float, start_at: int = 0
+) -> tuple[list[float], int]:
+    """Latencies (ms) and errors of one request type loaded for `seconds`, each connection
+    starting its walk through the paths at its own place past `start_at`."""
     processes = 2 if connections >= 2 else 1
     per = connections // processes
     queue: mp.Queue = mp.Queue()
     procs = [
-        mp.Process(target=_client, args=(port, paths, seconds, per, n * per, queue))
+        mp.Process(target=_client, args=(port, paths, seconds, per, start_at + n * per, queue))
         for n in range(processes)
     ]
     for proc in procs:
@@ -187,20 +188,27 @@ def load(port: int, paths: list[str], connections: int, seconds: float) -> dict[
     results = [r for _ in procs for r in queue.get()]
     for proc in procs:
         proc.join()
-    latencies = sorted(x for lat, _ in results for x in lat)
-    errors = sum(e for _, e in results)
+    return [x for lat, _ in results for x in lat], sum(e for _, e in results)
+
+
+def figures_of(latencies: list[float], errors: int, seconds: float) -> dict[str, float]:
+    """Requests per second and latency percentiles of the requests loaded for `seconds`."""
     if not latencies:
         return {"rps": 0.0, "p50": 0.0, "p99": 0.0, "errors": errors}
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
-
+    ordered = sorted(latencies)
     return {
-        "rps": len(latencies) / seconds,
-        "p50": statistics.median(latencies),
-        "p99": pct(0.99),
+        "rps": len(ordered) / seconds,
+        "p50": statistics.median(ordered),
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
         "errors": errors,
     }
+
+
+def warm(port: int, paths: list[str]) -> None:
+    """Ask for a few of the paths once each, so no worker starts cold."""
+    for path in paths[:10]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:  # noqa: S310
+            response.read()
 
 
 def _page_bytes(port: int, path: str) -> int:
@@ -281,16 +289,32 @@ def _serve_and_measure(
             except OSError:
                 time.sleep(0.1)
         zips, slugs = samples(url)
-        figures: dict[str, dict[str, float]] = {}
+        chosen: dict[str, list[str]] = {}
         for label, template in REQUESTS.items():
             if args.only and label not in args.only and label not in ("/healthz", "/about"):
                 continue
             count = len(zips) if "{zip}" in template else len(slugs) if "{slug}" in template else 1
-            paths = [
+            chosen[label] = [
                 template.format(zip=zips[i % len(zips)], slug=slugs[i % len(slugs)])
                 for i in range(count)
             ]
-            figures[label] = load(port, paths, args.connections, args.seconds)
+        for paths in chosen.values():
+            warm(port, paths)
+        # Each round loads every request for its share of the time, in turn: the machine's
+        # drift during a run (other load, clock speed) falls on every request alike, and
+        # the ratios between them hold better than with each request loaded once.
+        slice_seconds = args.seconds / args.rounds
+        measured: dict[str, tuple[list[float], int]] = {label: ([], 0) for label in chosen}
+        for round_number in range(args.rounds):
+            for label, paths in chosen.items():
+                latencies, errors = load(
+                    port, paths, args.connections, slice_seconds, round_number * 1009
+                )
+                measured[label][0].extend(latencies)
+                measured[label] = (measured[label][0], measured[label][1] + errors)
+        figures: dict[str, dict[str, float]] = {}
+        for label, (latencies, errors) in measured.items():
+            figures[label] = figures_of(latencies, errors, args.seconds)
             print(
                 f"  {backend} {size:,} {label}: {figures[label]['rps']:.0f} req/s, "
                 f"p50 {figures[label]['p50']:.1f} ms, p99 {figures[label]['p99']:.1f} ms",
@@ -341,7 +365,10 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per request, in all")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="load each request this many times, in turn"
+    )
     parser.add_argument("--only", nargs="*", help="request labels to run (and the baselines)")
     parser.add_argument("--database-url", help="serve this database (one size) instead")
     parser.add_argument("--report", action="store_true", help="print the kept results only")
@@ -373,7 +400,8 @@ def main() -> None:
     (OUT / f"results-{args.backend}.json").write_text(json.dumps(table, indent=1))
     print(
         f"\nLoad: {args.connections} keep-alive connections from 2 processes, "
-        f"{args.seconds:g} s per request, gunicorn with {args.workers} sync workers, "
+        f"{args.seconds:g} s per request in {args.rounds} interleaved rounds, "
+        f"gunicorn with {args.workers} sync workers, "
         f"{os.cpu_count()} cores shared by server and load generator"
         f"{'' if args.no_redis else ', Redis shared by the workers'}."
     )
