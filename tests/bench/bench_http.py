@@ -2,15 +2,16 @@
 
 Run by `make bench` (SQLite, then PostgreSQL through tests/pg_cluster.py, then one table of
 both). For each directory size it builds a database once (`demo-data --seed 7`; SQLite
-files are kept under instance/bench/), starts gunicorn on a free loopback port, and drives
-each request from load-generator connections with keep-alive for a fixed time, split into
-rounds that take the requests in turn (five by default), so that the machine's drift falls
-on every request alike. Every dynamic request cycles through 300 real ZIP codes or 300
-clinic slugs drawn at random, so no single answer is measured. It prints requests per
-second, p50 and p99 latency, and throughput as a ratio to /healthz and to /about measured
-in the same run; results are kept in instance/bench/results-<backend>.json so `--report`
-prints both databases in one table. Each gunicorn gets a throwaway Redis its workers share
-rendered cards through, as `make serve` gives them one (`--no-redis` serves without it).
+files are kept under instance/bench/) and serves it with gunicorn on a free loopback port,
+every size at once. It drives each request from load-generator connections with
+keep-alive for a fixed time, split into rounds that take every request of every size in
+turn (five by default), so that the machine's drift falls on every request and size
+alike. Every dynamic request cycles through 300 real ZIP codes or 300 clinic slugs drawn
+at random, so no single answer is measured. It prints requests per second, p50 and p99
+latency, and throughput as a ratio to /healthz and to /about measured in the same run;
+results are kept in instance/bench/results-<backend>.json so `--report` prints both
+databases in one table. Each gunicorn gets a throwaway Redis its workers share rendered
+cards through, as `make serve` gives them one (`--no-redis` serves without it).
 It asserts nothing: the figures are for reading.
 """
 
@@ -32,6 +33,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -247,84 +249,102 @@ def shared_redis(wanted: bool) -> Iterator[dict[str, str]]:
         server.wait(timeout=10)
 
 
-def serve_and_measure(
-    size: int, backend: str, url: str, env: dict[str, str], args: argparse.Namespace
-) -> dict[str, dict[str, float]]:
-    """Serve one database with gunicorn (and its Redis) and load each request in turn."""
+@dataclass
+class Site:
+    """One database served: its size, its port and the paths loaded for each request."""
+
+    size: int
+    port: int
+    paths: dict[str, list[str]]
+
+
+@contextlib.contextmanager
+def served(size: int, url: str, env: dict[str, str], args: argparse.Namespace) -> Iterator[Site]:
+    """Serve one database with gunicorn (and its Redis), ready and warmed."""
     with shared_redis(not args.no_redis) as redis_env:
-        return _serve_and_measure(size, backend, url, {**env, **redis_env}, args)
-
-
-def _serve_and_measure(
-    size: int, backend: str, url: str, env: dict[str, str], args: argparse.Namespace
-) -> dict[str, dict[str, float]]:
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - gunicorn from this environment
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:directory.gunicorn_config",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--access-logfile",
-            "/dev/null",
-            "directory.wsgi:app",
-        ],
-        env={**env, "DATABASE_URL": url},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(  # noqa: S310
-                    f"http://127.0.0.1:{port}/healthz", timeout=1
-                ):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        zips, slugs = samples(url)
-        chosen: dict[str, list[str]] = {}
-        for label, template in REQUESTS.items():
-            if args.only and label not in args.only and label not in ("/healthz", "/about"):
-                continue
-            count = len(zips) if "{zip}" in template else len(slugs) if "{slug}" in template else 1
-            chosen[label] = [
-                template.format(zip=zips[i % len(zips)], slug=slugs[i % len(slugs)])
-                for i in range(count)
-            ]
-        for paths in chosen.values():
-            warm(port, paths)
-        # Each round loads every request for its share of the time, in turn: the machine's
-        # drift during a run (other load, clock speed) falls on every request alike, and
-        # the ratios between them hold better than with each request loaded once.
-        slice_seconds = args.seconds / args.rounds
-        measured: dict[str, tuple[list[float], int]] = {label: ([], 0) for label in chosen}
-        for round_number in range(args.rounds):
-            for label, paths in chosen.items():
-                latencies, errors = load(
-                    port, paths, args.connections, slice_seconds, round_number * 1009
+        port = free_port()
+        server = subprocess.Popen(  # noqa: S603 - gunicorn from this environment
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "python:directory.gunicorn_config",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--access-logfile",
+                "/dev/null",
+                "directory.wsgi:app",
+            ],
+            env={**env, **redis_env, "DATABASE_URL": url},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(300):
+                try:
+                    with urllib.request.urlopen(  # noqa: S310
+                        f"http://127.0.0.1:{port}/healthz", timeout=1
+                    ):
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            zips, slugs = samples(url)
+            chosen: dict[str, list[str]] = {}
+            for label, template in REQUESTS.items():
+                if args.only and label not in args.only and label not in ("/healthz", "/about"):
+                    continue
+                count = (
+                    len(zips) if "{zip}" in template else len(slugs) if "{slug}" in template else 1
                 )
-                measured[label][0].extend(latencies)
-                measured[label] = (measured[label][0], measured[label][1] + errors)
-        figures: dict[str, dict[str, float]] = {}
-        for label, (latencies, errors) in measured.items():
-            figures[label] = figures_of(latencies, errors, args.seconds)
+                chosen[label] = [
+                    template.format(zip=zips[i % len(zips)], slug=slugs[i % len(slugs)])
+                    for i in range(count)
+                ]
+            for paths in chosen.values():
+                warm(port, paths)
+            yield Site(size, port, chosen)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+def measure(
+    sites: list[Site], backend: str, args: argparse.Namespace
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Load every request of every site in rounds; the figures per size and request.
+
+    Each round loads every request of every size for its share of the time, in turn: the
+    machine's drift during a run (other load, clock speed) falls on every request and size
+    alike, so the ratios between requests, and the growth from one size to another, hold
+    better than with each loaded once, one size after the other.
+    """
+    slice_seconds = args.seconds / args.rounds
+    measured = {(site.size, label): ([], 0) for site in sites for label in site.paths}  # type: dict[tuple[int, str], tuple[list[float], int]]
+    for round_number in range(args.rounds):
+        for site in sites:
+            for label, paths in site.paths.items():
+                latencies, errors = load(
+                    site.port, paths, args.connections, slice_seconds, round_number * 1009
+                )
+                kept, seen = measured[(site.size, label)]
+                kept.extend(latencies)
+                measured[(site.size, label)] = (kept, seen + errors)
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for site in sites:
+        figures = table[str(site.size)] = {}
+        for label in site.paths:
+            figures[label] = figures_of(*measured[(site.size, label)], args.seconds)
             print(
-                f"  {backend} {size:,} {label}: {figures[label]['rps']:.0f} req/s, "
+                f"  {backend} {site.size:,} {label}: {figures[label]['rps']:.0f} req/s, "
                 f"p50 {figures[label]['p50']:.1f} ms, p99 {figures[label]['p99']:.1f} ms",
                 flush=True,
             )
-        figures["_bytes"] = {"search page": float(_page_bytes(port, SIZE_PROBE))}
-        return figures
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        figures["_bytes"] = {"search page": float(_page_bytes(site.port, SIZE_PROBE))}
+    return table
 
 
 def report(results: dict[str, dict[str, dict[str, dict[str, float]]]]) -> None:
@@ -390,12 +410,16 @@ def main() -> None:
         "DIRECTORY_SECRET_KEY": "bench-secret",
         "DIRECTORY_RATELIMIT_ENABLED": "false",
     }
-    table: dict[str, dict[str, dict[str, float]]] = {}
-    for size in (int(s) for s in args.sizes.split(",")):
-        url = args.database_url or database_url(size, args.backend)
-        if not args.database_url:
+    sizes = [int(s) for s in args.sizes.split(",")]
+    urls = {size: args.database_url or database_url(size, args.backend) for size in sizes}
+    if not args.database_url:
+        for size in sizes:
             build(size, args.backend, env)
-        table[str(size)] = serve_and_measure(size, args.backend, url, env, args)
+    # Every size served at once (idle but for the one being loaded), so that the rounds
+    # take the sizes in turn too.
+    with contextlib.ExitStack() as stack:
+        sites = [stack.enter_context(served(size, urls[size], env, args)) for size in sizes]
+        table = measure(sites, args.backend, args)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"results-{args.backend}.json").write_text(json.dumps(table, indent=1))
     print(
