@@ -18,6 +18,7 @@ It asserts nothing: the figures are for reading.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import http.client
 import json
@@ -323,21 +324,24 @@ def measure(
     better than with each loaded once, one size after the other.
     """
     slice_seconds = args.seconds / args.rounds
-    measured = {(site.size, label): ([], 0) for site in sites for label in site.paths}  # type: dict[tuple[int, str], tuple[list[float], int]]
+    latencies: dict[tuple[int, str], list[float]] = {
+        (site.size, label): [] for site in sites for label in site.paths
+    }
+    errors: collections.Counter[tuple[int, str]] = collections.Counter()
     for round_number in range(args.rounds):
         for site in sites:
             for label, paths in site.paths.items():
-                latencies, errors = load(
+                loaded, failed = load(
                     site.port, paths, args.connections, slice_seconds, round_number * 1009
                 )
-                kept, seen = measured[(site.size, label)]
-                kept.extend(latencies)
-                measured[(site.size, label)] = (kept, seen + errors)
+                latencies[(site.size, label)].extend(loaded)
+                errors[(site.size, label)] += failed
     table: dict[str, dict[str, dict[str, float]]] = {}
     for site in sites:
         figures = table[str(site.size)] = {}
         for label in site.paths:
-            figures[label] = figures_of(*measured[(site.size, label)], args.seconds)
+            key = (site.size, label)
+            figures[label] = figures_of(latencies[key], errors[key], args.seconds)
             print(
                 f"  {backend} {site.size:,} {label}: {figures[label]['rps']:.0f} req/s, "
                 f"p50 {figures[label]['p50']:.1f} ms, p99 {figures[label]['p99']:.1f} ms",
