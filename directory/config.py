@@ -38,6 +38,9 @@ class Defaults:
     SEARCH_MAX_RADIUS_MILES = 500.0
     SEARCH_PER_PAGE = 20
     SEARCH_MAX_PER_PAGE = 100
+    # Search pages filled in from their shape's content, rendered once
+    # (public/search_shapes.py); False renders every one whole.
+    SEARCH_PAGES_BY_SHAPE = True
     COMPARE_MAX_CLINICS = 6
     PRICE_STALE_AFTER_DAYS = 365
     SITE_NAME = "Ketamine Clinic Directory"

@@ -93,6 +93,25 @@ def number(value: float | int, locale: str) -> str:
     return numbers.format_decimal(value, locale=locale)
 
 
+class HeldCount(int):
+    """A count whose text a page rendered with holes leaves as a hole (`|number` gives the
+    hole), while its value still takes the template's branches."""
+
+    hole: str
+
+    def __new__(cls, value: int, hole: str) -> HeldCount:
+        count = super().__new__(cls, value)
+        count.hole = hole
+        return count
+
+
+def number_or_hole(value: float | int | None) -> str:
+    """`|number` in templates: a count's grouped text, or a held count's hole."""
+    if isinstance(value, HeldCount):
+        return value.hole
+    return number(value)
+
+
 def source_host(url: str | None) -> str:
     """A source link's site name ("clinic.example.com"), so a patient sees where it points."""
     host = urlsplit(url or "").hostname or ""
@@ -221,7 +240,7 @@ def register(app: Flask) -> None:
     """Install the filters and the values every template may use."""
     app.add_template_filter(money)
     app.add_template_filter(miles)
-    app.add_template_filter(number)
+    app.add_template_filter(number_or_hole, "number")
     app.add_template_filter(supply_note)
     app.add_template_filter(term)
     app.add_template_filter(language_name)

@@ -112,17 +112,19 @@ def card_parts(hit: ClinicHit[Any]) -> tuple[Markup, Markup]:
     return _CARDS.get(db.session, _card_key(hit), lambda: _render_card(hit))
 
 
-# Where a card's own values go in the distance line and compare link rendered for a list.
+# Where a card's own values go in the distance line and compare link rendered for a list
+# (and a search's own values in the search form and page, public/search_shapes.py).
 _HOLE = "\x00"
 
 
-def _hole(name: str) -> str:
+def hole(name: str) -> str:
+    """A hole named `name` in a piece rendered once, for each use to fill in."""
     return f"{_HOLE}{name}{_HOLE}"
 
 
-_HOLED_CLINIC = SimpleNamespace(slug=_hole("slug"), id=_hole("id"), display_name=_hole("name"))
-_DISTANCE = _hole("distance")
-_PLACE = _hole("near")
+_HOLED_CLINIC = SimpleNamespace(slug=hole("slug"), id=hole("id"), display_name=hole("name"))
+_DISTANCE = hole("distance")
+PLACE_HOLE = hole("near")
 
 
 def result_cards(
@@ -141,7 +143,7 @@ def result_cards(
     clinic's link, and a full comparison's note, are rendered for each card."""
     macros = stored_cards.card_macros()
     full = len(picked) >= compare_max
-    add = _holes(macros.card_foot(_HOLED_CLINIC, w, [], tray_params, compare_max, add_url))
+    add = split_at_holes(macros.card_foot(_HOLED_CLINIC, w, [], tray_params, compare_max, add_url))
     distances: dict[Any, list[str]] = {}
     out: list[str] = []
     for hit in hits:
@@ -152,23 +154,25 @@ def result_cards(
             precision = hit.location.geocode_precision if hit.location else None
             line = distances.get(precision)
             if line is None:
-                line = distances[precision] = _holes(macros.card_distance(_DISTANCE, precision, w))
-            out.append(_fill(line, {"distance": escape(miles(hit.distance_miles))}))
+                line = distances[precision] = split_at_holes(
+                    macros.card_distance(_DISTANCE, precision, w)
+                )
+            out.append(fill_holes(line, {"distance": escape(miles(hit.distance_miles))}))
         out.append(rest)
         if full or clinic.slug in picked:
             out.append(macros.card_foot(clinic, w, picked, tray_params, compare_max, add_url))
         else:
             slug, name = escape(clinic.slug), escape(clinic.display_name)
-            out.append(_fill(add, {"slug": slug, "id": str(clinic.id), "name": name}))
+            out.append(fill_holes(add, {"slug": slug, "id": str(clinic.id), "name": name}))
     return Markup("".join(out))  # noqa: S704 - the templates' pieces, values escaped
 
 
-def _holes(piece: Markup) -> list[str]:
+def split_at_holes(piece: Markup) -> list[str]:
     """A piece rendered with holes, split: its text at even places, holes' names at odd."""
     return str(piece).split(_HOLE)
 
 
-def _fill(pieces: list[str], values: dict[str, str]) -> str:
+def fill_holes(pieces: list[str], values: dict[str, str]) -> str:
     """A piece with its holes filled, in one pass: a value is never searched for holes."""
     return "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
 
@@ -325,11 +329,11 @@ def search_form(
 
     def render_holed() -> list[str]:
         holed = MultiDict(args)
-        holed["near"] = _PLACE
-        return _holes(render(holed))
+        holed["near"] = PLACE_HOLE
+        return split_at_holes(render(holed))
 
     pieces = _FORMS.get(db.session, key, render_holed)
-    return Markup(_fill(pieces, {"near": escape(args.get("near", ""))}))  # noqa: S704
+    return Markup(fill_holes(pieces, {"near": escape(args.get("near", ""))}))  # noqa: S704
 
 
 def region_costs(args: MultiDict[str, str], render: Callable[[], Markup]) -> Markup:

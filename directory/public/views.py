@@ -33,7 +33,7 @@ from directory.listings import rows as listing_rows
 from directory.listings.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
 from directory.models import ReportCategory
 from directory.prices import hospital, pricing
-from directory.public import jsonld, rendered
+from directory.public import jsonld, rendered, search_shapes
 from directory.public.forms import ReportForm
 from directory.search import place_suggestions as place_suggestions_service
 from directory.search import places as geo
@@ -84,17 +84,18 @@ def search_page() -> tuple[str, int]:
     if result:
         rendered.share_cards([*result.hits, *result.nearby, *result.remote])
     picks, compare_error = _compare_picks(request.args.getlist("compare"))
-    return render_template(
-        "public/search.html",
-        result=result,
-        errors=errors,
-        args=request.args,
-        suggestions=suggestions,
-        chips=chips,
-        picks=picks,
-        compare_error=compare_error,
-        compare_max=settings.current().compare_max_clinics,
-    ), status
+    context = {
+        "result": result,
+        "errors": errors,
+        "args": request.args,
+        "suggestions": suggestions,
+        "chips": chips,
+        "picks": picks,
+        "compare_error": compare_error,
+        "compare_max": settings.current().compare_max_clinics,
+    }
+    kept_content = search_shapes.content(context)
+    return render_template("public/search.html", **context, kept_content=kept_content), status
 
 
 def _compare_picks(values: list[str]):  # type: ignore[no-untyped-def]

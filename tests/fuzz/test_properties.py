@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 
+import pytest
 from geopy.distance import great_circle
 from geopy.point import Point
 from hypothesis import HealthCheck, example, given, settings
@@ -18,7 +19,7 @@ from directory.formatting import squeeze
 from directory.models import PatientReport, Price, Revision, User
 from directory.search import places as geo
 from directory.search.params import PARAMS
-from tests.conftest import csrf_token, login
+from tests.conftest import configure, csrf_token, login
 
 # `make stress` raises the number of examples through FUZZ_EXAMPLES.
 FUZZ = settings(
@@ -92,6 +93,50 @@ def test_search_page_and_api_answer_200_or_400(client, seeded, params):
     assert api.is_json
     costs = client.get("/costs", query_string=params)
     assert answered(costs)
+
+
+@pytest.fixture
+def clinics_of_many_shapes(make_clinic) -> None:
+    """Clinics near Farmington Hills and Grand Rapids, and telehealth programs serving
+    Michigan (some of them examples, whose cards come with line breaks)."""
+    for n in range(4):
+        make_clinic(f"Hills Clinic {n}", latitude=42.4656 + n / 50, longitude=-83.3638)
+    make_clinic("Rapids Clinic", latitude=42.9634, longitude=-85.6681)
+    for n in range(6):
+        make_clinic(f"Program {n}", service_areas=("MI",), is_example=n % 2 == 0)
+
+
+SHAPED_PLACES = [
+    "48336",
+    "48334",
+    "49503",
+    " 48336 ",
+    "\uff14\uff18\uff13\uff13\uff16",  # full-width digits
+    "Farmington Hills, MI",
+    "Grand Rapids, MI",
+    "Michigan",
+    "M\u00edchigan",
+    "Chicagoland",
+]
+SHAPES = st.dictionaries(
+    st.sampled_from(["radius", "sort", "page", "programs_page", "per_page", "lang", "state"]),
+    st.sampled_from(["1", "2", "3", "10", "25", "100", "price", "name", "es", "en", "MI"]),
+    max_size=4,
+)
+
+
+@FUZZ
+@given(near=st.sampled_from(SHAPED_PLACES), params=SHAPES)
+def test_a_search_page_filled_in_from_its_shape_is_the_page_rendered_whole(
+    app, client, seeded, clinics_of_many_shapes, near, params
+):
+    query = {"near": near, **params}
+    configure(app, SEARCH_PAGES_BY_SHAPE=False)
+    whole = client.get("/search", query_string=query).get_data(as_text=True)
+    configure(app, SEARCH_PAGES_BY_SHAPE=True)
+    filled = client.get("/search", query_string=query).get_data(as_text=True)
+    again = client.get("/search", query_string=query).get_data(as_text=True)
+    assert filled == whole and again == whole
 
 
 @FUZZ
