@@ -531,39 +531,61 @@ def nearest_location(
     return index, miles
 
 
+def _gazetteer_point(row: dict[str, Any]) -> tuple[float, float] | None:
+    """A gazetteer row's centroid; None where it gives none. Some rows carry "0" or
+    "0.0000" for both (a few dozen PO box, military and unique ZIP codes, and one
+    standard one: 77352, Livingston, TX), a point off the coast of Africa, not theirs."""
+    if not row["lat"] or not row["long"]:
+        return None
+    lat, lng = float(row["lat"]), float(row["long"])
+    return None if lat == 0 and lng == 0 else (lat, lng)
+
+
 def gazetteer_rows() -> Iterator[dict[str, object]]:
-    """Every ZIP centroid and city centroid from the offline `zipcodes` package."""
+    """Every ZIP centroid and city centroid from the offline `zipcodes` package. A ZIP
+    code the package gives no centroid takes its city's, where its city has one (77352
+    is in Livingston, TX); the others are left out, so the site says it does not know
+    them rather than searching around 0, 0."""
     import zipcodes
 
     city_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     city_names: dict[tuple[str, str], str] = {}
-    for row in zipcodes.list_all():
-        state = row["state"]
-        if state not in _JURISDICTIONS or not row["lat"] or not row["long"]:
+    zip_rows = [row for row in zipcodes.list_all() if row["state"] in _JURISDICTIONS]
+    for row in zip_rows:
+        point = _gazetteer_point(row)
+        if point is None or row["zip_code_type"] != "STANDARD":
             continue
-        lat, lng = float(row["lat"]), float(row["long"])
+        for name in [row["city"], *row.get("acceptable_cities", [])]:
+            key = (normalise_city(name), row["state"])
+            city_points[key].append(point)
+            # The primary spelling wins over abbreviated acceptable forms ("Farmingtn Hls").
+            if key not in city_names or len(name) > len(city_names[key]):
+                city_names[key] = name
+    centroids = {
+        key: (
+            round(sum(p[0] for p in points) / len(points), 5),
+            round(sum(p[1] for p in points) / len(points), 5),
+        )
+        for key, points in city_points.items()
+    }
+    for row in zip_rows:
+        point = _gazetteer_point(row) or centroids.get((normalise_city(row["city"]), row["state"]))
+        if point is None:
+            continue
         yield {
             "kind": "zip",
             "key": row["zip_code"],
             "name": row["city"],
-            "state": state,
-            "latitude": lat,
-            "longitude": lng,
+            "state": row["state"],
+            "latitude": point[0],
+            "longitude": point[1],
         }
-        if row["zip_code_type"] != "STANDARD":
-            continue
-        for name in [row["city"], *row.get("acceptable_cities", [])]:
-            key = (normalise_city(name), state)
-            city_points[key].append((lat, lng))
-            # The primary spelling wins over abbreviated acceptable forms ("Farmingtn Hls").
-            if key not in city_names or len(name) > len(city_names[key]):
-                city_names[key] = name
-    for (city, state), points in city_points.items():
+    for (city, state), (lat, lng) in centroids.items():
         yield {
             "kind": "city",
             "key": f"{city}, {state.lower()}",
             "name": city_names[(city, state)],
             "state": state,
-            "latitude": round(sum(p[0] for p in points) / len(points), 5),
-            "longitude": round(sum(p[1] for p in points) / len(points), 5),
+            "latitude": lat,
+            "longitude": lng,
         }
