@@ -36,6 +36,14 @@ def unknown(text: str) -> str:
     )
 
 
+def unknown_zip(zip_code: str) -> str:
+    """The message for a ZIP code the gazetteer does not hold."""
+    return (
+        f"We could not find the ZIP code {zip_code}. Check the digits, or search for the city"
+        " and state."
+    )
+
+
 # (query parameters, the field named, the message shown for it)
 BAD_SEARCHES: list[Any] = [
     pytest.param({"near": "Narnia"}, "near", unknown("Narnia"), id="near-unknown"),
@@ -49,13 +57,13 @@ BAD_SEARCHES: list[Any] = [
     pytest.param(
         {"near": "00000"},
         "near",
-        "We could not find the ZIP code 00000. Check the digits.",
+        unknown_zip("00000"),
         id="zip-00000",
     ),
     pytest.param(
         {"near": "99999"},
         "near",
-        "We could not find the ZIP code 99999. Check the digits.",
+        unknown_zip("99999"),
         id="zip-99999",
     ),
     pytest.param({"near": "4833"}, "near", FIVE_DIGITS, id="zip-four-digits"),
@@ -387,9 +395,7 @@ def test_costs_page_rejects_bad_region_with_400(client, params, field, message):
     [
         pytest.param({}, "Enter a place to search.", id="no-place"),
         pytest.param({"near": "Narnia"}, unknown("Narnia"), id="near-unknown"),
-        pytest.param(
-            {"near": "00000"}, "We could not find the ZIP code 00000. Check the digits.", id="zip"
-        ),
+        pytest.param({"near": "00000"}, unknown_zip("00000"), id="zip"),
         pytest.param({"near": NEAR, "radius": "-1"}, RADIUS_RANGE, id="radius-negative"),
         pytest.param({"near": NEAR, "radius": "inf"}, NUMBER_OF_MILES, id="radius-inf"),
         pytest.param({"near": NEAR, "page": "abc"}, PAGE, id="page"),

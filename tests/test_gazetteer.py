@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flask_migrate
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from directory.extensions import MIGRATIONS_DIR, db
 from directory.models import Location, Place, SearchPoint
@@ -43,7 +43,7 @@ def test_a_zip_code_with_neither_centre_is_unknown(client, make_clinic, zip_code
     response = client.get("/search", query_string={"near": zip_code})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert f"We could not find the ZIP code {zip_code}. Check the digits." in page
+    assert f"We could not find the ZIP code {zip_code}. Check the digits, or search" in page
     assert "Null Island Clinic" not in page
 
 
@@ -57,7 +57,18 @@ def test_searching_from_such_a_zip_code_finds_the_clinics_around_it(client, make
 def test_the_migration_moves_places_and_locations_off_0_0(app, make_clinic):
     stranded = make_clinic("Stranded Clinic", latitude=0.0, longitude=0.0, state="TX")
     stranded.locations[0].postal_code = "77352"
+    # Placed by its city alone: at 0, 0, and at Livingston's former centre in the Atlantic.
+    by_city = make_clinic("City Clinic", latitude=0.0, longitude=0.0, state="TX", city="Livingston")
+    on_old_centre = make_clinic(
+        "Old Centre Clinic", latitude=15.34145, longitude=-47.4488, state="TX", city="Livingston"
+    )
+    # Neither its ZIP code nor its city is known: it stays, and nothing fails.
+    unknown = make_clinic("Unknown Clinic", latitude=0.0, longitude=0.0, state="DC", city="Nowhere")
+    unknown.locations[0].postal_code = "56908"
+    untouched = make_clinic("Farmington Clinic")
     db.session.commit()
+    clinic_ids = [c.id for c in (stranded, by_city, on_old_centre, untouched)]
+    modified = _modified(clinic_ids)
     flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision=BEFORE)
     # The places as the gazetteer package used to give them.
     db.session.execute(
@@ -94,4 +105,27 @@ def test_the_migration_moves_places_and_locations_off_0_0(app, make_clinic):
     assert (location.latitude, location.longitude) == (livingston.latitude, livingston.longitude)
     assert (point.latitude, point.longitude) == (livingston.latitude, livingston.longitude)
     assert point.band == int(livingston.latitude * 4)
+    for clinic in (by_city, on_old_centre):
+        moved = db.session.execute(
+            select(SearchPoint).where(SearchPoint.clinic_id == clinic.id)
+        ).scalar_one()
+        assert (moved.latitude, moved.longitude) == (livingston.latitude, livingston.longitude)
+    stays = db.session.execute(
+        select(Location).where(Location.clinic_id == unknown.id)
+    ).scalar_one()
+    assert (stays.latitude, stays.longitude) == (0, 0)
+    # HSDS readers syncing by modification time fetch the moved clinics again.
+    after = _modified(clinic_ids)
+    assert [after[i] != modified[i] for i in clinic_ids] == [True, True, True, False]
     assert db.session.execute(text("SELECT version FROM data_version")).scalar_one() == version + 1
+
+
+def _modified(clinic_ids: list[int]) -> dict[int, object]:
+    """Each clinic's modification time as the database holds it."""
+    rows = db.session.execute(
+        text("SELECT id, updated_at FROM clinics WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        ),
+        {"ids": clinic_ids},
+    )
+    return {clinic_id: modified for clinic_id, modified in rows}

@@ -19,7 +19,7 @@ from directory.demo import clinics as demo_clinics
 from directory.extensions import db
 from directory.ingest import hsds_tabular
 from directory.listings import seeding
-from directory.models import Clinic, ClinicStatus, Location
+from directory.models import Clinic, ClinicStatus, Location, Place
 
 URL = "/api/v1/hsds/datapackage.zip"
 
@@ -202,3 +202,23 @@ def test_the_command_imports_a_package(client, runner, make_clinic, tmp_path):
     failed = runner.invoke(args=["import-hsds-datapackage", str(junk)])
     assert failed.exit_code == 1
     assert "Nothing was imported" in failed.output
+
+
+def test_a_location_given_at_0_0_is_placed_from_its_address(client, make_clinic, tmp_path):
+    """A file's 0, 0 is its "no coordinates", not a point off the coast of Africa."""
+    clinic = make_clinic("Zero Clinic", slug="zero-clinic", latitude=0.0, longitude=0.0)
+    clinic.locations[0].postal_code = "48336"
+    db.session.commit()
+    package = tmp_path / "z.zip"
+    package.write_bytes(client.get(URL).data)
+    db.session.delete(clinic)
+    db.session.commit()
+
+    hsds_tabular.import_datapackage(db.session, package, publish=True)
+    db.session.commit()
+    location = db.session.execute(select(Location)).scalar_one()
+    zip_centre = db.session.execute(
+        select(Place.latitude, Place.longitude).where(Place.kind == "zip", Place.key == "48336")
+    ).one()
+    assert (location.latitude, location.longitude) == tuple(zip_centre)
+    assert "Zero Clinic" in client.get("/search?near=48336").get_data(as_text=True)

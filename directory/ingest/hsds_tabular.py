@@ -297,7 +297,11 @@ class _Reader:
             metro=address.get("region") or None,
         )
         latitude, longitude = _float(row.get("latitude")), _float(row.get("longitude"))
-        if latitude is not None and longitude is not None:
+        if (
+            latitude is not None
+            and longitude is not None
+            and geo.has_coordinates(latitude, longitude)
+        ):
             loc.latitude, loc.longitude = latitude, longitude
             loc.geocode_precision = (
                 m.GeocodePrecision(precision)

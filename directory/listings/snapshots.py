@@ -31,6 +31,7 @@ from directory.models import (
     Treatment,
 )
 from directory.models.clinic import join_codes, split_codes
+from directory.search import places as geo
 from directory.search.geocoding import Geocoder
 from directory.terms import language_name, term
 
@@ -320,7 +321,9 @@ def _apply_location(
     if not value:
         clinic.locations = []
         return
-    if value.get("latitude") is not None and value.get("longitude") is not None:
+    # Coordinates kept with the change are used as they are, but 0, 0 (a file's or an
+    # earlier gazetteer's "none") is placed again from the address.
+    if geo.has_coordinates(value.get("latitude"), value.get("longitude")):
         lat, lng = value["latitude"], value["longitude"]
         precision = GeocodePrecision(value.get("geocode_precision") or "postal_code")
     else:

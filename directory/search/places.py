@@ -314,7 +314,11 @@ def _zip_place(session: Session, zip_code: str) -> SearchPlace:
     place = _lookup(session, "zip", zip_code)
     if place is None:
         raise UnknownPlace(
-            gettext("We could not find the ZIP code %(zip)s. Check the digits.", zip=zip_code)
+            gettext(
+                "We could not find the ZIP code %(zip)s. Check the digits, or search for the"
+                " city and state.",
+                zip=zip_code,
+            )
         )
     return SearchPlace(
         "zip",
@@ -531,14 +535,20 @@ def nearest_location(
     return index, miles
 
 
+def has_coordinates(latitude: float | None, longitude: float | None) -> bool:
+    """Whether coordinates place something: both given, and not 0, 0, the point off the
+    coast of Africa that packages and files give where they have none."""
+    return latitude is not None and longitude is not None and (latitude, longitude) != (0, 0)
+
+
 def _gazetteer_point(row: dict[str, Any]) -> tuple[float, float] | None:
     """A gazetteer row's centroid; None where it gives none. Some rows carry "0" or
     "0.0000" for both (a few dozen PO box, military and unique ZIP codes, and one
-    standard one: 77352, Livingston, TX), a point off the coast of Africa, not theirs."""
+    standard one: 77352, Livingston, TX)."""
     if not row["lat"] or not row["long"]:
         return None
     lat, lng = float(row["lat"]), float(row["long"])
-    return None if lat == 0 and lng == 0 else (lat, lng)
+    return (lat, lng) if has_coordinates(lat, lng) else None
 
 
 def gazetteer_rows() -> Iterator[dict[str, object]]:
