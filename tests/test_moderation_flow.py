@@ -454,3 +454,44 @@ def test_an_unchanged_address_is_not_looked_up_again(app, make_clinic, make_user
     response = post_form(client, "/owner/clinics/hamlet/edit", moved)
     assert response.status_code == 400
     assert "We could not place Othertown, MI on the map." in response.get_data(as_text=True)
+
+
+def test_undoing_to_an_address_that_cannot_be_placed_says_so(owner_client, admin_client):
+    """A version kept with 0, 0 (the old gazetteer's or a file's "no coordinates") is
+    placed again when it is restored; one that cannot be is refused with a message."""
+    revision = propose(owner_client, website="https://kim.example.org")
+    post_form(
+        admin_client,
+        f"/admin/revisions/{revision.id}/approve",
+        {},
+        form_page=f"/admin/revisions/{revision.id}",
+    )
+    db.session.refresh(revision)
+    base = dict(revision.base_snapshot)
+    base["location"] = {
+        **base["location"],
+        "city": "Nowhere",
+        "state": "DC",
+        "postal_code": "56908",
+        "latitude": 0.0,
+        "longitude": 0.0,
+    }
+    revision.base_snapshot = base
+    db.session.commit()
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    where = (clinic.location.latitude, clinic.location.longitude)
+
+    response = post_form(
+        admin_client,
+        f"/admin/revisions/{revision.id}/revert",
+        {"reason": "Owner asked to undo"},
+        form_page=f"/admin/clinics/{MICHIGAN}",
+    )
+    assert response.status_code == 302
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "That version&#39;s address cannot be placed on the map" in page
+    db.session.expire_all()
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    assert (clinic.location.latitude, clinic.location.longitude) == where
+    assert clinic.website == "https://kim.example.org"
+    assert db.session.execute(select(Revision.kind)).scalars().all() == [revision.kind]

@@ -31,6 +31,7 @@ from directory.models import (
     VerifiedBy,
     utcnow,
 )
+from directory.search import places as geo
 from directory.search.geocoding import Geocoder
 
 EMPTY_LISTING: dict[str, Any] = schema.empty_listing()
@@ -379,14 +380,23 @@ def revert(
         reason=reason.strip(),
         decided_at=utcnow(),
     )
-    snapshots.apply(
-        session,
-        clinic,
-        target,
-        fields,
-        geocoder,
-        supply_notes.restore_note(revision.id, date.today()),
-    )
+    try:
+        snapshots.apply(
+            session,
+            clinic,
+            target,
+            fields,
+            geocoder,
+            supply_notes.restore_note(revision.id, date.today()),
+        )
+    except geo.UnknownPlace as exc:  # kept without coordinates, and no longer placeable
+        raise ModerationError(
+            gettext(
+                "That version's address cannot be placed on the map: %(reason)s Edit the "
+                "listing's address instead.",
+                reason=str(exc),
+            )
+        ) from exc
     clinic.updated_at = utcnow()
     session.flush()
     undo.applied_version = clinic.version
