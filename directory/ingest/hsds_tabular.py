@@ -297,12 +297,9 @@ class _Reader:
             metro=address.get("region") or None,
         )
         latitude, longitude = _float(row.get("latitude")), _float(row.get("longitude"))
-        if (
-            latitude is not None
-            and longitude is not None
-            and geo.has_coordinates(latitude, longitude)
-        ):
-            loc.latitude, loc.longitude = latitude, longitude
+        point = geo.real_point(latitude, longitude)
+        if point is not None:
+            loc.latitude, loc.longitude = point
             loc.geocode_precision = (
                 m.GeocodePrecision(precision)
                 if precision in {p.value for p in m.GeocodePrecision}

@@ -219,7 +219,7 @@ class _Placer:
     def check(self, record: bulk.ListingRecord) -> list[bulk.RowError]:
         """Place the record's location; an error when the gazetteer does not know it."""
         location = record.payload.get("location")
-        if not location or geo.has_coordinates(location.get("latitude"), location.get("longitude")):
+        if not location or geo.real_point(location.get("latitude"), location.get("longitude")):
             return []
         key = (location.get("postal_code") or "", f"{location.get('city')}|{location['state']}")
         if key not in self.cache:

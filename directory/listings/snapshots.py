@@ -323,8 +323,9 @@ def _apply_location(
         return
     # Coordinates kept with the change are used as they are, but 0, 0 (a file's or an
     # earlier gazetteer's "none") is placed again from the address.
-    if geo.has_coordinates(value.get("latitude"), value.get("longitude")):
-        lat, lng = value["latitude"], value["longitude"]
+    point = geo.real_point(value.get("latitude"), value.get("longitude"))
+    if point is not None:
+        lat, lng = point
         precision = GeocodePrecision(value.get("geocode_precision") or "postal_code")
     else:
         position = geocoder.locate(session, value)

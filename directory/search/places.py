@@ -535,10 +535,12 @@ def nearest_location(
     return index, miles
 
 
-def has_coordinates(latitude: float | None, longitude: float | None) -> bool:
-    """Whether coordinates place something: both given, and not 0, 0, the point off the
-    coast of Africa that packages and files give where they have none."""
-    return latitude is not None and longitude is not None and (latitude, longitude) != (0, 0)
+def real_point(latitude: float | None, longitude: float | None) -> tuple[float, float] | None:
+    """The point coordinates give; None when either is missing or both are 0, 0, the point
+    off the coast of Africa that packages and files give where they have none."""
+    if latitude is None or longitude is None or (latitude, longitude) == (0, 0):
+        return None
+    return latitude, longitude
 
 
 def _gazetteer_point(row: dict[str, Any]) -> tuple[float, float] | None:
@@ -547,8 +549,7 @@ def _gazetteer_point(row: dict[str, Any]) -> tuple[float, float] | None:
     standard one: 77352, Livingston, TX)."""
     if not row["lat"] or not row["long"]:
         return None
-    lat, lng = float(row["lat"]), float(row["long"])
-    return (lat, lng) if has_coordinates(lat, lng) else None
+    return real_point(float(row["lat"]), float(row["long"]))
 
 
 def gazetteer_rows() -> Iterator[dict[str, object]]:
@@ -560,9 +561,12 @@ def gazetteer_rows() -> Iterator[dict[str, object]]:
 
     city_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     city_names: dict[tuple[str, str], str] = {}
-    zip_rows = [row for row in zipcodes.list_all() if row["state"] in _JURISDICTIONS]
-    for row in zip_rows:
-        point = _gazetteer_point(row)
+    zip_rows = [
+        (row, _gazetteer_point(row))
+        for row in zipcodes.list_all()
+        if row["state"] in _JURISDICTIONS
+    ]
+    for row, point in zip_rows:
         if point is None or row["zip_code_type"] != "STANDARD":
             continue
         for name in [row["city"], *row.get("acceptable_cities", [])]:
@@ -578,8 +582,8 @@ def gazetteer_rows() -> Iterator[dict[str, object]]:
         )
         for key, points in city_points.items()
     }
-    for row in zip_rows:
-        point = _gazetteer_point(row) or centroids.get((normalise_city(row["city"]), row["state"]))
+    for row, own_point in zip_rows:
+        point = own_point or centroids.get((normalise_city(row["city"]), row["state"]))
         if point is None:
             continue
         yield {
