@@ -18,6 +18,13 @@ def priced_clinic(server) -> str:
     return rows[0][0]
 
 
+def follow(page, link) -> None:
+    """Click a link and wait until the next page has loaded: a click only waits for it to start."""
+    before = page.url
+    link.click()
+    page.wait_for_url(lambda url: url != before)
+
+
 def test_first_result_is_above_the_fold_and_the_crisis_bar_stays(live_server, new_page, viewport):
     page = new_page()
     page.goto(f"{live_server.url}/search?near={busiest_zip(live_server)}&radius=100")
@@ -91,11 +98,11 @@ def test_compare_tray_add_remove_and_back(live_server, new_page, viewport):
     page.goto(f"{live_server.url}/search?near={busiest_zip(live_server)}&radius=100")
     names = page.locator(".cards > li.card h3").all_inner_texts()[:2]
     for _ in range(2):
-        page.locator(".cards a:has-text('Add to compare')").first.click()
+        follow(page, page.locator(".cards a:has-text('Add to compare')").first)
     tray = page.locator(".compare-tray")
     assert "Your comparison (2 of 6)" in tray.inner_text()
     shot(page, "journey-compare-tray", viewport)
-    tray.locator("a:has-text('Compare 2 clinics')").click()
+    follow(page, tray.locator("a:has-text('Compare 2 clinics')"))
     if viewport == "phone":
         cards = page.locator(".compare-cards > li")
         assert cards.count() == 2 and cards.first.is_visible()
@@ -105,9 +112,9 @@ def test_compare_tray_add_remove_and_back(live_server, new_page, viewport):
     for name in names:
         assert name in page.inner_text("main")
     shot(page, "journey-compare", viewport)
-    page.locator("a:has-text('Remove') >> visible=true >> nth=0").click()
+    follow(page, page.locator("a:has-text('Remove') >> visible=true >> nth=0"))
     assert names[0] not in page.inner_text("main") and names[1] in page.inner_text("main")
-    page.click("text=Back to the results")
+    follow(page, page.locator("text=Back to the results"))
     assert "Your comparison (1 of 6)" in page.inner_text(".compare-tray")
 
 
