@@ -59,6 +59,7 @@ def test_admin_uploads_a_csv_and_resolves_a_possible_duplicate(live_server, new_
     else:
         card.locator("button:has-text('Merge into')").click()
         assert "Merged into" in admin.inner_text(".flashes")
+    admin.wait_for_load_state()  # the whole queue, not only its top
     assert admin.locator("article.card", has_text=f"Look-alike Clinic {viewport}").count() == 0
     shot(admin, "import-duplicate-resolved", viewport)
 

@@ -124,7 +124,7 @@ def test_did_you_mean_and_place_choices(live_server, new_page, viewport):
     page.locator("#f-near").press_sequentially("Chicag")  # suggestions while typing
     page.wait_for_selector("#place-suggestions option[value='Chicago, IL']", state="attached")
     page.fill("#f-near", "Chicgo")
-    page.click("text=Find clinics")
+    follow(page, page.locator("text=Find clinics"))
     assert page.locator(".field-error:has-text('could not find')").count() == 1
     shot(page, "journey-did-you-mean", viewport)
     page.click(".did-you-mean a:has-text('Chicago, IL')")
