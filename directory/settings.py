@@ -64,6 +64,16 @@ class Settings:
     max_query_string_length: int
     max_query_parameters: int
     max_form_parts: int
+    # Pieces of pages are kept per variant, the settings in every key: hashed once.
+    _hash: int = dataclasses.field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        fields = dataclasses.fields(self)
+        values = tuple(getattr(self, field.name) for field in fields if field.init)
+        object.__setattr__(self, "_hash", hash(values))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -72,6 +82,7 @@ class Settings:
         values = {
             field.name: _convert(config.get(field.name.upper()), hints[field.name], field.name)
             for field in dataclasses.fields(cls)
+            if field.init
         }
         return cls(**values)
 
