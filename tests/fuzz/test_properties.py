@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from babel import numbers
 from geopy.distance import great_circle
 from geopy.point import Point
 from hypothesis import HealthCheck, example, given, settings
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 
 from directory.config import Defaults
 from directory.extensions import db
-from directory.formatting import squeeze
+from directory.formatting import miles, squeeze
+from directory.i18n import babel_locale
 from directory.models import PatientReport, Price, Revision, User
 from directory.search import places as geo
 from directory.search.params import PARAMS
@@ -248,6 +250,24 @@ def test_distances_are_geopys_great_circle_miles(lat1, lng1, lat2, lng2):
     assert (
         geo.distance_miles(lat1, lng1, lat2, lng2) == great_circle((lat1, lng1), (lat2, lng2)).miles
     )
+
+
+@FUZZ
+@given(
+    value=st.one_of(
+        st.floats(min_value=0.0, max_value=1e7, allow_nan=False),
+        st.integers(min_value=0, max_value=10**6).map(lambda n: n / 100),  # exact ties
+    ),
+    locale=st.sampled_from(["en_US", "es_US"]),
+)
+@example(value=0.25, locale="en_US")
+@example(value=0.35, locale="en_US")
+@example(value=1e-05, locale="en_US")
+@example(value=1234.95, locale="es_US")
+def test_miles_are_babels_tenths_of_the_distance(app, value, locale):
+    with app.test_request_context(headers={"Accept-Language": locale.replace("_", "-")}):
+        text = numbers.format_decimal(value, format="#,##0.0", locale=babel_locale())
+        assert miles(value) == f"{text} mi"
 
 
 @FUZZ
