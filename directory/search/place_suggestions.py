@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from directory.caching import VersionedMemo
@@ -146,11 +146,13 @@ def starting_with(session: Session, text: str, limit: int = 8) -> list[str]:
     short = abbreviation(typed)
     if short:
         found += city_labels(session, [short])
-    pattern = geo.normalise_city(typed).replace("\\", "\\\\").replace("%", "\\%")
-    pattern = pattern.replace("_", "\\_") + "%"
+    patterns = [
+        key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for key in geo.city_keys(typed)
+    ]
     rows = session.execute(
         select(Place.name, Place.state)
-        .where(Place.kind == "city", Place.key.like(pattern, escape="\\"))
+        .where(Place.kind == "city", or_(*(Place.key.like(p, escape="\\") for p in patterns)))
         .order_by(Place.key)
         .limit(limit * 3)
     ).all()

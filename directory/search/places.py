@@ -87,13 +87,30 @@ class SearchPlace:
         return self.latitude is not None and self.longitude is not None
 
 
-def normalise_city(text: str) -> str:
-    """Fold a city name to the form gazetteer keys use ("St. Louis" -> "st louis")."""
-    text = re.sub(r"[.']", "", text.lower())
+# Apostrophes as typed (a phone's keyboard curls them) and dashes between words.
+_APOSTROPHES = "'\u2018\u2019`\u02bc"
+_DASHES = re.compile(r"[-\u2010-\u2015]")
+
+
+def normalise_city(text: str, apostrophe: str = "") -> str:
+    """Fold a city name to the form gazetteer keys use ("St. Louis" -> "st louis"): the
+    gazetteer spells names without accents ("San Jose") and with spaces for hyphens
+    ("Winston Salem"); an apostrophe is dropped ("Lees Summit"), or read as `apostrophe`
+    ("O Fallon": see city_keys)."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = _DASHES.sub(" ", text.lower().replace(".", ""))
+    for mark in _APOSTROPHES:
+        text = text.replace(mark, apostrophe)
     text = re.sub(r"\s+", " ", text).strip()
     words = text.split(" ")
     replacements = {"saint": "st", "sainte": "ste", "mount": "mt", "fort": "ft"}
     return " ".join(replacements.get(w, w) for w in words)
+
+
+def city_keys(text: str) -> list[str]:
+    """The gazetteer keys a city name may have, in the order to try them: the gazetteer
+    drops some apostrophes ("Lees Summit") and spaces others ("O Fallon", "Coeur D Alene")."""
+    return list(dict.fromkeys([normalise_city(text), normalise_city(text, apostrophe=" ")]))
 
 
 def state_code(text: str) -> str | None:
@@ -341,7 +358,8 @@ def _metro_place(session: Session, metro: Metro) -> SearchPlace:
 def _city_place(session: Session, text: str) -> SearchPlace:
     city, code = _split_city_state(text)
     if code:
-        place = _lookup(session, "city", f"{normalise_city(city)}, {code.lower()}")
+        keys = (f"{key}, {code.lower()}" for key in city_keys(city))
+        place = next(filter(None, (_lookup(session, "city", key) for key in keys)), None)
         if place is None:
             raise UnknownPlace(
                 gettext(
@@ -356,7 +374,8 @@ def _city_place(session: Session, text: str) -> SearchPlace:
             "city", f"{place.name}, {place.state}", place.state, place.latitude, place.longitude
         )
 
-    matches = _cities_named(session, normalise_city(city))
+    found = (_cities_named(session, key) for key in city_keys(city))
+    matches = next(filter(None, found), [])
     if len(matches) == 1 or (matches and _clearly_largest(session, matches)):
         largest = matches[0]
         # The largest city wins, but the page names the others so nobody is silently moved.

@@ -1,0 +1,52 @@
+"""City names as people spell them: accents, hyphens and apostrophes, straight or curly,
+find the gazetteer's plainer spelling of the same city."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("Winston-Salem, NC", "Winston Salem, NC"),
+        ("Wilkes-Barre, PA", "Wilkes Barre, PA"),
+        ("O'Fallon, MO", "O Fallon, MO"),
+        ("O\u2019Fallon, IL", "O Fallon, IL"),  # a phone's curly apostrophe
+        ("Coeur d'Alene, ID", "Coeur D Alene, ID"),
+        ("Lee's Summit, MO", "Lees Summit, MO"),  # the gazetteer drops this apostrophe
+        ("San José, CA", "San Jose, CA"),
+        ("Cañon City, CO", "Canon City, CO"),
+        ("Española, NM", "Espanola, NM"),
+        ("Winston-Salem", "Winston Salem, NC"),  # no state: the only city of that name
+        ("Coeur d\u2019Alene", "Coeur D Alene, ID"),
+    ],
+)
+def test_a_city_spelled_with_accents_hyphens_or_apostrophes_is_found(client, typed, found):
+    page = client.get("/search", query_string={"near": typed})
+    assert page.status_code == 200
+    assert "could not find" not in page.text
+    assert found in page.text
+    answer = client.get("/api/v1/clinics", query_string={"near": typed})
+    assert answer.status_code == 200
+    assert answer.get_json()["place"]["label"] == found
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("san josé", "San Jose, CA"),
+        ("o'fal", "O Fallon, MO"),
+        ("winston-s", "Winston Salem, NC"),
+        ("coeur d\u2019", "Coeur D Alene, ID"),
+    ],
+)
+def test_suggestions_while_typing_read_the_same_spellings(client, typed, suggested):
+    answer = client.get("/places/suggest", query_string={"q": typed})
+    assert suggested in answer.get_json()["suggestions"]
+
+
+def test_a_city_that_is_not_there_is_still_unknown(client):
+    page = client.get("/search", query_string={"near": "Wínstøn-Nowhere, NC"})
+    assert page.status_code == 400
+    assert "could not find" in page.text
