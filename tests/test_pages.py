@@ -556,6 +556,31 @@ def test_price_under_twelve_months_old_is_not_flagged(client, make_clinic):
     assert "Over 12 months old" not in get(client, f"/clinics/{clinic.slug}")
 
 
+def test_a_search_card_flags_each_price_it_shows_that_is_over_twelve_months_old(
+    client, make_clinic
+):
+    old, recent = date.today() - timedelta(days=400), date.today() - timedelta(days=30)
+    clinic = make_clinic(
+        prices=(
+            price("iv-infusion", 600, as_of=old),
+            price("iv-infusion", 900, as_of=recent),  # dearer: the card shows the old $600
+            price("esketamine", 625, as_of=recent),
+        ),
+        **at_fh(0.1),
+    )
+    for language in ("en", "es"):
+        client.set_cookie("lang", language)
+        page = get(client, "/search?near=48336")
+        card = HTMLParser(page).css_first(f"li#c{clinic.id}")
+        shown = [text(p.html) for p in card.css("p") if "$600" in p.text()]
+        flag = "Over 12 months old" if language == "en" else "Tiene más de 12 meses"
+        assert len(shown) == 1, shown
+        # the flag follows the old price, and only that one
+        assert text(shown[0]).count(flag) == 1
+        assert text(shown[0]).index("$600") < text(shown[0]).index(flag)
+        assert text(shown[0]).index(flag) < text(shown[0]).index("$625")
+
+
 def test_example_clinic_page_is_labelled(client, make_clinic):
     clinic = make_clinic("Sample Clinic", is_example=True, **at_fh(0.1))
     words = text(main(get(client, f"/clinics/{clinic.slug}")))

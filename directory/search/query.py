@@ -129,11 +129,13 @@ SHORT_TREATMENT_NAMES = {
 
 @dataclass(frozen=True)
 class SessionPrice:
-    """The lowest published per-session price of one treatment; `several` when it varies."""
+    """The lowest published per-session price of one treatment; `several` when it varies;
+    `as_of`, the newest date that amount was published on (a card flags it when stale)."""
 
     treatment: str
     cents: int
     several: bool
+    as_of: date | None = None
 
 
 class ShownListing(Protocol):
@@ -179,14 +181,17 @@ class ClinicHit(Generic[L]):
     @property
     def session_prices(self: ClinicHit[cards.ListingRow]) -> list[SessionPrice]:
         """Each treatment's lowest published per-session price, cheapest first."""
-        by_treatment: dict[str, list[int]] = {}
+        by_treatment: dict[str, list[Any]] = {}
         for price in self.clinic.public_prices:
             if price.unit == PriceUnit.SESSION:
-                by_treatment.setdefault(price.treatment.slug, []).append(price.amount_cents)
-        found = [
-            SessionPrice(SHORT_TREATMENT_NAMES.get(slug, slug), min(c), len(set(c)) > 1)
-            for slug, c in by_treatment.items()
-        ]
+                by_treatment.setdefault(price.treatment.slug, []).append(price)
+        found = []
+        for slug, prices in by_treatment.items():
+            cents = min(p.amount_cents for p in prices)
+            dates = [p.as_of for p in prices if p.amount_cents == cents and p.as_of]
+            several = len({p.amount_cents for p in prices}) > 1
+            name = SHORT_TREATMENT_NAMES.get(slug, slug)
+            found.append(SessionPrice(name, cents, several, max(dates, default=None)))
         return sorted(found, key=lambda p: (p.cents, p.treatment))
 
     @property
