@@ -1184,3 +1184,12 @@ def test_links_kept_between_pages_follow_where_the_site_is_mounted(client):
     assert any(href.startswith("/static/") for href in at_root)
     assert all(href.startswith("/directory/") for href in mounted)
     assert links("") == at_root  # and the root's links again, not the mounted ones
+
+
+def test_the_home_page_names_the_compare_control_the_cards_show(client, make_clinic):
+    make_clinic(**at_fh(0.1))
+    for language, control in (("en", "Add to compare"), ("es", "Agregar a la comparación")):
+        client.set_cookie("lang", language)
+        home = text(main(get(client, "/")))
+        assert f"“{control}” " in home and " 6 " in home
+        assert control in text(main(get(client, "/search?near=48336")))

@@ -72,7 +72,8 @@ def _run_search(args, loader=listing_rows.kept):  # type: ignore[no-untyped-def]
 @bp.get("/")
 def index() -> str:
     """The search form."""
-    return render_template("public/index.html", args={}, errors={})
+    compare_max = settings.current().compare_max_clinics
+    return render_template("public/index.html", args={}, errors={}, compare_max=compare_max)
 
 
 @bp.get("/search")
