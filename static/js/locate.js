@@ -1,5 +1,6 @@
 // "Use my location": fills the place field with the browser's coordinates and searches.
 // Without JavaScript or geolocation the button stays hidden and the form works as typed.
+// Its messages come translated with the page, on the button's data attributes.
 (function () {
   "use strict";
   var button = document.getElementById("use-location");
@@ -8,18 +9,18 @@
   button.hidden = false;
   button.addEventListener("click", function () {
     button.disabled = true;
-    status.textContent = "Finding your location…";
+    status.textContent = button.dataset.finding;
     navigator.geolocation.getCurrentPosition(
       function (position) {
         var form = button.form;
         form.elements.near.value =
           position.coords.latitude.toFixed(4) + "," + position.coords.longitude.toFixed(4);
-        status.textContent = "Searching near your location…";
+        status.textContent = button.dataset.searching;
         form.submit();
       },
       function () {
         button.disabled = false;
-        status.textContent = "We could not get your location. Type a ZIP code or city instead.";
+        status.textContent = button.dataset.failed;
       },
       { timeout: 10000, maximumAge: 600000 }
     );

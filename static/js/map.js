@@ -22,7 +22,11 @@
   }
 
   function build() {
-    map = L.map(holder, { scrollWheelZoom: false });
+    map = L.map(holder, { scrollWheelZoom: false, zoomControl: false });
+    // The zoom buttons' names come translated with the page.
+    L.control
+      .zoom({ zoomInTitle: holder.dataset.zoomIn, zoomOutTitle: holder.dataset.zoomOut })
+      .addTo(map);
     L.tileLayer(holder.dataset.tiles, {
       attribution: holder.dataset.attribution,
       maxZoom: 18,

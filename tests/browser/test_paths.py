@@ -77,6 +77,21 @@ def test_use_my_location_with_geolocation_granted(live_server, new_page, viewpor
     shot(page, "use-my-location", viewport)
 
 
+def test_location_and_map_controls_speak_the_pages_language(live_server, new_page, viewport):
+    # geolocation refused: the status says so in Spanish on a Spanish page
+    page = new_page(extra_http_headers={"Accept-Language": "es"})
+    page.goto(live_server.url + "/")
+    page.click("#use-location")
+    status = page.locator("#use-location-status")
+    status.filter(has_text="No pudimos obtener su ubicación").wait_for()
+    page.goto(live_server.url + "/search?near=48336&radius=100")
+    page.click("#map-toggle > summary")
+    page.wait_for_selector("#results-map .leaflet-marker-icon")
+    zoom = page.locator("#results-map .leaflet-control-zoom a")
+    assert [zoom.nth(i).get_attribute("title") for i in range(2)] == ["Acercar", "Alejar"]
+    shot(page, "map-es", viewport)
+
+
 def test_map_shows_markers_even_when_tiles_cannot_load(live_server, new_page, viewport):
     page = new_page()
     page.goto(live_server.url + "/search?near=48336&radius=100")
