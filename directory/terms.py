@@ -66,6 +66,19 @@ TERMS = frozenset(
         N_("a page on the clinic's web site"),
         N_("a web page"),
         N_("Stored copy of a web page"),
+        # Who administers treatment, as the listing form's examples name them (DESIGN's
+        # care team); another answer is the clinic's own words and stays as written.
+        N_("Anesthesiologist"),
+        N_("Psychiatrist"),
+        N_("Emergency physician"),
+        N_("Certified registered nurse anesthetist (CRNA)"),
+        N_("Nurse practitioner"),
+        # What a quoted claim is about (seeds/clinics.toml's quotes).
+        N_("Long-term effect"),
+        N_("Response rate"),
+        N_("How long it lasts"),
+        N_("How fast it works"),
+        N_("Safety"),
         # Languages whose names Babel's data lacks (taxonomy.json).
         N_("Sign language"),
         # The reason the site itself stores on a proposal a newer one replaced

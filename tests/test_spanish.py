@@ -148,6 +148,22 @@ def test_words_chosen_in_templates_and_data_are_spanish_too(client, make_clinic)
     assert "Al menos 12 caracteres." in register and "At least 12" not in register
 
 
+def test_who_administers_and_what_a_quote_is_about_read_in_spanish(client, make_clinic, seeded):
+    make_clinic("Care Clinic", slug="care", administered_by="Nurse practitioner")
+    make_clinic("Own Words Clinic", slug="own", administered_by="Our medical director")
+    care = assert_spanish(client.get("/clinics/care", headers=SPANISH), "care")
+    assert "<dd>Enfermero practicante</dd>" in care and "Nurse practitioner</dd>" not in care
+    own = assert_spanish(client.get("/clinics/own", headers=SPANISH), "own")
+    assert "<dd>Our medical director</dd>" in own  # the clinic's own words stay as written
+    michigan = assert_spanish(client.get(f"/clinics/{MICHIGAN}", headers=SPANISH), MICHIGAN)
+    assert "en su página web (efecto a largo plazo)" in michigan
+    assert "(long-term effect)" not in michigan
+    about = assert_spanish(client.get("/about", headers=SPANISH), "about")
+    assert "(efecto a largo plazo)" in about and "(long-term effect)" not in about
+    english = client.get(f"/clinics/{MICHIGAN}").get_data(as_text=True)
+    assert "on its web page (long-term effect)" in english
+
+
 def test_an_approvals_note_on_the_sources_reads_in_spanish(app, client, listed):
     import html
     from datetime import date
