@@ -224,3 +224,26 @@ def test_a_series_price_names_its_sessions_in_both_languages(owner_client):
     assert "per series of 6 sessions" in english
     spanish = get(owner_client, f"/owner/revisions/{revision.id}?lang=es")
     assert "por serie de 6 sesiones" in spanish
+
+
+def test_a_state_with_no_clinics_shows_the_nearest_outside_it(client, make_clinic):
+    make_clinic("Cape May Clinic", slug="cape-may", near="08204")  # New Jersey, over the bay
+    make_clinic("Far Clinic", slug="far", near="48336")
+    make_clinic("Dover Program", slug="dover-program", near=None, service_areas=("DE",))
+    for typed in ("Delaware", "DE"):
+        page = main(get(client, f"/search?near={typed}"))
+        assert "No clinics in Delaware" in text(page)
+        assert "Nearest clinics outside Delaware" in text(page)
+        assert "measured from the middle of Delaware" in text(page)
+        nearest = between(page, "Nearest clinics outside", "</ol>")
+        assert card_slugs(nearest)[0] == "cape-may"
+        card = card_for(page, "cape-may")
+        assert " mi away" in text(card)
+        assert "dover-program" in card_slugs(page)  # the programs serving the state follow
+    answer = client.get("/api/v1/clinics?near=Delaware").get_json()
+    assert answer["results"] == []
+    [first, *_] = answer["nearest_beyond_radius"]
+    assert first["slug"] == "cape-may" and 20 < first["distance_miles"] < 80
+    # a state with a clinic shows it, and no nearest outside
+    page = main(get(client, "/search?near=Michigan"))
+    assert "far" in card_slugs(page) and "Nearest clinics outside" not in page

@@ -296,6 +296,20 @@ def searched_place(session: Session, text: str) -> SearchPlace:
     return _SEARCHED.get(session, key, lambda: _resolve(session, cleaned))
 
 
+def state_middle(session: Session, code: str) -> SearchPlace | None:
+    """The middle of a state (the mean of its ZIP codes' centres), from which a search of a
+    state with no clinics measures the nearest ones outside it; None without ZIP codes."""
+    middle = session.execute(
+        select(func.avg(Place.latitude), func.avg(Place.longitude)).where(
+            Place.kind == "zip", Place.state == code
+        )
+    ).one()
+    latitude, longitude = (None if value is None else float(value) for value in middle)
+    if latitude is None or longitude is None:
+        return None
+    return SearchPlace("state", state_name(code), code, latitude, longitude)
+
+
 def _cleaned(text: str) -> str:
     """What a patient typed as the lookups read it: folded, and single-spaced."""
     return re.sub(r"\s+", " ", typed_text(text)).strip()

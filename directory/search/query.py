@@ -306,8 +306,15 @@ def search_with(session: Session, query: SearchQuery, listings: Loader[L]) -> Se
     pages = max(1, math.ceil(total / query.per_page))
 
     nearby: list[_Candidate] = []
+    measured_from, nearby_state = point, state
     if point is not None and radius is not None and total == 0:
         nearby = _nearest_beyond(session, point, radius, shape, values)
+    elif total == 0 and place is not None and place.kind == "state" and place.state:
+        # A state with none: the nearest clinics outside it, measured from its middle.
+        measured_from, nearby_state = geo.state_middle(session, place.state), None
+        if measured_from is not None:
+            around = _shape_and_values(query, measured_from, 0.0, None)
+            nearby = _nearest_beyond(session, measured_from, 0.0, *around)
     search_state = state or (place.state if place else None)
     remote: list[_Candidate] = []
     remote_total = 0
@@ -325,7 +332,7 @@ def search_with(session: Session, query: SearchQuery, listings: Loader[L]) -> Se
         _hits(loaded, page, point, state, cash),
         total,
         pages,
-        nearby=_hits(loaded, nearby, point, state, cash),
+        nearby=_hits(loaded, nearby, measured_from, nearby_state, cash),
         remote=_hits(loaded, remote, None, None, cash),
         remote_total=remote_total,
     )
