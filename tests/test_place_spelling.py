@@ -1,5 +1,6 @@
-"""City names as people spell them: accents, hyphens and apostrophes, straight or curly,
-find the gazetteer's plainer spelling of the same city."""
+"""Places as people type them: accents, hyphens and apostrophes, straight or curly, find
+the gazetteer's plainer spelling of the same city; a city with its ZIP code, or a whole
+pasted address, searches from the ZIP code."""
 
 from __future__ import annotations
 
@@ -50,3 +51,19 @@ def test_a_city_that_is_not_there_is_still_unknown(client):
     page = client.get("/search", query_string={"near": "Wínstøn-Nowhere, NC"})
     assert page.status_code == 400
     assert "could not find" in page.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("Chicago, IL 60601", "60601 (Chicago, IL)"),
+        ("Chicago IL 60601-1234", "60601 (Chicago, IL)"),
+        ("23800 Orchard Lake Rd., Suite 100, Farmington Hills, MI 48336", "48336 (Farmington"),
+        ("Chicago, IL 00000", "Chicago, IL"),  # a ZIP code not known: the city before it
+    ],
+)
+def test_a_place_typed_with_its_zip_code_searches_from_the_zip_code(client, typed, found):
+    answer = client.get("/api/v1/clinics", query_string={"near": typed})
+    assert answer.status_code == 200
+    assert answer.get_json()["place"]["label"].startswith(found)
+    assert found in client.get("/search", query_string={"near": typed}).text

@@ -30,6 +30,8 @@ MILES_PER_DEGREE_LATITUDE = 68.7  # the shortest degree, so the box never cuts a
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$", re.ASCII)  # stored ZIP codes are ASCII digits
 # "42.4656,-83.3638": what the "use my location" button sends.
+# Words, then a ZIP code at the end: "Chicago, IL 60601", "23800 Orchard Lake Rd., MI 48336".
+_ADDRESS_ZIP_RE = re.compile(r"(.*[^\W\d_].*?)[\s,]+(\d{5})(?:-\d{4})?", re.ASCII)
 COORDS_RE = re.compile(r"^(-?\d{1,2}(?:\.\d{1,7})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,7})?)$")
 
 # Territories the ZIP gazetteer covers besides the states and DC.
@@ -256,6 +258,12 @@ def _resolve(session: Session, cleaned: str) -> SearchPlace:
         return _zip_place(session, zip_match.group(1))
     if cleaned.isdigit() or re.fullmatch(r"[\d-]+", cleaned):
         raise UnknownPlace(gettext("A ZIP code has five digits, for example 48336."))
+    addressed = _ADDRESS_ZIP_RE.fullmatch(cleaned)
+    if addressed:  # "Chicago, IL 60601" or a whole pasted address: its ZIP code is nearest
+        try:
+            return _zip_place(session, addressed.group(2))
+        except UnknownPlace:
+            cleaned = addressed.group(1)  # a ZIP code not known: the words before it
 
     metro = _METRO_BY_ALIAS.get(re.sub(r"\s+", " ", cleaned.lower().replace("–", "-")))
     if metro:
