@@ -77,6 +77,9 @@ def test_demo_data_is_deterministic_labelled_and_priced(runner, app):
         if p.treatment.slug == "iv-infusion" and p.unit is PriceUnit.SESSION
     ]
     assert sessions and all(30_000 <= c <= 190_000 for c in sessions)
+    # a clinic that prices a chronic pain infusion lists chronic pain among its conditions
+    pain = {p.clinic for p in prices if p.included and "chronic pain" in p.included.lower()}
+    assert pain and all("chronic-pain" in {c.slug for c in clinic.conditions} for clinic in pain)
 
 
 def test_demo_data_with_another_seed_differs(runner):

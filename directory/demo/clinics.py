@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from directory.demo.access import access_facts
-from directory.demo.prices import plan_prices
+from directory.demo.prices import PAIN_PROTOCOL, plan_prices
 from directory.demo.vocabulary import (
     ADMINISTERED_BY,
     HIGH_COST,
@@ -158,6 +158,8 @@ def _plan_clinic(
     ):
         if rng.random() < share:
             conditions.append(slug_c)
+    if "chronic-pain" not in conditions and any(p.included == PAIN_PROTOCOL for p in prices):
+        conditions.append("chronic-pain")  # its prices say so; draws nothing more
 
     location = None
     service_areas: list[str] = []

@@ -34,6 +34,10 @@ IN_PERSON_EXTRAS: tuple[Extra, ...] = (
 )
 
 
+# An infusion priced for chronic pain: a clinic that offers it treats chronic pain.
+PAIN_PROTOCOL = "Chronic pain protocol infusion, up to 4 hours"
+
+
 def plan_prices(
     rng: random.Random,
     listing: dict[str, Any],
@@ -120,7 +124,7 @@ def plan_prices(
                     "iv-infusion",
                     rng.uniform(600, 1400) * factor,
                     PriceUnit.SESSION,
-                    included="Chronic pain protocol infusion, up to 4 hours",
+                    included=PAIN_PROTOCOL,
                 )
         if rng.random() < 0.35:
             offered.append("esketamine")
