@@ -21,6 +21,8 @@ import pytest
         ("Española, NM", "Espanola, NM"),
         ("Winston-Salem", "Winston Salem, NC"),  # no state: the only city of that name
         ("Coeur d\u2019Alene", "Coeur D Alene, ID"),
+        ("K\u0101ne\u02bbohe, HI", "Kaneohe, HI"),  # Hawaiian's ʻokina and kahakō
+        ("\u02bbEwa Beach, HI", "Ewa Beach, HI"),
     ],
 )
 def test_a_city_spelled_with_accents_hyphens_or_apostrophes_is_found(client, typed, found):
@@ -40,6 +42,7 @@ def test_a_city_spelled_with_accents_hyphens_or_apostrophes_is_found(client, typ
         ("o'fal", "O Fallon, MO"),
         ("winston-s", "Winston Salem, NC"),
         ("coeur d\u2019", "Coeur D Alene, ID"),
+        ("k\u0101ne\u02bbo", "Kaneohe, HI"),
     ],
 )
 def test_suggestions_while_typing_read_the_same_spellings(client, typed, suggested):
@@ -60,6 +63,10 @@ def test_a_city_that_is_not_there_is_still_unknown(client):
         ("Chicago IL 60601-1234", "60601 (Chicago, IL)"),
         ("23800 Orchard Lake Rd., Suite 100, Farmington Hills, MI 48336", "48336 (Farmington"),
         ("Chicago, IL 00000", "Chicago, IL"),  # a ZIP code not known: the city before it
+        ("23800 Orchard Lake Rd, Farmington Hills, MI 48336, USA", "48336 (Farmington"),
+        ("Farmington Hills, MI 48336 United States", "48336 (Farmington"),
+        ("Portland, OR 04101", "Portland, OR"),  # Maine's ZIP code: the state named wins
+        ("Portland, ME 04101", "04101 (Portland, ME)"),
     ],
 )
 def test_a_place_typed_with_its_zip_code_searches_from_the_zip_code(client, typed, found):
@@ -67,3 +74,10 @@ def test_a_place_typed_with_its_zip_code_searches_from_the_zip_code(client, type
     assert answer.status_code == 200
     assert answer.get_json()["place"]["label"].startswith(found)
     assert found in client.get("/search", query_string={"near": typed}).text
+
+
+@pytest.mark.parametrize("typed", ["--", "\u2014\u2014", "..", "''"])
+def test_punctuation_alone_suggests_no_place(client, typed):
+    assert client.get("/places/suggest", query_string={"q": typed}).get_json() == {
+        "suggestions": []
+    }

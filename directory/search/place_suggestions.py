@@ -149,7 +149,10 @@ def starting_with(session: Session, text: str, limit: int = 8) -> list[str]:
     patterns = [
         key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         for key in geo.city_keys(typed)
+        if key  # punctuation alone ("--") folds to nothing: no city starts with it
     ]
+    if not patterns:
+        return list(dict.fromkeys(found))[:limit]
     rows = session.execute(
         select(Place.name, Place.state)
         .where(Place.kind == "city", or_(*(Place.key.like(p, escape="\\") for p in patterns)))

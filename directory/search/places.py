@@ -29,9 +29,14 @@ MAX_ALTERNATIVES = 8
 MILES_PER_DEGREE_LATITUDE = 68.7  # the shortest degree, so the box never cuts a result off
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-\d{4})?$", re.ASCII)  # stored ZIP codes are ASCII digits
+# Words, then a ZIP code at the end: "Chicago, IL 60601", "23800 Orchard Lake Rd., MI 48336",
+# with the country a map app adds after it (", USA").
+_ADDRESS_ZIP_RE = re.compile(
+    r"(.*[^\W\d_].*?)[\s,]+(\d{5})(?:-\d{4})?"
+    r"(?:[\s,]+(?:USA?|U\.S\.(?:A\.)?|United States(?: of America)?))?",
+    re.ASCII | re.IGNORECASE,
+)
 # "42.4656,-83.3638": what the "use my location" button sends.
-# Words, then a ZIP code at the end: "Chicago, IL 60601", "23800 Orchard Lake Rd., MI 48336".
-_ADDRESS_ZIP_RE = re.compile(r"(.*[^\W\d_].*?)[\s,]+(\d{5})(?:-\d{4})?", re.ASCII)
 COORDS_RE = re.compile(r"^(-?\d{1,2}(?:\.\d{1,7})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,7})?)$")
 
 # Territories the ZIP gazetteer covers besides the states and DC.
@@ -90,7 +95,7 @@ class SearchPlace:
 
 
 # Apostrophes as typed (a phone's keyboard curls them) and dashes between words.
-_APOSTROPHES = "'\u2018\u2019`\u02bc"
+_APOSTROPHES = "'\u2018\u2019`\u02bb\u02bc\u02bd\u2032"  # and Hawaiian's ʻokina
 _DASHES = re.compile(r"[-\u2010-\u2015]")
 
 
@@ -260,10 +265,15 @@ def _resolve(session: Session, cleaned: str) -> SearchPlace:
         raise UnknownPlace(gettext("A ZIP code has five digits, for example 48336."))
     addressed = _ADDRESS_ZIP_RE.fullmatch(cleaned)
     if addressed:  # "Chicago, IL 60601" or a whole pasted address: its ZIP code is nearest
+        words, zip_code = addressed.groups()
         try:
-            return _zip_place(session, addressed.group(2))
+            by_zip: SearchPlace | None = _zip_place(session, zip_code)
         except UnknownPlace:
-            cleaned = addressed.group(1)  # a ZIP code not known: the words before it
+            by_zip = None
+        named = state_code(words) or _split_city_state(words)[1]
+        if by_zip is not None and named in (None, by_zip.state):
+            return by_zip
+        cleaned = words  # a ZIP code not known, or in another state: the words before it
 
     metro = _METRO_BY_ALIAS.get(re.sub(r"\s+", " ", cleaned.lower().replace("–", "-")))
     if metro:
