@@ -117,7 +117,7 @@ def test_the_nearest_beyond_are_measured_from_their_locations_in_the_state(clien
     db.session.commit()
     page = main(get(client, f"/search?near={CHICAGO}&radius=25&state=NY"))
     assert "0 mi away" not in page and "0.0 mi" not in page
-    assert "The 1 nearest are 45" in page  # Buffalo, about 450 miles from Lincoln Park
+    assert "The nearest is 45" in page  # Buffalo, about 450 miles from Lincoln Park
     body = client.get(f"/api/v1/clinics?near={CHICAGO}&radius=25&state=NY").get_json()
     assert body["nearest_beyond_radius"][0]["distance_miles"] > 400
 
@@ -247,3 +247,15 @@ def test_a_state_with_no_clinics_shows_the_nearest_outside_it(client, make_clini
     # a state with a clinic shows it, and no nearest outside
     page = main(get(client, "/search?near=Michigan"))
     assert "far" in card_slugs(page) and "Nearest clinics outside" not in page
+
+
+def test_one_nearest_clinic_is_named_in_the_singular(client, make_clinic):
+    make_clinic("Cape May Clinic", slug="cape-may", near="08204")
+    page = text(main(get(client, "/search?near=Delaware")))
+    assert "The nearest, measured from the middle of Delaware, is " in page
+    assert "The 1 nearest" not in page
+    page = text(main(get(client, "/search?near=19901&radius=10")))  # Dover
+    assert "The nearest is " in page and "The 1 nearest" not in page
+    client.set_cookie("lang", "es")
+    page = text(main(get(client, "/search?near=19901&radius=10")))
+    assert "La más cercana está a " in page

@@ -27,6 +27,10 @@
     L.control
       .zoom({ zoomInTitle: holder.dataset.zoomIn, zoomOutTitle: holder.dataset.zoomOut })
       .addTo(map);
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) close.setAttribute("aria-label", holder.dataset.close);
+    });
     L.tileLayer(holder.dataset.tiles, {
       attribution: holder.dataset.attribution,
       maxZoom: 18,

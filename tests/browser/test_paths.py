@@ -89,6 +89,9 @@ def test_location_and_map_controls_speak_the_pages_language(live_server, new_pag
     page.wait_for_selector("#results-map .leaflet-marker-icon")
     zoom = page.locator("#results-map .leaflet-control-zoom a")
     assert [zoom.nth(i).get_attribute("title") for i in range(2)] == ["Acercar", "Alejar"]
+    page.locator("#results-map .leaflet-marker-icon").first.click()
+    close = page.locator("#results-map .leaflet-popup-close-button")
+    assert close.get_attribute("aria-label") == "Cerrar"
     shot(page, "map-es", viewport)
 
 
