@@ -259,3 +259,15 @@ def test_one_nearest_clinic_is_named_in_the_singular(client, make_clinic):
     client.set_cookie("lang", "es")
     page = text(main(get(client, "/search?near=19901&radius=10")))
     assert "La más cercana está a " in page
+
+
+def test_a_state_search_that_finds_nothing_offers_no_radius(client, make_clinic):
+    make_clinic("Dover Clinic", slug="dover", near="19901", prices=())
+    for url, advice in (
+        ("/search?near=Guam", "Browse by state to see where the directory lists clinics."),
+        ("/search?near=Guam&max_price=1", "Try fewer filters, or browse by state"),
+        ("/search?near=96910&radius=10", "Try a larger radius, or browse by state"),
+    ):
+        page = text(main(get(client, url)))
+        assert advice in page, url
+    assert "larger radius" not in text(main(get(client, "/search?near=Guam")))
