@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select
@@ -146,19 +147,20 @@ def starting_with(session: Session, text: str, limit: int = 8) -> list[str]:
     short = abbreviation(typed)
     if short:
         found += city_labels(session, [short])
-    patterns = [
-        key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        for key in geo.city_keys(typed)
-        if key  # punctuation alone ("--") folds to nothing: no city starts with it
-    ]
-    if not patterns:
-        return list(dict.fromkeys(found))[:limit]
-    rows = session.execute(
-        select(Place.name, Place.state)
-        .where(Place.kind == "city", or_(*(Place.key.like(p, escape="\\") for p in patterns)))
-        .order_by(Place.key)
-        .limit(limit * 3)
-    ).all()
+    # punctuation alone ("--") folds to no key: no city starts with it
+    patterns = [geo.like_escaped(key) + "%" for key in geo.city_keys(typed) if key]
+    rows: list[Any] = []
+    if patterns:
+        rows = list(
+            session.execute(
+                select(Place.name, Place.state)
+                .where(
+                    Place.kind == "city", or_(*(Place.key.like(p, escape="\\") for p in patterns))
+                )
+                .order_by(Place.key)
+                .limit(limit * 3)
+            )
+        )
     # "Nyc, NY" is in the gazetteer as another spelling; the abbreviation names the city.
     names = sorted(
         {f"{name}, {state}" for name, state in rows if name.lower() not in ABBREVIATIONS}

@@ -468,9 +468,14 @@ def _lookup(session: Session, kind: str, key: str) -> Row[str, str, str, float, 
     return session.connection().execute(_PLACE, {"kind": kind, "key": key}).first()
 
 
+def like_escaped(text: str) -> str:
+    """Text to match literally in a LIKE pattern escaped with a backslash."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _cities_named(session: Session, name: str) -> list[Place]:
     # Keys are "name, st". LIKE with an escaped prefix works under any collation.
-    pattern = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ", %"
+    pattern = like_escaped(name) + ", %"
     stmt = (
         select(Place)
         .where(Place.kind == "city", Place.key.like(pattern, escape="\\"))
