@@ -37,6 +37,8 @@ from tests.conftest import (
 )
 
 GRAND_RAPIDS = (42.9659, -85.6527)
+# Said once on a search page whose cards give a distance to a ZIP code's or city's centre.
+ABOUT_NOTE = "A distance marked “about” is measured to the centre of the clinic's ZIP code or city"
 COLUMBUS_OH = (39.9671, -83.0044)
 DRAFT_SLUGS = (
     "serenity-mental-health-centers",
@@ -307,9 +309,7 @@ def test_search_cards_carry_add_to_compare_links_that_keep_the_search(client, ma
     page = main(get(client, "/search?near=48336"))
 
     for clinic in (one, two):
-        link = re.search(
-            r'<div class="card-foot"><a class="button" href="([^"]+)"', card_for(page, clinic.slug)
-        )
+        link = re.search(r'<div class="card-foot"><a href="([^"]+)"', card_for(page, clinic.slug))
         assert link, f"no compare link for {clinic.slug}"
         added = f"/search?near=48336&compare={clinic.slug}#c{clinic.id}"
         assert html.unescape(link.group(1)) == added
@@ -581,6 +581,38 @@ def test_a_search_card_flags_each_price_it_shows_that_is_over_twelve_months_old(
         assert text(shown[0]).index(flag) < text(shown[0]).index("$625")
 
 
+def test_a_search_card_whose_prices_are_all_old_says_so_once(client, make_clinic):
+    old = date.today() - timedelta(days=400)
+    clinic = make_clinic(
+        prices=(price("iv-infusion", 600, as_of=old), price("esketamine", 625, as_of=old)),
+        **at_fh(0.1),
+    )
+    for language, flag in (
+        ("en", "All over 12 months old"),
+        ("es", "Todos tienen más de 12 meses"),
+    ):
+        client.set_cookie("lang", language)
+        card = HTMLParser(get(client, "/search?near=48336")).css_first(f"li#c{clinic.id}")
+        line = next(text(p.html) for p in card.css("p") if "$600" in p.text())
+        assert line.count("12 meses" if language == "es" else "12 months") == 1, line
+        assert line.endswith(flag), line  # after both prices, covering them
+
+
+def test_a_search_card_s_facts_are_one_list_of_tags(client, make_clinic):
+    clinic = make_clinic(
+        free_consultation=True,
+        accepting_new_patients=True,
+        payment_options="self-pay",
+        **at_fh(0.1),
+    )
+    card = HTMLParser(get(client, "/search?near=48336")).css_first(f"li#c{clinic.id}")
+    facts = card.css("p.facts")
+    assert len(facts) == 1
+    tags = [text(span.html) for span in facts[0].css("span")]
+    assert tags == ["Free consultation", "Accepting new patients", "Pay by: Self-pay"]
+    assert text(facts[0].html) == "Free consultation Accepting new patients Pay by: Self-pay"
+
+
 def test_example_clinic_page_is_labelled(client, make_clinic):
     clinic = make_clinic("Sample Clinic", is_example=True, **at_fh(0.1))
     words = text(main(get(client, f"/clinics/{clinic.slug}")))
@@ -751,9 +783,26 @@ def test_a_distance_is_marked_approximate_unless_the_street_address_places_the_c
     make_clinic("By Street", slug="by-street", latitude=FH_LAT + 0.01, longitude=FH_LNG)
     page = main(get(client, "/search?near=48336"))
     by_zip = between(card_for(page, "by-zip"), '<p class="distance">', "</p>")
-    assert text(by_zip) == "0.0 mi away (approximate: ZIP code centre)"
+    assert text(by_zip) == "About 0.0 mi away"
     by_street = between(card_for(page, "by-street"), '<p class="distance">', "</p>")
     assert text(by_street) == "0.7 mi away"
+    # What "about" means is said once, above the cards.
+    assert page.count(ABOUT_NOTE) == 1 and page.index(ABOUT_NOTE) < page.index("by-zip")
+
+
+def test_a_page_explains_about_only_when_a_card_says_it(client, make_clinic):
+    make_clinic("Street One", slug="street-one", latitude=FH_LAT + 0.01, longitude=FH_LNG)
+    make_clinic("Street Two", slug="street-two", latitude=FH_LAT + 0.02, longitude=FH_LNG)
+    page = main(get(client, "/search?near=48336"))
+    assert "About" not in text(page) and ABOUT_NOTE not in page
+    # A search of the same shape elsewhere, whose clinics are placed at a ZIP code centre.
+    make_clinic("Zip One", slug="zip-one", near="49503")
+    make_clinic("Zip Two", slug="zip-two", near="49503")
+    page = main(get(client, "/search?near=49503"))
+    assert text(between(card_for(page, "zip-one"), '<p class="distance">', "</p>")).startswith(
+        "About "
+    )
+    assert page.count(ABOUT_NOTE) == 1
 
 
 def test_compare_says_which_clinics_it_could_not_show(client, seeded, three_to_compare):

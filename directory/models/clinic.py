@@ -50,6 +50,12 @@ class GeocodePrecision(enum.StrEnum):
     CITY = "city"
     REGION = "region"
 
+    @property
+    def at_local_centre(self) -> bool:
+        """Placed at its ZIP code's or city's centre: a distance to it is "about" so far.
+        An area's centre can be much further from the clinic, and is named as such."""
+        return self in (GeocodePrecision.POSTAL_CODE, GeocodePrecision.CITY)
+
 
 class PhoneKind(enum.StrEnum):
     """What a phone number is for."""

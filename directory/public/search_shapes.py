@@ -145,6 +145,7 @@ def _shape(result: Any, args: MultiDict[str, str]) -> tuple[Any, ...]:
         query.page < result.pages,
         query.page > result.pages,
         result.state,
+        result.distances_about,
         len(result.remote),
         result.remote_total,
         *page_variant(),
@@ -179,6 +180,7 @@ def _render_holed(context: dict[str, Any]) -> _Kept | tuple[()]:
         remote_total=result.remote_total,
         remote_pages=result.remote_pages,
         state=result.state,
+        distances_about=result.distances_about,
     )
     holed_args = MultiDict(args)
     if "near" in holed_args:

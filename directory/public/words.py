@@ -40,11 +40,15 @@ MESSAGES = {
     "hospital_charge": N_("Hospital standard charge, from the hospital's price transparency file"),
     "as_of": N_(", as of"),
     "over_a_year_old": N_("Over 12 months old"),
+    # After a card's prices when each of them is over 12 months old.
+    "all_over_a_year_old": N_("All over 12 months old"),
     "free_consultation": N_("Free consultation"),
     "insurance_for": N_("Insurance accepted for %(treatments)s"),
     "insurance_for_some": N_("Insurance accepted for some treatments"),
     # A card's parts rendered per request.
     "away": N_("<strong>%(distance)s</strong> away"),
+    # To a ZIP code's or city's centre: the page says once what "about" means.
+    "about_away": N_("About <strong>%(distance)s</strong> away"),
     # After a distance, by how the clinic is placed (`approximate_` and the precision).
     "approximate_region": N_("(approximate: area centre)"),
     "approximate_postal_code": N_("(approximate: ZIP code centre)"),

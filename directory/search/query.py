@@ -179,6 +179,16 @@ class ClinicHit(Generic[L]):
         return locations[self.location_index] if locations else None
 
     @property
+    def distance_is_about(self) -> bool:
+        """Whether the distance is to the centre of the clinic's ZIP code or city."""
+        location = self.location
+        return (
+            self.distance_miles is not None
+            and location is not None
+            and location.geocode_precision.at_local_centre
+        )
+
+    @property
     def session_prices(self: ClinicHit[cards.ListingRow]) -> list[SessionPrice]:
         """Each treatment's lowest published per-session price, cheapest first."""
         by_treatment: dict[str, list[Any]] = {}
@@ -219,6 +229,12 @@ class SearchResult(Generic[L]):
     def remote_pages(self) -> int:
         """How many pages the telehealth programs serving the state fill."""
         return max(1, math.ceil(self.remote_total / self.query.remote_per_page))
+
+    @property
+    def distances_about(self) -> bool:
+        """Whether a clinic on the page is "about" its distance away, which the page
+        explains once."""
+        return any(hit.distance_is_about for hit in (*self.hits, *self.nearby))
 
     @property
     def state(self) -> str | None:
