@@ -440,3 +440,32 @@ def test_csv_downloads_work_with_good_input(client, seeded):
     costs = client.get("/costs.csv", query_string={"state": "MI"})
     assert costs.status_code == 200
     assert costs.content_type.startswith("text/csv")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"treatment": "lsd"}, id="treatment"),
+        pytest.param({"page": "abc"}, id="page"),
+        pytest.param({"max_price": "-5"}, id="price"),
+        pytest.param({"sort": "cheapest"}, id="sort"),
+    ],
+)
+def test_a_region_summary_neither_applies_nor_checks_a_search_filter(client, seeded, extra):
+    """The costs page, its CSV and the API's summary read a place, a radius and a state;
+    a search's filters in the same address change nothing and are no error."""
+    region = {"state": "MI"}
+    plain = client.get("/api/v1/costs/summary", query_string=region).get_json()
+    api = client.get("/api/v1/costs/summary", query_string={**region, **extra})
+    assert api.status_code == 200
+    assert api.get_json() == plain
+    assert plain["clinics"] > 0
+    page = client.get("/costs", query_string={**region, **extra})
+    assert page.status_code == 200 and 'class="field-error"' not in page_text(page)
+    assert "Michigan" in page_text(page)
+    csv = client.get("/costs.csv", query_string={**region, **extra})
+    assert csv.status_code == 200
+    assert csv.data == client.get("/costs.csv", query_string=region).data
+    # Its own parameters are still checked.
+    bad = client.get("/api/v1/costs/summary", query_string={**region, **extra, "state": "ZZ"})
+    assert bad.status_code == 400 and list(bad.get_json()["errors"]) == ["state"]

@@ -24,10 +24,9 @@ from directory.api.schema_parts import (
 from directory.listings import schema
 from directory.listings.schema import Kind
 from directory.models import ChargeKind, GeocodePrecision, PhoneKind, PriceUnit
+from directory.prices import pricing
 from directory.search import params
 
-# The search parameters the regional price summary reads.
-COST_PARAMS = ("near", "radius", "state")
 _DATE = {"type": "string", "format": "date"}
 
 
@@ -269,7 +268,7 @@ def document(server_url: str, limits: params.Limits | None = None) -> dict[str, 
                 "get": {
                     "operationId": "costSummary",
                     "summary": "Price summary for a state or the area around a place",
-                    "parameters": params.openapi_parameters(COST_PARAMS, limits),
+                    "parameters": params.openapi_parameters(pricing.REGION_PARAMS, limits),
                     "responses": {
                         "200": json_response(_COST_SUMMARY, "The summary."),
                         "400": _ERROR_400,

@@ -276,6 +276,12 @@ def _listing_count(session: Session, conditions: list[ColumnElement[bool]]) -> i
 _SUMMARIES = VersionedMemo(size=512)
 
 
+# The search parameters a region's price summary reads. Its page, CSV and API read only
+# these: a search's filters in the same address (a treatment, a way to pay, a page) are
+# neither applied nor checked.
+REGION_PARAMS = ("near", "radius", "state")
+
+
 def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
     """The summary for a validated query's state or place; geo.UnknownPlace if unknown.
 

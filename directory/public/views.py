@@ -320,7 +320,8 @@ def region(state: str) -> str:
 def _costs(args):  # type: ignore[no-untyped-def]
     """(summary, errors) for /costs and its CSV."""
     try:
-        return pricing.region_summary(db.session, _parse(args)), {}
+        query = search.parse_query(args, settings.current(), pricing.REGION_PARAMS)
+        return pricing.region_summary(db.session, query), {}
     except InvalidSearch as exc:
         return None, exc.errors
     except geo.UnknownPlace as exc:

@@ -248,13 +248,21 @@ def _fmt_radius(radius: float) -> str:
     return str(int(radius)) if radius == int(radius) else f"{radius:g}"
 
 
-def parse_query(args: Mapping[str, str], settings: Settings | None = None) -> SearchQuery:
+def parse_query(
+    args: Mapping[str, str],
+    settings: Settings | None = None,
+    names: tuple[str, ...] | None = None,
+) -> SearchQuery:
     """Validate raw query parameters; raise InvalidSearch naming every bad field.
 
     The parameters and their checks are declared once in search/params.py, which also
     writes them into the API document. `settings` gives the radius and page-size
-    limits; the configuration's defaults apply without it.
+    limits; the configuration's defaults apply without it. `names`: read only these
+    parameters, as if the others were not given (a page that applies no filter neither
+    checks one).
     """
+    if names is not None:
+        args = {name: args[name] for name in names if name in args}
     default_radius = (
         settings.search_default_radius_miles if settings else Defaults.SEARCH_DEFAULT_RADIUS_MILES
     )
