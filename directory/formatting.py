@@ -82,6 +82,12 @@ def miles(value: float | None) -> str:
 _TENTH = Decimal("0.1")
 
 
+def whole_miles(value: float) -> str:
+    """A distance in whole miles, in the page's locale ("12 mi"): for a distance to a ZIP
+    code's or city's centre, whose tenths would claim a precision it does not have."""
+    return f"{number(round(value))} mi"
+
+
 @lru_cache(maxsize=4096)
 def _miles(tenths: Decimal, locale: str) -> str:
     return f"{numbers.format_decimal(tenths, format='#,##0.0', locale=locale)} mi"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from conftest import price
+from conftest import get, price, text
 from geopy.distance import great_circle
 
 from directory.models import ClinicStatus
@@ -583,6 +583,25 @@ def test_costs_summary_around_a_place_only_counts_clinics_within_the_radius(clie
             "max_cents": 70000,
         }
     ]
+
+
+def test_costs_summary_around_a_place_in_a_state_counts_that_state_s_part(client, make_clinic):
+    # Within 60 miles of Farmington Hills, MI: two Michigan clinics and one in Toledo, OH.
+    make_clinic("Here", near="48336", prices=(price("iv-infusion", 500),))
+    make_clinic("Detroit", near="48226", prices=(price("iv-infusion", 700),))
+    make_clinic("Toledo", near="43604", prices=(price("iv-infusion", 900),))
+
+    around = get_json(client, "/api/v1/costs/summary", near="48336", radius="60")
+    assert around["clinics"] == 3
+    ohio = get_json(client, "/api/v1/costs/summary", near="48336", radius="60", state="OH")
+    assert ohio["region"] == "within 60 miles of 48336 (Farmington, MI), in Ohio"
+    assert (ohio["clinics"], ohio["prices"]) == (1, 1)
+    assert ohio["rows"][0]["min_cents"] == 90000
+    # The page says so in the reader's language, and its CSV lists that part alone.
+    page = text(get(client, "/costs?near=48336&radius=60&state=OH&lang=es"))
+    assert "60 millas de 48336 (Farmington, MI), en Ohio" in page
+    rows = client.get("/costs.csv?near=48336&radius=60&state=OH").get_data(as_text=True)
+    assert "Toledo" in rows and "Detroit" not in rows
 
 
 def test_costs_summary_for_the_whole_directory(client, make_clinic):

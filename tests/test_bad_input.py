@@ -466,6 +466,15 @@ def test_a_region_summary_neither_applies_nor_checks_a_search_filter(client, see
     csv = client.get("/costs.csv", query_string={**region, **extra})
     assert csv.status_code == 200
     assert csv.data == client.get("/costs.csv", query_string=region).data
+    assert "/costs.csv?state=MI" in page_text(page)  # the CSV link carries the region alone
     # Its own parameters are still checked.
     bad = client.get("/api/v1/costs/summary", query_string={**region, **extra, "state": "ZZ"})
     assert bad.status_code == 400 and list(bad.get_json()["errors"]) == ["state"]
+
+
+@pytest.mark.parametrize("name", ["endpoint", "_method", "_anchor", "_external", "values"])
+def test_costs_page_takes_url_building_words_as_plain_parameters(client, seeded, name):
+    """Parameters named like url_for's own arguments are not passed to it."""
+    response = client.get("/costs", query_string={"state": "MI", name: "x"})
+    assert response.status_code == 200
+    assert '<a href="/costs.csv?state=MI">' in page_text(response)

@@ -589,7 +589,7 @@ def test_a_search_card_whose_prices_are_all_old_says_so_once(client, make_clinic
     )
     for language, flag in (
         ("en", "All over 12 months old"),
-        ("es", "Todos tienen más de 12 meses"),
+        ("es", "Todos los precios tienen más de 12 meses"),
     ):
         client.set_cookie("lang", language)
         card = HTMLParser(get(client, "/search?near=48336")).css_first(f"li#c{clinic.id}")
@@ -780,14 +780,24 @@ def test_a_distance_is_marked_approximate_unless_the_street_address_places_the_c
     client, make_clinic
 ):
     make_clinic("By Zip", slug="by-zip", near="48336")
+    make_clinic("Detroit", slug="detroit", near="48226")
     make_clinic("By Street", slug="by-street", latitude=FH_LAT + 0.01, longitude=FH_LNG)
+
+    def distance(page: str, slug: str) -> str:
+        return text(between(card_for(page, slug), '<p class="distance">', "</p>"))
+
     page = main(get(client, "/search?near=48336"))
-    by_zip = between(card_for(page, "by-zip"), '<p class="distance">', "</p>")
-    assert text(by_zip) == "About 0.0 mi away"
-    by_street = between(card_for(page, "by-street"), '<p class="distance">', "</p>")
-    assert text(by_street) == "0.7 mi away"
+    # To a ZIP code's centre: whole miles, and its own ZIP code's centre is "within about 1".
+    assert distance(page, "by-zip") == "Within about 1 mi"
+    assert distance(page, "detroit") == "About 19 mi away"
+    assert distance(page, "by-street") == "0.7 mi away"
     # What "about" means is said once, above the cards.
     assert page.count(ABOUT_NOTE) == 1 and page.index(ABOUT_NOTE) < page.index("by-zip")
+    client.set_cookie("lang", "es")
+    page = main(get(client, "/search?near=48336"))
+    assert distance(page, "by-zip") == "A unas 1 mi o menos"
+    assert distance(page, "detroit") == "A unas 19 mi"
+    assert distance(page, "by-street") == "A 0.7 mi"
 
 
 def test_a_page_explains_about_only_when_a_card_says_it(client, make_clinic):
@@ -799,9 +809,8 @@ def test_a_page_explains_about_only_when_a_card_says_it(client, make_clinic):
     make_clinic("Zip One", slug="zip-one", near="49503")
     make_clinic("Zip Two", slug="zip-two", near="49503")
     page = main(get(client, "/search?near=49503"))
-    assert text(between(card_for(page, "zip-one"), '<p class="distance">', "</p>")).startswith(
-        "About "
-    )
+    zip_one = text(between(card_for(page, "zip-one"), '<p class="distance">', "</p>"))
+    assert zip_one == "Within about 1 mi"
     assert page.count(ABOUT_NOTE) == 1
 
 

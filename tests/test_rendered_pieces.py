@@ -51,8 +51,8 @@ def test_a_kept_card_still_takes_this_search_s_distance_and_compare_link(client,
     near = card_for(get(client, SEARCH), "lakeside")
     farther = card_for(get(client, "/search?near=48334&radius=25&compare=lakeside"), "lakeside")
 
-    assert "0.0 mi" in near and "Add to compare" in near
-    assert "0.0 mi" not in farther and " mi</strong> away" in farther
+    assert "Within about <strong>1 mi</strong>" in near and "Add to compare" in near
+    assert "Within about" not in farther and " mi</strong> away" in farther
     assert "In your comparison" in farther and "Add to compare" not in farther
 
 
@@ -73,7 +73,7 @@ def test_each_card_fills_the_list_s_distance_and_compare_link_with_its_own_value
     assert f'compare=lakeside#c{zipped.id}"' in approximate
     assert ": Lakeside Clinic</span></a></div></li>" in page
     assert "approximate" not in exact and "<strong>0.0 mi</strong>" not in exact
-    assert "About <strong>0.0 mi</strong> away" in approximate
+    assert "Within about <strong>1 mi</strong>" in approximate
     assert "About" not in exact
 
 
@@ -191,7 +191,8 @@ def test_searches_read_a_listings_kept_cards_and_result_once(app, client, make_c
     near, far = card_for(english_page, "lakeside"), card_for(farther_page, "lakeside")
     assert "Add to compare" in near and "Add to compare" not in card_for(first_page, "lakeside")
     assert "(555) 555-0100" in far and "Example data" not in far
-    assert "0.0 mi" in near and "0.0 mi" not in far and " mi</strong> away" in far
+    assert "Within about <strong>1 mi</strong>" in near
+    assert "Within about" not in far and " mi</strong> away" in far
     (hit,) = json.loads(api_answer)["results"]
     assert hit["slug"] == "lakeside" and hit["phones"][0]["display"] == "(555) 555-0100"
 

@@ -115,7 +115,7 @@ def regions() -> ResponseReturnValue:
 @bp.get("/costs/summary")
 def costs_summary() -> ResponseReturnValue:
     """Count, min, median and max per treatment and unit for a state or place."""
-    query = search.parse_query(request.args, settings.current(), pricing.REGION_PARAMS)
+    query = search.parse_query(pricing.region_args(request.args), settings.current())
     summary = pricing.region_summary(db.session, query)
     return jsonify(
         {

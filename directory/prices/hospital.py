@@ -169,7 +169,8 @@ def region_cash_prices(
     radius: float | None = None,
     limit: int = 200,
 ) -> list[CashPriceRow]:
-    """Published hospitals' current cash prices in a state or around a place."""
+    """Published hospitals' current cash prices in a state or around a place (in the
+    state, when both are given)."""
     conditions = [
         Clinic.status == ClinicStatus.PUBLISHED,
         Clinic.kind == ListingKind.HOSPITAL,
@@ -178,7 +179,8 @@ def region_cash_prices(
         HospitalCharge.amount_cents.is_not(None),
     ]
     if place is not None and place.has_point and radius:
-        conditions.append(Clinic.id.in_(list(search.clinics_within(session, place, radius))))
+        within = search.clinics_within(session, place, radius, state)
+        conditions.append(Clinic.id.in_(list(within)))
     elif state:
         conditions.append(Clinic.id.in_(select(Location.clinic_id).where(Location.state == state)))
     rows = session.execute(

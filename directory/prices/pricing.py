@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -214,6 +214,13 @@ class RegionSummary:
 
         A summary is kept for every reader alike, so its words are chosen when shown.
         """
+        if self.place is not None and self.radius and self.state:
+            return gettext(
+                "the area within %(radius)s miles of %(place)s, in %(state)s",
+                radius=formatting.number(self.radius),
+                place=geo.place_label(self.place),
+                state=geo.state_display_name(self.state),
+            )
         if self.place is not None and self.radius:
             return gettext(
                 "the area within %(radius)s miles of %(place)s",
@@ -228,10 +235,11 @@ class RegionSummary:
 def _region_filter(
     session: Session, state: str | None, place: geo.SearchPlace | None, radius: float | None
 ) -> list[ColumnElement[bool]]:
-    """Conditions on Clinic for a state (with the programs serving it) or a radius."""
+    """Conditions on Clinic for a state (with the programs serving it), a radius, or the
+    part of a radius in a state."""
     conditions: list[ColumnElement[bool]] = [Clinic.status == ClinicStatus.PUBLISHED]
     if place is not None and place.has_point and radius:
-        conditions.append(Clinic.id.in_(search.within_ids(place, radius)))
+        conditions.append(Clinic.id.in_(search.within_ids(place, radius, state)))
     elif state:
         # Uncorrelated IN subqueries run once; a correlated EXISTS per clinic would let
         # SQLite scan the whole state's locations for every clinic in the table.
@@ -282,6 +290,12 @@ _SUMMARIES = VersionedMemo(size=512)
 REGION_PARAMS = ("near", "radius", "state")
 
 
+def region_args(args: Mapping[str, str]) -> dict[str, str]:
+    """The parameters of a request a region's summary reads (the first of repeated ones),
+    in a fixed order: what its page keys, shows in its form and puts in its CSV link."""
+    return {name: args[name] for name in REGION_PARAMS if name in args}
+
+
 def region_summary(session: Session, query: SearchQuery) -> RegionSummary:
     """The summary for a validated query's state or place; geo.UnknownPlace if unknown.
 
@@ -308,7 +322,9 @@ def _region_summary(
 ) -> RegionSummary:
     conditions = _region_filter(session, state, place, radius)
     rows = _summary_rows(session, conditions)
-    if place is not None:
+    if place is not None and state:
+        label = f"within {radius:g} miles of {place.label}, in {geo.state_name(state)}"
+    elif place is not None:
         label = f"within {radius:g} miles of {place.label}"
     elif state:
         label = geo.state_name(state)

@@ -36,7 +36,7 @@ from werkzeug.datastructures import MultiDict
 from directory import settings, shared_pieces
 from directory.caching import VersionedMemo, version_stamp
 from directory.extensions import db
-from directory.formatting import miles
+from directory.formatting import miles, whole_miles
 from directory.i18n import babel_locale
 from directory.listings import rows as listing_rows
 from directory.listings.published import SLUG_RE
@@ -144,7 +144,7 @@ def result_cards(
     macros = stored_cards.card_macros()
     full = len(picked) >= compare_max
     add = split_at_holes(macros.card_foot(_HOLED_CLINIC, w, [], tray_params, compare_max, add_url))
-    distances: dict[Any, list[str]] = {}
+    distances: dict[tuple[Any, bool], list[str]] = {}
     out: list[str] = []
     for hit in hits:
         clinic = hit.clinic
@@ -152,12 +152,15 @@ def result_cards(
         out.append(top)
         if not program and hit.distance_miles is not None:
             precision = hit.location.geocode_precision if hit.location else None
-            line = distances.get(precision)
+            about = hit.distance_is_about
+            close = about and hit.distance_miles < 1
+            line = distances.get((precision, close))
             if line is None:
-                line = distances[precision] = split_at_holes(
-                    macros.card_distance(_DISTANCE, precision, w)
+                line = distances[(precision, close)] = split_at_holes(
+                    macros.card_distance(_DISTANCE, precision, w, close)
                 )
-            out.append(fill_holes(line, {"distance": escape(miles(hit.distance_miles))}))
+            shown = whole_miles(hit.distance_miles) if about else miles(hit.distance_miles)
+            out.append(fill_holes(line, {"distance": escape(shown)}))
         out.append(rest)
         if full or clinic.slug in picked:
             out.append(macros.card_foot(clinic, w, picked, tray_params, compare_max, add_url))
@@ -336,12 +339,11 @@ def search_form(
     return Markup(fill_holes(pieces, {"near": escape(args.get("near", ""))}))  # noqa: S704
 
 
-def region_costs(args: MultiDict[str, str], render: Callable[[], Markup]) -> Markup:
+def region_costs(args: dict[str, str], render: Callable[[], Markup]) -> Markup:
     """The costs page's content (form, summary, chart, hospital prices), rendered once per
-    query, variant and data version. Keyed by every parameter in the order given: the page
-    reads the first of repeated ones, shows them back in the form and the CSV link
-    carries them."""
-    key = (tuple(args.items(multi=True)), *page_variant())
+    region, variant and data version; `args`: the region's parameters
+    (pricing.region_args), which the page shows back in its form and CSV link."""
+    key = (tuple(args.items()), *page_variant())
     return _COSTS.get(db.session, key, render)
 
 

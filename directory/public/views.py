@@ -317,11 +317,10 @@ def region(state: str) -> str:
     )
 
 
-def _costs(args):  # type: ignore[no-untyped-def]
-    """(summary, errors) for /costs and its CSV."""
+def _costs(args: dict[str, str]):  # type: ignore[no-untyped-def]
+    """(summary, errors) for /costs and its CSV, from the region's parameters."""
     try:
-        query = search.parse_query(args, settings.current(), pricing.REGION_PARAMS)
-        return pricing.region_summary(db.session, query), {}
+        return pricing.region_summary(db.session, _parse(args)), {}
     except InvalidSearch as exc:
         return None, exc.errors
     except geo.UnknownPlace as exc:
@@ -331,7 +330,8 @@ def _costs(args):  # type: ignore[no-untyped-def]
 @bp.get("/costs")
 def costs() -> tuple[str, int]:
     """Price summary for a region: count, min, median and max per treatment."""
-    summary, errors = _costs(request.args)
+    args = pricing.region_args(request.args)
+    summary, errors = _costs(args)
 
     def content() -> Markup:
         hospital_cash = (
@@ -346,14 +346,14 @@ def costs() -> tuple[str, int]:
             summary=summary,
             hospital_cash=hospital_cash,
             errors=errors,
-            args=request.args,
+            args=args,
             states=geo.state_choices(),
         )
 
     return render_template(
         "public/costs.html",
         summary=summary,
-        content=content() if errors else rendered.region_costs(request.args, content),
+        content=content() if errors else rendered.region_costs(args, content),
     ), (400 if errors else 200)
 
 
@@ -361,7 +361,7 @@ def costs() -> tuple[str, int]:
 @limiter.limit(_export_limit)
 def costs_csv() -> Response | tuple[str, int]:
     """The prices behind a region summary as CSV, for one state or place at a time."""
-    summary, errors = _costs(request.args)
+    summary, errors = _costs(pricing.region_args(request.args))
     if not errors and summary is not None and summary.state is None and summary.place is None:
         errors = {"state": gettext("Choose a state or a place to download its prices.")}
     if errors or summary is None:

@@ -49,6 +49,7 @@ MESSAGES = {
     "away": N_("<strong>%(distance)s</strong> away"),
     # To a ZIP code's or city's centre: the page says once what "about" means.
     "about_away": N_("About <strong>%(distance)s</strong> away"),
+    "within_about_a_mile": N_("Within about <strong>1 mi</strong>"),
     # After a distance, by how the clinic is placed (`approximate_` and the precision).
     "approximate_region": N_("(approximate: area centre)"),
     "approximate_postal_code": N_("(approximate: ZIP code centre)"),

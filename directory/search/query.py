@@ -248,21 +248,13 @@ def _fmt_radius(radius: float) -> str:
     return str(int(radius)) if radius == int(radius) else f"{radius:g}"
 
 
-def parse_query(
-    args: Mapping[str, str],
-    settings: Settings | None = None,
-    names: tuple[str, ...] | None = None,
-) -> SearchQuery:
+def parse_query(args: Mapping[str, str], settings: Settings | None = None) -> SearchQuery:
     """Validate raw query parameters; raise InvalidSearch naming every bad field.
 
     The parameters and their checks are declared once in search/params.py, which also
     writes them into the API document. `settings` gives the radius and page-size
-    limits; the configuration's defaults apply without it. `names`: read only these
-    parameters, as if the others were not given (a page that applies no filter neither
-    checks one).
+    limits; the configuration's defaults apply without it.
     """
-    if names is not None:
-        args = {name: args[name] for name in names if name in args}
     default_radius = (
         settings.search_default_radius_miles if settings else Defaults.SEARCH_DEFAULT_RADIUS_MILES
     )
@@ -619,16 +611,16 @@ def _page(
     return [_Candidate(row.clinic_id) for row in rows], total
 
 
-def clinics_within(session: Session, place: geo.SearchPlace, radius: float) -> dict[int, float]:
-    """Published clinics within radius of a place: clinic id -> miles."""
+def clinics_within(
+    session: Session, place: geo.SearchPlace, radius: float, state: str | None = None
+) -> dict[int, float]:
+    """Published clinics within radius of a place (at a location in `state`, when given):
+    clinic id -> miles."""
     assert place.latitude is not None and place.longitude is not None  # noqa: S101
     stmt = (
         select(Location.clinic_id, Location.latitude, Location.longitude)
         .join(Clinic, Clinic.id == Location.clinic_id)
-        .where(
-            Clinic.status == ClinicStatus.PUBLISHED,
-            *spatial.within(place.latitude, place.longitude, radius),
-        )
+        .where(*_published_within(place, radius, state))
     )
     found: dict[int, float] = {}
     for clinic_id, lat, lng in session.execute(stmt):
@@ -637,17 +629,27 @@ def clinics_within(session: Session, place: geo.SearchPlace, radius: float) -> d
     return found
 
 
-def within_ids(place: geo.SearchPlace, radius: float) -> Select[Any]:
-    """SQL for the ids of published clinics within radius of a place."""
-    assert place.latitude is not None and place.longitude is not None  # noqa: S101
+def within_ids(place: geo.SearchPlace, radius: float, state: str | None = None) -> Select[Any]:
+    """SQL for the ids of published clinics within radius of a place; with `state`, at a
+    location in that state, as a search's state filter reads it."""
     return (
         select(Location.clinic_id)
         .join(Clinic, Clinic.id == Location.clinic_id)
-        .where(
-            Clinic.status == ClinicStatus.PUBLISHED,
-            *spatial.within(place.latitude, place.longitude, radius),
-        )
+        .where(*_published_within(place, radius, state))
     )
+
+
+def _published_within(
+    place: geo.SearchPlace, radius: float, state: str | None
+) -> list[ColumnElement[bool]]:
+    """Conditions on a published clinic's location: within radius of a place, in `state`."""
+    assert place.latitude is not None and place.longitude is not None  # noqa: S101
+    in_state = [Location.state == state] if state else []
+    return [
+        Clinic.status == ClinicStatus.PUBLISHED,
+        *spatial.within(place.latitude, place.longitude, radius),
+        *in_state,
+    ]
 
 
 @functools.cache
