@@ -760,10 +760,12 @@ def test_compare_shows_distances_from_a_place(client, three_to_compare, make_cli
 
 
 def test_compare_marks_a_distance_to_an_area_centre_as_approximate(client, seeded):
-    # Renew Ketamine states only "Chicagoland": its position is the area's centre, and the
-    # search page says so beside the distance ("approximate: area centre").
-    search_card = card_for(main(get(client, "/search?near=Chicagoland")), RENEW)
-    assert "approximate" in text(search_card)
+    # Renew Ketamine states only "Chicagoland": its position is the area's centre, so its
+    # search card gives no distance (it would read 0.0 mi searching the area itself).
+    for near in ("Chicagoland", "60614"):
+        search_card = card_for(main(get(client, f"/search?near={near}")), RENEW)
+        line = text(between(search_card, '<p class="distance">', "</p>"))
+        assert line == "Distance not known: the clinic publishes only its area"
     rows = compare_rows(client, f"/compare?clinics={MICHIGAN},{RENEW}&near=48336")
     michigan, renew = rows["Distance"]
     # The Michigan clinic is placed at its ZIP code's centre, not its street address.

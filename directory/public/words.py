@@ -50,6 +50,8 @@ MESSAGES = {
     # To a ZIP code's or city's centre: the page says once what "about" means.
     "about_away": N_("About <strong>%(distance)s</strong> away"),
     "within_about_a_mile": N_("Within about <strong>1 mi</strong>"),
+    # Placed at an area's centre, which can be far from the clinic.
+    "area_only": N_("Distance not known: the clinic publishes only its area"),
     # After a distance, by how the clinic is placed (`approximate_` and the precision).
     "approximate_region": N_("(approximate: area centre)"),
     "approximate_postal_code": N_("(approximate: ZIP code centre)"),
