@@ -179,8 +179,7 @@ def region_cash_prices(
         HospitalCharge.amount_cents.is_not(None),
     ]
     if place is not None and place.has_point and radius:
-        within = search.clinics_within(session, place, radius, state)
-        conditions.append(Clinic.id.in_(list(within)))
+        conditions.append(Clinic.id.in_(search.within_ids(place, radius, state)))
     elif state:
         conditions.append(Clinic.id.in_(select(Location.clinic_id).where(Location.state == state)))
     rows = session.execute(

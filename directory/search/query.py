@@ -611,45 +611,20 @@ def _page(
     return [_Candidate(row.clinic_id) for row in rows], total
 
 
-def clinics_within(
-    session: Session, place: geo.SearchPlace, radius: float, state: str | None = None
-) -> dict[int, float]:
-    """Published clinics within radius of a place (at a location in `state`, when given):
-    clinic id -> miles."""
-    assert place.latitude is not None and place.longitude is not None  # noqa: S101
-    stmt = (
-        select(Location.clinic_id, Location.latitude, Location.longitude)
-        .join(Clinic, Clinic.id == Location.clinic_id)
-        .where(*_published_within(place, radius, state))
-    )
-    found: dict[int, float] = {}
-    for clinic_id, lat, lng in session.execute(stmt):
-        miles = geo.distance_miles(place.latitude, place.longitude, lat, lng)
-        found[clinic_id] = min(miles, found.get(clinic_id, miles))
-    return found
-
-
 def within_ids(place: geo.SearchPlace, radius: float, state: str | None = None) -> Select[Any]:
     """SQL for the ids of published clinics within radius of a place; with `state`, at a
     location in that state, as a search's state filter reads it."""
+    assert place.latitude is not None and place.longitude is not None  # noqa: S101
+    in_state = [Location.state == state] if state else []
     return (
         select(Location.clinic_id)
         .join(Clinic, Clinic.id == Location.clinic_id)
-        .where(*_published_within(place, radius, state))
+        .where(
+            Clinic.status == ClinicStatus.PUBLISHED,
+            *spatial.within(place.latitude, place.longitude, radius),
+            *in_state,
+        )
     )
-
-
-def _published_within(
-    place: geo.SearchPlace, radius: float, state: str | None
-) -> list[ColumnElement[bool]]:
-    """Conditions on a published clinic's location: within radius of a place, in `state`."""
-    assert place.latitude is not None and place.longitude is not None  # noqa: S101
-    in_state = [Location.state == state] if state else []
-    return [
-        Clinic.status == ClinicStatus.PUBLISHED,
-        *spatial.within(place.latitude, place.longitude, radius),
-        *in_state,
-    ]
 
 
 @functools.cache
