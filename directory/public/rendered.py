@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -137,47 +139,99 @@ def result_cards(
     program: bool = False,
 ) -> Markup:
     """A list of result cards: each one's listing part (card_parts) with this search's
-    distance and compare link. Those two are rendered once a list, with holes where a
-    card's values go, and filled in for each card (escaped as the template escapes
-    them): a macro call for each card cost more than the rest of the card. A picked
-    clinic's link, and a full comparison's note, are rendered for each card."""
-    macros = stored_cards.card_macros()
+    distance and compare link. Those two are rendered once a language and link (kept in
+    this worker), with holes where a card's values go, and filled in for each card
+    (escaped as the template escapes them): a macro call for each card cost more than the
+    rest of the card. A picked clinic's link, and a full comparison's note, are rendered
+    for each card."""
     full = len(picked) >= compare_max
-    add = split_at_holes(macros.card_foot(_HOLED_CLINIC, w, [], tray_params, compare_max, add_url))
-    distances: dict[tuple[Any, bool], list[str]] = {}
+    add = _held_piece(
+        ("add", add_url, compare_max),
+        lambda m: m.card_foot(_HOLED_CLINIC, w, [], tray_params, compare_max, add_url),
+    )
     out: list[str] = []
     for hit in hits:
         clinic = hit.clinic
         top, rest = card_parts(hit)
         out.append(top)
         if not program and hit.distance_miles is not None:
-            precision = hit.location.geocode_precision if hit.location else None
-            about = hit.distance_is_about
+            location = hit.location
+            precision = location.geocode_precision if location else None
+            about = precision is not None and precision.at_local_centre
             close = about and hit.distance_miles < 1
-            line = distances.get((precision, close))
-            if line is None:
-                line = distances[(precision, close)] = split_at_holes(
-                    macros.card_distance(_DISTANCE, precision, w, close)
-                )
+            line = _distance_line(precision, close, w)
             shown = whole_miles(hit.distance_miles) if about else miles(hit.distance_miles)
             out.append(fill_holes(line, {"distance": escape(shown)}))
         out.append(rest)
         if full or clinic.slug in picked:
+            macros = stored_cards.card_macros()
             out.append(macros.card_foot(clinic, w, picked, tray_params, compare_max, add_url))
         else:
-            slug, name = escape(clinic.slug), escape(clinic.display_name)
-            out.append(fill_holes(add, {"slug": slug, "id": str(clinic.id), "name": name}))
+            out.append(fill_holes(add, _link_values(clinic)))
     return Markup("".join(out))  # noqa: S704 - the templates' pieces, values escaped
 
 
-def split_at_holes(piece: Markup) -> list[str]:
-    """A piece rendered with holes, split: its text at even places, holes' names at odd."""
-    return str(piece).split(_HOLE)
+# The distance lines and compare links of result cards, with holes, by language and link.
+_HELD_PIECES: OrderedDict[tuple[Any, ...], HeldPiece] = OrderedDict()
+HELD_PIECES_SIZE = 1024
+_HELD_PIECES_LOCK = threading.Lock()
 
 
-def fill_holes(pieces: list[str], values: dict[str, str]) -> str:
+def _held_piece(key: tuple[Any, ...], render: Callable[[Any], Markup]) -> HeldPiece:
+    """A piece of a result card rendered with holes by a card macro, split at them; kept
+    per language, day, settings and mount point (the data does not change it)."""
+    key = (*key, *page_variant())
+    piece = _HELD_PIECES.get(key)
+    if piece is None:
+        piece = split_at_holes(render(stored_cards.card_macros()))
+        with _HELD_PIECES_LOCK:
+            _HELD_PIECES[key] = piece
+            if len(_HELD_PIECES) > HELD_PIECES_SIZE:
+                _HELD_PIECES.popitem(last=False)
+    return piece
+
+
+def _distance_line(precision: Any, close: bool, w: SimpleNamespace) -> HeldPiece:
+    """A card's distance line, with a hole for the distance, for a location's precision."""
+    return _held_piece(
+        ("distance", precision, close),
+        lambda macros: macros.card_distance(_DISTANCE, precision, w, close),
+    )
+
+
+def _link_values(clinic: Any) -> dict[str, str]:
+    """A clinic's values in its compare link, escaped; kept with a listing read from its
+    kept cards."""
+    values = getattr(clinic, "link_values", None)
+    if values is None:
+        values = {
+            "slug": escape(clinic.slug),
+            "id": str(clinic.id),
+            "name": escape(clinic.display_name),
+        }
+        if isinstance(clinic, stored_cards.KeptListing):
+            clinic.link_values = values
+    return values
+
+
+class HeldPiece(NamedTuple):
+    """A piece rendered with holes: its text with a `%s` for each hole (and `%%` for a
+    per cent sign), and the holes' names in order."""
+
+    text: str
+    names: tuple[str, ...]
+
+
+def split_at_holes(piece: Markup) -> HeldPiece:
+    """A piece rendered with holes, made ready to fill."""
+    parts = str(piece).split(_HOLE)
+    text = "%s".join(part.replace("%", "%%") for part in parts[::2])
+    return HeldPiece(text, tuple(parts[1::2]))
+
+
+def fill_holes(piece: HeldPiece, values: Mapping[str, str]) -> str:
     """A piece with its holes filled, in one pass: a value is never searched for holes."""
-    return "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
+    return piece.text % tuple([values[name] for name in piece.names])
 
 
 def _card_key(hit: ClinicHit) -> tuple[Any, ...]:
@@ -330,7 +384,7 @@ def search_form(
     chosen = (args.get(name) for name in ("radius", "compare", *FILTER_NAMES))
     key = (radius, *chosen, *page_variant())
 
-    def render_holed() -> list[str]:
+    def render_holed() -> HeldPiece:
         holed = MultiDict(args)
         holed["near"] = PLACE_HOLE
         return split_at_holes(render(holed))

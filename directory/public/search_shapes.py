@@ -33,6 +33,7 @@ from directory.formatting import HeldCount, number, squeeze
 from directory.i18n import catalogue
 from directory.public.rendered import (
     PLACE_HOLE,
+    HeldPiece,
     fill_holes,
     hole,
     page_variant,
@@ -66,7 +67,7 @@ class _Kept:
     """A shape's content split at its holes, and what its two lists of cards were given
     (with the place as a hole in them)."""
 
-    pieces: list[str]
+    pieces: HeldPiece
     cards: dict[str, tuple[Any, ...]]
 
 

@@ -128,6 +128,8 @@ class KeptListing:
     locations: list[KeptLocation]
     # By location index: the card showing that location (one for a program without any).
     cards: list[tuple[Markup, Markup]]
+    # Its values in a compare link, escaped: made by the first page that shows it.
+    link_values: dict[str, str] | None = None
 
     is_hospital = False
     display_name = vars(Clinic)["display_name"]
