@@ -246,6 +246,7 @@ def register(app: Flask) -> None:
     """Install the filters and the values every template may use."""
     app.add_template_filter(money)
     app.add_template_filter(miles)
+    app.add_template_filter(whole_miles)
     app.add_template_filter(number_or_hole, "number")
     app.add_template_filter(supply_note)
     app.add_template_filter(term)

@@ -768,14 +768,18 @@ def test_compare_marks_a_distance_to_an_area_centre_as_approximate(client, seede
         assert line == "Distance not known: the clinic publishes only its area"
     rows = compare_rows(client, f"/compare?clinics={MICHIGAN},{RENEW}&near=48336")
     michigan, renew = rows["Distance"]
-    # The Michigan clinic is placed at its ZIP code's centre, not its street address.
-    assert michigan == "0.0 mi (approximate: ZIP code centre)"
-    assert renew.endswith(" mi") or "mi " in renew
-    assert "approximate" in renew
+    # The Michigan clinic is placed at its ZIP code's centre, not its street address: the
+    # comparison says so, in whole miles, as its search card does.
+    assert michigan == "Within about 1 mi (approximate: ZIP code centre)"
+    assert renew == "Distance not known: the clinic publishes only its area"
     # The phone layout's cards say the same.
     page = main(get(client, f"/compare?clinics={MICHIGAN},{RENEW}&near=48336"))
     cards = elements(page, "li.compare-card dl")
-    assert [text(c).count("approximate") for c in cards] == [1, 1]
+    assert [text(c).count("approximate") for c in cards] == [1, 0]
+    assert "publishes only its area" in text(cards[1])
+    # From farther away, whole miles to the ZIP code's centre.
+    rows = compare_rows(client, f"/compare?clinics={MICHIGAN}&near=48226")
+    assert re.fullmatch(r"\d+ mi \(approximate: ZIP code centre\)", rows["Distance"][0])
 
 
 def test_a_distance_is_marked_approximate_unless_the_street_address_places_the_clinic(

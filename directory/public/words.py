@@ -53,7 +53,6 @@ MESSAGES = {
     # Placed at an area's centre, which can be far from the clinic.
     "area_only": N_("Distance not known: the clinic publishes only its area"),
     # After a distance, by how the clinic is placed (`approximate_` and the precision).
-    "approximate_region": N_("(approximate: area centre)"),
     "approximate_postal_code": N_("(approximate: ZIP code centre)"),
     "approximate_city": N_("(approximate: city centre)"),
     "in_comparison": N_("In your comparison"),
