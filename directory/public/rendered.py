@@ -13,9 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -155,9 +153,8 @@ def result_cards(
         top, rest = card_parts(hit)
         out.append(top)
         if not program and hit.distance_miles is not None:
-            location = hit.location
-            precision = location.geocode_precision if location else None
-            about = precision is not None and precision.at_local_centre
+            precision = hit.location.geocode_precision if hit.location else None
+            about = hit.distance_is_about
             close = about and hit.distance_miles < 1
             line = _distance_line(precision, close, w)
             shown = whole_miles(hit.distance_miles) if about else miles(hit.distance_miles)
@@ -172,23 +169,17 @@ def result_cards(
 
 
 # The distance lines and compare links of result cards, with holes, by language and link.
-_HELD_PIECES: OrderedDict[tuple[Any, ...], HeldPiece] = OrderedDict()
-HELD_PIECES_SIZE = 1024
-_HELD_PIECES_LOCK = threading.Lock()
+_HELD_PIECES = VersionedMemo(size=1024)
 
 
 def _held_piece(key: tuple[Any, ...], render: Callable[[Any], Markup]) -> HeldPiece:
     """A piece of a result card rendered with holes by a card macro, split at them; kept
-    per language, day, settings and mount point (the data does not change it)."""
-    key = (*key, *page_variant())
-    piece = _HELD_PIECES.get(key)
-    if piece is None:
-        piece = split_at_holes(render(stored_cards.card_macros()))
-        with _HELD_PIECES_LOCK:
-            _HELD_PIECES[key] = piece
-            if len(_HELD_PIECES) > HELD_PIECES_SIZE:
-                _HELD_PIECES.popitem(last=False)
-    return piece
+    per language, day, settings and mount point."""
+    return _HELD_PIECES.get(
+        db.session,
+        (*key, *page_variant()),
+        lambda: split_at_holes(render(stored_cards.card_macros())),
+    )
 
 
 def _distance_line(precision: Any, close: bool, w: SimpleNamespace) -> HeldPiece:
