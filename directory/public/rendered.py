@@ -147,6 +147,10 @@ def result_cards(
         ("add", add_url, compare_max),
         lambda m: m.card_foot(_HOLED_CLINIC, w, [], tray_params, compare_max, add_url),
     )
+    # A list's cards share a few distance lines and, mostly, whole miles: each looked up
+    # once for the list, not once a card.
+    lines: dict[tuple[Any, bool], HeldPiece] = {}
+    whole: dict[int, Markup] = {}
     out: list[str] = []
     for hit in hits:
         clinic = hit.clinic
@@ -156,9 +160,17 @@ def result_cards(
             precision = hit.location.geocode_precision if hit.location else None
             about = hit.distance_is_about
             close = about and hit.distance_miles < 1
-            line = _distance_line(precision, close, w)
-            shown = whole_miles(hit.distance_miles) if about else miles(hit.distance_miles)
-            out.append(fill_holes(line, {"distance": escape(shown)}))
+            line = lines.get((precision, close))
+            if line is None:
+                line = lines[precision, close] = _distance_line(precision, close, w)
+            if about:
+                rounded = round(hit.distance_miles)
+                shown = whole.get(rounded)
+                if shown is None:
+                    shown = whole[rounded] = escape(whole_miles(rounded))
+            else:
+                shown = escape(miles(hit.distance_miles))
+            out.append(fill_holes(line, {"distance": shown}))
         out.append(rest)
         if full or clinic.slug in picked:
             macros = stored_cards.card_macros()
