@@ -28,8 +28,13 @@ def no_kept_cards(monkeypatch):
 
 
 @pytest.fixture
-def store(app, redis_url, no_kept_cards):
-    """The app with its cards shared through a Redis emptied for each test."""
+def store(app, redis_url, no_kept_cards, monkeypatch):
+    """The app with its cards shared through a Redis emptied for each test. A stall of the
+    busy test machine is not taken for a slow Redis here (the site stops sharing for a
+    while after one): the tests below are about what is shared, the ones where Redis does
+    not answer about the pause."""
+    monkeypatch.setattr(shared_pieces, "TIMEOUT_SECONDS", 10.0)
+    monkeypatch.setattr(shared_pieces, "SLOW_SECONDS", 10.0)
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     app.config["REDIS_URL"] = redis_url
