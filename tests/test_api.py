@@ -539,6 +539,7 @@ def test_costs_summary_for_a_state_matches_an_independent_computation(client, ma
 
     assert body["region"] == "Michigan"
     assert body["clinics"] == 8  # five priced, unpriced, hidden prices, the program
+    assert body["priced_clinics"] == 6  # the five with counted prices and the program
     assert body["prices"] == len(iv_sessions) + len(consultations) + 1
     rows = {(r["treatment"], r["unit"]): r for r in body["rows"]}
     assert list(rows) == [
@@ -568,11 +569,11 @@ def test_costs_summary_around_a_place_only_counts_clinics_within_the_radius(clie
     make_clinic("Here", near="48336", prices=(price("iv-infusion", 500),))
     make_clinic("Detroit", near="48226", prices=(price("iv-infusion", 700),))
     make_clinic("Lansing", near="48933", prices=(price("iv-infusion", 300),))
+    make_clinic("Novi Unpriced", near="48375")
 
     body = get_json(client, "/api/v1/costs/summary", near="48336", radius="30")
     assert body["region"].startswith("within 30 miles of 48336")
-    assert body["clinics"] == 2
-    assert body["prices"] == 2
+    assert (body["clinics"], body["priced_clinics"], body["prices"]) == (3, 2, 2)
     assert body["rows"] == [
         {
             "treatment": "iv-infusion",
@@ -622,7 +623,13 @@ def test_costs_summary_for_the_whole_directory(client, make_clinic):
 
 def test_costs_summary_for_a_state_name_given_as_near(client, seeded):
     body = get_json(client, "/api/v1/costs/summary", near="Illinois")
-    assert body == {"region": "Illinois", "clinics": 1, "prices": 0, "rows": []}
+    assert body == {
+        "region": "Illinois",
+        "clinics": 1,
+        "priced_clinics": 0,
+        "prices": 0,
+        "rows": [],
+    }
 
 
 def test_costs_summary_rejects_a_bad_state(client):

@@ -201,7 +201,12 @@ _REGIONS = obj(
 _COST_SUMMARY = obj(
     {
         "region": STRING,
-        **each(INTEGER, "clinics", "prices"),
+        "clinics": {**INTEGER, "description": "Published listings in the region, priced or not."},
+        "priced_clinics": {
+            **INTEGER,
+            "description": "Of those, the listings with at least one price counted here.",
+        },
+        "prices": {**INTEGER, "description": "Prices counted: each with a source and a date."},
         "rows": array(
             obj(
                 {

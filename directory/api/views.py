@@ -121,6 +121,7 @@ def costs_summary() -> ResponseReturnValue:
         {
             "region": summary.label,
             "clinics": summary.clinic_count,
+            "priced_clinics": summary.priced_clinic_count,
             "prices": summary.price_count,
             "rows": [serializers.summary_row(r) for r in summary.rows],
         }
