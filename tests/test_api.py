@@ -183,6 +183,25 @@ def test_telehealth_programs_serving_the_state_are_listed_apart(client, make_cli
     assert program["treatments"] == ["at-home"]
 
 
+def test_a_search_with_no_place_lists_every_states_programs_once(client, make_clinic):
+    make_clinic("Farmington Clinic", near="48336")
+    make_clinic("Home Program", service_areas=("MI", "OH"), slug="home", free_consultation=True)
+    make_clinic("Texas Program", service_areas=("TX",), slug="texas-home")
+    make_clinic("Draft Program", service_areas=("TX",), slug="draft", status=ClinicStatus.DRAFT)
+
+    body = get_json(client, "/api/v1/clinics")
+
+    assert [h["name"] for h in body["results"]] == ["Farmington Clinic"]
+    assert slugs(body["telehealth_programs"]) == ["home", "texas-home"]
+    assert body["telehealth_programs_total"] == 2
+    free = get_json(client, "/api/v1/clinics", free_consultation="1")
+    assert slugs(free["telehealth_programs"]) == ["home"]
+    assert free["telehealth_programs_total"] == 1
+    past_the_end = get_json(client, "/api/v1/clinics", programs_page="2")
+    assert past_the_end["telehealth_programs"] == []
+    assert past_the_end["telehealth_programs_total"] == 2
+
+
 @pytest.mark.parametrize("state", ["IL", "il", "Illinois"])
 def test_state_filter_lists_clinics_with_an_address_in_the_state(client, seeded, state):
     body = get_json(client, "/api/v1/clinics", state=state)

@@ -305,7 +305,8 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "programs_page",
         Kind.COUNT,
-        "Page of the telehealth programs serving the state (5 a page), from 1.",
+        "Page of the telehealth programs serving the state, or every state when neither near "
+        "nor state is given (5 a page), from 1.",
         maximum=MAX_PAGE,
         label=N_("Programs page"),
     ),

@@ -41,6 +41,7 @@ from directory.models import (
     PriceUnit,
     SearchPoint,
     ServiceArea,
+    StateProgram,
     Treatment,
 )
 from directory.models.treatment import clinic_conditions, clinic_treatments
@@ -334,7 +335,7 @@ def search_with(session: Session, query: SearchQuery, listings: Loader[L]) -> Se
     search_state = state or (place.state if place else None)
     remote: list[_Candidate] = []
     remote_total = 0
-    if search_state:
+    if search_state or place is None:  # no place at all: the programs of every state
         remote, remote_total = _remote_programs(session, search_state, shape, values, query)
 
     shown = [*page, *nearby, *remote]
@@ -721,13 +722,13 @@ _PROGRAMS = VersionedMemo(size=2048)
 
 def _remote_programs(
     session: Session,
-    state: str,
+    state: str | None,
     shape: _Shape,
     values: dict[str, Any],
     query: SearchQuery,
 ) -> tuple[list[_Candidate], int]:
-    """One page of the telehealth and at-home programs licensed in the state, by name, and
-    how many there are.
+    """One page of the telehealth and at-home programs licensed in the state (None: in any
+    state), by name, and how many there are.
 
     A large state has thousands: the database orders and cuts them, and counts them in the
     same statement, so a search reads the ten it shows, kept per data version, filter set
@@ -751,7 +752,7 @@ def _remote_programs(
     )
 
     def read() -> tuple[tuple[int, ...], int]:
-        page_stmt, count_stmt = _programs_statements(shape)
+        page_stmt, count_stmt = _programs_statements(shape, anywhere=state is None)
         bound = {**values, "program_state": state}
         paged = {**bound, "offset": start, "limit": query.remote_per_page}
         rows = session.connection().execute(page_stmt, paged).all()
@@ -767,22 +768,28 @@ def _remote_programs(
 
 
 @functools.lru_cache(maxsize=256)
-def _programs_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
-    """A page of the programs serving a state (bound as `program_state`) that match a
-    shape's filters, with their total; and their count alone."""
-    if not _filtered(shape):
+def _programs_statements(shape: _Shape, anywhere: bool) -> tuple[Select[Any], Select[Any]]:
+    """A page of the programs serving a state (bound as `program_state`), or any state,
+    that match a shape's filters, with their total; and their count alone."""
+    if not anywhere and not _filtered(shape):
         return state_programs.PAGE_IN_ORDER, state_programs.COUNT
-    where = [ServiceArea.state == bindparam("program_state"), *_clinic_filters(shape)]
-    count = (
-        select(func.count())
-        .select_from(Clinic)
-        .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
-        .where(*where)
-    )
+    if anywhere:  # each program once, however many states it serves
+        where = [Clinic.id.in_(select(StateProgram.clinic_id)), *_clinic_filters(shape)]
+        count = select(func.count()).select_from(Clinic).where(*where)
+        listed = select(Clinic.id.label("clinic_id"), count.scalar_subquery().label("total"))
+    else:
+        where = [ServiceArea.state == bindparam("program_state"), *_clinic_filters(shape)]
+        count = (
+            select(func.count())
+            .select_from(Clinic)
+            .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
+            .where(*where)
+        )
+        listed = select(Clinic.id.label("clinic_id"), count.scalar_subquery().label("total")).join(
+            ServiceArea, ServiceArea.clinic_id == Clinic.id
+        )
     paged = (
-        select(Clinic.id.label("clinic_id"), count.scalar_subquery().label("total"))
-        .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
-        .where(*where)
+        listed.where(*where)
         .order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
