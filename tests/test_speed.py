@@ -101,6 +101,32 @@ def test_a_place_searched_before_is_read_once_until_the_gazetteer_changes(app, c
     assert "No clinics within 25 mi" in response.get_data(as_text=True)
 
 
+def test_a_state_search_is_read_once_until_a_listing_changes(app, client, make_clinic):
+    make_clinic("Texan One", slug="texan-one", near="75201")
+    make_clinic("Texan Two", slug="texan-two", near="77002", free_consultation=True)
+    url = "/search?near=TX&free_consultation=1"
+
+    def reads_points() -> tuple[bool, str]:
+        seen, response = _executed(app, client, url)
+        return any("FROM search_points" in sql for sql in seen), response.get_data(as_text=True)
+
+    first, second = reads_points(), reads_points()
+    assert [first[0], second[0]] == [True, False]
+    for _, page in (first, second):
+        assert "Texan Two" in page and "Texan One" not in page
+        assert "removing adds 1 clinic<" in page
+
+    # A new listing moves the data version: the page and the filter's count are read again.
+    make_clinic("Texan Three", slug="texan-three", near="78701", free_consultation=True)
+    make_clinic("Texan Four", slug="texan-four", near="78701")
+    read_again, page = reads_points()
+    assert read_again
+    assert "Texan Three" in page and "Texan Four" not in page
+    assert "removing adds 2 clinics<" in page
+    api = client.get("/api/v1/clinics?state=TX&free_consultation=1").get_json()
+    assert [hit["slug"] for hit in api["results"]] == ["texan-three", "texan-two"]
+
+
 def test_a_place_is_kept_as_read_and_a_browser_position_is_not(app, client, make_clinic):
     make_clinic("Lakeside Clinic", slug="lakeside", near=CHICAGO)
     full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in CHICAGO)  # some keyboards

@@ -361,7 +361,11 @@ def count_matches(session: Session, query: SearchQuery, place: geo.SearchPlace |
     state = query.state or (place.state if place and place.kind == "state" else None)
     point = place if place is not None and place.has_point else None
     shape, values = _shape_and_values(query, point, _radius(query, point), state)
-    return int(session.connection().execute(_count_statement(shape), values).scalar_one())
+
+    def read() -> int:
+        return int(session.connection().execute(_count_statement(shape), values).scalar_one())
+
+    return _PAGES.get(session, (*_memo_key(shape, values), "count"), read)
 
 
 def _radius(query: SearchQuery, point: geo.SearchPlace | None) -> float | None:
@@ -589,6 +593,17 @@ def _count_statement(shape: _Shape) -> Select[Any]:
     return select(func.count()).select_from(_matches(shape))
 
 
+# The pages the database ordered and cut, per shape, values and place in the list, and
+# the counts of the filters' chips: a state's or a filtered search reads thousands of rows
+# for twenty, and is asked again and again while the data stands. A page is some twenty
+# (id, lowest price, priced) and a total.
+_PAGES = VersionedMemo(size=4096)
+
+# A page as kept: each match's id, lowest price and whether that price was read, and the
+# total.
+_KeptPage = tuple[tuple[tuple[int, int | None, bool], ...], int]
+
+
 def _page(
     session: Session, shape: _Shape, values: dict[str, Any], offset: int, limit: int
 ) -> tuple[list[_Candidate], int]:
@@ -599,17 +614,29 @@ def _page(
             session, values, values["state"] if shape.state else None, shape.sort, offset, limit
         )
         return [_Candidate(clinic_id, lowest, priced=True) for clinic_id, lowest in found], total
-    bound = {**values, "offset": offset, "limit": limit}
-    rows = session.connection().execute(_page_statement(shape), bound).all()
-    if rows:
-        total = rows[0].total
-    elif offset:  # past the last page: count on its own
-        total = session.connection().execute(_count_statement(shape), values).scalar_one()
-    else:
-        total = 0
-    if shape.sort == "price" or not shape.treatment:
-        return [_Candidate(row.clinic_id, row.lowest, priced=True) for row in rows], total
-    return [_Candidate(row.clinic_id) for row in rows], total
+
+    def read() -> _KeptPage:
+        bound = {**values, "offset": offset, "limit": limit}
+        rows = session.connection().execute(_page_statement(shape), bound).all()
+        if rows:
+            total = rows[0].total
+        elif offset:  # past the last page: count on its own
+            total = session.connection().execute(_count_statement(shape), values).scalar_one()
+        else:
+            total = 0
+        if shape.sort == "price" or not shape.treatment:
+            return tuple((row.clinic_id, row.lowest, True) for row in rows), total
+        return tuple((row.clinic_id, None, False) for row in rows), total
+
+    matches, total = _PAGES.get(session, (*_memo_key(shape, values), offset, limit), read)
+    return [_Candidate(*match) for match in matches], total
+
+
+def _memo_key(shape: _Shape, values: dict[str, Any]) -> tuple[Any, ...]:
+    """A statement's shape and bound values, as the key of what it read (a list of bands
+    as a tuple)."""
+    bound = sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in values.items())
+    return (shape, *bound)
 
 
 def within_ids(place: geo.SearchPlace, radius: float, state: str | None = None) -> Select[Any]:
