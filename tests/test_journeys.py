@@ -249,6 +249,9 @@ def test_compare_tray_keeps_picks_in_the_url_and_across_searches(client, make_cl
     assert query_of(add_two)["compare"] == [f"{one.slug},{two.slug}"]
 
     page = main(get(client, add_two.split("#")[0]))
+    assert '<section class="compare-tray" id="comparison"' in page
+    for picked in (one, two):  # each picked card links up to the comparison above the list
+        assert links(card_for(page, picked.slug))["Go to your comparison"] == "#comparison"
     go = links(between(page, '<section class="compare-tray"', "</section>"))["Compare 2 clinics"]
     assert query_of(go)["clinics"] == [f"{one.slug},{two.slug}"]
     # a new search from the summary form keeps the picks
@@ -264,6 +267,7 @@ def test_compare_tray_at_the_limit_says_so_instead_of_an_error(client, make_clin
     page = main(get(client, f"/search?near=48336&compare={slugs}"))
     assert "Your comparison (6 of 6)" in text(page)
     assert "Your comparison is full (6)" in text(card_for(page, clinics[6].slug))
+    assert links(card_for(page, clinics[6].slug))["Go to your comparison"] == "#comparison"
     seven = ",".join(c.slug for c in clinics)
     response = client.get(f"/compare?clinics={seven}")
     assert response.status_code == 200

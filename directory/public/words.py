@@ -56,6 +56,8 @@ MESSAGES = {
     "approximate_postal_code": N_("(approximate: ZIP code centre)"),
     "approximate_city": N_("(approximate: city centre)"),
     "in_comparison": N_("In your comparison"),
+    # A link from a picked card up to the comparison above the results.
+    "to_comparison": N_("Go to your comparison"),
     "remove": N_('Remove<span class="visually-hidden"> %(name)s from the comparison</span>'),
     "comparison_full": N_("Your comparison is full (%(count)s). Remove one to add this clinic."),
     "add": N_('Add to compare<span class="visually-hidden">: %(name)s</span>'),

@@ -101,6 +101,9 @@ def test_compare_tray_add_remove_and_back(live_server, new_page, viewport):
         follow(page, page.locator(".cards a:has-text('Add to compare')").first)
     tray = page.locator(".compare-tray")
     assert "Your comparison (2 of 6)" in tray.inner_text()
+    # Back at the card just added, far below the tray on a phone: its foot leads up to it.
+    page.locator(".card-foot a[href='#comparison']").last.click()
+    assert 0 <= tray.evaluate("e => e.getBoundingClientRect().top") < page.viewport_size["height"]
     shot(page, "journey-compare-tray", viewport)
     follow(page, tray.locator("a:has-text('Compare 2 clinics')"))
     if viewport == "phone":
