@@ -115,9 +115,8 @@ def results(hits: list[ClinicHit[Any]], today: date, stale_after_days: int) -> s
             continue
         text = hit.clinic.results[hit.location_index]
         if hit.distance_miles is not None:
-            text = text.replace(
-                _DISTANCE, f'"distance_miles":{serializers.encode(round(hit.distance_miles, 2))}', 1
-            )
+            # JSON writes a float as its repr, and a distance is always finite.
+            text = text.replace(_DISTANCE, f'"distance_miles":{round(hit.distance_miles, 2)!r}', 1)
         if hit.lowest_session_cents is not None:
             text = text.replace(
                 _LOWEST, f'"lowest_session_price_cents":{hit.lowest_session_cents}', 1
@@ -128,5 +127,11 @@ def results(hits: list[ClinicHit[Any]], today: date, stale_after_days: int) -> s
 
 def response(fields: dict[str, str]) -> Response:
     """A JSON object answer from its fields' JSON texts, as `jsonify` writes it."""
-    members = ",".join(f"{serializers.encode(name)}:{fields[name]}" for name in sorted(fields))
+    members = ",".join(f"{_name(name)}:{fields[name]}" for name in sorted(fields))
     return Response(f"{{{members}}}\n", mimetype="application/json")
+
+
+@functools.cache
+def _name(name: str) -> str:
+    """A field's name as JSON (the API's few names, encoded once)."""
+    return serializers.encode(name)

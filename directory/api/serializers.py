@@ -15,11 +15,15 @@ from directory.prices.pricing import SummaryRow
 from directory.search import places as geo
 from directory.search.query import ClinicHit
 
+# One encoder for every call: `json.dumps` with options builds a new one each time, which
+# cost more than encoding a number.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
 
 def encode(value: Any) -> str:
     """JSON text as the API writes it (as `jsonify` does outside debug mode): keys sorted,
     no spaces, ASCII."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def _iso(value: date | None) -> str | None:
