@@ -81,3 +81,19 @@ def test_signed_in_page_has_no_serious_violations(live_server, new_page, name):
     page.click("main button[type=submit]")
     page.goto(live_server.url + SIGNED_IN_PAGES[name])
     assert serious_violations(page) == []
+
+
+def test_the_skip_link_shows_above_the_crisis_bar_and_reaches_the_content(live_server, new_page):
+    page = new_page()
+    page.goto(live_server.url + PUBLIC_PAGES["results"])
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert skip.evaluate("link => link === document.activeElement")
+    box = skip.bounding_box()
+    middle = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
+    # What the visitor sees at the link's middle is the link, not the sticky crisis bar.
+    assert page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('.skip-link') !== null", middle
+    )
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
