@@ -280,4 +280,5 @@ def register(app: Flask) -> None:
             "language_names": taxonomy.LANGUAGE_NAMES,
             "example_data_present": example_data_present,
             "report_labels": REPORT_LABELS,
+            "place_max_length": geo.MAX_PLACE_LENGTH,
         }

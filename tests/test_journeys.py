@@ -261,6 +261,26 @@ def test_compare_tray_keeps_picks_in_the_url_and_across_searches(client, make_cl
     assert "One Clinic" in compared and "Two Clinic" in compared
 
 
+def test_paging_programs_or_results_keeps_the_picks(client, make_clinic):
+    one = make_clinic("One Clinic", **at_fh(0.1))
+    for n in range(7):  # more than a page of programs serving Michigan
+        make_clinic(f"Program {n}", slug=f"program-{n}", service_areas=("MI",))
+    page = main(get(client, f"/search?near=48336&compare={one.slug}"))
+    more = links(page)["More programs →"]
+    assert query_of(more)["compare"] == [one.slug]
+    page = main(get(client, more.split("#")[0]))
+    assert query_of(links(page)["← Previous programs"])["compare"] == [one.slug]
+    past_the_end = main(get(client, f"/search?near=48336&page=9&compare={one.slug}"))
+    assert query_of(links(past_the_end)["Back to the first page"])["compare"] == [one.slug]
+
+
+def test_the_place_fields_take_what_the_search_accepts(client):
+    for url in ("/", "/search?near=48336", "/costs?state=MI"):
+        page = get(client, url)
+        assert 'name="near" type="text"' in page
+        assert re.findall(r'name="near" type="text"[^>]*maxlength="(\d+)"', page) == ["100"]
+
+
 def test_compare_tray_at_the_limit_says_so_instead_of_an_error(client, make_clinic):
     clinics = [make_clinic(f"Clinic {i}", **at_fh(0.01 * (i + 1))) for i in range(7)]
     slugs = ",".join(c.slug for c in clinics[:6])
