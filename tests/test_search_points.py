@@ -46,7 +46,9 @@ def computed() -> set[tuple]:
         session_prices = [
             p.amount_cents
             for p in clinic.prices
-            if p.unit == PriceUnit.SESSION and p.is_publishable
+            if p.unit == PriceUnit.SESSION
+            and p.is_publishable
+            and p.treatment.slug not in ("consultation", "integration")
         ]
         lowest = min(session_prices) if session_prices else None
         for loc in clinic.locations:

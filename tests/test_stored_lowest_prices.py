@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import flask_migrate
 from sqlalchemy import func, select
 
-from directory.extensions import db
-from directory.models import Clinic, LowestPrice, Price, PriceUnit, Treatment
+from directory.extensions import MIGRATIONS_DIR, db
+from directory.models import (
+    Clinic,
+    DataVersion,
+    LowestPrice,
+    Price,
+    PriceUnit,
+    SearchPoint,
+    Treatment,
+)
 from directory.prices import lowest
-from tests.conftest import login, post_form, price
+from tests.conftest import card_for, login, post_form, price, text
 from tests.test_speed import _propose_price
 
 CHICAGO = "60614"
@@ -37,9 +46,11 @@ def computed() -> dict[tuple[int, int | None], int]:
         .where(*where)
         .group_by(Price.clinic_id, Price.treatment_id)
     ).all()
+    # For any treatment: ketamine's own prices, not a consultation's or integration's.
     overall = db.session.execute(
         select(Price.clinic_id, func.min(Price.amount_cents))
-        .where(*where)
+        .join(Treatment, Treatment.id == Price.treatment_id)
+        .where(*where, Treatment.slug.not_in(("consultation", "integration")))
         .group_by(Price.clinic_id)
     ).all()
     found = {(c, t): cents for c, t, cents in per}
@@ -143,6 +154,31 @@ def test_the_price_sort_without_a_treatment_uses_the_lowest_of_any(client, make_
     assert [r["slug"] for r in iv["results"]][0] == "infusions"
 
 
+def test_a_lowest_price_for_any_treatment_is_ketamines_not_integrations(client, make_clinic):
+    make_clinic(
+        "Integration Included",
+        slug="with-integration",
+        near=CHICAGO,
+        treatments=("iv-infusion", "integration", "consultation"),
+        prices=(price("iv-infusion", 500), price("integration", 100), price("consultation", 50)),
+    )
+    make_clinic("Plain Infusions", slug="plain", near=CHICAGO, prices=(price("iv-infusion", 425),))
+    assert stored("with-integration")[None] == 50000
+
+    def found(query: str) -> list[tuple[str, int | None]]:
+        body = client.get(f"/api/v1/clinics?near={CHICAGO}&{query}").get_json()
+        return [(r["slug"], r["lowest_session_price_cents"]) for r in body["results"]]
+
+    assert found("max_price=150") == []
+    assert found("sort=price") == [("plain", 42500), ("with-integration", 50000)]
+    assert found("max_price=450") == [("plain", 42500)]
+    # Asked for by name, integration therapy is still found by its own price.
+    assert found("treatment=integration&max_price=150") == [("with-integration", 10000)]
+    page = client.get(f"/search?near={CHICAGO}&sort=price").get_data(as_text=True)
+    card = text(card_for(page, "with-integration"))
+    assert card.index("IV $500") < card.index("Integration $100")
+
+
 def test_a_search_shows_each_listings_lowest_price_and_follows_every_change(make_clinic, client):
     make_clinic(
         "Lakeside",
@@ -208,3 +244,30 @@ def test_a_price_that_loses_its_as_of_date_stops_counting(make_clinic):
     clinic.prices[0].as_of = date.today() - timedelta(days=3)
     db.session.commit()
     assert stored("lakeside") == {"iv-infusion": 50000, None: 50000}
+
+
+def test_the_migration_takes_the_lowest_price_from_ketamine_itself(app, make_clinic):
+    clinic = make_clinic(
+        "Integration Included",
+        slug="with-integration",
+        near=CHICAGO,
+        prices=(price("iv-infusion", 500), price("integration", 100)),
+    )
+    db.session.commit()
+
+    def lowest_stored() -> tuple[int, int | None]:
+        db.session.rollback()
+        for_any = select(LowestPrice.amount_cents).where(LowestPrice.treatment_id.is_(None))
+        point = select(SearchPoint.lowest_cents).where(SearchPoint.clinic_id == clinic.id)
+        return db.session.scalar(for_any), db.session.scalar(point)
+
+    def version() -> int:
+        return db.session.execute(select(DataVersion.version)).scalar_one()
+
+    assert lowest_stored() == (50000, 50000)
+    flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision="d9b4e7a2c61f")
+    assert lowest_stored() == (10000, 10000)  # as it was: integration counted
+    before = version()
+    flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+    assert lowest_stored() == (50000, 50000)
+    assert version() == before + 1

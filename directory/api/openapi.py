@@ -100,7 +100,12 @@ SCHEMAS: dict[str, Any] = {
             **_listing_properties("summary"),
             "access_as_of": NULLABLE_STR,
             "prices": array(component("Price")),
-            "lowest_session_price_cents": NULLABLE_INT,
+            "lowest_session_price_cents": {
+                **NULLABLE_INT,
+                "description": "The lowest published per-session price, of the treatment "
+                "searched for, or else of any ketamine treatment (not a consultation or "
+                "integration therapy); null without one.",
+            },
             "last_verified": obj(each(NULLABLE_STR, "on", "by")),
         },
         required=(

@@ -64,7 +64,7 @@ def _rows(clinic_ids: list[int] | None) -> Insert:
     """INSERT ... SELECT of the published listings' locations."""
     lowest = (
         select(func.min(Price.amount_cents))
-        .where(Price.clinic_id == Location.clinic_id, *lowest_prices.COUNTED)
+        .where(Price.clinic_id == Location.clinic_id, *lowest_prices.ANY_TREATMENT)
         .scalar_subquery()
     )
     others = aliased(Location)

@@ -17,6 +17,11 @@ CONDITIONS: list[tuple[str, str]] = [(slug, name) for slug, name in _DATA["condi
 TREATMENT_SLUGS = frozenset(slug for slug, _, _ in TREATMENTS)
 CONDITION_SLUGS = frozenset(slug for slug, _ in CONDITIONS)
 TREATMENT_NAMES = {slug: name for slug, name, _ in TREATMENTS}
+# The services around ketamine treatment, not ketamine itself: a listing's lowest price
+# "for any treatment" (the price sort and ceiling without a treatment) leaves them out,
+# and its card lists their prices after the treatments'.
+SUPPORT_SERVICES = frozenset({"consultation", "integration"})
+KETAMINE_TREATMENTS = TREATMENT_SLUGS - SUPPORT_SERVICES
 CONDITION_NAMES = dict(CONDITIONS)
 
 # How a patient can pay (the codes search and the API accept).

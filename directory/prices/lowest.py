@@ -14,26 +14,34 @@ from typing import Any
 from sqlalchemy import func, insert, null, select
 from sqlalchemy.orm import Session
 
+from directory.listings import taxonomy
 from directory.listings.derived import DerivedTable, clinics_with_flushed_prices, replace_rows
-from directory.models import LowestPrice, Price, PriceUnit
+from directory.models import LowestPrice, Price, PriceUnit, Treatment
 
 # The prices a lowest per-session price is taken from: per session, and shown to patients.
 COUNTED: tuple[Any, ...] = (Price.unit == PriceUnit.SESSION, Price.is_publishable)
+# Those a lowest price for any treatment is taken from: ketamine's own, not a
+# consultation's or an integration session's (a $100 integration session is not what a
+# patient under a $150 ceiling is looking for).
+ANY_TREATMENT: tuple[Any, ...] = (
+    *COUNTED,
+    Price.treatment_id.in_(
+        select(Treatment.id).where(Treatment.slug.in_(sorted(taxonomy.KETAMINE_TREATMENTS)))
+    ),
+)
 
 
 def _minimums(clinic_ids: list[int] | None) -> list[Any]:
     """INSERT ... SELECT statements: per clinic and treatment, and per clinic overall."""
-    where = list(COUNTED)
-    if clinic_ids is not None:
-        where.append(Price.clinic_id.in_(clinic_ids))
+    among = [] if clinic_ids is None else [Price.clinic_id.in_(clinic_ids)]
     per_treatment = (
         select(Price.clinic_id, Price.treatment_id, func.min(Price.amount_cents))
-        .where(*where)
+        .where(*COUNTED, *among)
         .group_by(Price.clinic_id, Price.treatment_id)
     )
     overall = (
         select(Price.clinic_id, null(), func.min(Price.amount_cents))
-        .where(*where)
+        .where(*ANY_TREATMENT, *among)
         .group_by(Price.clinic_id)
     )
     columns = ["clinic_id", "treatment_id", "amount_cents"]
@@ -60,7 +68,8 @@ def refresh_all(session: Session) -> int:
 
 
 def lowest_for(clinic_id: Any, treatment_id: Any) -> Any:
-    """SQL: the lowest per-session price of a clinic, for one treatment id or (None) any."""
+    """SQL: the lowest per-session price of a clinic, for one treatment id or (None) any
+    ketamine treatment."""
     stmt = select(LowestPrice.amount_cents).where(LowestPrice.clinic_id == clinic_id)
     if treatment_id is None:
         return stmt.where(LowestPrice.treatment_id.is_(None)).scalar_subquery()

@@ -245,7 +245,10 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "max_price",
         Kind.MONEY,
-        "Highest per-session price in US dollars (a leading $ and thousands commas are read).",
+        "Highest per-session price in US dollars (a leading $ and thousands commas are read): "
+        "a listing matches with some published per-session price at or under it, of the "
+        "treatment given, or else of any ketamine treatment (not a consultation or "
+        "integration therapy).",
         lazy_gettext("The price ceiling must be an amount in dollars, for example 600."),
         maximum=MAX_PRICE_DOLLARS,
         in_filters=True,

@@ -32,6 +32,7 @@ from directory.caching import VersionedMemo
 from directory.config import Defaults
 from directory.listings import rows as cards
 from directory.listings import state_programs
+from directory.listings.taxonomy import SUPPORT_SERVICES
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -191,7 +192,8 @@ class ClinicHit(Generic[L]):
 
     @property
     def session_prices(self: ClinicHit[cards.ListingRow]) -> list[SessionPrice]:
-        """Each treatment's lowest published per-session price, cheapest first."""
+        """Each treatment's lowest published per-session price, cheapest first, those of
+        the services around the treatments (consultation, integration) after them."""
         by_treatment: dict[str, list[Any]] = {}
         for price in self.clinic.public_prices:
             if price.unit == PriceUnit.SESSION:
@@ -202,8 +204,9 @@ class ClinicHit(Generic[L]):
             dates = [p.as_of for p in prices if p.amount_cents == cents and p.as_of]
             several = len({p.amount_cents for p in prices}) > 1
             name = SHORT_TREATMENT_NAMES.get(slug, slug)
-            found.append(SessionPrice(name, cents, several, max(dates, default=None)))
-        return sorted(found, key=lambda p: (p.cents, p.treatment))
+            shown = SessionPrice(name, cents, several, max(dates, default=None))
+            found.append((slug in SUPPORT_SERVICES, cents, name, shown))
+        return [shown for *_, shown in sorted(found)]
 
     @property
     def insured_treatments(self: ClinicHit[cards.ListingRow]) -> list[str]:
