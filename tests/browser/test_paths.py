@@ -66,6 +66,22 @@ def test_patient_searches_filters_opens_compares_and_reads_costs(live_server, ne
     assert page.locator("table.summary tbody tr").count() >= 1
     shot(page, "patient-costs", viewport)
 
+    # From another state's prices, a place typed in is what the page then shows: the state
+    # still chosen in its own form is not sent with it.
+    zip_code = busiest_zip(live_server)
+    [(its_state,)] = live_server.query(
+        "SELECT state FROM places WHERE kind = 'zip' AND key = ?", zip_code
+    )
+    elsewhere = "HI" if its_state == "AK" else "AK"
+    page.goto(f"{live_server.url}/costs?state={elsewhere}")
+    page.fill("#c-near", zip_code)
+    page.fill("#c-radius", "500")
+    page.locator("form:has(#c-near) button[type=submit]").click()
+    page.wait_for_url(lambda url: "near=" in url)
+    assert "state=" not in page.url
+    assert zip_code in page.locator("h1").inner_text()
+    assert page.locator("table.summary tbody tr").count() >= 1
+
 
 def test_use_my_location_with_geolocation_granted(live_server, new_page, viewport):
     page = new_page(geolocation=FARMINGTON_HILLS, permissions=["geolocation"])
