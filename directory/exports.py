@@ -79,7 +79,7 @@ def search_rows(result: SearchResult, base_url: str) -> list[list[object]]:
                 (loc.city or loc.metro or "") if loc else "",
                 loc.state if loc else "",
                 (loc.postal_code or "") if loc else "",
-                "" if hit.distance_miles is None else f"{hit.distance_miles:.1f}",
+                "" if hit.known_distance is None else f"{hit.known_distance:.1f}",
                 c.phones[0].display if c.phones else "",
                 c.website or "",
                 "; ".join(t.name for t in c.treatments),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 import uuid
 from datetime import date, timedelta
@@ -181,6 +183,20 @@ def test_telehealth_programs_serving_the_state_are_listed_apart(client, make_cli
     assert program["location"] is None
     assert program["distance_miles"] is None
     assert program["treatments"] == ["at-home"]
+
+
+@pytest.mark.parametrize("near", ["Chicagoland", "60614"])
+def test_a_listing_placed_only_at_its_areas_centre_has_no_distance(client, seeded, near):
+    # Renew Ketamine states only "Chicagoland": its card says the distance is not known,
+    # and the API and the CSV say the same instead of 0.0 from the area's own centre.
+    body = get_json(client, "/api/v1/clinics", near=near)
+    [renew] = [hit for hit in body["results"] if hit["slug"] == RENEW]
+    assert renew["location"]["geocode_precision"] == "region"
+    assert renew["distance_miles"] is None
+    csv_text = client.get(f"/search.csv?near={near}").get_data(as_text=True)
+    header, *rows = csv.reader(io.StringIO(csv_text))
+    [row] = [row for row in rows if "Renew Ketamine" in row]
+    assert row[header.index("distance_miles")] == ""
 
 
 def test_a_search_with_no_place_lists_every_states_programs_once(client, make_clinic):

@@ -114,9 +114,10 @@ def results(hits: list[ClinicHit[Any]], today: date, stale_after_days: int) -> s
             texts.append(serializers.encode(serializers.hit(hit, today, stale_after_days)))
             continue
         text = hit.clinic.results[hit.location_index]
-        if hit.distance_miles is not None:
+        distance = hit.known_distance
+        if distance is not None:
             # JSON writes a float as its repr, and a distance is always finite.
-            text = text.replace(_DISTANCE, f'"distance_miles":{round(hit.distance_miles, 2)!r}', 1)
+            text = text.replace(_DISTANCE, f'"distance_miles":{round(distance, 2)!r}', 1)
         if hit.lowest_session_cents is not None:
             text = text.replace(
                 _LOWEST, f'"lowest_session_price_cents":{hit.lowest_session_cents}', 1

@@ -95,7 +95,12 @@ SCHEMAS: dict[str, Any] = {
                 "/clinics/{slug}.",
             },
             "service_area_states": array(STRING),
-            "distance_miles": NULLABLE_NUM,
+            "distance_miles": {
+                **NULLABLE_NUM,
+                "description": "Great-circle miles from the place searched to the location "
+                "shown; null without a place, for a telehealth program, and for a listing "
+                "placed only at its area's centre.",
+            },
             "phones": array(component("Phone")),
             **_listing_properties("summary"),
             "access_as_of": NULLABLE_STR,

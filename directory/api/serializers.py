@@ -111,7 +111,7 @@ def clinic_summary(
 
 def hit(h: ClinicHit, today: date, stale_after_days: int) -> dict[str, Any]:
     """A search hit: the clinic summary with its distance."""
-    data = clinic_summary(h.clinic, today, stale_after_days, h.distance_miles)
+    data = clinic_summary(h.clinic, today, stale_after_days, h.known_distance)
     data["location"] = location(h.location) if h.location else None  # the one measured to
     data["lowest_session_price_cents"] = h.lowest_session_cents
     return data

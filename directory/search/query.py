@@ -37,6 +37,7 @@ from directory.models import (
     Clinic,
     ClinicStatus,
     Condition,
+    GeocodePrecision,
     Location,
     LowestPrice,
     PriceUnit,
@@ -179,6 +180,15 @@ class ClinicHit(Generic[L]):
         """The location the result shows: its address, map marker and distance."""
         locations = self.clinic.locations
         return locations[self.location_index] if locations else None
+
+    @property
+    def known_distance(self) -> float | None:
+        """The distance a result states: none to a listing placed only at its area's centre,
+        which can be far from the clinic (its card says the distance is not known)."""
+        location = self.location
+        if location is not None and location.geocode_precision == GeocodePrecision.REGION:
+            return None
+        return self.distance_miles
 
     @property
     def distance_is_about(self) -> bool:
