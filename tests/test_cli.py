@@ -80,6 +80,10 @@ def test_demo_data_is_deterministic_labelled_and_priced(runner, app):
     # a clinic that prices a chronic pain infusion lists chronic pain among its conditions
     pain = {p.clinic for p in prices if p.included and "chronic pain" in p.included.lower()}
     assert pain and all("chronic-pain" in {c.slug for c in clinic.conditions} for clinic in pain)
+    # a clinic that bills an insurer or a public plan says it accepts insurance
+    insurers = {"private-insurance", "medicare", "medicaid", "tricare", "va-community-care"}
+    billing = [c for c in clinics if insurers.intersection(c.payment_codes)]
+    assert billing and all(c.accepts_insurance for c in billing)
 
 
 def test_demo_data_with_another_seed_differs(runner):

@@ -31,6 +31,7 @@ from directory.demo.vocabulary import (
 from directory.listings import snapshots
 from directory.listings.schema import Listing, LocationData, PhoneData
 from directory.listings.slugs import slugify
+from directory.listings.taxonomy import INSURANCE_PAYMENTS
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -184,6 +185,8 @@ def _plan_clinic(
         kind=PhoneKind.MAIN,
     )
     access, clinic["access_as_of"] = access_facts(seed, index, offered, today)
+    if INSURANCE_PAYMENTS.intersection(access["payment_options"]):
+        listing["accepts_insurance"] = True  # billing Medicaid is accepting insurance
     example = Listing(
         **listing,
         **access,

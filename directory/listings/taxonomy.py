@@ -28,6 +28,11 @@ CONDITION_NAMES = dict(CONDITIONS)
 PAYMENT_OPTIONS: list[tuple[str, str]] = [(code, name) for code, name in _DATA["payment_options"]]
 PAYMENT_CODES = frozenset(code for code, _ in PAYMENT_OPTIONS)
 PAYMENT_NAMES = dict(PAYMENT_OPTIONS)
+# The ways to pay through an insurer or a public plan the clinic bills: a listing naming
+# one accepts insurance (out of network, the patient claims it back themselves).
+INSURANCE_PAYMENTS = frozenset(
+    {"private-insurance", "medicare", "medicaid", "tricare", "va-community-care"}
+)
 
 # Languages staff commonly speak in US clinics: ISO 639-1 code (639-2 where 639-1 has
 # none) and English name.
