@@ -861,6 +861,15 @@ def test_compare_names_what_the_default_estimate_is_and_repeats_no_choice(client
     assert chosen == ["iv-infusion"]
 
 
+def test_an_esketamine_series_is_estimated_as_the_labels_induction(client, three_to_compare):
+    # Spravato's induction is two sessions a week for four weeks: eight, not six.
+    rows = compare_rows(client, "/compare?clinics=alpha,beta&treatment=esketamine")
+    series = rows["Initial series (Esketamine (Spravato))"]
+    assert series[0].startswith(f"${8 * 900:,} estimate")
+    assert "8 × the per-session price" in series[0]
+    assert series[1] == "Not published"
+
+
 def resubmitted(page: str, **choices: str) -> str:
     """The comparison form's address after choosing `choices`, as a browser submits it."""
     form = HTMLParser(main(page)).css_first("form.inline-form")

@@ -31,6 +31,14 @@ from directory.search.query import SearchQuery
 from directory.terms import term
 
 DEFAULT_SERIES_LENGTH = 6  # the usual initial series of IV infusions (DESIGN.md)
+# Where a treatment's first course is set elsewhere: Spravato's prescribing information
+# gives an induction phase of two sessions a week for weeks 1 to 4.
+SERIES_LENGTHS = {"esketamine": 8}
+
+
+def series_length(treatment: str) -> int:
+    """How many sessions an estimated initial series of a treatment counts."""
+    return SERIES_LENGTHS.get(treatment, DEFAULT_SERIES_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -89,10 +97,11 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
             price=series,
         )
     elif session_price:
+        count = series_length(treatment)
         profile.series = Amount(
-            session_price.amount_cents * DEFAULT_SERIES_LENGTH,
+            session_price.amount_cents * count,
             estimated=True,
-            note=gettext("%(count)s × the per-session price", count=DEFAULT_SERIES_LENGTH),
+            note=gettext("%(count)s × the per-session price", count=count),
         )
 
     consultation = lowest(published, "consultation", PriceUnit.CONSULTATION) or lowest(
