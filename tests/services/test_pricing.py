@@ -82,7 +82,9 @@ def test_series_follows_the_chosen_treatment(make_clinic):
         treatments=("iv-infusion", "esketamine"),
         prices=(price("iv-infusion", 500), price("esketamine", 250)),
     )
-    assert profile(clinic, "esketamine").series.cents == 6 * 25_000
+    # Spravato's induction: two sessions a week for four weeks.
+    assert profile(clinic, "esketamine").series.cents == 8 * 25_000
+    assert profile(clinic, "iv-infusion").series.cents == 6 * 50_000
     assert profile(clinic, "kap").series is None
 
 
