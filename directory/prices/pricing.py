@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from directory import formatting
 from directory.caching import VersionedMemo
-from directory.listings.taxonomy import TREATMENT_NAMES
+from directory.listings.taxonomy import SUPPORT_SERVICES, TREATMENT_NAMES
 from directory.models import (
     Clinic,
     ClinicStatus,
@@ -80,7 +80,7 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
     profile.stale_prices = sum(1 for p in published if p.is_stale(today, stale_after_days))
 
     for slug in TREATMENT_NAMES:
-        if slug in ("consultation", "integration"):
+        if slug in SUPPORT_SERVICES:
             continue
         for unit in (PriceUnit.SESSION, PriceUnit.MONTH):
             price = lowest(published, slug, unit)

@@ -813,21 +813,16 @@ def _programs_statements(shape: _Shape, anywhere: bool) -> tuple[Select[Any], Se
     that match a shape's filters, with their total; and their count alone."""
     if not anywhere and not _filtered(shape):
         return state_programs.PAGE_IN_ORDER, state_programs.COUNT
+    count = select(func.count()).select_from(Clinic)
     if anywhere:  # each program once, however many states it serves
         where = [Clinic.id.in_(select(StateProgram.clinic_id)), *_clinic_filters(shape)]
-        count = select(func.count()).select_from(Clinic).where(*where)
-        listed = select(Clinic.id.label("clinic_id"), count.scalar_subquery().label("total"))
     else:
         where = [ServiceArea.state == bindparam("program_state"), *_clinic_filters(shape)]
-        count = (
-            select(func.count())
-            .select_from(Clinic)
-            .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
-            .where(*where)
-        )
-        listed = select(Clinic.id.label("clinic_id"), count.scalar_subquery().label("total")).join(
-            ServiceArea, ServiceArea.clinic_id == Clinic.id
-        )
+        count = count.join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
+    count = count.where(*where)
+    listed = select(Clinic.id.label("clinic_id"), count.scalar_subquery().label("total"))
+    if not anywhere:
+        listed = listed.join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
     paged = (
         listed.where(*where)
         .order_by(func.lower(func.coalesce(Clinic.name, "")), Clinic.id)
