@@ -11,7 +11,7 @@ import re
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import AuditEvent, Claim, Clinic, PatientReport, ReportCategory
+from directory.models import AuditEvent, Claim, Clinic, PatientReport, ReportCategory, Revision
 from tests.conftest import (
     MICHIGAN,
     PASSWORD,
@@ -234,3 +234,19 @@ def test_audit_log_shows_what_a_decision_changed_not_the_whole_listing(owner_cli
     diff = diff[: diff.index("</table>")]
     assert "Website" in diff and "https://kim.example.org" in diff
     assert "Farmington Hills" not in diff  # unchanged fields are left out
+
+
+def test_no_insurance_beside_a_way_to_pay_through_an_insurer_is_refused(owner_client):
+    edit = f"/owner/clinics/{MICHIGAN}/edit"
+    data = listing_data(accepts_insurance="no", payment_options=["self-pay", "medicaid"])
+    response = post_form(owner_client, edit, data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "does not accept insurance, but chose Medicaid as a way to pay" in page
+    data = listing_data(accepts_insurance="no", **price_row(0, insurance_accepted="y"))
+    page = post_form(owner_client, edit, data).get_data(as_text=True)
+    assert "but a price says insurance is accepted for it" in page
+    assert db.session.execute(select(Revision)).first() is None  # nothing was proposed
+    # either fact alone, or both saying yes, is a proposal
+    assert propose(owner_client, accepts_insurance="no", payment_options=["self-pay"])
+    assert propose(owner_client, accepts_insurance="yes", payment_options=["medicaid"])

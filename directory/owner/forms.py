@@ -30,7 +30,14 @@ from directory.extensions import db
 from directory.listings import schema
 from directory.listings.schema import Kind
 from directory.listings.snapshots import UNIT_WORDS
-from directory.listings.taxonomy import CONDITIONS, LANGUAGES, PAYMENT_OPTIONS, TREATMENTS
+from directory.listings.taxonomy import (
+    CONDITIONS,
+    INSURANCE_PAYMENTS,
+    LANGUAGES,
+    PAYMENT_NAMES,
+    PAYMENT_OPTIONS,
+    TREATMENTS,
+)
 from directory.models import PhoneKind, PriceUnit
 from directory.search import places as geo
 from directory.terms import language_name
@@ -299,6 +306,28 @@ class ListingForm(FlaskForm):
             self.current_location
         ):
             self._check_city()
+
+    def validate_accepts_insurance(self, field: SelectField) -> None:
+        """ "Does not accept insurance" cannot stand beside a way to pay through an insurer
+        or a price insurance covers: patients filtering by insurance would be misled."""
+        if field.data != "no":
+            return
+        billed = [code for code in self.payment_options.data or () if code in INSURANCE_PAYMENTS]
+        if billed:
+            raise ValidationError(
+                gettext(
+                    "You said the clinic does not accept insurance, but chose %(ways)s as a "
+                    "way to pay. Change one of them.",
+                    ways=", ".join(gettext(PAYMENT_NAMES[code]) for code in billed),
+                )
+            )
+        if any(row.form.insurance_accepted.data for row in self.prices):
+            raise ValidationError(
+                gettext(
+                    "You said the clinic does not accept insurance, but a price says "
+                    "insurance is accepted for it. Change one of them."
+                )
+            )
 
     def fill(self, snapshot: dict[str, Any]) -> None:
         """Pre-fill from a listing snapshot (GET only)."""
