@@ -225,10 +225,18 @@ def test_known_abbreviations_name_the_city(client, typed, label):
     assert f"miles of {label}" in text(main(get(client, f"/search?near={typed}")))
 
 
-def test_la_is_louisiana_but_offers_los_angeles(client):
-    page = main(get(client, "/search?near=LA"))
-    assert "Ketamine clinics in Louisiana" in text(page)
-    assert "Los Angeles, CA" in links(between(page, 'id="other-places">', "</p>"))
+@pytest.mark.parametrize(
+    ("typed", "state", "city"),
+    [
+        ("LA", "Louisiana", "Los Angeles, CA"),
+        ("Washington", "Washington", "Washington, DC"),
+        ("new  york", "New York", "New York, NY"),
+    ],
+)
+def test_a_state_that_is_also_a_city_offers_the_city(client, typed, state, city):
+    page = main(get(client, f"/search?near={typed}"))
+    assert f"Ketamine clinics in {state}" in text(page)
+    assert city in links(between(page, 'id="other-places">', "</p>"))
 
 
 # --- 4. the compare tray -----------------------------------------------------------------------

@@ -38,8 +38,12 @@ ABBREVIATIONS: dict[str, str] = {
     "sd": "san diego, ca",
     "washington dc": "washington, dc",
 }
-# Two letters that are a state code but also a city people mean: offered beside the state.
-STATE_CODE_CITIES: dict[str, str] = {"la": "los angeles, ca"}
+# A state's code or name that is also a city people mean: offered beside the state.
+STATE_NAMED_CITIES: dict[str, str] = {
+    "la": "los angeles, ca",
+    "washington": "washington, dc",
+    "new york": "new york, ny",
+}
 
 MIN_SCORE = 80
 MAX_SUGGESTIONS = 3

@@ -75,6 +75,11 @@ _METRO_BY_ALIAS = {
 }
 
 
+def is_metro(name: str) -> bool:
+    """Whether a search for `name` finds a metro area ("Chicagoland")."""
+    return re.sub(r"\s+", " ", name.strip().lower()) in _METRO_BY_ALIAS
+
+
 @dataclass(frozen=True)
 class SearchPlace:
     """A resolved place: a point with a radius, or a whole state."""
@@ -289,7 +294,7 @@ def _resolve(session: Session, cleaned: str) -> SearchPlace:
 
     code = state_code(cleaned)
     if code:
-        city_key = place_suggestions.STATE_CODE_CITIES.get(cleaned.lower())
+        city_key = place_suggestions.STATE_NAMED_CITIES.get(cleaned.lower())
         alternatives = tuple(place_suggestions.city_labels(session, [city_key] if city_key else []))
         return SearchPlace(
             kind="state", label=state_name(code), state=code, alternatives=alternatives
