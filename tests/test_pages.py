@@ -488,6 +488,16 @@ def test_region_level_clinic_page_does_not_pretend_to_know_the_street(client, se
     assert "geo" not in data  # the area centre is not the clinic's position
 
 
+def test_a_region_level_clinic_is_compared_with_clinics_around_its_area(client, seeded):
+    page = main(get(client, f"/clinics/{RENEW}"))
+    link = page[: page.index(">Compare with clinics nearby<")]
+    assert link[link.rindex("<a ") :].endswith(
+        f'href="/search?near=Chicagoland&amp;compare={RENEW}"'
+    )
+    found = text(main(get(client, f"/search?near=Chicagoland&compare={RENEW}")))
+    assert "within 50 miles of Chicagoland" in found
+
+
 def test_clinic_page_prices_show_source_date_and_staleness(client, make_clinic):
     today = date.today()
     fresh, stale = today - timedelta(days=30), today - timedelta(days=400)
@@ -694,7 +704,7 @@ def test_compare_puts_costs_side_by_side(client, three_to_compare, url):
     ]
 
     series = rows["Initial series (IV ketamine infusion)"]
-    assert series[0] == f"$2,700 6 sessions {fresh}"
+    assert series[0] == f"$2,700 6 sessions, about $450 each {fresh}"
     assert "estimate" not in series[0]
     b_series = 6 * 400
     assert series[1].startswith(f"${b_series:,} estimate")

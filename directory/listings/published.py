@@ -278,13 +278,16 @@ def slug_is_managed(session: Session, slug: str) -> bool:
 
 
 def search_place_for(clinic: Clinic | rows.ListingRow) -> str | None:
-    """What to type in the search box to find clinics around this one (ZIP, city or state)."""
+    """What to type in the search box to find clinics around this one (ZIP, city, metro
+    area or state)."""
     loc = clinic.location
     if loc is not None:
         if loc.postal_code:
             return loc.postal_code
         if loc.city:
             return f"{loc.city}, {loc.state}"
+        if loc.metro and geo.is_metro(loc.metro):
+            return loc.metro
         return loc.state
     if clinic.service_areas:
         return clinic.service_areas[0].state
