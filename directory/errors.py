@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -45,6 +48,20 @@ def register(app: Flask) -> None:
         if isinstance(exc, SecurityError):
             return _untrusted_host()
         return error_response(exc.code, _message(exc))
+
+    @app.errorhandler(CSRFError)
+    def _form_not_confirmed(_exc: CSRFError) -> ResponseReturnValue:
+        # No cookie came back with the form (blocked, or the browser was restarted): say
+        # why, and give back what was typed, so nothing has to be written twice.
+        if wants_json():
+            return error_response(400, FORM_NOT_CONFIRMED)
+        page = render_template(
+            "errors/form_not_sent.html",
+            message=FORM_NOT_CONFIRMED,
+            typed=_typed_text(),
+            back=_same_site_referrer(),
+        )
+        return page, 400
 
     @app.errorhandler(StaleDataError)
     def _changed_meanwhile(_exc: StaleDataError) -> ResponseReturnValue:
@@ -102,6 +119,37 @@ OVER_BUDGET = lazy_gettext(
     "This request needed more time than the directory allows for one page. Narrow it (a "
     "smaller radius, a state, a treatment) and try again."
 )
+
+
+FORM_NOT_CONFIRMED = lazy_gettext(
+    "Your form was not sent: this site could not confirm it came from its own page. Your "
+    "browser may be blocking this site's cookies, or it was restarted while the page was "
+    "open. The site keeps one cookie to protect its forms, not to follow you. Allow "
+    "cookies for this site, then go back to the form and send it again."
+)
+# Form fields never given back on a page: secrets, and the form's own token.
+_SECRET_FIELDS = ("password", "confirm", "token", "secret", "code")
+
+
+def _typed_text() -> list[str]:
+    """The sentences a refused form carried (values with a space: not codes or choices,
+    which are quick to pick again), without passwords or tokens."""
+    return [
+        value.strip()
+        for name, value in request.form.items(multi=True)
+        if not any(secret in name.lower() for secret in _SECRET_FIELDS) and " " in value.strip()
+    ][:20]
+
+
+def _same_site_referrer() -> str | None:
+    """The page the form was sent from, when it is one of this site's."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None  # "//elsewhere" would leave the site
+    return path
 
 
 def _over_budget(exc: OperationalError) -> bool:

@@ -12,7 +12,7 @@ from directory import create_app
 from directory.config import DEV_SECRET_KEY
 from directory.extensions import db
 from directory.listings import moderation, snapshots
-from directory.models import Clinic, ReportCategory, SourceDocument
+from directory.models import Clinic, PatientReport, ReportCategory, SourceDocument
 from tests.conftest import (
     MICHIGAN,
     PASSWORD,
@@ -178,3 +178,34 @@ def test_every_page_for_every_role_has_the_headers_and_no_inline_script(app, see
     assert 'type="application/ld+json"' in app.test_client().get(f"/clinics/{MICHIGAN}").get_data(
         as_text=True
     )
+
+
+def test_a_form_sent_without_its_cookie_says_why_and_gives_back_the_text(client, seeded, make_user):
+    report = f"/clinics/{MICHIGAN}/report"
+    note = "The phone number now rings a pharmacy on Orchard Lake Road."
+    sent = {"csrf_token": "none", "category": "phone", "note": note}
+    response = client.post(report, data=sent, headers={"Referer": f"http://localhost{report}"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<h1>Your form was not sent</h1>" in page and "blocking this site's cookies" in page
+    assert re.search(
+        r'<textarea id="typed-1" readonly[^>]*>' + re.escape(note) + "</textarea>", page
+    )
+    assert f'<a class="button" href="{report}">Back to the form</a>' in page
+    assert "phone</textarea>" not in page  # a choice is picked again, not copied
+    db.session.expire_all()
+    assert db.session.execute(select(PatientReport)).first() is None
+
+    # a password is never given back; a page elsewhere is not linked
+    make_user("owner@example.org")
+    sent = {"csrf_token": "none", "email": "owner@example.org", "password": NEW_PASSWORD}
+    response = client.post(
+        "/account/login", data=sent, headers={"Referer": "https://elsewhere.example/form"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and NEW_PASSWORD not in page
+    assert "Back to the form" not in page and "elsewhere.example" not in page
+    # the API's clients get the reason as JSON
+    answer = client.post(report, data=sent, headers={"Accept": "application/json"})
+    assert answer.status_code == 400
+    assert "could not confirm it came from its own page" in answer.get_json()["message"]
