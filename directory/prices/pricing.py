@@ -90,12 +90,7 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
     series = lowest(published, treatment, PriceUnit.SERIES)
     session_price = lowest(published, treatment, PriceUnit.SESSION)
     if series:
-        n = series.sessions_included
-        profile.series = Amount(
-            series.amount_cents,
-            note=ngettext("%(num)s session", "%(num)s sessions", n) if n else "",
-            price=series,
-        )
+        profile.series = Amount(series.amount_cents, note=_series_note(series), price=series)
     elif session_price:
         count = series_length(treatment)
         profile.series = Amount(
@@ -116,9 +111,12 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
     if integration:
         profile.integration = Amount(integration.amount_cents, price=integration)
 
-    if profile.series is not None:
-        total = profile.series.cents
-        parts = [gettext("series")]
+    # A program priced by the month (at-home ketamine, most often) starts with its first.
+    month = lowest(published, treatment, PriceUnit.MONTH)
+    course = profile.series or (Amount(month.amount_cents, price=month) if month else None)
+    if course is not None:
+        total = course.cents
+        parts = [gettext("series") if profile.series else gettext("first month")]
         if profile.consultation is not None:
             total += profile.consultation.cents
             parts.insert(0, gettext("consultation"))
@@ -127,6 +125,19 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
             parts.append(gettext("one integration session"))
         profile.first_course = Amount(total, estimated=True, note=" + ".join(parts))
     return profile
+
+
+def _series_note(series: Price) -> str:
+    """How many sessions a published series holds, and what that makes each: series of
+    4 and of 6 sessions side by side compare by the session."""
+    n = series.sessions_included
+    if not n:
+        return ""
+    count = ngettext("%(num)s session", "%(num)s sessions", n)
+    if n < 2:
+        return count
+    each = formatting.money(_half_up(series.amount_cents / n / 100) * 100)
+    return gettext("%(count)s, about %(each)s each", count=count, each=each)
 
 
 @dataclass(frozen=True)

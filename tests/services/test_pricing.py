@@ -184,6 +184,33 @@ def test_monthly_price_is_used_when_no_session_price_is_published(make_clinic):
     assert result.series is None  # a monthly price says nothing about a series of sessions
 
 
+def test_a_program_priced_by_the_month_estimates_its_first_month(make_clinic):
+    clinic = make_clinic(
+        treatments=("at-home",),
+        prices=(price("at-home", 199, "month"), price("consultation", 99, "consultation")),
+    )
+    result = profile(clinic, "at-home")
+    assert result.series is None
+    assert result.first_course.cents == 9_900 + 19_900
+    assert result.first_course.estimated is True
+    assert result.first_course.note == "consultation + first month"
+    assert profile(clinic, "iv-infusion").first_course is None  # not another treatment's
+
+
+def test_a_published_series_says_what_each_of_its_sessions_comes_to(app, make_clinic):
+    clinic = make_clinic(
+        prices=(
+            price("iv-infusion", 1900, "series", sessions=4),
+            price("esketamine", 2000, "series", sessions=6),
+            price("kap", 900, "series", sessions=1),
+        )
+    )
+    with app.test_request_context():
+        assert profile(clinic).series.note == "4 sessions, about $475 each"
+        assert profile(clinic, "esketamine").series.note == "6 sessions, about $333 each"
+        assert profile(clinic, "kap").series.note == "1 session"
+
+
 def test_stale_prices_are_counted(make_clinic):
     clinic = make_clinic(
         prices=(
