@@ -99,6 +99,16 @@ def not_in_future(_form: Form, field: Field) -> None:
         raise ValidationError(gettext("The date cannot be in the future."))
 
 
+# No published ketamine clinic price is older: an earlier date is a typing slip.
+EARLIEST_PRICE_DATE = date(2000, 1, 1)
+
+
+def not_before_2000(_form: Form, field: Field) -> None:
+    """A price's date from 2000 on."""
+    if field.data and field.data < EARLIEST_PRICE_DATE:
+        raise ValidationError(gettext("Give a date from 2000 on."))
+
+
 def us_phone_e164(text: str) -> str | None:
     """+1XXXXXXXXXX for a US number written with digits or letters, else None."""
     try:

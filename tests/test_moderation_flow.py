@@ -287,13 +287,15 @@ def test_report_form_errors_keep_input(client, seeded):
     [
         ({"name": ""}, "This field is required."),
         (price_row(amount="-5"), "The price must be at least $0.01."),
-        (price_row(amount="0"), "The price must be at least $0.01."),
+        (price_row(amount="0"), "Only a consultation can be free"),
+        ({"city": "", "postal_code": ""}, "Give the city of the street address."),
         (price_row(source_url="not a url"), "Enter a full web address"),
         (price_row(source_url=""), "Give the web page where this price is published."),
         (
             price_row(as_of=(date.today() + timedelta(days=3)).isoformat()),
             "cannot be in the future",
         ),
+        (price_row(as_of="1900-01-01"), "Give a date from 2000 on."),
         (price_row(treatment="unicorn-therapy"), "Not a valid choice"),
         ({"website": "javascript:alert(1)"}, "Enter a full web address"),
         ({"email": "not-an-email"}, "Enter an e-mail address"),

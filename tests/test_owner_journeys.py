@@ -15,6 +15,7 @@ from directory.models import AuditEvent, Claim, Clinic, PatientReport, ReportCat
 from tests.conftest import (
     MICHIGAN,
     PASSWORD,
+    between,
     last_mail,
     listing_data,
     login,
@@ -250,3 +251,45 @@ def test_no_insurance_beside_a_way_to_pay_through_an_insurer_is_refused(owner_cl
     # either fact alone, or both saying yes, is a proposal
     assert propose(owner_client, accepts_insurance="no", payment_options=["self-pay"])
     assert propose(owner_client, accepts_insurance="yes", payment_options=["medicaid"])
+
+
+def test_a_free_consultation_is_kept_at_0_and_must_agree_with_the_yes_no_answer(owner_client):
+    edit = f"/owner/clinics/{MICHIGAN}/edit"
+    free = price_row(1, treatment="consultation", amount="0", unit="consultation")
+    revision = propose(owner_client, free_consultation="yes", **price_row(0), **free)
+    assert revision is not None
+    assert sorted(p["amount_cents"] for p in revision.payload["prices"]) == [0, 45_000]
+    # the form shows the $0 price again, and sends it unchanged
+    page = owner_client.get(edit).get_data(as_text=True)
+    assert re.search(r'id="prices-1-amount"[^>]*value="0(\.00)?"', page)
+    assert propose(owner_client, free_consultation="yes", hours="By appointment", **free)
+
+    charged = price_row(0, treatment="consultation", amount="150", unit="consultation")
+    page = post_form(owner_client, edit, listing_data(free_consultation="yes", **charged))
+    assert page.status_code == 400
+    assert "the first consultation is free, but its price is above $0" in page.get_data(
+        as_text=True
+    )
+    page = post_form(owner_client, edit, listing_data(free_consultation="no", **free))
+    assert page.status_code == 400
+    assert "consultation is not free, but a consultation price is $0" in page.get_data(as_text=True)
+
+
+def test_the_edit_form_shows_the_change_still_waiting_and_a_second_replaces_it(owner_client):
+    edit = f"/owner/clinics/{MICHIGAN}/edit"
+    first = propose(owner_client, hours="Mon-Fri 9-5")
+    page = owner_client.get(edit).get_data(as_text=True)
+    notice = between(page, '<p class="notice" id="pending-proposal">', "</p>")
+    assert "are waiting for a moderator, and this form shows them" in notice
+    assert f'href="/owner/revisions/{first.id}"' in notice
+    assert "Mon-Fri 9-5</textarea>" in page  # what was proposed, not the public listing
+    # sending the form again with one more change keeps the first change
+    second = propose(owner_client, hours="Mon-Fri 9-5", website="https://kim.example.org")
+    assert second.payload["hours"] == "Mon-Fri 9-5"
+    assert second.payload["website"] == "https://kim.example.org"
+    db.session.expire_all()
+    assert db.session.get(Revision, first.id).status.value == "withdrawn"
+    # once decided, the form starts from the public listing again
+    post_form(owner_client, f"/owner/revisions/{second.id}/withdraw", {}, form_page="/owner/")
+    page = owner_client.get(edit).get_data(as_text=True)
+    assert 'id="pending-proposal"' not in page and "Mon-Fri 9-5" not in page

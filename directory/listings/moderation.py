@@ -167,6 +167,22 @@ def _require_editor(user: User, clinic: Clinic) -> None:
         raise PermissionDenied(gettext("You can only propose changes to listings you manage."))
 
 
+def pending_edit(session: Session, user: User, clinic: Clinic) -> Revision | None:
+    """The person's change to the listing still waiting for a moderator, if any (a newer
+    proposal replaces it)."""
+    return session.execute(
+        select(Revision)
+        .where(
+            Revision.clinic_id == clinic.id,
+            Revision.submitter_id == user.id,
+            Revision.kind == RevisionKind.EDIT,
+            Revision.status == Decision.PENDING,
+        )
+        .order_by(Revision.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 def propose_edit(
     session: Session, user: User, clinic: Clinic, payload: dict[str, Any], note: str = ""
 ) -> Revision:

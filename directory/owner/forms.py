@@ -45,6 +45,7 @@ from directory.validators import (
     choice_list,
     email_address,
     nfkc,
+    not_before_2000,
     not_in_future,
     us_phone,
     us_phone_e164,
@@ -67,6 +68,8 @@ TRISTATE = [
     ("no", lazy_gettext("No")),
 ]
 PHONE_ROWS, PRICE_ROWS = 3, 8
+# What a clinic may publish at $0: a free first consultation.
+FREE_TREATMENTS = frozenset({"consultation"})
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -111,14 +114,16 @@ class PriceRow(Form):
         lazy_gettext("Where it is published (URL)"),
         validators=[Optional(), Length(max=500), web_address],
     )
-    as_of = DateField(lazy_gettext("As of"), validators=[Optional(), not_in_future])
+    as_of = DateField(
+        lazy_gettext("As of"), validators=[Optional(), not_in_future, not_before_2000]
+    )
 
     def is_blank(self) -> bool:
         """True when nothing was entered in the row."""
         return not any(
             [
                 self.treatment.data,
-                self.amount.data,
+                self.amount.data is not None,
                 self.included.data,
                 self.source_url.data,
                 self.as_of.data,
@@ -138,16 +143,24 @@ class PriceRow(Form):
             ("as_of", gettext("Give the date the price was published or checked.")),
         ):
             field = getattr(self, name)
-            if not field.data and not field.errors:
+            if (field.data is None or field.data == "") and not field.errors:
                 field.errors = [*field.errors, message]
                 ok = False
         if self.amount.data is not None and not self.amount.data.is_finite():
             self.amount.errors = [*self.amount.errors, gettext("Enter the amount in dollars.")]
             return False
-        if self.amount.data is not None and self.amount.data < Decimal("0.01"):
-            # Anything less would be stored as $0 and ranked first by price.
+        if self.amount.data is not None and self.amount.data < 0:
             self.amount.errors = [*self.amount.errors, gettext("The price must be at least $0.01.")]
             ok = False
+        elif self.amount.data is not None and self.amount.data < Decimal("0.01"):
+            # A free consultation is published as $0; a treatment at $0 is a mistake (and
+            # would rank first by price).
+            if self.treatment.data not in FREE_TREATMENTS:
+                message = gettext(
+                    "Only a consultation can be free; a treatment costs at least $0.01."
+                )
+                self.amount.errors = [*self.amount.errors, message]
+                ok = False
         if self.amount.data is not None and self.amount.data > Decimal("100000"):
             self.amount.errors = [*self.amount.errors, gettext("That amount is too large.")]
             ok = False
@@ -306,6 +319,34 @@ class ListingForm(FlaskForm):
             self.current_location
         ):
             self._check_city()
+
+    def validate_free_consultation(self, field: SelectField) -> None:
+        """A free consultation, or not, as the consultation prices say."""
+        consultations = [
+            row.form.amount.data
+            for row in self.prices
+            if row.form.treatment.data == "consultation" and row.form.amount.data is not None
+        ]
+        if field.data == "yes" and consultations and min(consultations) > 0:
+            raise ValidationError(
+                gettext(
+                    "You said the first consultation is free, but its price is above $0. "
+                    "Enter it as $0, or answer No."
+                )
+            )
+        if field.data == "no" and any(amount == 0 for amount in consultations):
+            raise ValidationError(
+                gettext(
+                    "You said the consultation is not free, but a consultation price is $0. "
+                    "Change one of them."
+                )
+            )
+
+    def validate_address_1(self, field: StringField) -> None:
+        """A street address is shown with its city: without one it reads as half an
+        address. (The city field's own check would stop at an empty city.)"""
+        if (field.data or "").strip() and not (self.city.data or "").strip():
+            raise ValidationError(gettext("Give the city of the street address."))
 
     def validate_accepts_insurance(self, field: SelectField) -> None:
         """ "Does not accept insurance" cannot stand beside a way to pay through an insurer

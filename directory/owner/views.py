@@ -147,6 +147,9 @@ def edit(slug: str) -> str | Response | tuple[str, int]:
     """Propose changes; the public listing stays as it is until a moderator approves."""
     clinic = _editable(slug)
     current = snapshots.snapshot(clinic)
+    # A change still waiting is what the form shows: sending it again replaces it, so
+    # starting from the public listing would quietly drop what was proposed.
+    pending = moderation.pending_edit(db.session, current_user, clinic)
     form = ListingForm()
     form.current_location = current.get("location")
     if form.validate_on_submit():
@@ -167,9 +170,10 @@ def edit(slug: str) -> str | Response | tuple[str, int]:
             )
             return redirect(url_for("owner.dashboard"))
     elif not form.is_submitted():
-        form.fill(current)
+        form.fill(pending.payload if pending else current)
     status = 400 if form.is_submitted() else 200
-    return render_template("owner/listing_form.html", form=form, clinic=clinic), status
+    page = render_template("owner/listing_form.html", form=form, clinic=clinic, pending=pending)
+    return page, status
 
 
 @bp.post("/clinics/<slug>/confirm")
