@@ -315,6 +315,11 @@ def test_published_clinic_page_is_found(client, seeded):
             id="unknown-treatment",
         ),
         pytest.param(
+            {"clinics": "renew-ketamine", "treatment": "integration"},
+            "Choose a treatment from the list.",
+            id="not-a-course-of-treatment",
+        ),
+        pytest.param(
             {"clinics": "renew-ketamine", "near": "Narnia"},
             unknown("Narnia"),
             id="unknown-place",

@@ -733,6 +733,20 @@ def test_compare_puts_costs_side_by_side(client, three_to_compare, url):
     assert "Distance" not in rows
 
 
+def test_a_phone_s_compare_card_shows_every_part_of_its_estimate(client, three_to_compare):
+    page = main(get(client, "/compare?clinics=alpha,beta"))
+    alpha, beta = (text(card) for card in elements(page, "li.compare-card dl"))
+    # 250 + 2,700 + 150: each part is on the card, and what the sum holds
+    assert "Consultation fee $250" in alpha and "Integration session $150" in alpha
+    assert "$3,100 estimate consultation + series + one integration session" in alpha
+    assert "Free consultation Yes" in beta and "Integration session Not offered" in beta
+    assert "$2,400 estimate consultation + series" in beta
+    # the course estimated is a ketamine treatment's, not the sessions added to it
+    course = between(page, '<select id="f-treatment" name="treatment"', "</select>")
+    assert 'value="esketamine"' in course and 'value="at-home"' in course
+    assert 'value="consultation"' not in course and 'value="integration"' not in course
+
+
 def test_compare_gives_each_price_the_unit_the_clinic_published(client, make_clinic):
     make_clinic(
         "Oral Clinic",
@@ -811,7 +825,7 @@ def test_a_distance_is_marked_approximate_unless_the_street_address_places_the_c
     assert page.count(ABOUT_NOTE) == 1 and page.index(ABOUT_NOTE) < page.index("by-zip")
     client.set_cookie("lang", "es")
     page = main(get(client, "/search?near=48336"))
-    assert distance(page, "by-zip") == "A unas 1 mi o menos"
+    assert distance(page, "by-zip") == "A 1 mi o menos, aproximadamente"
     assert distance(page, "detroit") == "A unas 19 mi"
     assert distance(page, "by-street") == "A 0.7 mi"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -65,12 +65,17 @@ class CostProfile:
     stale_prices: int = 0
 
 
-def lowest(prices: list[Price], treatment: str, unit: PriceUnit) -> Price | None:
-    """The cheapest published price of a treatment in a unit."""
+def lowest(
+    prices: list[Price], treatment: str, unit: PriceUnit, current: Callable[[Price], bool]
+) -> Price | None:
+    """The cheapest published price of a treatment in a unit, among the `current` ones when
+    there are any: a clinic's price list of this year stands for it, not an older price
+    (often another service under the same treatment) that happens to be lower."""
     matching = [
         p for p in prices if p.is_publishable and p.treatment.slug == treatment and p.unit == unit
     ]
-    return min(matching, key=lambda p: p.amount_cents, default=None)
+    recent = [p for p in matching if current(p)]
+    return min(recent or matching, key=lambda p: p.amount_cents, default=None)
 
 
 def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: int) -> CostProfile:
@@ -79,16 +84,19 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
     profile = CostProfile(clinic=clinic, treatment=treatment)
     profile.stale_prices = sum(1 for p in published if p.is_stale(today, stale_after_days))
 
+    def current(price: Price) -> bool:
+        return not price.is_stale(today, stale_after_days)
+
     for slug in TREATMENT_NAMES:
         if slug in SUPPORT_SERVICES:
             continue
         for unit in (PriceUnit.SESSION, PriceUnit.MONTH):
-            price = lowest(published, slug, unit)
+            price = lowest(published, slug, unit, current)
             if price:
                 profile.per_session[(slug, unit)] = Amount(price.amount_cents, price=price)
 
-    series = lowest(published, treatment, PriceUnit.SERIES)
-    session_price = lowest(published, treatment, PriceUnit.SESSION)
+    series = lowest(published, treatment, PriceUnit.SERIES, current)
+    session_price = lowest(published, treatment, PriceUnit.SESSION, current)
     if series:
         profile.series = Amount(series.amount_cents, note=_series_note(series), price=series)
     elif session_price:
@@ -99,20 +107,20 @@ def cost_profile(clinic: Clinic, treatment: str, today: date, stale_after_days: 
             note=gettext("%(count)s × the per-session price", count=count),
         )
 
-    consultation = lowest(published, "consultation", PriceUnit.CONSULTATION) or lowest(
-        published, "consultation", PriceUnit.SESSION
+    consultation = lowest(published, "consultation", PriceUnit.CONSULTATION, current) or lowest(
+        published, "consultation", PriceUnit.SESSION, current
     )
     if consultation:
         profile.consultation = Amount(consultation.amount_cents, price=consultation)
     elif clinic.free_consultation:
         profile.consultation = Amount(0, note=gettext("as the clinic states"))
 
-    integration = lowest(published, "integration", PriceUnit.SESSION)
+    integration = lowest(published, "integration", PriceUnit.SESSION, current)
     if integration:
         profile.integration = Amount(integration.amount_cents, price=integration)
 
     # A program priced by the month (at-home ketamine, most often) starts with its first.
-    month = lowest(published, treatment, PriceUnit.MONTH)
+    month = lowest(published, treatment, PriceUnit.MONTH, current)
     course = profile.series or (Amount(month.amount_cents, price=month) if month else None)
     if course is not None:
         total = course.cents

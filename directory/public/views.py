@@ -30,7 +30,7 @@ from directory.links import external_url, public_base
 from directory.listings import moderation
 from directory.listings import published as listings
 from directory.listings import rows as listing_rows
-from directory.listings.taxonomy import TREATMENT_NAMES, TREATMENT_SLUGS
+from directory.listings.taxonomy import KETAMINE_TREATMENTS, TREATMENT_NAMES, TREATMENTS
 from directory.models import ReportCategory
 from directory.prices import hospital, pricing
 from directory.public import jsonld, rendered, search_shapes
@@ -173,6 +173,11 @@ DEFAULT_COMPARE_TREATMENT = "iv-infusion"
 MAX_SEARCH_TEXT = 2000
 
 
+# The courses a comparison estimates: ketamine treatments, not the consultation or the
+# integration session each estimate adds to them.
+COURSE_CHOICES = [(slug, name) for slug, name, _ in TREATMENTS if slug in KETAMINE_TREATMENTS]
+
+
 def _compare_error(message: str) -> tuple[str, int]:
     return render_template(
         "public/compare.html",
@@ -184,6 +189,7 @@ def _compare_error(message: str) -> tuple[str, int]:
         distances={},
         treatment=DEFAULT_COMPARE_TREATMENT,
         default_treatment=DEFAULT_COMPARE_TREATMENT,
+        course_choices=COURSE_CHOICES,
         notice=None,
         search_near=None,
         back_to_search=None,
@@ -234,7 +240,7 @@ def compare() -> tuple[str, int]:
             limit=limit,
         )
     treatment = request.args.get("treatment") or DEFAULT_COMPARE_TREATMENT
-    if treatment not in TREATMENT_SLUGS:
+    if treatment not in KETAMINE_TREATMENTS:
         return _compare_error(gettext("Choose a treatment from the list."))
     clinics, missing = listings.clinics_to_compare(db.session, slugs)
     if slugs and not clinics:
@@ -273,6 +279,7 @@ def compare() -> tuple[str, int]:
         distances=distances,
         treatment=treatment,
         default_treatment=DEFAULT_COMPARE_TREATMENT,
+        course_choices=COURSE_CHOICES,
         error=None,
         notice=notice,
         search_near=search_near,

@@ -426,3 +426,21 @@ def test_region_summary_labels_and_counts(region):
     by_name = pricing.region_summary(db.session, parse_query({"near": "Michigan"}))
     assert by_name.label == "Michigan"
     assert by_name.rows == state.rows and by_name.price_count == state.price_count
+
+
+def test_a_current_price_stands_for_the_clinic_rather_than_an_older_lower_one(make_clinic):
+    old = TODAY - timedelta(days=STALE_AFTER + 30)
+    clinic = make_clinic(
+        prices=(
+            price("iv-infusion", 650, as_of=old),  # last year's price, or another protocol
+            price("iv-infusion", 725),
+            price("iv-infusion", 3000, "series", sessions=6, as_of=old),
+        )
+    )
+    result = profile(clinic)
+    assert result.per_session[("iv-infusion", PriceUnit.SESSION)].cents == 72_500
+    assert result.series.cents == 300_000  # only an old series: still the one published
+    assert result.first_course.cents == 300_000
+    # with nothing current, the lowest of the old ones
+    only_old = make_clinic(prices=(price("esketamine", 900, as_of=old),), name="Old Prices")
+    assert profile(only_old, "esketamine").series.cents == 8 * 90_000
