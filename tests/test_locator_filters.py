@@ -153,7 +153,7 @@ def test_clinic_page_shows_how_to_pay_languages_and_new_patients(client, clinics
     html = client.get("/clinics/medicaid-spanish").get_data(as_text=True)
     assert "<dt>How to pay</dt><dd>Self-pay, Medicaid</dd>" in html
     assert "<dt>Languages spoken</dt><dd>English, Spanish</dd>" in html
-    assert "Accepting new patients; first appointment: About a week" in html
+    assert "Accepting new patients; first appointment: <span>About a week</span>" in html
     assert "Spravato REMS-certified treatment center</dt><dd>Yes" in html
     assert '"paymentAccepted": "Self-pay, Medicaid"' in html
     assert '"availableLanguage": ["English", "Spanish"]' in html

@@ -250,6 +250,9 @@ def test_a_replaced_proposal_says_so_in_spanish_and_not_as_the_moderators_words(
     assert "Sustituida por una propuesta más reciente." in page
     assert "Replaced by a newer proposal" not in page
     assert "motivo del moderador" not in page
+    dashboard = assert_spanish(owner.get("/owner/"), "dashboard")
+    assert "Sustituida por una propuesta más reciente." in dashboard
+    assert "Replaced by a newer proposal" not in dashboard
     owner.set_cookie("lang", "en")
     english = owner.get(f"/owner/revisions/{listed['revision']}").get_data(as_text=True)
     assert "— Replaced by a newer proposal." in english and "moderator's reason" not in english
@@ -372,3 +375,23 @@ def test_an_api_error_speaks_one_language(client):
     assert missing["message"] == "Ninguna clínica publicada tiene ese identificador (slug)."
     english = client.get("/api/v1/clinics?near=48336&radius=lots").get_json()
     assert english["message"] == "Some parameters are not valid."
+
+
+def test_a_listing_s_own_english_words_are_marked_english_on_a_spanish_page(client, make_clinic):
+    make_clinic(
+        "Wait Clinic",
+        slug="wait",
+        accepting_new_patients=True,
+        first_appointment_wait="Two to three weeks",
+        monitoring="Pulse oximetry and blood pressure",
+        prices=(price("iv-infusion", 450) | {"included": "One infusion"},),
+        near="48336",
+    )
+    page = assert_spanish(client.get("/clinics/wait", headers=SPANISH), "clinic")
+    assert 'primera cita: <span lang="en">Two to three weeks</span>' in page
+    assert '<dd lang="en">Pulse oximetry and blood pressure</dd>' in page
+    assert '<span lang="en">One infusion</span>' in page
+    compare = assert_spanish(client.get("/compare?clinics=wait", headers=SPANISH), "compare")
+    assert '<span lang="en">Two to three weeks</span>' in compare
+    english = client.get("/clinics/wait").get_data(as_text=True)
+    assert "<span>Two to three weeks</span>" in english and 'lang="en">Two' not in english
