@@ -124,8 +124,18 @@ def us_phone_e164(text: str) -> str | None:
     return f"+1{national}"
 
 
+def _has_extension(text: str) -> bool:
+    try:
+        return bool(phonenumbers.parse(text, "US").extension)
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def us_phone(_form: Form, field: Field) -> None:
-    """A ten-digit US phone number, digits or letters."""
+    """A ten-digit US phone number, digits or letters, without an extension (a listing's
+    phones are dialled and texted from its page as they stand)."""
+    if field.data and _has_extension(field.data):
+        raise ValidationError(gettext("Enter the number without an extension."))
     if field.data and us_phone_e164(field.data) is None:
         raise ValidationError(
             gettext("Enter a US phone number with area code, such as (555) 555-0100.")

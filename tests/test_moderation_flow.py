@@ -307,6 +307,7 @@ def test_report_form_errors_keep_input(client, seeded):
             "We could not place Nowhere Flats, MI on the map. Give the ZIP code.",
         ),
         ({"phones-0-display": "12"}, "Enter a US phone number"),
+        ({"phones-0-display": "312-555-0199 ext 4"}, "Enter the number without an extension."),
     ],
 )
 def test_bad_edit_form_shows_errors_keeps_input_stores_nothing(owner_client, changes, message):
