@@ -147,8 +147,12 @@ def _same_site_referrer() -> str | None:
     if referrer.netloc != request.host:
         return None
     path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return None  # "//elsewhere" would leave the site
+    # "//elsewhere" would leave the site, and browsers drop tabs and newlines and read a
+    # backslash as a slash before they follow a link.
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in path):
+        return None
     return path
 
 

@@ -205,6 +205,10 @@ def test_a_form_sent_without_its_cookie_says_why_and_gives_back_the_text(client,
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and NEW_PASSWORD not in page
     assert "Back to the form" not in page and "elsewhere.example" not in page
+    for referrer in ("http://localhost/\t/elsewhere.example", "http://localhost/\\elsewhere"):
+        sent = {"csrf_token": "none", "category": "phone", "note": note}
+        page = client.post(report, data=sent, headers={"Referer": referrer})
+        assert "Back to the form" not in page.get_data(as_text=True)
     # the API's clients get the reason as JSON
     answer = client.post(report, data=sent, headers={"Accept": "application/json"})
     assert answer.status_code == 400
