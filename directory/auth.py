@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext
@@ -100,19 +99,3 @@ def admin_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
-
-
-def safe_next(target: str | None) -> str | None:
-    """A local path to return to after sign-in, or None (no open redirects).
-
-    Browsers and urllib drop tabs and newlines and read backslashes as slashes, so any
-    whitespace, control character or backslash disqualifies the target outright.
-    """
-    if not target or len(target) > 2000 or not target.startswith("/"):
-        return None
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or target.startswith("//"):
-        return None
-    return target

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from directory.accounts.mail import MailError
 from directory.extensions import db
+from directory.links import safe_next
 
 
 def wants_json() -> bool:
@@ -146,14 +147,7 @@ def _same_site_referrer() -> str | None:
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc != request.host:
         return None
-    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    # "//elsewhere" would leave the site, and browsers drop tabs and newlines and read a
-    # backslash as a slash before they follow a link.
-    if not path.startswith("/") or path.startswith("//"):
-        return None
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in path):
-        return None
-    return path
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 def _over_budget(exc: OperationalError) -> bool:

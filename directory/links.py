@@ -1,5 +1,6 @@
 """Absolute links, built from the configured public base URL and never from the request;
-and links to other sites, http(s) only, found in text a moderator reads.
+links to other sites, http(s) only, found in text a moderator reads; and local paths
+taken from a request (`next`, a referrer), checked to stay on this site.
 
 A link built from the request's Host header would let anyone who can send a request
 choose the host that a password-reset mail points at.
@@ -62,3 +63,20 @@ def link_urls(text: str | None) -> Markup:
         last = end
     out.append(str(escape(source[last:])))
     return Markup("".join(out))  # noqa: S704 - every piece is escaped above
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to send someone back to (after sign-in, to a form), or None (no open
+    redirects).
+
+    Browsers and urllib drop tabs and newlines and read backslashes as slashes, so any
+    whitespace, control character or backslash disqualifies the target outright.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target

@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 from directory import settings
 from directory.account import forms
 from directory.accounts import service as accounts
-from directory.auth import login_required, safe_next
+from directory.auth import login_required
 from directory.extensions import db, limiter
-from directory.links import external_url
+from directory.links import external_url, safe_next
 from directory.owner.forms import ActionForm
 from directory.view_helpers import per_account
 

@@ -167,20 +167,20 @@ def _require_editor(user: User, clinic: Clinic) -> None:
         raise PermissionDenied(gettext("You can only propose changes to listings you manage."))
 
 
+def _pending_from(user: User, clinic: Clinic) -> Select[Revision]:
+    """The person's changes to the listing still waiting for a moderator."""
+    return select(Revision).where(
+        Revision.clinic_id == clinic.id,
+        Revision.submitter_id == user.id,
+        Revision.status == Decision.PENDING,
+    )
+
+
 def pending_edit(session: Session, user: User, clinic: Clinic) -> Revision | None:
     """The person's change to the listing still waiting for a moderator, if any (a newer
     proposal replaces it)."""
-    return session.execute(
-        select(Revision)
-        .where(
-            Revision.clinic_id == clinic.id,
-            Revision.submitter_id == user.id,
-            Revision.kind == RevisionKind.EDIT,
-            Revision.status == Decision.PENDING,
-        )
-        .order_by(Revision.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    newest = _pending_from(user, clinic).where(Revision.kind == RevisionKind.EDIT)
+    return session.execute(newest.order_by(Revision.id.desc()).limit(1)).scalar_one_or_none()
 
 
 def propose_edit(
@@ -196,13 +196,7 @@ def propose_edit(
     current = snapshots.snapshot(clinic)
     if not snapshots.changed_fields(current, payload):
         raise ModerationError(gettext("Nothing was changed."))
-    for older in session.execute(
-        select(Revision).where(
-            Revision.clinic_id == clinic.id,
-            Revision.submitter_id == user.id,
-            Revision.status == Decision.PENDING,
-        )
-    ).scalars():
+    for older in session.execute(_pending_from(user, clinic)).scalars():
         older.status = Decision.WITHDRAWN
         older.reason = "Replaced by a newer proposal."
         older.decided_at = utcnow()

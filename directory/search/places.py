@@ -75,9 +75,14 @@ _METRO_BY_ALIAS = {
 }
 
 
+def _metro_named(text: str) -> Metro | None:
+    """The metro area a name or alias stands for ("Chicagoland", "chicago area")."""
+    return _METRO_BY_ALIAS.get(re.sub(r"\s+", " ", text.strip().lower().replace("–", "-")))
+
+
 def is_metro(name: str) -> bool:
     """Whether a search for `name` finds a metro area ("Chicagoland")."""
-    return re.sub(r"\s+", " ", name.strip().lower()) in _METRO_BY_ALIAS
+    return _metro_named(name) is not None
 
 
 @dataclass(frozen=True)
@@ -280,7 +285,7 @@ def _resolve(session: Session, cleaned: str) -> SearchPlace:
             return by_zip
         cleaned = words  # a ZIP code not known, or in another state: the words before it
 
-    metro = _METRO_BY_ALIAS.get(re.sub(r"\s+", " ", cleaned.lower().replace("–", "-")))
+    metro = _metro_named(cleaned)
     if metro:
         return _metro_place(session, metro)
 
