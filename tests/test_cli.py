@@ -8,6 +8,7 @@ from directory.extensions import db
 from directory.models import (
     Clinic,
     DataVersion,
+    HsdsServiceAtLocationId,
     HsdsServiceId,
     Location,
     LowestPrice,
@@ -102,6 +103,7 @@ def _derived_rows() -> dict[str, list[tuple]]:
             ("lowest_prices", lowest),
             ("state_programs", select(StateProgram.__table__)),
             ("hsds_service_ids", select(HsdsServiceId.__table__)),
+            ("hsds_service_at_location_ids", select(HsdsServiceAtLocationId.__table__)),
         )
     }
 
@@ -121,6 +123,7 @@ def test_rebuild_derived_recomputes_tables_that_sql_run_by_hand_left_behind(runn
     connection = db.session.connection()
     connection.execute(delete(LowestPrice))
     connection.execute(delete(HsdsServiceId).where(HsdsServiceId.clinic_id != program.id))
+    connection.execute(delete(HsdsServiceAtLocationId))
     connection.execute(
         update(Clinic).where(Clinic.id == program.id).values(name="Zz Renamed By Hand")
     )
@@ -135,6 +138,7 @@ def test_rebuild_derived_recomputes_tables_that_sql_run_by_hand_left_behind(runn
     rebuilt = _derived_rows()
     assert rebuilt["lowest_prices"] == kept["lowest_prices"]
     assert rebuilt["hsds_service_ids"] == kept["hsds_service_ids"]
+    assert rebuilt["hsds_service_at_location_ids"] == kept["hsds_service_at_location_ids"]
     renamed = {row for row in rebuilt["state_programs"] if row[0] == program.id}
     assert renamed and all(row[2] == "zz renamed by hand" for row in renamed)
     assert len(rebuilt["state_programs"]) == len(kept["state_programs"])

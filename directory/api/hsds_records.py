@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from directory.api import hsds
+from directory.caching import VersionedMemo
 from directory.i18n import DEFAULT, LOCALES
 from directory.listings import published, snapshots
 from directory.models import (
@@ -21,15 +22,15 @@ from directory.models import (
     Clinic,
     ClinicStatus,
     Condition,
+    HsdsServiceAtLocationId,
     HsdsServiceId,
     Location,
-    Price,
     Revision,
     Role,
     Treatment,
     User,
 )
-from directory.models.treatment import clinic_conditions, clinic_treatments
+from directory.models.treatment import clinic_conditions
 from directory.search import places as geo
 from directory.search import query as search
 from directory.search.query import InvalidSearch
@@ -290,18 +291,9 @@ def organizations(session: Session, filters: Filters, *, full: bool) -> Page:
         every = [key[0] for key, _miles in _nearest_first(session, located, circle, 1)]
         total, ids = len(every), _slice(every, filters)
     else:
-        total = session.execute(
-            select(func.count()).select_from(Clinic).where(*clauses)
-        ).scalar_one()
-        ids = list(
-            session.execute(
-                select(Clinic.id)
-                .where(*clauses)
-                .order_by(Clinic.id)
-                .offset((filters.page - 1) * filters.per_page)
-                .limit(filters.per_page)
-            ).scalars()
-        )
+        stmt = select(Clinic.id).where(*clauses).order_by(Clinic.id)
+        total, rows = _paged(session, stmt, filters, "organizations")
+        ids = [row[0] for row in rows]
     clinics = load_clinics(session, ids)
     if not full:
         return Page(total, [hsds.organization_summary(clinics[i]) for i in ids])
@@ -319,18 +311,15 @@ def organization(session: Session, org_id: str) -> dict[str, Any] | None:
 
 
 def _offered_pairs(near: Select[Any] | None = None) -> Any:
-    """(clinic, treatment) pairs a listing lists or prices; only of the clinics `near`
-    selects when given (a postcode's box: the union is then built for those alone, not
-    for the whole directory)."""
-    listed = select(
-        clinic_treatments.c.clinic_id.label("clinic_id"),
-        clinic_treatments.c.treatment_id.label("treatment_id"),
+    """(clinic, treatment) pairs a listing lists or prices, from the stored service ids
+    (kept with every change of either); only of the clinics `near` selects when given."""
+    pairs = select(
+        HsdsServiceId.clinic_id.label("clinic_id"),
+        HsdsServiceId.treatment_id.label("treatment_id"),
     )
-    priced = select(Price.clinic_id, Price.treatment_id).where(Price.is_publishable)
     if near is not None:
-        listed = listed.where(clinic_treatments.c.clinic_id.in_(near))
-        priced = priced.where(Price.clinic_id.in_(near))
-    return union(listed, priced).subquery()
+        pairs = pairs.where(HsdsServiceId.clinic_id.in_(near))
+    return pairs.subquery()
 
 
 def _in_box(circle: Circle | None) -> Select[Any] | None:
@@ -382,35 +371,56 @@ def _service_rows(session: Session, filters: Filters, with_locations: bool) -> S
         stmt = stmt.where(Clinic.id == (clinic_id if clinic_id is not None else -1))
     if filters.search:
         stmt = stmt.where(_search_clause(filters.search))
-    order = (
-        [Clinic.id, Location.id, Treatment.position]
-        if with_locations
-        else [
-            Clinic.id,
-            Treatment.position,
-        ]
-    )
-    return stmt.order_by(*order)
+    order = [Clinic.id, Location.id] if with_locations else [Clinic.id]
+    return stmt.order_by(*order, Treatment.position, Treatment.id)
 
 
 def _treatments(session: Session) -> dict[int, Treatment]:
     return {t.id: t for t in session.execute(select(Treatment)).scalars()}
 
 
+# How many rows each listing's statement gives, per statement and filters, while the data
+# stands: counting a directory's services reads all of them, and every page asks again.
+_TOTALS = VersionedMemo(size=256)
+
+
+def _paged(
+    session: Session, stmt: Select[Any], filters: Filters, kind: str
+) -> tuple[int, list[Any]]:
+    """How many rows an ordered statement of `kind` gives, and the page's rows, both from
+    the database: a directory's services run to hundreds of thousands."""
+    key = (
+        kind,
+        filters.search,
+        filters.organization_id,
+        filters.taxonomy_term_id,
+        filters.modified_after,
+    )
+
+    def count() -> int:
+        counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+        return int(session.execute(counted).scalar_one())
+
+    total = _TOTALS.get(session, key, count)
+    rows = session.execute(
+        stmt.offset((filters.page - 1) * filters.per_page).limit(filters.per_page)
+    )
+    return total, list(rows)
+
+
 def services(session: Session, filters: Filters, *, full: bool) -> Page:
     """Each treatment each published listing offers, as HSDS services (nearest first)."""
     circle = _circle(filters)
-    rows: list[Any]
     if circle is None:
-        rows = list(session.execute(_service_rows(session, filters, False)))
+        total, page = _paged(session, _service_rows(session, filters, False), filters, "services")
     else:
         located = _service_rows(session, filters, True)
         rows = [key for key, _miles in _nearest_first(session, located, circle, 2)]
-    page = _slice(rows, filters)
+        total, page = len(rows), _slice(rows, filters)
     clinics = load_clinics(session, sorted({r[0] for r in page}))
     treatments = _treatments(session)
     build = hsds.service if full else hsds.service_summary
-    return Page(len(rows), [build(clinics[cid], treatments[tid]) for cid, tid in page])
+    return Page(total, [build(clinics[cid], treatments[tid]) for cid, tid in page])
 
 
 def service(session: Session, service_id: str) -> dict[str, Any] | None:
@@ -430,14 +440,18 @@ def service(session: Session, service_id: str) -> dict[str, Any] | None:
     return hsds.service(clinic, _treatments(session)[tid])
 
 
-def _sal_rows(session: Session, filters: Filters) -> list[tuple[int, int, int, float | None]]:
-    """(clinic id, treatment id, location id, miles) in page order."""
+def _sal_rows(
+    session: Session, filters: Filters
+) -> tuple[int, list[tuple[int, int, int, float | None]]]:
+    """How many services at locations match, and the page's (clinic id, treatment id,
+    location id, miles) in page order."""
     stmt = _service_rows(session, filters, True)
     circle = _circle(filters)
     if circle is None:
-        every: Iterable[Any] = session.execute(stmt)
-        return [(c, t, loc, None) for c, t, loc, _lat, _lng in every]
-    return [(c, t, loc, miles) for (c, t, loc), miles in _nearest_first(session, stmt, circle, 3)]
+        total, page = _paged(session, stmt, filters, "services_at_locations")
+        return total, [(c, t, loc, None) for c, t, loc, _lat, _lng in page]
+    every = [(c, t, loc, miles) for (c, t, loc), miles in _nearest_first(session, stmt, circle, 3)]
+    return len(every), _slice(every, filters)
 
 
 def _sal(
@@ -450,29 +464,28 @@ def _sal(
 
 def services_at_locations(session: Session, filters: Filters, *, full: bool) -> Page:
     """Each service at each location, nearest first when a postcode is given."""
-    rows = _sal_rows(session, filters)
-    page = _slice(rows, filters)
+    total, page = _sal_rows(session, filters)
     clinics = load_clinics(session, sorted({r[0] for r in page}))
     treatments = _treatments(session)
-    return Page(len(rows), [_sal(clinics, treatments, r, full) for r in page])
+    return Page(total, [_sal(clinics, treatments, r, full) for r in page])
 
 
 def service_at_location(session: Session, sal_id: str) -> dict[str, Any] | None:
-    """One service at a location, fully nested, or None."""
-    stmt = _service_rows(session, Filters(), True).add_columns(Clinic.slug, Treatment.slug)
-    rows: list[Any] = list(session.execute(stmt))
-    positions: dict[int, list[int]] = {}
-    for loc_clinic, loc_id in session.execute(
-        select(Location.clinic_id, Location.id).order_by(Location.clinic_id, Location.id)
-    ):
-        positions.setdefault(loc_clinic, []).append(loc_id)
-    for cid, tid, loc_id, _lat, _lng, slug, tslug in rows:
-        index = positions[cid].index(loc_id)
-        sid = hsds.make_id("service", slug, tslug)
-        if hsds.service_at_location_id(sid, hsds.make_id("location", slug, index)) == sal_id:
-            clinic = load_clinics(session, [cid])[cid]
-            return hsds.service_at_location(clinic, _treatments(session)[tid], index, full=True)
-    return None
+    """One service at a location, fully nested, or None (one probe of the stored ids)."""
+    stored = session.execute(
+        select(
+            HsdsServiceAtLocationId.clinic_id,
+            HsdsServiceAtLocationId.treatment_id,
+            HsdsServiceAtLocationId.location_index,
+        ).where(HsdsServiceAtLocationId.id == sal_id.lower())
+    ).first()
+    if stored is None:
+        return None
+    cid, tid, index = stored
+    if session.execute(select(Clinic.id).where(Clinic.id == cid, _published())).first() is None:
+        return None
+    clinic = load_clinics(session, [cid])[cid]
+    return hsds.service_at_location(clinic, _treatments(session)[tid], index, full=True)
 
 
 # --- change history -----------------------------------------------------------------------

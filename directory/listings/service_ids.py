@@ -1,9 +1,12 @@
-"""Keeping the HSDS ids of the services each listing offers, in the same transaction.
+"""Keeping the HSDS ids of the services each listing offers, and of those services at
+each of its locations, in the same transaction.
 
 A service is a treatment a listing lists or prices publishably; its HSDS id hashes the
-listing's slug and the treatment's. Every transaction that changes a listing's
-treatments or prices (ORM flushes and bulk inserts alike) notes the listing; just before
-it commits, that listing's service ids are recomputed.
+listing's slug and the treatment's. A service at a location hashes the service's id and
+the location's (the listing's slug and the location's place among its locations). Every
+transaction that changes a listing's treatments or prices, or adds or removes one of its
+locations (ORM flushes and bulk inserts alike), notes the listing; just before it
+commits, that listing's ids are recomputed.
 """
 
 from __future__ import annotations
@@ -11,12 +14,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, inspect, select, union
+from sqlalchemy import func, insert, inspect, select, union
 from sqlalchemy.orm import Session
 
-from directory.listings.derived import DerivedTable, clinics_with_flushed_prices, replace_rows
+from directory.listings.derived import (
+    DerivedTable,
+    clinics_with_flushed_prices,
+    listings_with_flushed,
+    replace_rows,
+)
 from directory.listings.hsds_ids import make_id
-from directory.models import Clinic, HsdsServiceId, Price, Treatment
+from directory.models import (
+    Clinic,
+    HsdsServiceAtLocationId,
+    HsdsServiceId,
+    Location,
+    Price,
+    Treatment,
+)
 from directory.models.treatment import clinic_treatments
 
 _TABLES = frozenset({"clinic_treatments", "prices"})
@@ -63,3 +78,49 @@ def refresh(session: Session, clinic_ids: Iterable[int] | None) -> None:
 
 
 DerivedTable("hsds_service_ids", _TABLES, _flushed_clinics, refresh).listen()
+
+
+# A location's place among its listing's is what its id counts: adding or removing one
+# renumbers the others.
+_AT_LOCATION_TABLES = _TABLES | {"locations"}
+
+
+def _flushed_at_locations(session: Session) -> list[Any]:
+    """Clinics whose services, or whose list of locations, a flush changed."""
+    return [*_flushed_clinics(session), *listings_with_flushed(session, Location, fields=())]
+
+
+def _write_at_locations(session: Session, clinic_ids: list[int] | None) -> None:
+    located = select(Location.clinic_id, func.count()).group_by(Location.clinic_id)
+    if clinic_ids is not None:
+        located = located.where(Location.clinic_id.in_(clinic_ids))
+    counts: dict[Any, int] = {cid: n for cid, n in session.execute(located)}
+    rows = []
+    for cid, tid, slug, tslug in session.execute(_offered(clinic_ids)):
+        service = make_id("service", slug, tslug)
+        for index in range(counts.get(cid, 0)):
+            location = make_id("location", slug, index)
+            rows.append(
+                {
+                    "id": make_id("service_at_location", service, location),
+                    "clinic_id": cid,
+                    "treatment_id": tid,
+                    "location_index": index,
+                }
+            )
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(HsdsServiceAtLocationId), rows[start : start + 5000])
+
+
+def refresh_at_locations(session: Session, clinic_ids: Iterable[int] | None) -> None:
+    """Recompute the service-at-location ids of these listings (None: of every listing);
+    no commit."""
+    replace_rows(session, HsdsServiceAtLocationId, _write_at_locations, clinic_ids)
+
+
+DerivedTable(
+    "hsds_service_at_location_ids",
+    _AT_LOCATION_TABLES,
+    _flushed_at_locations,
+    refresh_at_locations,
+).listen()

@@ -24,6 +24,7 @@ from directory.models.clinic import (
 )
 from directory.models.data_version import DataVersion
 from directory.models.document import SourceDocument
+from directory.models.hsds_service_at_location_id import HsdsServiceAtLocationId
 from directory.models.hsds_service_id import HsdsServiceId
 from directory.models.ingest import DuplicateStatus, ExternalId, ImportUpload, PossibleDuplicate
 from directory.models.listing_card import ListingCard
@@ -69,6 +70,7 @@ __all__ = [
     "ChargeKind",
     "ClinicIdentifier",
     "HospitalCharge",
+    "HsdsServiceAtLocationId",
     "HsdsServiceId",
     "IdentifierScheme",
     "ListingKind",
