@@ -1002,6 +1002,24 @@ def test_state_without_clinics_says_so_but_lists_programs(client, regional):
     assert "Remote Rx" in words
 
 
+def test_state_pages_follow_each_change(client, regional, make_clinic):
+    # Read once: the pages are kept while the data stands, and must not outlive a change.
+    assert "GR Two" not in text(main(get(client, "/regions/MI")))
+    assert "Remote Two" not in text(main(get(client, "/regions/OH")))
+    make_clinic("GR Two", city="Grand Rapids", latitude=GRAND_RAPIDS[0], longitude=GRAND_RAPIDS[1])
+    make_clinic("Remote Two", service_areas=("OH",))
+    page = main(get(client, "/regions/MI"))
+    assert text(between(page, '<ul class="columns">', "</ul>")) == (
+        "Farmington Hills (2) Grand Rapids (2)"
+    )
+    assert "GR Two" in text(between(page, '<h2 id="city-2">', "</section>"))
+    assert "Remote Two" in text(main(get(client, "/regions/OH")))
+    counts = {r[0]: (r[1], r[2]) for r in table_rows(main(get(client, "/regions")))[1:]}
+    assert counts["Michigan"] == ("4", "1") and counts["Ohio"] == ("0", "2")
+    api = {r["state"]: r for r in client.get("/api/v1/regions").get_json()["regions"]}
+    assert (api["MI"]["clinics"], api["OH"]["telehealth_programs"]) == (4, 2)
+
+
 @pytest.mark.parametrize("state", ["ZZ", "XX", "Atlantis"])
 def test_unknown_state_is_not_found(client, regional, state):
     get(client, f"/regions/{state}", 404)

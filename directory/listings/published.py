@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from directory.caching import VersionedMemo
 from directory.listings import rows
 from directory.models import Clinic, ClinicQuote, ClinicStatus, Location, ServiceArea
+from directory.models.clinic import display_name as clinic_display_name
 from directory.models.user import clinic_owners
 from directory.search import places as geo
 
@@ -114,8 +115,18 @@ class RegionCount:
     remote_programs: int = 0
 
 
-def state_counts(session: Session) -> list[RegionCount]:
+# Each state's counts, and each state page's lists, while the data stands: they group
+# every published location (a quarter of a second at 100,000 listings), and the pages
+# that show them are in every page's navigation.
+_REGIONS = VersionedMemo(size=64)
+
+
+def state_counts(session: Session) -> tuple[RegionCount, ...]:
     """Every state with published clinics or telehealth programs, by name."""
+    return _REGIONS.get(session, "states", lambda: _state_counts(session))
+
+
+def _state_counts(session: Session) -> tuple[RegionCount, ...]:
     published = Clinic.status == ClinicStatus.PUBLISHED
     clinics = dict(
         session.execute(
@@ -138,31 +149,62 @@ def state_counts(session: Session) -> list[RegionCount]:
         RegionCount(code, geo.state_name(code), clinics.get(code, 0), remote.get(code, 0))
         for code in codes
     ]
-    return sorted(rows, key=lambda r: r.name)
+    return tuple(sorted(rows, key=lambda r: r.name))
 
 
 STATE_LIST_LIMIT = 300  # beyond this a state page lists cities only, each linked to a search
 
 
 @dataclass(frozen=True)
+class ListedClinic:
+    """What a state page shows of a listing: its link, name and badges."""
+
+    slug: str
+    name: str | None
+    is_example: bool
+    is_remote_program: bool
+
+    @classmethod
+    def of(cls, row: Any) -> ListedClinic:
+        """A listing from the columns `_listed_columns` reads."""
+        slug, name, is_example, serves_states = row
+        return cls(slug, name, bool(is_example), bool(serves_states))
+
+    @property
+    def display_name(self) -> str:
+        """The name, as the listing's page gives it."""
+        return clinic_display_name(self.name, self.slug)
+
+
+@dataclass(frozen=True)
 class CityListing:
     """A clinic under one of a state's cities, with its street there (if published)."""
 
-    clinic: Clinic
+    clinic: ListedClinic
     street: str | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class StateDirectory:
     """A state's cities with counts, its clinics by city, and the programs serving it."""
 
     code: str
     name: str
-    cities: list[RegionCount]
+    cities: tuple[RegionCount, ...]
     clinic_count: int
-    clinics_by_city: dict[str, list[CityListing]]
-    remote: list[Clinic]
+    clinics_by_city: dict[str, tuple[CityListing, ...]]
+    remote: tuple[ListedClinic, ...]
     remote_count: int
+
+
+def _listed_columns() -> tuple[Any, ...]:
+    serves_states = (
+        select(ServiceArea.state)
+        .where(ServiceArea.clinic_id == Clinic.id)
+        .correlate_except(ServiceArea)
+        .exists()
+    )
+    return (Clinic.slug, Clinic.name, Clinic.is_example, serves_states)
 
 
 def state_directory(session: Session, code: str) -> StateDirectory:
@@ -170,6 +212,10 @@ def state_directory(session: Session, code: str) -> StateDirectory:
     state = geo.state_code(code) if len(code) <= 40 else None
     if state is None:
         raise NotFound(code)
+    return _REGIONS.get(session, ("state", state), lambda: _state_directory(session, state))
+
+
+def _state_directory(session: Session, state: str) -> StateDirectory:
     published = Clinic.status == ClinicStatus.PUBLISHED
     city = func.coalesce(Location.city, Location.metro, "")  # "": no city (shown last)
     in_state = (
@@ -186,39 +232,48 @@ def state_directory(session: Session, code: str) -> StateDirectory:
             .order_by(in_state.c.city == "", in_state.c.city)
         )
     )
-    cities = [RegionCount(name, name, n) for name, n in counts]
+    cities = tuple(RegionCount(name, name, n) for name, n in counts)
     total = sum(c.clinics for c in cities)
 
     by_city: dict[str, list[CityListing]] = {}
     if total <= STATE_LIST_LIMIT:
         # Each clinic under each of its cities in the state, with its street in that city.
         rows = session.execute(
-            select(city, Clinic, Location.address_1)
+            select(city, Clinic.id, Location.address_1, *_listed_columns())
             .join(Location, Location.clinic_id == Clinic.id)
             .where(published, Location.state == state)
-            .options(selectinload(Clinic.service_areas))  # for the telehealth badge
             .order_by(city, Clinic.name, Location.id)
         ).all()
-        for name, clinic, street in rows:
-            group = by_city.setdefault(name, [])
-            if all(listed.clinic is not clinic for listed in group):
-                group.append(CityListing(clinic, street))
+        listed: set[tuple[str, int]] = set()
+        for row in rows:
+            name, clinic_id, street = row[:3]
+            if (name, clinic_id) not in listed:
+                listed.add((name, clinic_id))
+                clinic = ListedClinic.of(row[3:])
+                by_city.setdefault(name, []).append(CityListing(clinic, street))
 
     remote_filter = (published, ServiceArea.state == state)
     remote_count = session.execute(
         select(func.count()).select_from(ServiceArea).join(Clinic).where(*remote_filter)
     ).scalar_one()
-    remote = list(
-        session.execute(
-            select(Clinic)
+    remote = tuple(
+        ListedClinic.of(row)
+        for row in session.execute(
+            select(*_listed_columns())
             .join(ServiceArea, ServiceArea.clinic_id == Clinic.id)
             .where(*remote_filter)
             .order_by(Clinic.name)
             .limit(STATE_LIST_LIMIT)
-        ).scalars()
+        )
     )
     return StateDirectory(
-        state, geo.state_name(state), cities, total, by_city, remote, remote_count
+        state,
+        geo.state_name(state),
+        cities,
+        total,
+        {name: tuple(group) for name, group in by_city.items()},
+        remote,
+        remote_count,
     )
 
 

@@ -147,7 +147,7 @@ class Clinic(Base):
     @property
     def display_name(self) -> str:
         """The name, or a plain placeholder for drafts whose source states none."""
-        return self.name or f"Unnamed clinic ({self.slug})"
+        return display_name(self.name, self.slug)
 
     @property
     def location(self) -> Location | None:
@@ -289,3 +289,8 @@ class ClinicQuote(Base):
     source_document: Mapped[str] = mapped_column(String(200))
 
     clinic: Mapped[Clinic] = relationship(back_populates="quotes")
+
+
+def display_name(name: str | None, slug: str) -> str:
+    """A listing's name, or a plain placeholder for drafts whose source states none."""
+    return name or f"Unnamed clinic ({slug})"
