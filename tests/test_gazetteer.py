@@ -70,6 +70,9 @@ def test_the_migration_moves_places_and_locations_off_0_0(app, make_clinic):
     db.session.commit()
     clinic_ids = [c.id for c in (stranded, by_city, on_old_centre, untouched)]
     modified = _modified(clinic_ids)
+    # Dropping a table with foreign keys locks the tables they reference (clinics): on
+    # PostgreSQL it waits for every transaction that has read them, this one's too.
+    db.session.commit()
     flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision=BEFORE)
     # The places as the gazetteer package used to give them.
     db.session.execute(
