@@ -388,40 +388,44 @@ def _price_sources(session: Session, conditions: list[ColumnElement[bool]]) -> t
 
 
 def _summary_rows(session: Session, conditions: list[ColumnElement[bool]]) -> list[SummaryRow]:
-    """Count, min, median and max per treatment and unit, computed by the database.
+    """Count, min, median and max per treatment and unit, from how many prices each amount
+    has.
 
-    A large state holds tens of thousands of prices; window functions (in SQLite and
-    PostgreSQL alike) find each group's middle rows, so only a row per group comes back.
+    The database counts the prices of each treatment, unit and amount: a few hundred rows
+    come back even for the whole directory's hundreds of thousands of prices, and the
+    middle of each group is found by walking its amounts. (Ranking every price with window
+    functions took five times as long.)
     """
-    group = (Price.treatment_id, Price.unit)
-    ranked = (
-        select(
-            Price.treatment_id,
-            Price.unit,
-            Price.amount_cents,
-            func.row_number().over(partition_by=group, order_by=Price.amount_cents).label("rn"),
-            func.count().over(partition_by=group).label("n"),
-        )
+    stmt = (
+        select(Price.treatment_id, Price.unit, Price.amount_cents, func.count())
         .join(Clinic, Clinic.id == Price.clinic_id)
         .where(*conditions, *_publishable())
-        .subquery()
+        .group_by(Price.treatment_id, Price.unit, Price.amount_cents)
     )
-    middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-    stmt = select(
-        ranked.c.treatment_id,
-        ranked.c.unit,
-        ranked.c.n,
-        func.min(ranked.c.amount_cents),
-        func.avg(case((middle, ranked.c.amount_cents))),
-        func.max(ranked.c.amount_cents),
-    ).group_by(ranked.c.treatment_id, ranked.c.unit, ranked.c.n)
+    groups: dict[tuple[int, Any], list[tuple[int, int]]] = {}
+    for treatment_id, unit, cents, count in session.execute(stmt):
+        groups.setdefault((treatment_id, unit), []).append((int(cents), int(count)))
     slugs = dict(session.execute(select(Treatment.id, Treatment.slug)).all())
-    summary: Iterable[Any] = session.execute(stmt)
-    rows = [
-        SummaryRow(slugs[tid], PriceUnit(unit), int(n), int(low), _half_up(float(mid)), int(high))
-        for tid, unit, n, low, mid, high in summary
-    ]
+    rows = []
+    for (treatment_id, unit), amounts in groups.items():
+        amounts.sort()
+        n = sum(count for _, count in amounts)
+        middle = (_nth(amounts, (n + 1) // 2) + _nth(amounts, (n + 2) // 2)) / 2
+        low, high = amounts[0][0], amounts[-1][0]
+        rows.append(
+            SummaryRow(slugs[treatment_id], PriceUnit(unit), n, low, _half_up(middle), high)
+        )
     return _in_taxonomy_order(rows)
+
+
+def _nth(amounts: list[tuple[int, int]], k: int) -> int:
+    """The k-th smallest price (from 1) of (amount, how many) pairs in order of amount."""
+    seen = 0
+    for cents, count in amounts:
+        seen += count
+        if seen >= k:
+            return cents
+    raise ValueError(k)
 
 
 def _in_taxonomy_order(rows: list[SummaryRow]) -> list[SummaryRow]:

@@ -290,3 +290,45 @@ def test_a_search_box_holds_every_point_of_its_circle(lat, lng, radius, bearing,
     ranges = box.longitude_ranges()
     assert all(-180 <= low <= high <= 180 for low, high in ranges)
     assert any(low <= point.longitude <= high for low, high in ranges)
+
+
+# A few treatments, units and amounts, so that groups share amounts and medians fall
+# between two of them.
+PRICE_SPECS = st.lists(
+    st.tuples(
+        st.sampled_from(["iv-infusion", "esketamine", "at-home"]),
+        st.sampled_from(["session", "month"]),
+        st.sampled_from([99.5, 100, 250, 250.01, 400, 725, 1000]),
+        st.booleans(),  # with a source (published) or not
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@FUZZ
+@given(specs=PRICE_SPECS)
+def test_a_region_summary_is_the_count_min_median_and_max_of_its_prices(
+    app, client, make_clinic, specs
+):
+    from directory.api import serializers
+    from directory.models import Clinic, ClinicStatus
+    from directory.prices import pricing
+    from tests.conftest import price
+
+    make_clinic(
+        prices=tuple(
+            price(t, dollars, unit, source_url="https://example.com/p" if sourced else None)
+            for t, unit, dollars, sourced in specs
+        )
+    )
+    make_clinic(status=ClinicStatus.DRAFT, prices=(price("iv-infusion", 1),))
+    shown = db.session.execute(
+        select(Price)
+        .join(Clinic)
+        .where(Clinic.status == ClinicStatus.PUBLISHED, Price.is_publishable)
+    ).scalars()
+    expected = pricing.summarise((p.treatment.slug, p.unit, p.amount_cents) for p in shown)
+    summary = client.get("/api/v1/costs/summary").get_json()
+    assert summary["rows"] == [serializers.summary_row(row) for row in expected]
+    assert summary["prices"] == sum(row.count for row in expected)
