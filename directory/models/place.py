@@ -12,7 +12,11 @@ class Place(Base):
     """A named point a patient can search from: a ZIP code or a city."""
 
     __tablename__ = "places"
-    __table_args__ = (Index("ix_places_kind_key", "kind", "key", unique=True),)
+    __table_args__ = (
+        Index("ix_places_kind_key", "kind", "key", unique=True),
+        # A city's ZIP codes, counted to rank suggestions while a patient types.
+        Index("ix_places_kind_name_state", "kind", "name", "state"),
+    )
 
     id: Mapped[IntPk]
     kind: Mapped[str] = mapped_column(String(10))  # "zip" or "city"
