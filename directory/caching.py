@@ -263,6 +263,11 @@ def _cacheable_request() -> bool:
     )
 
 
+def _holds_a_form(response: Response) -> bool:
+    """Whether a page carries a form's CSRF token (a file sent as it is carries none)."""
+    return not response.direct_passthrough and b'name="csrf_token"' in response.get_data()
+
+
 def register(app: Flask) -> None:
     """Answer 304 to anonymous revalidations and let shared caches keep anonymous pages."""
     from directory.extensions import db
@@ -294,7 +299,7 @@ def register(app: Flask) -> None:
             or response.status_code != 200
             or current_user.is_authenticated
             or session.modified
-            or b'name="csrf_token"' in response.get_data()
+            or _holds_a_form(response)
         ):
             if current_user.is_authenticated:
                 response.headers["Cache-Control"] = "private, no-store"

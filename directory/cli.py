@@ -13,6 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from directory import backup, settings
 from directory.accounts import service as accounts
+from directory.api import kept_datapackage
 from directory.demo import clinics as demo_clinics
 from directory.extensions import MIGRATIONS_DIR, db
 from directory.ingest import page_commands
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(rebuild_derived_command)
     app.cli.add_command(render_cards_command)
+    app.cli.add_command(build_hsds_datapackage_command)
     app.cli.add_command(import_hsds_datapackage_command)
     app.cli.add_command(import_hpt_command)
     app.cli.add_command(page_commands.extract_page_command)
@@ -132,6 +134,15 @@ def render_cards_command() -> None:
     apply_migrations()
     rendered = stored_cards.render_due(db.session, date.today())
     click.echo(f"Result cards rendered for {rendered:,} listings.")
+
+
+@click.command("build-hsds-datapackage")
+def build_hsds_datapackage_command() -> None:
+    """Build the HSDS data package of the data as it stands, for /api/v1/hsds/datapackage.zip
+    to serve. A directory too large to build it within a download needs this after each
+    import and once an hour or so (approvals change the data too)."""
+    path = kept_datapackage.build(db.session)
+    click.echo(f"HSDS data package: {path} ({path.stat().st_size:,} bytes).")
 
 
 @click.command("create-admin")

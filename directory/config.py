@@ -32,6 +32,12 @@ class Defaults:
     REQUEST_TIME_BUDGET_SECONDS = 10.0
     EXPORT_RATE_LIMIT = "20 per minute;200 per hour"
     EXPORT_MAX_ROWS = 5000
+    # The HSDS data package is built once per change of the data and kept as a file in
+    # EXPORTS_DIR ("" for the instance folder's exports/). A directory with more published
+    # listings than this is not built within a download (about 2 s per 1,000 listings):
+    # after a change it serves the package built last until `build-hsds-datapackage` runs.
+    HSDS_DATAPACKAGE_BUILD_MAX_LISTINGS = 2500
+    EXPORTS_DIR = ""
     MAX_QUERY_PARAMETERS = 40
     MAX_FORM_PARTS = 200  # the listing form has about 80 fields
     SEARCH_DEFAULT_RADIUS_MILES = 25.0

@@ -28,6 +28,8 @@ class Settings:
     price_stale_after_days: int
     stale_listing_days: int
     export_max_rows: int
+    hsds_datapackage_build_max_listings: int
+    exports_dir: str
     # accounts
     password_min_length: int
     password_max_length: int

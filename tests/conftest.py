@@ -160,6 +160,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        # Buffered: a response sent from a file (the HSDS package) is read and closed.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -168,7 +170,7 @@ class IsolatedClient(FlaskClient):
 def app(template_db: Path | str, tmp_path: Path) -> Iterator[Flask]:
     """An app on its own copy of the template database (a file, or a PostgreSQL database)."""
     database, drop = copy_of_template(template_db, tmp_path / "test.sqlite3")
-    app = create_app(_config(database))
+    app = create_app({**_config(database), "EXPORTS_DIR": str(tmp_path / "exports")})
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -9,11 +9,12 @@ import json
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import price
+from conftest import configure, price
 from hsds_validation import schema, validator
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from directory.demo import clinics as demo_clinics
 from directory.extensions import db
@@ -43,12 +44,20 @@ def site(app, make_clinic) -> None:
     )
 
 
-def download(client) -> dict[str, str]:
+def package_bytes(client) -> bytes:
+    """The downloaded package (sent from its file, which the response closes)."""
     response = client.get(URL)
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
-    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+    body = response.data
+    response.close()
+    return body
+
+
+def download(client) -> dict[str, str]:
+    body = package_bytes(client)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
         return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
 
 
@@ -109,7 +118,7 @@ def test_export_import_into_an_empty_directory_export_gives_the_same_records(
     first = download(client)
     count = published()
     package = tmp_path / "first.zip"
-    package.write_bytes(client.get(URL).data)
+    package.write_bytes(package_bytes(client))
 
     for clinic in db.session.execute(select(Clinic)).scalars():
         db.session.delete(clinic)
@@ -136,7 +145,7 @@ def test_export_import_into_an_empty_directory_export_gives_the_same_records(
 def test_import_without_publish_leaves_listings_pending(client, make_clinic, tmp_path):
     make_clinic("Pending Soon", slug="pending-soon", prices=(price("iv-infusion", 500),))
     package = tmp_path / "p.zip"
-    package.write_bytes(client.get(URL).data)
+    package.write_bytes(package_bytes(client))
     db.session.delete(db.session.execute(select(Clinic)).scalar_one())
     db.session.commit()
 
@@ -162,7 +171,7 @@ def test_a_bad_row_imports_nothing_and_names_the_problem(client, make_clinic, tm
     make_clinic("Good One", slug="good-one", near="48336")
     make_clinic("Bad One", slug="bad-one", near="60601", state="IL")
     package = tmp_path / "ok.zip"
-    package.write_bytes(client.get(URL).data)
+    package.write_bytes(package_bytes(client))
     for clinic in db.session.execute(select(Clinic)).scalars():
         db.session.delete(clinic)
     db.session.commit()
@@ -186,7 +195,7 @@ def test_a_file_that_is_not_a_package_is_refused(app, tmp_path, content):
 def test_the_command_imports_a_package(client, runner, make_clinic, tmp_path):
     make_clinic("Command Clinic", slug="command-clinic")
     package = tmp_path / "c.zip"
-    package.write_bytes(client.get(URL).data)
+    package.write_bytes(package_bytes(client))
     db.session.delete(db.session.execute(select(Clinic)).scalar_one())
     db.session.commit()
 
@@ -210,7 +219,7 @@ def test_a_location_given_at_0_0_is_placed_from_its_address(client, make_clinic,
     clinic.locations[0].postal_code = "48336"
     db.session.commit()
     package = tmp_path / "z.zip"
-    package.write_bytes(client.get(URL).data)
+    package.write_bytes(package_bytes(client))
     db.session.delete(clinic)
     db.session.commit()
 
@@ -222,3 +231,69 @@ def test_a_location_given_at_0_0_is_placed_from_its_address(client, make_clinic,
     ).one()
     assert (location.latitude, location.longitude) == tuple(zip_centre)
     assert "Zero Clinic" in client.get("/search?near=48336").get_data(as_text=True)
+
+
+def _organization_names(client) -> set[str]:
+    return {
+        row["name"] for row in csv.DictReader(io.StringIO(download(client)["organizations.csv"]))
+    }
+
+
+def _statements_of(client, url: str, **headers: str) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url, headers=headers)
+        response.close()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return seen, response
+
+
+def test_the_package_is_built_once_per_change_and_kept_as_a_file(app, client, make_clinic):
+    make_clinic("Alpha Clinic", slug="alpha")
+    first = package_bytes(client)
+    exports = Path(app.config["EXPORTS_DIR"])
+    assert len(list(exports.glob("hsds-datapackage-*.zip"))) == 1
+
+    # Downloaded again while the data stands: the file, without reading a listing.
+    statements, again = _statements_of(client, URL)
+    assert again.status_code == 200
+    assert package_bytes(client) == first
+    assert not any("FROM clinics" in sql and "count" not in sql for sql in statements)
+
+    # A client holding it is told it has not changed.
+    statements, unchanged = _statements_of(client, URL, **{"If-None-Match": again.headers["ETag"]})
+    assert unchanged.status_code == 304
+
+    # Each change gives a new package; two are kept.
+    for name in ("Beta Clinic", "Gamma Clinic"):
+        make_clinic(name)
+        assert name in _organization_names(client)
+    assert "Alpha Clinic" in _organization_names(client)
+    assert len(list(exports.glob("hsds-datapackage-*.zip"))) == 2
+    assert not list(exports.glob(".building-*"))
+
+
+def test_a_large_directory_serves_the_package_built_last_until_the_command_builds(
+    app, client, runner, make_clinic
+):
+    make_clinic("Alpha Clinic", slug="alpha")
+    assert _organization_names(client) == {"Alpha Clinic"}  # no package yet: built now
+    configure(app, HSDS_DATAPACKAGE_BUILD_MAX_LISTINGS=1)
+    make_clinic("Beta Clinic")
+    # Too large to build within a download: the package built last, with its date.
+    response = client.get(URL)
+    assert response.headers["Last-Modified"]
+    response.close()
+    assert _organization_names(client) == {"Alpha Clinic"}
+
+    result = runner.invoke(args=["build-hsds-datapackage"])
+
+    assert result.exit_code == 0, result.output
+    assert "HSDS data package:" in result.output
+    assert _organization_names(client) == {"Alpha Clinic", "Beta Clinic"}

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -99,23 +102,26 @@ def _published_ids(session: Session) -> list[int]:
     )
 
 
-def rows(session: Session) -> dict[str, list[dict[str, Any]]]:
-    """Every published listing, flattened into HSDS tables, plus the taxonomies."""
-    out: dict[str, list[dict[str, Any]]] = {t["name"]: [] for t in tables()}
+def row_batches(session: Session) -> Iterator[dict[str, list[dict[str, Any]]]]:
+    """Every published listing flattened into HSDS tables, a batch of listings at a time,
+    then the taxonomies: a batch's rows are written out before the next is read."""
     ids = _published_ids(session)
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         clinics = hsds_records.load_clinics(session, batch)
         changes = hsds_records.changes_for(session, batch)
+        out: dict[str, list[dict[str, Any]]] = {}
         for clinic_id in batch:
             flatten(
                 hsds.organization(clinics[clinic_id], changes.get(clinic_id, [])),
                 "organization",
                 out,
             )
-    out["taxonomy"] = [hsds.taxonomy(t) for t in hsds.TAXONOMIES]
-    out["taxonomy_term"] = hsds.taxonomy_terms()
-    return out
+        yield out
+    yield {
+        "taxonomy": [hsds.taxonomy(t) for t in hsds.TAXONOMIES],
+        "taxonomy_term": hsds.taxonomy_terms(),
+    }
 
 
 def _cell(value: Any) -> str:
@@ -128,34 +134,54 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def csv_text(table: str, table_rows: list[dict[str, Any]]) -> str:
-    """One table as CSV with every HSDS column, in order."""
+def _csv_rows(table: str, table_rows: list[dict[str, Any]]) -> Iterator[list[str]]:
+    """A table's rows as CSV cells in HSDS column order; a key the table has no column for
+    is refused."""
     names = columns(table)
     unknown = {k for r in table_rows for k in r} - set(names)
     if unknown:
         raise ValueError(f"{table} has no column {sorted(unknown)}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(names)
     for row in table_rows:
-        writer.writerow([_cell(row.get(n)) for n in names])
-    return buffer.getvalue()
+        yield [_cell(row.get(n)) for n in names]
 
 
-def files(session: Session) -> Iterator[tuple[str, str]]:
-    """(file name, text) of every file in the package, datapackage.json first."""
-    yield "datapackage.json", json.dumps(descriptor(), indent=2, ensure_ascii=False) + "\n"
-    data = rows(session)
-    for t in tables():
-        yield t["path"], csv_text(t["name"], data[t["name"]])
+def write_zip(session: Session, out: BinaryIO) -> None:
+    """Write the whole package as a zip file: each table's CSV is written to a temporary
+    file batch by batch, then copied into the zip, so memory holds one batch of listings
+    whatever the directory's size."""
+    with tempfile.TemporaryDirectory(prefix="hsds-") as scratch:
+        handles = {
+            t["name"]: open(Path(scratch) / t["path"], "w", encoding="utf-8", newline="")  # noqa: SIM115
+            for t in tables()
+        }
+        try:
+            writers = {name: csv.writer(f, lineterminator="\r\n") for name, f in handles.items()}
+            for t in tables():
+                writers[t["name"]].writerow(columns(t["name"]))
+            for batch in row_batches(session):
+                for table, table_rows in batch.items():
+                    writers[table].writerows(_csv_rows(table, table_rows))
+        finally:
+            for f in handles.values():
+                f.close()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            descriptor_text = json.dumps(descriptor(), indent=2, ensure_ascii=False) + "\n"
+            archive.writestr(_entry("datapackage.json"), descriptor_text)
+            for t in tables():
+                with open(Path(scratch) / t["path"], "rb") as source:
+                    with archive.open(_entry(t["path"]), "w") as target:
+                        shutil.copyfileobj(source, target, 1024 * 1024)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    # A fixed date, so the same listings give the same bytes.
+    entry = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    return entry
 
 
 def build_zip(session: Session) -> bytes:
     """The whole package as the bytes of a zip file."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files(session):
-            # A fixed date, so the same listings give the same bytes.
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            archive.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED)
+    write_zip(session, buffer)
     return buffer.getvalue()

@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from directory import settings
-from directory.api import hsds, hsds_datapackage, hsds_records
+from directory.api import hsds, hsds_records, kept_datapackage
 from directory.extensions import db
 from directory.links import external_url, public_base
 
@@ -156,11 +156,12 @@ def taxonomy_term(term_id: str) -> ResponseReturnValue:
 @bp.get("/datapackage.zip")
 def datapackage() -> ResponseReturnValue:
     """Every published listing as an HSDS tabular data package (CSV files in a zip)."""
-    body = hsds_datapackage.build_zip(db.session)
-    return Response(
-        body,
+    return send_file(
+        kept_datapackage.for_download(db.session),
         mimetype="application/zip",
-        headers={"Content-Disposition": "attachment; filename=hsds-datapackage.zip"},
+        as_attachment=True,
+        download_name="hsds-datapackage.zip",
+        conditional=True,
     )
 
 
