@@ -258,7 +258,8 @@ def test_the_package_is_built_once_per_change_and_kept_as_a_file(app, client, ma
     make_clinic("Alpha Clinic", slug="alpha")
     first = package_bytes(client)
     exports = Path(app.config["EXPORTS_DIR"])
-    assert len(list(exports.glob("hsds-datapackage-*.zip"))) == 1
+    (kept,) = exports.glob("hsds-datapackage-*.zip")
+    assert kept.stat().st_mode & 0o777 == 0o644
 
     # Downloaded again while the data stands: the file, without reading a listing.
     statements, again = _statements_of(client, URL)

@@ -62,6 +62,8 @@ def build(session: Session) -> Path:
     try:
         with os.fdopen(handle, "wb") as out:
             hsds_datapackage.write_zip(session, out)
+        # Readable by the site's workers when a command run as another user built it.
+        os.chmod(building, 0o644)
         os.replace(building, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
