@@ -52,6 +52,8 @@ REQUESTS = {
     "API search, 100 mi, by price": "/api/v1/clinics?near={zip}&radius=100&sort=price",
     "/costs?state=TX": "/costs?state=TX",
     "API costs summary, TX": "/api/v1/costs/summary?state=TX",
+    "/regions": "/regions",
+    "HSDS services, page 1": "/api/v1/hsds/services",
 }
 SIZE_PROBE = "/search?near=60614"  # a dense metro: the page's weight in bytes
 
