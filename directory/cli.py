@@ -59,6 +59,7 @@ def _prepare_database() -> None:
     with click.progressbar(length=73_000, label="Loading the ZIP and city gazetteer") as bar:
         total = seeding.load_gazetteer(db.session, progress=bar.update)
     db.session.commit()
+    _refresh_planner_statistics()  # the migrations ran on empty tables
     click.echo(f"Gazetteer: {total:,} places.")
 
 
@@ -114,8 +115,9 @@ def demo_data_command(count: int, seed: int, today: object) -> None:
 @click.command("rebuild-derived")
 def rebuild_derived_command() -> None:
     """Recompute the tables kept from the listings (lowest prices, the points searches
-    read, each state's telehealth programs, HSDS service ids), in one transaction: after
-    SQL run by hand on the tables they follow, which the site cannot see."""
+    read, each state's telehealth programs, HSDS service and service-at-location ids), in
+    one transaction: after SQL run by hand on the tables they follow, which the site
+    cannot see."""
     apply_migrations()
     counted = derived.rebuild_all(db.session)
     db.session.commit()

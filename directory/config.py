@@ -33,9 +33,10 @@ class Defaults:
     EXPORT_RATE_LIMIT = "20 per minute;200 per hour"
     EXPORT_MAX_ROWS = 5000
     # The HSDS data package is built once per change of the data and kept as a file in
-    # EXPORTS_DIR ("" for the instance folder's exports/). A directory with more published
-    # listings than this is not built within a download (about 2 s per 1,000 listings):
-    # after a change it serves the package built last until `build-hsds-datapackage` runs.
+    # EXPORTS_DIR (relative to the instance folder; "" for its exports/). A directory with
+    # more published listings than this is not built within a download (about 2 s per
+    # 1,000 listings): after a change it serves the package built last until
+    # `build-hsds-datapackage` runs (as the site's user, so both can write the folder).
     HSDS_DATAPACKAGE_BUILD_MAX_LISTINGS = 2500
     EXPORTS_DIR = ""
     MAX_QUERY_PARAMETERS = 40

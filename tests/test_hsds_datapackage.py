@@ -298,3 +298,16 @@ def test_a_large_directory_serves_the_package_built_last_until_the_command_build
     assert result.exit_code == 0, result.output
     assert "HSDS data package:" in result.output
     assert _organization_names(client) == {"Alpha Clinic", "Beta Clinic"}
+
+
+def test_a_large_directory_without_a_package_says_when_to_come_back(app, client, make_clinic):
+    make_clinic("Alpha Clinic", slug="alpha")
+    make_clinic("Beta Clinic")
+    configure(app, HSDS_DATAPACKAGE_BUILD_MAX_LISTINGS=1)
+
+    response = client.get(URL)
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "3600"
+    assert "try again" in response.get_json()["message"]
+    assert not list(Path(app.config["EXPORTS_DIR"]).glob("*"))  # nothing was built

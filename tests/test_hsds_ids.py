@@ -16,7 +16,7 @@ from directory.models import (
     HsdsServiceId,
     Location,
 )
-from tests.conftest import price
+from tests.conftest import MICHIGAN, approve, price, propose
 
 BASE = "/api/v1/hsds"
 
@@ -215,3 +215,23 @@ def test_the_totals_of_the_lists_follow_each_change(client, make_clinic):
     assert after == {"/organizations": 2, "/services": 3, "/service_at_locations": 3}
     last = client.get(f"{BASE}/services?per_page=1&page=3").get_json()
     assert [s["name"] for s in last["contents"]] == ["Ketamine-assisted psychotherapy"]
+
+
+def test_an_approved_change_of_treatments_and_address_moves_the_services_at_locations(
+    client, owner_client, admin_client
+):
+    clinic = db.session.execute(select(Clinic).where(Clinic.slug == MICHIGAN)).scalar_one()
+    before = _sal_id(clinic, "iv-infusion", 0)
+    added = _sal_id(clinic, "esketamine", 0)
+    assert client.get(f"{BASE}/service_at_locations/{added}").status_code == 404
+
+    # The proposal replaces the listing's location (a new street) and adds a treatment.
+    revision = propose(
+        owner_client, treatments=["iv-infusion", "esketamine"], address_1="1 New Street"
+    )
+    approve(admin_client, revision)
+
+    for sal in (before, added):
+        found = client.get(f"{BASE}/service_at_locations/{sal}")
+        assert found.status_code == 200
+        assert found.get_json()["location"]["addresses"][0]["address_1"] == "1 New Street"

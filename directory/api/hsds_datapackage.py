@@ -112,6 +112,8 @@ def row_batches(session: Session) -> Iterator[dict[str, list[dict[str, Any]]]]:
         changes = hsds_records.changes_for(session, batch)
         out: dict[str, list[dict[str, Any]]] = {}
         for clinic_id in batch:
+            if clinic_id not in clinics:  # deleted since the ids were read
+                continue
             flatten(
                 hsds.organization(clinics[clinic_id], changes.get(clinic_id, [])),
                 "organization",
@@ -145,11 +147,11 @@ def _csv_rows(table: str, table_rows: list[dict[str, Any]]) -> Iterator[list[str
         yield [_cell(row.get(n)) for n in names]
 
 
-def write_zip(session: Session, out: BinaryIO) -> None:
+def write_zip(session: Session, out: BinaryIO, scratch_in: Path | None = None) -> None:
     """Write the whole package as a zip file: each table's CSV is written to a temporary
-    file batch by batch, then copied into the zip, so memory holds one batch of listings
-    whatever the directory's size."""
-    with tempfile.TemporaryDirectory(prefix="hsds-") as scratch:
+    file (in `scratch_in`, else the system's temporary folder) batch by batch, then copied
+    into the zip, so memory holds one batch of listings whatever the directory's size."""
+    with tempfile.TemporaryDirectory(prefix=".building-", dir=scratch_in) as scratch:
         handles = {
             t["name"]: open(Path(scratch) / t["path"], "w", encoding="utf-8", newline="")  # noqa: SIM115
             for t in tables()

@@ -485,6 +485,8 @@ def service_at_location(session: Session, sal_id: str) -> dict[str, Any] | None:
     if session.execute(select(Clinic.id).where(Clinic.id == cid, _published())).first() is None:
         return None
     clinic = load_clinics(session, [cid])[cid]
+    if index >= len(clinic.locations):  # a row written by hand: it names nothing
+        return None
     return hsds.service_at_location(clinic, _treatments(session)[tid], index, full=True)
 
 

@@ -156,8 +156,13 @@ def taxonomy_term(term_id: str) -> ResponseReturnValue:
 @bp.get("/datapackage.zip")
 def datapackage() -> ResponseReturnValue:
     """Every published listing as an HSDS tabular data package (CSV files in a zip)."""
+    try:
+        package = kept_datapackage.for_download(db.session)
+    except kept_datapackage.NotBuiltYet:
+        message = "The data package is being prepared. Please try again in an hour."
+        return jsonify({"message": message}), 503, {"Retry-After": "3600"}
     return send_file(
-        kept_datapackage.for_download(db.session),
+        package,
         mimetype="application/zip",
         as_attachment=True,
         download_name="hsds-datapackage.zip",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from flask_babel import gettext
@@ -192,7 +194,7 @@ class StateDirectory:
     name: str
     cities: tuple[RegionCount, ...]
     clinic_count: int
-    clinics_by_city: dict[str, tuple[CityListing, ...]]
+    clinics_by_city: Mapping[str, tuple[CityListing, ...]]
     remote: tuple[ListedClinic, ...]
     remote_count: int
 
@@ -271,7 +273,7 @@ def _state_directory(session: Session, state: str) -> StateDirectory:
         geo.state_name(state),
         cities,
         total,
-        {name: tuple(group) for name, group in by_city.items()},
+        MappingProxyType({name: tuple(group) for name, group in by_city.items()}),
         remote,
         remote_count,
     )
