@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from directory.formatting import is_stale
-from directory.listings import schema
+from directory.listings import hsds_ids, schema
 from directory.listings.hsds_ids import make_id
 from directory.listings.taxonomy import CONDITIONS, LANGUAGE_NAMES, PAYMENT_OPTIONS, TREATMENTS
 from directory.models import Clinic, HospitalCharge, Location, Phone, Price, Treatment
@@ -278,22 +278,22 @@ def _json(data: dict[str, Any]) -> str:
 
 def organization_id(clinic: Clinic) -> str:
     """The organization id of a listing."""
-    return make_id("organization", clinic.slug)
+    return hsds_ids.organization_uuid(clinic.slug)
 
 
 def service_id(clinic: Clinic, treatment_slug: str) -> str:
     """The id of the service a listing offers for one treatment."""
-    return make_id("service", clinic.slug, treatment_slug)
+    return hsds_ids.service_uuid(clinic.slug, treatment_slug)
 
 
 def location_id(clinic: Clinic, index: int) -> str:
     """The id of a listing's location by its position (database ids differ between copies)."""
-    return make_id("location", clinic.slug, index)
+    return hsds_ids.location_uuid(clinic.slug, index)
 
 
 def service_at_location_id(service: str, location: str) -> str:
     """The id of a service offered at a location."""
-    return make_id("service_at_location", service, location)
+    return hsds_ids.service_at_location_uuid(service, location)
 
 
 def _description(clinic: Clinic) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import shutil
 import tempfile
@@ -180,10 +179,3 @@ def _entry(name: str) -> zipfile.ZipInfo:
     entry = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     entry.compress_type = zipfile.ZIP_DEFLATED
     return entry
-
-
-def build_zip(session: Session) -> bytes:
-    """The whole package as the bytes of a zip file."""
-    buffer = io.BytesIO()
-    write_zip(session, buffer)
-    return buffer.getvalue()

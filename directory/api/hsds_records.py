@@ -434,10 +434,15 @@ def service(session: Session, service_id: str) -> dict[str, Any] | None:
         return None
     cid, tid = stored
     # A stored id is a pair the listing lists or prices now; it must also be published.
-    if session.execute(select(Clinic.id).where(Clinic.id == cid, _published())).first() is None:
-        return None
-    clinic = load_clinics(session, [cid])[cid]
-    return hsds.service(clinic, _treatments(session)[tid])
+    clinic = _published_listing(session, cid)
+    return None if clinic is None else hsds.service(clinic, _treatments(session)[tid])
+
+
+def _published_listing(session: Session, clinic_id: int) -> Clinic | None:
+    """A listing with everything HSDS shows, if it is published."""
+    if session.execute(select(Clinic.id).where(Clinic.id == clinic_id, _published())).first():
+        return load_clinics(session, [clinic_id])[clinic_id]
+    return None
 
 
 def _sal_rows(
@@ -482,10 +487,8 @@ def service_at_location(session: Session, sal_id: str) -> dict[str, Any] | None:
     if stored is None:
         return None
     cid, tid, index = stored
-    if session.execute(select(Clinic.id).where(Clinic.id == cid, _published())).first() is None:
-        return None
-    clinic = load_clinics(session, [cid])[cid]
-    if index >= len(clinic.locations):  # a row written by hand: it names nothing
+    clinic = _published_listing(session, cid)
+    if clinic is None or index >= len(clinic.locations):  # past the end: written by hand
         return None
     return hsds.service_at_location(clinic, _treatments(session)[tid], index, full=True)
 

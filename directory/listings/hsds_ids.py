@@ -18,6 +18,22 @@ def organization_uuid(slug: str) -> str:
     return make_id("organization", slug)
 
 
+def service_uuid(slug: str, treatment_slug: str) -> str:
+    """The HSDS id of the service a listing offers for one treatment."""
+    return make_id("service", slug, treatment_slug)
+
+
+def location_uuid(slug: str, index: int) -> str:
+    """The HSDS id of a listing's location by its position (database ids differ between
+    copies)."""
+    return make_id("location", slug, index)
+
+
+def service_at_location_uuid(service: str, location: str) -> str:
+    """The HSDS id of a service offered at a location, from theirs."""
+    return make_id("service_at_location", service, location)
+
+
 def default_for_insert(context: Any) -> str | None:
     """Column default: the organization id of the slug being inserted (ORM or bulk)."""
     slug = context.get_current_parameters().get("slug")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, inspect, select, union
+from sqlalchemy import Select, func, insert, inspect, select, union
 from sqlalchemy.orm import Session
 
 from directory.listings.derived import (
@@ -23,7 +23,7 @@ from directory.listings.derived import (
     listings_with_flushed,
     replace_rows,
 )
-from directory.listings.hsds_ids import make_id
+from directory.listings.hsds_ids import location_uuid, service_at_location_uuid, service_uuid
 from directory.models import (
     Clinic,
     HsdsServiceAtLocationId,
@@ -49,7 +49,8 @@ def _flushed_clinics(session: Session) -> list[Any]:
     return touched
 
 
-def _offered(clinic_ids: list[int] | None) -> Any:
+def _offered(clinic_ids: list[int] | None) -> Select[Any, Any, str, str]:
+    """Each (clinic id, treatment id, clinic slug, treatment slug) a listing offers."""
     listed = select(clinic_treatments.c.clinic_id, clinic_treatments.c.treatment_id)
     priced = select(Price.clinic_id, Price.treatment_id).where(Price.is_publishable)
     if clinic_ids is not None:
@@ -57,7 +58,12 @@ def _offered(clinic_ids: list[int] | None) -> Any:
         priced = priced.where(Price.clinic_id.in_(clinic_ids))
     pairs = union(listed, priced).subquery()
     return (
-        select(pairs.c.clinic_id, pairs.c.treatment_id, Clinic.slug, Treatment.slug)
+        select(
+            pairs.c.clinic_id,
+            pairs.c.treatment_id,
+            Clinic.slug,
+            Treatment.slug.label("treatment_slug"),
+        )
         .join(Clinic, Clinic.id == pairs.c.clinic_id)
         .join(Treatment, Treatment.id == pairs.c.treatment_id)
     )
@@ -65,8 +71,12 @@ def _offered(clinic_ids: list[int] | None) -> Any:
 
 def _write(session: Session, clinic_ids: list[int] | None) -> None:
     rows = [
-        {"id": make_id("service", slug, tslug), "clinic_id": cid, "treatment_id": tid}
-        for cid, tid, slug, tslug in session.execute(_offered(clinic_ids))
+        {
+            "id": service_uuid(row.slug, row.treatment_slug),
+            "clinic_id": row.clinic_id,
+            "treatment_id": row.treatment_id,
+        }
+        for row in session.execute(_offered(clinic_ids))
     ]
     if rows:
         session.execute(insert(HsdsServiceId), rows)
@@ -96,15 +106,14 @@ def _write_at_locations(session: Session, clinic_ids: list[int] | None) -> None:
         located = located.where(Location.clinic_id.in_(clinic_ids))
     counts: dict[Any, int] = {cid: n for cid, n in session.execute(located)}
     rows = []
-    for cid, tid, slug, tslug in session.execute(_offered(clinic_ids)):
-        service = make_id("service", slug, tslug)
-        for index in range(counts.get(cid, 0)):
-            location = make_id("location", slug, index)
+    for row in session.execute(_offered(clinic_ids)):
+        service = service_uuid(row.slug, row.treatment_slug)
+        for index in range(counts.get(row.clinic_id, 0)):
             rows.append(
                 {
-                    "id": make_id("service_at_location", service, location),
-                    "clinic_id": cid,
-                    "treatment_id": tid,
+                    "id": service_at_location_uuid(service, location_uuid(row.slug, index)),
+                    "clinic_id": row.clinic_id,
+                    "treatment_id": row.treatment_id,
                     "location_index": index,
                 }
             )
