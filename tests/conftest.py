@@ -798,7 +798,7 @@ def get(client: FlaskClient, url: str, status: int = 200) -> str:
 
 def cards(fragment: str) -> list[str]:
     """The clinic cards in a fragment, in order."""
-    return elements(fragment, "li.card")
+    return elements(fragment, ".cards > li[id]")
 
 
 def card_slugs(fragment: str) -> list[str]:

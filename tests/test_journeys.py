@@ -60,7 +60,7 @@ def test_results_for_suicidal_ideation_say_clinics_are_not_emergency_care(client
     assert "see patients by appointment and cannot help in an emergency" in text(notice)
     assert "treat" not in text(notice)  # no claim, in the directory's voice, of what works
     assert 'href="tel:988"' in notice and 'href="sms:988"' not in notice
-    assert page.index("crisis-notice") < page.index('<li class="card')
+    assert page.index("crisis-notice") < page.index('<li id="c')
     other = main(get(client, "/search?near=48336&condition=depression"))
     assert "crisis-notice" not in other
 

@@ -313,7 +313,7 @@ def test_search_cards_carry_add_to_compare_links_that_keep_the_search(client, ma
         assert link, f"no compare link for {clinic.slug}"
         added = f"/search?near=48336&compare={clinic.slug}#c{clinic.id}"
         assert html.unescape(link.group(1)) == added
-        assert f'<li class="card" id="c{clinic.id}"' in page  # the link returns to the card
+        assert f'<li id="c{clinic.id}"' in page  # the link returns to the card
     assert "Your comparison" not in text(page)  # the tray appears with the first pick
 
 

@@ -26,7 +26,7 @@ from tests.ingest.test_hpt_import import FILES, _approve, _import
 
 CHICAGO = "60614"
 SEARCH = f"/search?near={CHICAGO}&radius=25"
-PROGRAMS = ".remote li.card"
+PROGRAMS = ".remote .cards > li"
 
 
 def kept(slug: str) -> dict[tuple[int, str], str]:
@@ -40,7 +40,7 @@ def kept(slug: str) -> dict[tuple[int, str], str]:
 
 
 def cards(
-    client, url: str = SEARCH, lang: str = "en", selector: str = "#results-list > li.card"
+    client, url: str = SEARCH, lang: str = "en", selector: str = "#results-list > li"
 ) -> list[str]:
     """The result cards of a search page as a visitor in `lang` gets them, each worker's
     own copies forgotten first (as a new worker would see them)."""
@@ -255,4 +255,4 @@ def test_cards_the_command_renders_are_taken_at_once(client, runner, make_clinic
     assert runner.invoke(args=["render-cards"]).exit_code == 0
     mark_kept_cards("lakeside")
     page = client.get(SEARCH).get_data(as_text=True)  # the same worker, the same data
-    assert "KEPT-MARKER" in elements(page, "#results-list > li.card")[0]
+    assert "KEPT-MARKER" in elements(page, "#results-list > li")[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.browser.conftest import VIEWPORTS, shot
 from tests.browser.test_paths import busiest_zip
 
-FIRST_CARD_TOP = "document.querySelector('.cards > li.card').getBoundingClientRect().top"
+FIRST_CARD_TOP = "document.querySelector('.cards > li').getBoundingClientRect().top"
 
 
 def priced_clinic(server) -> str:
@@ -31,7 +31,7 @@ def test_first_result_is_above_the_fold_and_the_crisis_bar_stays(live_server, ne
     height = VIEWPORTS[viewport]["height"]
     top = page.evaluate(FIRST_CARD_TOP)
     print(f"\nfirst result top offset at {viewport}: {top:.0f} px (viewport {height} px)")
-    heading = page.locator(".cards > li.card h3").first.bounding_box()
+    heading = page.locator(".cards > li h3").first.bounding_box()
     assert heading["y"] + heading["height"] <= height  # its name shows without scrolling
     shot(page, "journey-results", viewport)
 
@@ -96,7 +96,7 @@ def test_the_states_table_fits_the_screen_with_every_price_link(live_server, new
 def test_compare_tray_add_remove_and_back(live_server, new_page, viewport):
     page = new_page()
     page.goto(f"{live_server.url}/search?near={busiest_zip(live_server)}&radius=100")
-    names = page.locator(".cards > li.card h3").all_inner_texts()[:2]
+    names = page.locator(".cards > li h3").all_inner_texts()[:2]
     for _ in range(2):
         follow(page, page.locator(".cards a:has-text('Add to compare')").first)
     tray = page.locator(".compare-tray")
