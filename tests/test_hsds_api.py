@@ -176,6 +176,9 @@ def test_every_endpoint_over_every_page_validates(client, site):
         ("/organizations", {"full_service": "true"}),
         ("/services", {"full": "true"}),
         ("/service_at_locations", {"full": "true"}),
+        ("/organizations", {}),
+        ("/services", {}),
+        ("/service_at_locations", {}),
     ],
 )
 def test_a_page_takes_the_same_queries_for_2_or_60_records(client, site, path, params):
@@ -197,6 +200,31 @@ def test_a_page_takes_the_same_queries_for_2_or_60_records(client, site, path, p
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(body["contents"]) == 60
     assert many == few, statements
+
+
+@pytest.mark.parametrize(
+    ("path", "read"),
+    [("/organizations", set()), ("/services", set()), ("/service_at_locations", {"locations"})],
+)
+def test_a_list_page_reads_only_what_its_shape_shows(client, site, path, read):
+    """The list shapes (not fully nested) show a listing's own fields, and a service at a
+    location its location: no statement reads the phones, prices or the rest."""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2].lower())
+
+    get(client, BASE + path, per_page="1")  # the total, counted once while the data stands
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        body = get(client, BASE + path, per_page="30")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(body["contents"]) == 30
+    collections = {"locations", "phones", "prices", "service_areas", "provenance"}
+    collections |= {"clinic_quotes", "clinic_treatments", "clinic_conditions", "hospital_charges"}
+    touched = {table for table in collections if any(f"from {table} " in s for s in statements)}
+    assert touched == read, statements
 
 
 # ---------------------------------------------------------------- one record, field by field

@@ -211,12 +211,25 @@ def _datetime(text: str) -> datetime | None:
 # --- loading ------------------------------------------------------------------------------
 
 
-def load_clinics(session: Session, ids: list[int]) -> dict[int, Clinic]:
-    """The clinics with everything HSDS shows, each collection in one query."""
+# What a list's summary shape (`_list`, not fully nested) reads of a listing besides its
+# own columns: an organization or a service nothing, a service at a location its locations.
+ONLY_COLUMNS: tuple[Any, ...] = ()
+WITH_LOCATIONS: tuple[Any, ...] = (Clinic.locations,)
+
+
+def load_clinics(
+    session: Session, ids: list[int], collections: tuple[Any, ...] | None = None
+) -> dict[int, Clinic]:
+    """The clinics with everything HSDS shows, each collection in one query; or with only
+    the collections a list shape reads (eleven statements for a page of services would
+    otherwise be three)."""
     if not ids:
         return {}
-    everything = (*published.full_clinic(), selectinload(Clinic.current_charges))
-    found = session.execute(select(Clinic).where(Clinic.id.in_(ids)).options(*everything))
+    if collections is None:
+        loads = (*published.full_clinic(), selectinload(Clinic.current_charges))
+    else:
+        loads = tuple(selectinload(collection) for collection in collections)
+    found = session.execute(select(Clinic).where(Clinic.id.in_(ids)).options(*loads))
     return {c.id: c for c in found.scalars()}
 
 
@@ -294,7 +307,7 @@ def organizations(session: Session, filters: Filters, *, full: bool) -> Page:
         stmt = select(Clinic.id).where(*clauses).order_by(Clinic.id)
         total, rows = _paged(session, stmt, filters, "organizations")
         ids = [row[0] for row in rows]
-    clinics = load_clinics(session, ids)
+    clinics = load_clinics(session, ids, None if full else ONLY_COLUMNS)
     if not full:
         return Page(total, [hsds.organization_summary(clinics[i]) for i in ids])
     changes = changes_for(session, ids)
@@ -417,7 +430,7 @@ def services(session: Session, filters: Filters, *, full: bool) -> Page:
         located = _service_rows(session, filters, True)
         rows = [key for key, _miles in _nearest_first(session, located, circle, 2)]
         total, page = len(rows), _slice(rows, filters)
-    clinics = load_clinics(session, sorted({r[0] for r in page}))
+    clinics = load_clinics(session, sorted({r[0] for r in page}), None if full else ONLY_COLUMNS)
     treatments = _treatments(session)
     build = hsds.service if full else hsds.service_summary
     return Page(total, [build(clinics[cid], treatments[tid]) for cid, tid in page])
@@ -470,7 +483,8 @@ def _sal(
 def services_at_locations(session: Session, filters: Filters, *, full: bool) -> Page:
     """Each service at each location, nearest first when a postcode is given."""
     total, page = _sal_rows(session, filters)
-    clinics = load_clinics(session, sorted({r[0] for r in page}))
+    only = None if full else WITH_LOCATIONS
+    clinics = load_clinics(session, sorted({r[0] for r in page}), only)
     treatments = _treatments(session)
     return Page(total, [_sal(clinics, treatments, r, full) for r in page])
 
