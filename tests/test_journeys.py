@@ -16,6 +16,7 @@ from tests.conftest import (
     between,
     card_for,
     card_slugs,
+    field_error,
     get,
     main,
     price,
@@ -106,6 +107,31 @@ def test_a_radius_outside_the_choices_still_works_and_is_shown(client, make_clin
     assert '<option value="200" selected>200 mi</option>' in select
     home = get(client, "/")
     assert '<option value="" selected>25 mi, or a whole metro area</option>' in home
+
+
+@pytest.mark.parametrize("radius", ["abc", "-5", "100000"])
+def test_a_refused_radius_leaves_the_default_chosen(client, make_clinic, radius):
+    make_clinic("Near One", **at_fh(0.1))
+    response = client.get(f"/search?near=48336&radius={radius}")
+    assert response.status_code == 400
+    select = between(response.get_data(as_text=True), '<select id="f-radius"', "</select>")
+    options = re.findall(r'<option value="([^"]*)"( selected)?>', select)
+    assert [v for v, _ in options] == ["", "10", "25", "50", "100"]
+    assert [v for v, chosen in options if chosen] == [""]  # not "10", the first choice
+
+
+def test_a_search_sent_with_the_place_left_empty_says_what_it_needs(client, make_clinic):
+    make_clinic("Near One", **at_fh(0.1))
+    response = client.get("/search?near=&radius=&treatment=")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert field_error(page, "near") == (
+        "Enter a ZIP code, a city and state, a state, or a metro area."
+    )
+    assert "Near One" not in page
+    blank = client.get("/search")  # the page opened without a search: no complaint
+    assert blank.status_code == 200
+    assert field_error(blank.get_data(as_text=True), "near") is None
 
 
 # --- 7. empty and filtered results ------------------------------------------------------------

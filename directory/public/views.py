@@ -62,6 +62,8 @@ def _run_search(args, loader=listing_rows.kept):  # type: ignore[no-untyped-def]
     except InvalidSearch as exc:
         return None, exc.errors, ()
     if not query.has_place:
+        if "near" in args:  # the form sent with its place left empty: say what it needs
+            return None, {"near": geo.no_place_given()}, ()
         return None, {}, ()
     try:
         return search.search_with(db.session, query, loader), {}, ()

@@ -249,10 +249,15 @@ def resolve_place(session: Session, text: str) -> SearchPlace:
     return _resolve(session, _cleaned(text))
 
 
+def no_place_given() -> str:
+    """What a search without a place is told."""
+    return gettext("Enter a ZIP code, a city and state, a state, or a metro area.")
+
+
 def _resolve(session: Session, cleaned: str) -> SearchPlace:
     """resolve_place for text read already (`_cleaned`)."""
     if not cleaned:
-        raise UnknownPlace(gettext("Enter a ZIP code, a city and state, a state, or a metro area."))
+        raise UnknownPlace(no_place_given())
     if len(cleaned) > MAX_PLACE_LENGTH:
         raise UnknownPlace(
             gettext(
