@@ -488,6 +488,15 @@ def test_region_level_clinic_page_does_not_pretend_to_know_the_street(client, se
     assert "geo" not in data  # the area centre is not the clinic's position
 
 
+def test_a_region_level_clinic_is_listed_but_not_put_on_the_map(client, seeded, make_clinic):
+    make_clinic("Lincoln Park Clinic", slug="lincoln-park", near="60614")
+    page = get(client, "/search?near=Chicagoland")
+    renew, placed = card_for(page, RENEW), card_for(page, "lincoln-park")
+    assert "Distance not known" in text(renew)
+    assert "data-lat" not in renew  # the area's centre is not the clinic's position
+    assert 'data-lat="' in placed and 'data-lng="' in placed
+
+
 def test_a_region_level_clinic_is_compared_with_clinics_around_its_area(client, seeded):
     page = main(get(client, f"/clinics/{RENEW}"))
     link = page[: page.index(">Compare with clinics nearby<")]
@@ -1308,3 +1317,11 @@ def test_the_home_page_names_the_compare_control_the_cards_show(client, make_cli
         home = text(main(get(client, "/")))
         assert f"“{control}” " in home and " 6 " in home
         assert control in text(main(get(client, "/search?near=48336")))
+
+
+def test_an_address_without_a_city_still_shows_its_zip_code(client, make_clinic):
+    make_clinic("Street And Zip", slug="street-and-zip", near="48336", city=None)
+    for url in ("/clinics/street-and-zip", "/search?near=48336"):
+        page = get(client, url)
+        address = between(page, "<address>", "</address>")
+        assert text(address) == "1 Test St Michigan 48336", url

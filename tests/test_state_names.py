@@ -94,7 +94,7 @@ def test_card_address_and_clinic_crumbs_in_spanish(client, make_clinic):
     clinic = make_clinic("Capital Ketamine", near="20001", city=None)
     search = page(client, "/search?near=20001", ES)
     addresses = [text(a) for a in elements(search, "address")]
-    assert addresses == ["1 Test St Distrito de Columbia"]
+    assert addresses == ["1 Test St Distrito de Columbia 20001"]
     crumbs = text(elements(page(client, f"/clinics/{clinic.slug}", ES), ".crumbs")[0])
     assert "Distrito de Columbia" in crumbs and "District" not in crumbs
     english = text(elements(page(client, f"/clinics/{clinic.slug}", EN), ".crumbs")[0])
