@@ -4,7 +4,11 @@ pasted address, searches from the ZIP code."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
+
+from tests.conftest import between, text
 
 
 @pytest.mark.parametrize(
@@ -29,10 +33,33 @@ def test_a_city_spelled_with_accents_hyphens_or_apostrophes_is_found(client, typ
     page = client.get("/search", query_string={"near": typed})
     assert page.status_code == 200
     assert "could not find" not in page.text
-    assert found in page.text
+    # The page names the city as it was spelt; the API, as the gazetteer spells it.
+    state = found.rpartition(", ")[2]
+    city = typed.rpartition(",")[0] if "," in typed else typed
+    heading = text(between(page.text, "<h1>", "</h1>"))
+    assert heading.endswith(f" of {city}, {state}"), heading
     answer = client.get("/api/v1/clinics", query_string={"near": typed})
     assert answer.status_code == 200
     assert answer.get_json()["place"]["label"] == found
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("winston-salem, nc", "Winston Salem, NC"),  # no capital: the gazetteer's spelling
+        ("WINSTON-SALEM, NC", "Winston Salem, NC"),
+        ("cHICAGO, IL", "Chicago, IL"),
+        ("Chicago", "Chicago, IL"),
+        ("St. Louis, MO", "St. Louis, MO"),
+        ("Mt. Pleasant, SC", "Mt. Pleasant, SC"),
+    ],
+)
+def test_a_city_is_named_as_typed_only_when_spelt_with_capitals(client, typed, shown):
+    page = client.get("/search", query_string={"near": typed})
+    assert page.status_code == 200
+    heading = text(between(page.text, "<h1>", "</h1>"))
+    assert heading.endswith(f" of {shown}"), heading
+    assert f"Clinics near {html.escape(shown)} · " in page.text  # the page's title
 
 
 @pytest.mark.parametrize(

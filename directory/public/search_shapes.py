@@ -164,6 +164,7 @@ def _render_holed(context: dict[str, Any]) -> _Kept | tuple[()]:
         kind=place.kind,
         state=place.state,
         label=_LABEL,
+        shown=None,
         has_point=place.has_point,
         alternatives=place.alternatives,
     )

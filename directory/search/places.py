@@ -97,6 +97,9 @@ class SearchPlace:
     default_radius: float | None = None
     # Other places the same words could mean ("Portland, ME" beside "Portland, OR").
     alternatives: tuple[str, ...] = ()
+    # How pages name it, when the patient spelt the city better than the gazetteer does
+    # ("Coeur d'Alene, ID"); `label`, the gazetteer's, is what the API says.
+    shown: str | None = None
 
     @property
     def has_point(self) -> bool:
@@ -229,11 +232,12 @@ def check_state_filter(
 
 
 def place_label(place: SearchPlace) -> str:
-    """How a page names a resolved place: a state in the page's language, any other place as
-    it was resolved (`label` itself stays English, for the API)."""
+    """How a page names a resolved place: a state in the page's language, a city as the
+    patient spelt it when that is better than the gazetteer's spelling, any other place as
+    it was resolved (`label` itself stays the gazetteer's English, for the API)."""
     if place.kind == "state" and place.state:
         return state_display_name(place.state)
-    return place.label
+    return place.shown or place.label
 
 
 def typed_text(text: str) -> str:
@@ -418,7 +422,12 @@ def _city_place(session: Session, text: str) -> SearchPlace:
                 tuple(place_suggestions.fuzzy_places(session, normalise_city(city), code)),
             )
         return SearchPlace(
-            "city", f"{place.name}, {place.state}", place.state, place.latitude, place.longitude
+            "city",
+            f"{place.name}, {place.state}",
+            place.state,
+            place.latitude,
+            place.longitude,
+            shown=_as_typed(city, place.name, place.state),
         )
 
     found = (_cities_named(session, key) for key in city_keys(city))
@@ -434,6 +443,7 @@ def _city_place(session: Session, text: str) -> SearchPlace:
             largest.latitude,
             largest.longitude,
             alternatives=others,
+            shown=_as_typed(city, largest.name, largest.state),
         )
     if matches:
         examples = ", ".join(f"{p.name}, {p.state}" for p in matches[:3])
@@ -455,6 +465,20 @@ def _city_place(session: Session, text: str) -> SearchPlace:
         ),
         tuple(place_suggestions.fuzzy_places(session, normalise_city(city), None, extra)),
     )
+
+
+def _as_typed(typed: str, name: str, state: str) -> str | None:
+    """The city as the patient typed it, with its state ("Coeur d'Alene, ID"), when it is
+    the gazetteer's name spelt with the accents, hyphens and apostrophes the gazetteer
+    leaves out ("Coeur D Alene", "Winston Salem") and starts with a capital; otherwise
+    None (the gazetteer's spelling)."""
+    typed = typed.strip()
+    first = next((c for c in typed if c.lower() != c.upper()), "")  # its first cased letter
+    if typed == name or not first.isupper() or typed.isupper():
+        return None
+    if normalise_city(name) not in city_keys(typed):
+        return None
+    return f"{typed}, {state}"
 
 
 def _split_city_state(text: str) -> tuple[str, str | None]:
