@@ -11,6 +11,13 @@ import pytest
 from tests.conftest import between, text
 
 
+def _searched(client, typed: str) -> tuple[str, str]:
+    """The search page for a place as typed (found), and the text of its heading."""
+    page = client.get("/search", query_string={"near": typed})
+    assert page.status_code == 200
+    return page.text, text(between(page.text, "<h1>", "</h1>"))
+
+
 @pytest.mark.parametrize(
     ("typed", "found"),
     [
@@ -30,13 +37,11 @@ from tests.conftest import between, text
     ],
 )
 def test_a_city_spelled_with_accents_hyphens_or_apostrophes_is_found(client, typed, found):
-    page = client.get("/search", query_string={"near": typed})
-    assert page.status_code == 200
-    assert "could not find" not in page.text
+    page, heading = _searched(client, typed)
+    assert "could not find" not in page
     # The page names the city as it was spelt; the API, as the gazetteer spells it.
     state = found.rpartition(", ")[2]
     city = typed.rpartition(",")[0] if "," in typed else typed
-    heading = text(between(page.text, "<h1>", "</h1>"))
     assert heading.endswith(f" of {city}, {state}"), heading
     answer = client.get("/api/v1/clinics", query_string={"near": typed})
     assert answer.status_code == 200
@@ -55,11 +60,9 @@ def test_a_city_spelled_with_accents_hyphens_or_apostrophes_is_found(client, typ
     ],
 )
 def test_a_city_is_named_as_typed_only_when_spelt_with_capitals(client, typed, shown):
-    page = client.get("/search", query_string={"near": typed})
-    assert page.status_code == 200
-    heading = text(between(page.text, "<h1>", "</h1>"))
+    page, heading = _searched(client, typed)
     assert heading.endswith(f" of {shown}"), heading
-    assert f"Clinics near {html.escape(shown)} · " in page.text  # the page's title
+    assert f"Clinics near {html.escape(shown)} · " in page  # the page's title
 
 
 @pytest.mark.parametrize(
