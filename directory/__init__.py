@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from directory import config, routing, security, settings, shared_pieces, template_code
+from directory import compression, config, routing, security, settings, shared_pieces, template_code
 from directory.search import geocoding, spatial
 
 
@@ -76,7 +76,6 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from directory.extensions import (
         MIGRATIONS_DIR,
-        compress,
         csrf,
         db,
         enable_sqlite_pragmas,
@@ -90,7 +89,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    compress.init_app(app)
+    compression.init_app(app)
     mail.init_app(app)
     shared_pieces.init_app(app)
     with app.app_context():

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
-from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -36,7 +35,6 @@ db = Database(model_class=Base)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 migrate = Migrate()
-compress = Compress()
 mail = Mail()
 babel = Babel()
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")

@@ -54,9 +54,37 @@ def test_pages_with_forms_or_errors_are_not_kept_by_shared_caches(client):
 
 
 def test_text_responses_are_compressed_when_asked(client, seeded):
+    plain = client.get("/regions")
+    assert "Content-Encoding" not in plain.headers
+    assert "Accept-Encoding" in plain.headers["Vary"]
     response = client.get("/regions", headers={"Accept-Encoding": "gzip"})
     assert response.headers.get("Content-Encoding") == "gzip"
-    assert b"Browse clinics by state" in gzip.decompress(response.get_data())
+    body = response.get_data()
+    assert gzip.decompress(body) == plain.get_data()
+    assert int(response.headers["Content-Length"]) == len(body) < len(plain.get_data()) / 2
+    # Caches keep one copy per encoding, per language and per cookie.
+    assert set(re.split(r",\s*", response.headers["Vary"])) >= {"Accept-Encoding", "Cookie"}
+    api = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": "br, gzip"})
+    assert api.headers.get("Content-Encoding") == "gzip"
+    assert gzip.decompress(api.get_data()) == client.get("/api/v1/openapi.json").get_data()
+
+
+def test_responses_are_sent_plain_when_gzip_is_refused_or_would_not_help(client, seeded):
+    for refused in ("identity", "gzip;q=0", "br"):
+        response = client.get("/regions", headers={"Accept-Encoding": refused})
+        assert "Content-Encoding" not in response.headers, refused
+        assert b"Browse clinics by state" in response.get_data()
+    # A short answer is not worth compressing.
+    small = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers
+    assert small.get_json()["status"] == "ok"
+    # A revalidation answers 304 with no body, whatever the encoding asked.
+    first = client.get("/regions", headers={"Accept-Encoding": "gzip"})
+    again = client.get(
+        "/regions", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    assert again.get_data() == b""
 
 
 def test_production_refuses_the_development_secret(monkeypatch):
