@@ -109,6 +109,31 @@ def test_a_worker_reads_each_band_once_until_the_data_changes(app, client, make_
     assert _reads_of_points(app, client, f"/api/v1/clinics?near={CHICAGO}&sort=name") == 1
 
 
+def test_a_page_measured_in_the_bands_is_kept_until_the_data_changes(
+    client, make_clinic, monkeypatch
+):
+    make_clinic("Lakeside Clinic", slug="lakeside", near=CHICAGO)
+    measured: list[str] = []
+    measure = band_points.page
+
+    def counted(*args: Any) -> Any:
+        measured.append(args[3])
+        return measure(*args)
+
+    monkeypatch.setattr(band_points, "page", counted)
+    api = f"/api/v1/clinics?near={CHICAGO}&radius=25"
+    for url in (api, f"/search?near={CHICAGO}&radius=25", api):
+        assert "lakeside" in client.get(url).get_data(as_text=True)
+    assert measured == ["distance"]  # the page and the API ask for the same page of 20
+    assert client.get(f"{api}&sort=price").status_code == 200
+    assert measured == ["distance", "price"]
+
+    make_clinic("Loop Clinic", slug="loop", near="60603")  # a change moves the data version
+    slugs = [hit["slug"] for hit in client.get(api).get_json()["results"]]
+    assert measured == ["distance", "price", "distance"]
+    assert {"lakeside", "loop"} <= set(slugs)
+
+
 def test_bands_read_before_the_workers_start_serve_their_searches(app, client, make_clinic):
     make_clinic("Lakeside Clinic", slug="lakeside", near=CHICAGO)
     band_points.read_all(app)
